@@ -1,0 +1,58 @@
+# Top-level entry points. `make run` and `make test` are the two commands a newcomer needs;
+# both install missing Debian packages first (as root), then build what they use.
+
+SWIFT      ?= swift
+BUILD      := build
+JUNIT      ?= $(BUILD)/junit.xml
+# Arguments for the harness on top of the scenario folder, e.g. `make run HARNESS_ARGS=--verbose`.
+HARNESS_ARGS ?=
+
+.PHONY: all deps kernel harness unit test run ktest clean
+
+all: kernel harness
+
+# Debian packages we depend on: "command-or-pkgconfig-check package" pairs.
+DEPS := qemu-system-x86_64:qemu-system-x86 pkg-config:pkg-config pc/json-c:libjson-c-dev xmllint:libxml2-utils
+
+deps:
+	@missing=""; \
+	for pair in $(DEPS); do \
+	  check=$${pair%%:*}; pkg=$${pair#*:}; \
+	  case $$check in \
+	    pc/*) pkg-config --exists $${check#pc/} 2>/dev/null || missing="$$missing $$pkg";; \
+	    *) command -v $$check >/dev/null 2>&1 || missing="$$missing $$pkg";; \
+	  esac; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "deps: installing$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "deps: missing Debian packages:$$missing"; \
+	    echo "deps: run 'sudo apt-get install$$missing' (or run make as root)"; exit 1; \
+	  fi; \
+	fi
+
+include kernel/kernel.mk
+
+harness: deps
+	$(SWIFT) build -j 2 --product harness
+
+unit: deps
+	$(SWIFT) build -j 2 --build-tests
+	$(SWIFT) test -j 2 --skip-build
+
+# Boots the kernel's self-tests directly in QEMU, without the harness (a quick kernel check).
+ktest: deps kernel
+	@qemu-system-x86_64 -accel tcg -m 128 -smp 1 -display none -no-reboot \
+	  -device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial stdio -monitor none \
+	  -kernel $(KERNEL_IMG) -append "ktest=$${KTEST:-*}"; st=$$?; \
+	  if [ $$st -eq 33 ]; then echo "ktest: passed"; else echo "ktest: failed (QEMU status $$st)"; exit 1; fi
+
+test: deps kernel unit ktest
+
+run: deps kernel harness
+	$(SWIFT) run --skip-build harness scenarios/ --junit $(JUNIT) $(HARNESS_ARGS)
+
+clean:
+	rm -rf $(BUILD) .build

@@ -1,0 +1,1 @@
+print("heap-bench: not built yet")
