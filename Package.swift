@@ -10,6 +10,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Scenario files are YAML: Yams keeps each node's line, so a bad file is refused with
+        // file:line: reason.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // The kernel's memory-management data structures: the very files the kernel compiles
@@ -30,13 +33,61 @@ let package = Package(
             path: "Sources/HeapBench"
         ),
 
+        // json-c through pkg-config: QMP is parsed with its incremental tokener.
+        .systemLibrary(
+            name: "CJSONC",
+            path: "Sources/CJSONC",
+            pkgConfig: "json-c",
+            providers: [.apt(["libjson-c-dev"])]
+        ),
+        // Thin wrappers over the POSIX calls the harness needs: an event loop over poll(2),
+        // child processes in their own process group, UNIX sockets, private directories.
+        .target(name: "HostSystem", swiftSettings: harnessSettings),
+        // QMP: framing (json-c tokener), a session state machine, and a client over a socket.
+        .target(name: "QMP", dependencies: ["CJSONC", "HostSystem"], swiftSettings: harnessSettings),
+        // KTAP version 1 parsing: one kernel boot becomes many test cases.
+        .target(name: "KTAP", swiftSettings: harnessSettings),
+        // One QEMU virtual machine: command line, launch, serial console, shutdown.
+        .target(name: "QEMUMachine", dependencies: ["HostSystem", "QMP"], swiftSettings: harnessSettings),
+        // Scenario files: the model and the YAML parser that refuses bad files with file:line.
+        .target(
+            name: "Scenario",
+            dependencies: ["QMP", "QEMUMachine", .product(name: "Yams", package: "Yams")],
+            swiftSettings: harnessSettings
+        ),
+        // Runs scenarios on machines under watchdogs and turns what happened into verdicts.
+        .target(
+            name: "Runner",
+            dependencies: ["HostSystem", "QMP", "QEMUMachine", "Scenario", "KTAP"],
+            swiftSettings: harnessSettings
+        ),
+        // JUnit XML for CI.
+        .target(name: "JUnitReport", dependencies: ["Runner"], swiftSettings: harnessSettings),
+
         // The harness command: flags only; the work lives in the library targets.
         .executableTarget(
             name: "harness",
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Runner", "Scenario", "JUnitReport", "QEMUMachine",
             ],
-            path: "harness"
+            path: "harness",
+            swiftSettings: harnessSettings
+        ),
+        .testTarget(name: "QMPTests", dependencies: ["QMP", "HostSystem"], exclude: ["Fixtures"],
+                    swiftSettings: harnessSettings),
+        .testTarget(name: "KTAPTests", dependencies: ["KTAP"], swiftSettings: harnessSettings),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario"], swiftSettings: harnessSettings),
+        .testTarget(name: "JUnitReportTests", dependencies: ["JUnitReport", "Runner", "KTAP"],
+                    swiftSettings: harnessSettings),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["Runner", "Scenario", "QEMUMachine", "QMP", "HostSystem", "JUnitReport"],
+            swiftSettings: harnessSettings
         ),
     ]
 )
+
+// The harness targets are written for Swift 5 mode: the machine's I/O runs on plain threads,
+// one event loop per VM, and strict Sendable checking would only add ceremony there.
+var harnessSettings: [SwiftSetting] { [.swiftLanguageMode(.v5)] }

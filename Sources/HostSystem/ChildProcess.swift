@@ -1,0 +1,116 @@
+// A child process in its own process group, so a terminal's Ctrl-C reaches only the harness
+// (which then shuts QEMU down in order) and a signal to the group reaches all of QEMU.
+import Glibc
+
+public enum ExitStatus: Equatable, CustomStringConvertible {
+    case exited(Int32)
+    case signaled(Int32)
+
+    public var description: String {
+        switch self {
+        case .exited(let code): return "exit status \(code)"
+        case .signaled(let sig): return "killed by signal \(sig) (\(String(cString: strsignal(sig))))"
+        }
+    }
+}
+
+public final class ChildProcess {
+    public let pid: pid_t
+    public let arguments: [String]
+    /// Read end of the child's stderr (non-blocking). It reaches end-of-file when the child
+    /// exits, which is how a reactor learns of the exit without polling waitpid.
+    public let stderrFD: Int32
+    public private(set) var exitStatus: ExitStatus?
+
+    /// Starts `arguments[0]` (searched in PATH) with stdin and stdout on /dev/null, stderr on a
+    /// pipe, default signal dispositions and an empty signal mask, as leader of a new group.
+    public static func spawn(_ arguments: [String]) throws -> ChildProcess {
+        precondition(!arguments.isEmpty)
+        // A socket pair rather than pipe(2): Glibc does not offer pipe2 to Swift, and the
+        // close-on-exec flag must be set atomically, or a QEMU spawned by another thread at the
+        // same moment would inherit this write end and keep it from ever reaching EOF.
+        var pipeFDs: [Int32] = [-1, -1]
+        try syscall("socketpair") {
+            socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pipeFDs)
+        }
+        defer { close(pipeFDs[1]) }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], 2)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for sig in [SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT, SIGCHLD] { sigaddset(&defaults, sig) }
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF
+                                                    | POSIX_SPAWN_SETSIGMASK))
+
+        var cArguments: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        var pid: pid_t = 0
+        let result = SpawnLock.shared.withLock {
+            posix_spawnp(&pid, arguments[0], &actions, &attributes, &cArguments, environ)
+        }
+        if result != 0 {
+            close(pipeFDs[0])
+            throw SystemError("posix_spawnp", errno: result, detail: arguments[0])
+        }
+        _ = fcntl(pipeFDs[0], F_SETFL, O_NONBLOCK)
+        return ChildProcess(pid: pid, arguments: arguments, stderrFD: pipeFDs[0])
+    }
+
+    private init(pid: pid_t, arguments: [String], stderrFD: Int32) {
+        self.pid = pid
+        self.arguments = arguments
+        self.stderrFD = stderrFD
+    }
+
+    deinit { close(stderrFD) }
+
+    /// Sends `sig` to the child's whole process group, unless it has been reaped (its pid, and so
+    /// its group id, could then belong to someone else).
+    public func signalGroup(_ sig: Int32) {
+        guard exitStatus == nil else { return }
+        kill(-pid, sig)
+    }
+
+    /// Blocks until the child has exited and reaps it. Call once its stderr reached EOF or
+    /// after SIGKILL, when the wait is short.
+    @discardableResult
+    public func waitForExit() -> ExitStatus {
+        if let exitStatus { return exitStatus }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 {
+            if errno != EINTR { break }
+        }
+        let result: ExitStatus = (status & 0x7f) == 0
+            ? .exited((status >> 8) & 0xff)
+            : .signaled(status & 0x7f)
+        exitStatus = result
+        return result
+    }
+
+    /// The command line as a person would paste it into a shell.
+    public var shellCommand: String { arguments.map(shellQuoted).joined(separator: " ") }
+}
+
+/// Quotes `word` for a POSIX shell only when it needs it.
+public func shellQuoted(_ word: String) -> String {
+    let plain = word.unicodeScalars.allSatisfy {
+        ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
+            || "-_./=,:@+%".unicodeScalars.contains($0)
+    }
+    if plain && !word.isEmpty { return word }
+    return "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+}
