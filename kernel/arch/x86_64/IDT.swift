@@ -1,0 +1,34 @@
+// The interrupt descriptor table, shared by every CPU: each vector points at its stub in
+// traps.S; #DF, NMI and #MC run on their own interrupt stacks.
+import Hardware
+
+enum IDT {
+    nonisolated(unsafe) static var gates: InlineArray<512, UInt64> = .init(repeating: 0)   // 256 x 16 bytes
+
+    /// Fills every gate. Called once, on the boot CPU.
+    static func build() {
+        for vector in 0..<256 {
+            let ist: UInt8
+            switch vector {
+            case 2: ist = InterruptStack.nmi
+            case 8: ist = InterruptStack.doubleFault
+            case 18: ist = InterruptStack.machineCheck
+            default: ist = 0
+            }
+            setGate(vector, handler: trap_stub_address(Int32(vector)), ist: ist, userCallable: false)
+        }
+    }
+
+    static func setGate(_ vector: Int, handler: UInt64, ist: UInt8, userCallable: Bool) {
+        let typeAttributes: UInt64 = userCallable ? 0xEE : 0x8E     // present interrupt gate, DPL 3 or 0
+        gates[vector * 2] = (handler & 0xFFFF) | (UInt64(Selector.kernelCode) << 16) | (UInt64(ist) << 32)
+            | (typeAttributes << 40) | (((handler >> 16) & 0xFFFF) << 48)
+        gates[vector * 2 + 1] = handler >> 32
+    }
+
+    /// Loads the table on the calling CPU.
+    static func load() {
+        let base = withUnsafeMutablePointer(to: &gates) { UInt64(UInt(bitPattern: $0)) }
+        cpu_lidt(base, 256 * 16 - 1)
+    }
+}

@@ -1,0 +1,106 @@
+// The kernel command line, parsed into typed options. Unknown keys and bad values are reported
+// with a warning line and ignored: a typo must never stop a boot.
+
+enum PanicAction { case exit, halt }
+enum DebugAction { case none, hang, panic, tripleFault, silent }
+
+/// A run of bytes inside the saved command line.
+struct CommandLineSlice {
+    var start: Int
+    var count: Int
+
+    func byte(_ i: Int) -> UInt8 { Multiboot.commandLine[start + i] }
+
+    func equals(_ s: StaticString) -> Bool {
+        guard s.utf8CodeUnitCount == count else { return false }
+        for i in 0..<count where s.utf8Start[i] != byte(i) { return false }
+        return true
+    }
+
+    /// The slice as a decimal or `0x` hexadecimal number.
+    var number: UInt64? {
+        var value: UInt64 = 0
+        var i = 0
+        var radix: UInt64 = 10
+        if count > 2 && byte(0) == UInt8(ascii: "0") && (byte(1) | 0x20) == UInt8(ascii: "x") { radix = 16; i = 2 }
+        guard i < count else { return nil }
+        while i < count {
+            let c = byte(i) | (radix == 16 ? 0x20 : 0)
+            let digit: UInt64
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt64(c - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f") where radix == 16: digit = UInt64(c - UInt8(ascii: "a") + 10)
+            default: return nil
+            }
+            let (m, o1) = value.multipliedReportingOverflow(by: radix)
+            let (s, o2) = m.addingReportingOverflow(digit)
+            if o1 || o2 { return nil }
+            value = s
+            i += 1
+        }
+        return value
+    }
+
+    func write(to line: ConsoleLine) {
+        for i in 0..<count { line.char(byte(i)) }
+    }
+}
+
+struct KernelOptions {
+    var ktest: CommandLineSlice?
+    var panicAction = PanicAction.exit
+    var seed: UInt64 = 1
+    var debug = DebugAction.none
+
+    /// Parses `Multiboot.commandLine`.
+    static func parse() -> KernelOptions {
+        var options = KernelOptions()
+        let length = Multiboot.commandLineLength
+        var i = 0
+        var isFirstWord = true
+        while i < length {
+            while i < length && Multiboot.commandLine[i] == UInt8(ascii: " ") { i += 1 }
+            let start = i
+            while i < length && Multiboot.commandLine[i] != UInt8(ascii: " ") { i += 1 }
+            // The loader puts the image's path first (QEMU and GRUB both do): it is no option.
+            if i > start && !isFirstWord { options.apply(CommandLineSlice(start: start, count: i - start)) }
+            if i > start { isFirstWord = false }
+        }
+        return options
+    }
+
+    private mutating func apply(_ word: CommandLineSlice) {
+        var equals = 0
+        while equals < word.count && word.byte(equals) != UInt8(ascii: "=") { equals += 1 }
+        let key = CommandLineSlice(start: word.start, count: equals)
+        let value = CommandLineSlice(start: word.start + equals + 1, count: max(0, word.count - equals - 1))
+        if key.equals("ktest") {
+            ktest = value
+        } else if key.equals("panic") {
+            if value.equals("exit") { panicAction = .exit }
+            else if value.equals("halt") { panicAction = .halt }
+            else { warnBadValue(key, value, expected: "exit or halt") }
+        } else if key.equals("seed") {
+            if let n = value.number { seed = n } else { warnBadValue(key, value, expected: "a number") }
+        } else if key.equals("debug") {
+            if value.equals("hang") { debug = .hang }
+            else if value.equals("panic") { debug = .panic }
+            else if value.equals("triplefault") { debug = .tripleFault }
+            else if value.equals("silent") { debug = .silent }
+            else { warnBadValue(key, value, expected: "hang, panic, triplefault or silent") }
+        } else if key.equals("console") || key.equals("quiet") {
+            // Accepted for compatibility with common boot lines; no effect.
+        } else {
+            Console.line { line in
+                line.text("cmdline: warning: unknown option '"); key.write(to: line); line.text("' ignored")
+            }
+        }
+    }
+
+    private func warnBadValue(_ key: CommandLineSlice, _ value: CommandLineSlice, expected: StaticString) {
+        Console.line { line in
+            line.text("cmdline: warning: bad value '"); value.write(to: line)
+            line.text("' for '"); key.write(to: line); line.text("' (expected "); line.text(expected); line.text(") ignored")
+        }
+    }
+}

@@ -1,0 +1,36 @@
+// kmain: the boot CPU's path from the assembly entry to a ready kernel, in order.
+import Hardware
+
+@_cdecl("kmain")
+func kmain(_ multibootMagic: UInt32, _ multibootInfo: UInt32) -> Never {
+    Serial.initialize()
+    Console.line("kernel: booting")
+    PIC.remapAndMask()
+    GDT.load(cpu: 0, istTops: (BootStacks.istTop(0), BootStacks.istTop(1), BootStacks.istTop(2)))
+    IDT.build()
+    IDT.load()
+    if multibootMagic != Multiboot.bootloaderMagic { panic("not started by a multiboot loader") }
+    Multiboot.parse(info: UInt64(multibootInfo))
+    let options = KernelOptions.parse()
+    Panic.action = options.panicAction
+    KernelRandom.generator = SeededRandom(seed: options.seed)
+    Clock.calibrate()
+
+    PhysicalMemory.initialize()
+    PageTables.buildKernelSpace()
+    KernelHeap.initialize()
+    Console.line { l in
+        l.text("kernel: ready boot_ms="); l.dec(Clock.millisecondsSinceBoot)
+        l.text(" mem_mb="); l.dec((UInt64(PhysicalMemory.totalFrames) * Layout.pageSize) >> 20)
+        l.text(" seed="); l.dec(options.seed)
+    }
+    MemoryStatistics.printLine()
+
+    if let glob = options.ktest {
+        let passed = KernelTests.run(glob: glob)
+        Machine.exit(passed ? .success : .testFailure)
+    }
+    DebugActions.run(options.debug)
+    Shell.start()
+    while true { cpu_sti_hlt() }
+}

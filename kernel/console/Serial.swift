@@ -1,0 +1,32 @@
+// The 16550 UART on COM1: the kernel's only console, and the harness's view into the machine.
+// Polled output (it must work in panic context); input is read by the shell's interrupt handler.
+import Hardware
+
+enum Serial {
+    static let port: UInt16 = 0x3F8
+
+    /// Programs 115200 8N1 with FIFOs. Called once on the boot CPU before anything prints.
+    static func initialize() {
+        outb(port + 1, 0x00)        // no interrupts yet
+        outb(port + 3, 0x80)        // divisor latch
+        outb(port + 0, 0x01)        // 115200 baud
+        outb(port + 1, 0x00)
+        outb(port + 3, 0x03)        // 8 bits, no parity, one stop bit
+        outb(port + 2, 0xC7)        // FIFOs on and cleared
+        outb(port + 4, 0x0B)        // DTR, RTS, OUT2 (OUT2 gates the interrupt line)
+    }
+
+    @inline(__always)
+    static func put(_ byte: UInt8) {
+        while inb(port + 5) & 0x20 == 0 { cpu_pause() }
+        outb(port, byte)
+    }
+
+    /// A received byte, if one is waiting.
+    static func receive() -> UInt8? {
+        inb(port + 5) & 0x01 != 0 ? inb(port) : nil
+    }
+
+    /// Interrupts on received data; the line is routed by the shell.
+    static func enableReceiveInterrupt() { outb(port + 1, 0x01) }
+}

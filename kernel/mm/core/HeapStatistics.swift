@@ -1,0 +1,58 @@
+// Counters of the kernel heap core, as plain integers the kernel can print as one
+// machine-readable line and a debugger can read from a frozen machine.
+
+/// Heap-wide counters. Kept up to date on every operation (no walks), so reading them is free.
+public struct HeapStatistics {
+    /// Size of the virtual window.
+    public var windowBytes: Int
+    /// Window pages currently mapped (slabs, live runs and cached pages), in bytes.
+    public var mappedBytes: Int
+    /// Sum of the usable sizes of live blocks; back to its old value once everything
+    /// allocated since then is freed.
+    public var bytesInUse: Int
+    /// Live blocks.
+    public var blocksInUse: Int
+    /// Largest `bytesInUse` seen.
+    public var peakBytesInUse: Int
+    /// Mapped slab pages (including empty ones kept as a cache).
+    public var slabPages: Int
+    /// Pages of live page runs.
+    public var runPages: Int
+    /// Mapped pages holding no live block: empty slab pages plus cached runs.
+    public var cachedPages: Int
+    /// Successful allocations.
+    public var allocations: Int
+    /// Successful frees.
+    public var frees: Int
+    /// Allocations that returned anything but `.allocated`.
+    public var failedAllocations: Int
+    /// Frees reported `.invalid`.
+    public var invalidFrees: Int
+    /// Frees reported `.doubleFree`.
+    public var doubleFrees: Int
+    /// `mapPage` calls that succeeded, ever.
+    public var pagesMapped: Int
+    /// `unmapPage` calls, ever.
+    public var pagesUnmapped: Int
+
+    @inlinable
+    init(windowBytes: Int) {
+        self.windowBytes = windowBytes
+        mappedBytes = 0; bytesInUse = 0; blocksInUse = 0; peakBytesInUse = 0
+        slabPages = 0; runPages = 0; cachedPages = 0
+        allocations = 0; frees = 0; failedAllocations = 0; invalidFrees = 0; doubleFrees = 0
+        pagesMapped = 0; pagesUnmapped = 0
+    }
+}
+
+/// Counters of one size class.
+public struct SizeClassStatistics {
+    /// Object size of the class in bytes.
+    public var size: Int
+    /// Objects of the class currently allocated.
+    public var blocksInUse: Int
+    /// Slab pages of the class currently mapped.
+    public var pages: Int
+    /// Of those, pages with no live object.
+    public var emptyPages: Int
+}

@@ -1,0 +1,205 @@
+// The kernel heap's slab side: handing out and taking back objects of one size class from 4 KiB
+// pages, each page with its own free list, plus the free-object marker that catches double frees.
+
+/// What a pointer into a slab page designates.
+@usableFromInline
+enum SlabObjectStatus {
+    case live
+    case free
+    case notAnObject
+}
+
+extension KernelHeapCore {
+    /// Marker stored in the second word of every free object. Tied to the object's address so
+    /// that data copied from elsewhere does not look like a free object.
+    @inlinable
+    static func freeMarker(for address: UInt) -> UInt64 {
+        UInt64(truncatingIfNeeded: address) ^ HeapCoreParameters.freeObjectMarkerKey
+    }
+
+    /// Takes an object of class `classIndex`, adding a slab page when the class has no room.
+    @inlinable
+    mutating func allocateObject(ofClass classIndex: Int) -> HeapAllocation {
+        let state = classStates + classIndex
+        var page = Int(truncatingIfNeeded: state.pointee.partialHead)
+        if state.pointee.partialHead == HeapPageDescriptor.noPage {
+            switch addSlabPage(ofClass: classIndex) {
+            case .claimed(let newPage): page = newPage
+            case .outOfFrames: counters.failedAllocations &+= 1; return .outOfFrames
+            case .outOfWindow: counters.failedAllocations &+= 1; return .outOfWindow
+            }
+        }
+        let descriptor = descriptors + page
+        let objectSize = HeapSizeClass.size(ofClass: classIndex)
+        let pageAddress = address(ofPage: page)
+        let offset: Int
+        let head = descriptor.pointee.freeListHead
+        if head != HeapPageDescriptor.noOffset {
+            offset = Int(truncatingIfNeeded: head)
+            let object = UnsafeMutablePointer<UInt64>(bitPattern: pageAddress &+ UInt(bitPattern: offset)).unsafelyUnwrapped
+            descriptor.pointee.freeListHead = HeapPageDescriptor.sanitizedLink(object[0])
+            object[1] = 0
+        } else {
+            offset = Int(truncatingIfNeeded: descriptor.pointee.bumpOffset)
+            descriptor.pointee.bumpOffset = UInt16(truncatingIfNeeded: offset &+ objectSize)
+            // Fresh memory may hold a stale marker from the frame's previous life.
+            UnsafeMutablePointer<UInt64>(bitPattern: pageAddress &+ UInt(bitPattern: offset)).unsafelyUnwrapped[1] = 0
+        }
+        if descriptor.pointee.liveObjects == 0 {
+            state.pointee.emptyPages &-= 1
+            counters.cachedPages &-= 1
+        }
+        descriptor.pointee.liveObjects &+= 1
+        if descriptor.pointee.freeListHead == HeapPageDescriptor.noOffset
+            && Int(truncatingIfNeeded: descriptor.pointee.bumpOffset) &+ objectSize > HeapCoreParameters.pageSize {
+            // Full: it leaves the list of pages with room (it was that list's head).
+            let next = descriptor.pointee.link
+            state.pointee.partialHead = next
+            if next != HeapPageDescriptor.noPage { descriptors[Int(truncatingIfNeeded: next)].previous = HeapPageDescriptor.noPage }
+            descriptor.pointee.link = HeapPageDescriptor.noPage
+        }
+        state.pointee.liveBlocks &+= 1
+        recordAllocation(bytes: objectSize)
+        return .allocated(UnsafeMutableRawPointer(bitPattern: pageAddress &+ UInt(bitPattern: offset)).unsafelyUnwrapped)
+    }
+
+    /// Frees the object at `address` in slab page `page`, after checking that it is one.
+    @inlinable
+    mutating func freeObject(at address: UInt, page: Int) -> HeapFreeResult {
+        let descriptor = descriptors + page
+        let classIndex = Int(truncatingIfNeeded: descriptor.pointee.sizeClass)
+        let offset = Int(truncatingIfNeeded: address) & (HeapCoreParameters.pageSize &- 1)
+        switch isLiveObject(at: address, page: page, offset: offset, classIndex: classIndex) {
+        case .live: break
+        case .free: counters.doubleFrees &+= 1; return .doubleFree
+        case .notAnObject: counters.invalidFrees &+= 1; return .invalid
+        }
+        let objectSize = HeapSizeClass.size(ofClass: classIndex)
+        let head = descriptor.pointee.freeListHead
+        let wasFull = head == HeapPageDescriptor.noOffset
+            && Int(truncatingIfNeeded: descriptor.pointee.bumpOffset) &+ objectSize > HeapCoreParameters.pageSize
+        if junkFill {
+            UnsafeMutableRawPointer(bitPattern: address).unsafelyUnwrapped
+                .initializeMemory(as: UInt8.self, repeating: HeapCoreParameters.junkByte, count: objectSize)
+        }
+        let object = UnsafeMutablePointer<UInt64>(bitPattern: address).unsafelyUnwrapped
+        object[0] = UInt64(head)
+        object[1] = Self.freeMarker(for: address)
+        descriptor.pointee.freeListHead = UInt16(truncatingIfNeeded: offset)
+        let state = classStates + classIndex
+        if wasFull { pushPartialPage(page, state: state) }
+        descriptor.pointee.liveObjects &-= 1
+        if descriptor.pointee.liveObjects == 0 { slabPageBecameEmpty(page, state: state) }
+        state.pointee.liveBlocks &-= 1
+        recordFree(bytes: objectSize)
+        return .freed(size: objectSize)
+    }
+
+    /// Classifies `address` (at `offset` in slab page `page` of class `classIndex`). O(1) unless
+    /// the object carries the free marker; then a walk of the page's free list (at most one step
+    /// per object on the page) decides. Live data that happens to match the marker is still
+    /// freed, but only when the walk saw the whole, intact list; if a use-after-free broke the
+    /// list, the free is refused as a double free rather than risk freeing a block twice.
+    @inlinable
+    func isLiveObject(at address: UInt, page: Int, offset: Int, classIndex: Int) -> SlabObjectStatus {
+        let descriptor = descriptors + page
+        guard offset < Int(truncatingIfNeeded: descriptor.pointee.bumpOffset),
+              HeapSizeClass.isObjectStart(offset, ofClass: classIndex)
+        else { return .notAnObject }
+        let object = UnsafeMutablePointer<UInt64>(bitPattern: address).unsafelyUnwrapped
+        if object[1] != Self.freeMarker(for: address) { return .live }
+        return freeListProvesLive(offset: offset, page: page, classIndex: classIndex) ? .live : .free
+    }
+
+    /// True only if page `page`'s free list is intact (every link valid, exactly as many
+    /// entries as free objects) and does not contain `offset`.
+    @usableFromInline
+    func freeListProvesLive(offset: Int, page: Int, classIndex: Int) -> Bool {
+        let pageAddress = address(ofPage: page)
+        let descriptor = descriptors[page]
+        let handedOut = Int((UInt64(descriptor.bumpOffset) &* HeapSizeClass.reciprocal(ofClass: classIndex)) >> 32)
+        let expectedFree = handedOut - Int(descriptor.liveObjects)
+        var cursor = descriptor.freeListHead
+        var visited = 0
+        while cursor != HeapPageDescriptor.noOffset {
+            guard visited < expectedFree, Int(cursor) != offset,
+                  Int(cursor) < Int(descriptor.bumpOffset),
+                  HeapSizeClass.isObjectStart(Int(cursor), ofClass: classIndex)
+            else { return false }
+            let link = UnsafeMutablePointer<UInt64>(bitPattern: pageAddress + UInt(cursor)).unsafelyUnwrapped[0]
+            // A link that is neither valid nor the end marker means the list was overwritten.
+            if link != UInt64(HeapPageDescriptor.noOffset) && HeapPageDescriptor.sanitizedLink(link) == HeapPageDescriptor.noOffset {
+                return false
+            }
+            cursor = HeapPageDescriptor.sanitizedLink(link)
+            visited += 1
+        }
+        return visited == expectedFree
+    }
+
+    /// Puts `page` at the head of its class's list of pages with room.
+    @inlinable
+    mutating func pushPartialPage(_ page: Int, state: UnsafeMutablePointer<HeapSizeClassState>) {
+        let oldHead = state.pointee.partialHead
+        descriptors[page].link = oldHead
+        descriptors[page].previous = HeapPageDescriptor.noPage
+        if oldHead != HeapPageDescriptor.noPage { descriptors[Int(truncatingIfNeeded: oldHead)].previous = UInt32(truncatingIfNeeded: page) }
+        state.pointee.partialHead = UInt32(truncatingIfNeeded: page)
+    }
+
+    /// Takes `page` out of its class's list of pages with room, wherever it is.
+    @usableFromInline
+    mutating func unlinkPartialPage(_ page: Int, state: UnsafeMutablePointer<HeapSizeClassState>) {
+        let next = descriptors[page].link
+        let previous = descriptors[page].previous
+        if previous == HeapPageDescriptor.noPage { state.pointee.partialHead = next } else { descriptors[Int(previous)].link = next }
+        if next != HeapPageDescriptor.noPage { descriptors[Int(next)].previous = previous }
+        descriptors[page].link = HeapPageDescriptor.noPage
+        descriptors[page].previous = HeapPageDescriptor.noPage
+    }
+
+    /// Keeps the page as the class's cached empty page, or gives it back if the class already
+    /// keeps enough of them.
+    @inlinable
+    mutating func slabPageBecameEmpty(_ page: Int, state: UnsafeMutablePointer<HeapSizeClassState>) {
+        if state.pointee.emptyPages < HeapCoreParameters.cachedEmptySlabPagesPerClass {
+            state.pointee.emptyPages &+= 1
+            counters.cachedPages &+= 1
+            return
+        }
+        releaseSlabPage(page, state: state, wasCounted: false)
+    }
+
+    /// Unmaps an empty slab page and returns it to the window. `wasCounted`: the page is one
+    /// of the class's counted empty pages.
+    @usableFromInline
+    mutating func releaseSlabPage(_ page: Int, state: UnsafeMutablePointer<HeapSizeClassState>, wasCounted: Bool) {
+        unlinkPartialPage(page, state: state)
+        if wasCounted {
+            state.pointee.emptyPages -= 1
+            counters.cachedPages -= 1
+        }
+        state.pointee.pages -= 1
+        counters.slabPages -= 1
+        releaseWindowPages(first: page, count: 1)
+    }
+
+    /// Claims, maps and sets up a fresh slab page for class `classIndex` and puts it on the
+    /// class's list (counted as an empty page until its first object goes out).
+    @usableFromInline
+    mutating func addSlabPage(ofClass classIndex: Int) -> WindowClaim {
+        let claim = claimWindowPages(count: 1, alignmentPages: 1)
+        guard case .claimed(let page) = claim else { return claim }
+        descriptors[page] = HeapPageDescriptor(
+            link: HeapPageDescriptor.noPage, previous: HeapPageDescriptor.noPage,
+            freeListHead: HeapPageDescriptor.noOffset, bumpOffset: 0, liveObjects: 0,
+            kind: .slab, sizeClass: UInt8(truncatingIfNeeded: classIndex))
+        let state = classStates + classIndex
+        pushPartialPage(page, state: state)
+        state.pointee.pages += 1
+        state.pointee.emptyPages += 1
+        counters.slabPages += 1
+        counters.cachedPages += 1
+        return claim
+    }
+}

@@ -1,0 +1,193 @@
+// The kernel heap core: kmalloc/kfree's data structures over a fixed virtual window that is
+// mapped on demand. Small blocks come from size-class slabs, large ones from whole-page runs.
+
+/// A heap in the window `[windowBase, windowBase + windowPages * 4096)`.
+///
+/// - Blocks of at most 2048 bytes (and alignment at most 2048) come from slab pages of one
+///   size class each (`HeapSizeClass`); larger or more aligned ones from page runs.
+/// - `free` finds everything from the pointer: the page descriptor at
+///   `(pointer - windowBase) >> 12` says what the page holds. Invalid and double frees are
+///   detected and change nothing.
+/// - Pages are mapped through `backing` when needed and unmapped when they empty, keeping one
+///   empty slab page per class and a few small freed runs mapped, so alloc/free loops do not
+///   map and unmap every time. Before failing for lack of frames or window space the heap
+///   gives those cached pages back and tries again.
+///
+/// Not thread-safe: the kernel holds its heap spinlock around every call.
+public struct KernelHeapCore<Backing: HeapPageBacking> {
+    /// The page mapper; public so the kernel can reach its counters.
+    public var backing: Backing
+    @usableFromInline let windowBase: UInt
+    @usableFromInline let windowPages: Int
+    @usableFromInline let descriptors: UnsafeMutablePointer<HeapPageDescriptor>
+    @usableFromInline let classStates: UnsafeMutablePointer<HeapSizeClassState>
+    @usableFromInline let runCache: UnsafeMutablePointer<HeapRunCacheSlot>
+    /// One bit per window page: set when the page is claimed (slab, run or cached run).
+    @usableFromInline let usedPages: UnsafeMutablePointer<UInt64>
+    /// Invariant: every page below this index is claimed, so searches may start here.
+    @usableFromInline var firstPossiblyFreePage: Int
+    /// Fill freed memory that stays mapped with `HeapCoreParameters.junkByte`.
+    @usableFromInline let junkFill: Bool
+    @usableFromInline var counters: HeapStatistics
+
+    /// Bytes of metadata storage `init` needs for a window of `windowPages` pages: the page
+    /// descriptors (16 bytes a page), the size-class states, the run cache and the bitmap of
+    /// claimed pages, each section 16-byte aligned.
+    public static func metadataBytes(windowPages: Int) -> Int {
+        MetadataLayout(windowPages: windowPages).totalBytes
+    }
+
+    /// Sets up an empty heap; nothing is mapped yet.
+    /// - Parameters:
+    ///   - windowBase: page-aligned start of the window; the window must not wrap around.
+    ///   - windowPages: pages in the window (at least 1, below 2^32 - 1).
+    ///   - metadata: 16-byte aligned, `metadataBytes(windowPages:)` bytes, any content, owned by
+    ///     the caller for the heap's lifetime, outside the window.
+    ///   - backing: maps and unmaps window pages.
+    ///   - junkFill: fill freed blocks that stay mapped with 0xDB (xv6 style), to make
+    ///     use-after-free visible. Off by default: it costs a memset per free.
+    public init(
+        windowBase: UInt, windowPages: Int, metadata: UnsafeMutableRawPointer,
+        backing: Backing, junkFill: Bool = false
+    ) {
+        precondition(windowBase & UInt(HeapCoreParameters.pageSize - 1) == 0, "heap window not page-aligned")
+        precondition(windowPages >= 1 && windowPages < Int(UInt32.max), "heap window size out of range")
+        precondition(windowBase <= UInt.max - UInt(windowPages) << UInt(HeapCoreParameters.pageShift) + 1,
+                     "heap window wraps around")
+        precondition(UInt(bitPattern: metadata) & 15 == 0, "heap metadata not 16-byte aligned")
+        let layout = MetadataLayout(windowPages: windowPages)
+        self.backing = backing
+        self.windowBase = windowBase
+        self.windowPages = windowPages
+        self.junkFill = junkFill
+        descriptors = (metadata + layout.descriptorsOffset)
+            .bindMemory(to: HeapPageDescriptor.self, capacity: windowPages)
+        descriptors.initialize(repeating: .unused, count: windowPages)
+        classStates = (metadata + layout.classStatesOffset)
+            .bindMemory(to: HeapSizeClassState.self, capacity: HeapSizeClass.count)
+        classStates.initialize(repeating: .empty, count: HeapSizeClass.count)
+        runCache = (metadata + layout.runCacheOffset)
+            .bindMemory(to: HeapRunCacheSlot.self, capacity: HeapCoreParameters.runCacheSlots)
+        runCache.initialize(repeating: .empty, count: HeapCoreParameters.runCacheSlots)
+        let words = BitmapSearch.wordCount(bits: windowPages)
+        usedPages = (metadata + layout.usedPagesOffset).bindMemory(to: UInt64.self, capacity: words)
+        usedPages.initialize(repeating: 0, count: words)
+        // Bits past the window's end read as claimed, so no search can return them.
+        BitmapSearch.fill(true, in: usedPages, start: windowPages, count: words * 64 - windowPages)
+        firstPossiblyFreePage = 0
+        counters = HeapStatistics(windowBytes: windowPages << HeapCoreParameters.pageShift)
+    }
+
+    /// Heap-wide counters.
+    @inlinable public var statistics: HeapStatistics { counters }
+
+    /// Number of size classes (for `sizeClassStatistics`).
+    @inlinable public static var sizeClassCount: Int { HeapSizeClass.count }
+
+    /// Counters of size class `index` (0 ..< sizeClassCount, smallest class first).
+    public func sizeClassStatistics(_ index: Int) -> SizeClassStatistics {
+        precondition(index >= 0 && index < HeapSizeClass.count, "no such size class")
+        let state = classStates[index]
+        return SizeClassStatistics(
+            size: HeapSizeClass.size(ofClass: index), blocksInUse: state.liveBlocks,
+            pages: state.pages, emptyPages: state.emptyPages)
+    }
+
+    /// Allocates at least `size` bytes aligned to `alignment` (a power of two; anything below
+    /// 16 gets 16), like posix_memalign. A size of 0 gets a unique 16-byte block.
+    @inlinable
+    public mutating func allocate(size: Int, alignment: Int = HeapCoreParameters.minimumAlignment) -> HeapAllocation {
+        guard alignment > 0, alignment & (alignment &- 1) == 0, size >= 0, size <= counters.windowBytes else {
+            counters.failedAllocations &+= 1
+            return .badRequest
+        }
+        let request = size == 0 ? 1 : size
+        if request <= HeapSizeClass.largestSize && alignment <= HeapSizeClass.largestSize {
+            if alignment <= HeapCoreParameters.minimumAlignment {
+                return allocateObject(ofClass: HeapSizeClass.index(forSize: request))
+            }
+            // Power-of-two classes are naturally aligned within their page.
+            let naturallyAligned = 1 &<< (Int.bitWidth &- (max(request, alignment) &- 1).leadingZeroBitCount)
+            return allocateObject(ofClass: HeapSizeClass.index(forSize: naturallyAligned))
+        }
+        return allocateRun(bytes: request, alignment: alignment)
+    }
+
+    /// Frees the block starting at `pointer`. Anything but `.freed` leaves the heap unchanged.
+    @inlinable
+    public mutating func free(_ pointer: UnsafeMutableRawPointer) -> HeapFreeResult {
+        let address = UInt(bitPattern: pointer)
+        let offsetInWindow = address &- windowBase
+        guard offsetInWindow < UInt(bitPattern: counters.windowBytes) else {
+            counters.invalidFrees &+= 1
+            return .invalid
+        }
+        let page = Int(truncatingIfNeeded: offsetInWindow &>> UInt(HeapCoreParameters.pageShift))
+        if descriptors[page].kind == .slab {
+            return freeObject(at: address, page: page)
+        }
+        return freeRun(at: address, page: page)
+    }
+
+    /// Usable size of the live block starting at `pointer`, or nil if `pointer` is not the
+    /// start of a live block.
+    @inlinable
+    public func blockSize(of pointer: UnsafeRawPointer) -> Int? {
+        let address = UInt(bitPattern: pointer)
+        let offsetInWindow = address &- windowBase
+        guard offsetInWindow < UInt(bitPattern: counters.windowBytes) else { return nil }
+        let page = Int(truncatingIfNeeded: offsetInWindow &>> UInt(HeapCoreParameters.pageShift))
+        let offset = Int(truncatingIfNeeded: offsetInWindow) & (HeapCoreParameters.pageSize &- 1)
+        let descriptor = descriptors[page]
+        switch descriptor.kind {
+        case .slab:
+            let classIndex = Int(descriptor.sizeClass)
+            guard isLiveObject(at: address, page: page, offset: offset, classIndex: classIndex) == .live else { return nil }
+            return HeapSizeClass.size(ofClass: classIndex)
+        case .runHead where offset == 0:
+            return Int(descriptor.link) << HeapCoreParameters.pageShift
+        default:
+            return nil
+        }
+    }
+
+    /// Address of window page `page`.
+    @inlinable
+    func address(ofPage page: Int) -> UInt {
+        windowBase &+ UInt(bitPattern: page) &<< UInt(HeapCoreParameters.pageShift)
+    }
+
+    @inlinable
+    mutating func recordAllocation(bytes: Int) {
+        counters.allocations &+= 1
+        counters.blocksInUse &+= 1
+        counters.bytesInUse &+= bytes
+        if counters.bytesInUse > counters.peakBytesInUse { counters.peakBytesInUse = counters.bytesInUse }
+    }
+
+    @inlinable
+    mutating func recordFree(bytes: Int) {
+        counters.frees &+= 1
+        counters.blocksInUse &-= 1
+        counters.bytesInUse &-= bytes
+    }
+}
+
+/// Where each section lives inside the caller's metadata storage.
+@usableFromInline
+struct MetadataLayout {
+    let descriptorsOffset: Int
+    let classStatesOffset: Int
+    let runCacheOffset: Int
+    let usedPagesOffset: Int
+    let totalBytes: Int
+
+    init(windowPages: Int) {
+        func roundUp16(_ value: Int) -> Int { (value + 15) & ~15 }
+        descriptorsOffset = 0
+        classStatesOffset = roundUp16(windowPages * MemoryLayout<HeapPageDescriptor>.stride)
+        runCacheOffset = roundUp16(classStatesOffset + HeapSizeClass.count * MemoryLayout<HeapSizeClassState>.stride)
+        usedPagesOffset = roundUp16(runCacheOffset + HeapCoreParameters.runCacheSlots * MemoryLayout<HeapRunCacheSlot>.stride)
+        totalBytes = roundUp16(usedPagesOffset + BitmapSearch.wordCount(bits: windowPages) * 8)
+    }
+}

@@ -1,0 +1,93 @@
+// The one function every fatal path goes through. It prints a fixed report (marker line, CPU,
+// registers, backtrace) without allocating, then tells QEMU (pvpanic, isa-debug-exit) or halts
+// for a debugger when the command line says `panic=halt`.
+import Hardware
+import Synchronization
+
+enum Panic {
+    /// The CPU that owns the panic; -1 while none does.
+    static let owner = Atomic<Int>(-1)
+    nonisolated(unsafe) static var action = PanicAction.exit
+
+    static func panic(
+        _ reason: StaticString, frame: UnsafePointer<trap_frame>?, detail: (ConsoleLine) -> Void
+    ) -> Never {
+        cpu_cli()
+        let cpu = 0
+        let previous = owner.compareExchange(expected: -1, desired: cpu, ordering: .acquiringAndReleasing).original
+        if previous == cpu {
+            // A fault inside the report itself: say so once, and leave.
+            consoleBypassLock.store(true, ordering: .relaxed)
+            Console.line { $0.text("KERNEL PANIC: nested panic: "); $0.text(reason) }
+            finish()
+        } else if previous != -1 {
+            Machine.haltForever()                        // another CPU is reporting; it stops us
+        }
+        takeConsole()
+        Console.line { line in line.text("KERNEL PANIC: "); line.text(reason); detail(line) }
+        if let frame {
+            printRegisters(frame.pointee, cpu: cpu)
+            Backtrace.print(framePointer: frame.pointee.rbp)
+        } else {
+            var current = trap_frame()
+            current.rbp = cpu_frame_pointer()
+            current.rsp = cpu_stack_pointer()
+            current.rflags = cpu_rflags()
+            current.rip = UnsafePointer<UInt64>(bitPattern: UInt(current.rbp))?[1] ?? 0
+            current.cs = UInt64(Selector.kernelCode)
+            printRegisters(current, cpu: cpu)
+            Backtrace.print(framePointer: current.rbp)
+        }
+        MemoryStatistics.printLine()
+        Console.line("end of panic report")
+        finish()
+    }
+
+    private static func finish() -> Never {
+        Machine.signalPanic()
+        if action == .halt {
+            Console.line("panic: halted (panic=halt): attach a debugger")
+            Machine.haltForever()
+        }
+        Machine.exit(.panic)
+    }
+
+    /// Waits a bounded time for the console lock (another CPU may be mid-line), then keeps it.
+    private static func takeConsole() {
+        var spins = 0
+        while consoleLock.isLocked && spins < 1_000_000 { cpu_pause(); spins += 1 }
+        consoleBypassLock.store(true, ordering: .relaxed)
+    }
+
+    private static func printRegisters(_ f: trap_frame, cpu: Int) {
+        Console.line { l in
+            l.text("cpu="); l.dec(cpu); l.text(" rip="); l.hex(f.rip, width: 16); l.text(" rsp="); l.hex(f.rsp, width: 16)
+            l.text(" rbp="); l.hex(f.rbp, width: 16); l.text(" rflags="); l.hex(f.rflags, width: 8)
+        }
+        Console.line { l in
+            l.text("cr0="); l.hex(cpu_read_cr0(), width: 8); l.text(" cr2="); l.hex(cpu_read_cr2(), width: 16)
+            l.text(" cr3="); l.hex(cpu_read_cr3(), width: 16); l.text(" cr4="); l.hex(cpu_read_cr4(), width: 8)
+            l.text(" cs="); l.hex(f.cs, width: 2); l.text(" vector="); l.dec(f.vector); l.text(" error="); l.hex(f.error_code)
+        }
+        Console.line { l in
+            l.text("rax="); l.hex(f.rax, width: 16); l.text(" rbx="); l.hex(f.rbx, width: 16)
+            l.text(" rcx="); l.hex(f.rcx, width: 16); l.text(" rdx="); l.hex(f.rdx, width: 16)
+        }
+        Console.line { l in
+            l.text("rsi="); l.hex(f.rsi, width: 16); l.text(" rdi="); l.hex(f.rdi, width: 16)
+            l.text(" r8="); l.hex(f.r8, width: 16); l.text(" r9="); l.hex(f.r9, width: 16)
+        }
+        Console.line { l in
+            l.text("r10="); l.hex(f.r10, width: 16); l.text(" r11="); l.hex(f.r11, width: 16)
+            l.text(" r12="); l.hex(f.r12, width: 16); l.text(" r13="); l.hex(f.r13, width: 16)
+        }
+        Console.line { l in
+            l.text("r14="); l.hex(f.r14, width: 16); l.text(" r15="); l.hex(f.r15, width: 16)
+        }
+    }
+}
+
+/// Stops the kernel with a report. `detail` appends to the marker line (numbers, names).
+func panic(_ reason: StaticString, frame: UnsafePointer<trap_frame>? = nil, detail: (ConsoleLine) -> Void = { _ in }) -> Never {
+    Panic.panic(reason, frame: frame, detail: detail)
+}

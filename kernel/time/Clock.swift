@@ -1,0 +1,28 @@
+// Time from the TSC, calibrated once against the PIT's channel 2 (which needs no interrupt).
+import Hardware
+
+enum Clock {
+    nonisolated(unsafe) static var ticksPerMillisecond: UInt64 = 1_000_000
+
+    /// Measures the TSC rate over 5 ms of PIT time. Called once on the boot CPU.
+    static func calibrate() {
+        let pitHz: UInt64 = 1_193_182
+        let count = pitHz * 5 / 1000
+        outb(0x61, (inb(0x61) & ~0x02) | 0x01)          // gate channel 2 on, speaker off
+        outb(0x43, 0xB0)                                // channel 2, lobyte/hibyte, mode 0
+        outb(0x42, UInt8(count & 0xFF))
+        outb(0x42, UInt8(count >> 8))
+        let gate = inb(0x61)
+        outb(0x61, gate & ~0x01)                        // restart the count
+        outb(0x61, gate | 0x01)
+        let start = cpu_rdtsc()
+        while inb(0x61) & 0x20 == 0 { cpu_pause() }
+        let elapsed = cpu_rdtsc() &- start
+        ticksPerMillisecond = max(1, elapsed / 5)
+    }
+
+    /// Milliseconds since the boot CPU entered the kernel.
+    static var millisecondsSinceBoot: UInt64 { (cpu_rdtsc() &- boot_start_tsc()) / ticksPerMillisecond }
+
+    static var microsecondsSinceBoot: UInt64 { (cpu_rdtsc() &- boot_start_tsc()) * 1000 / ticksPerMillisecond }
+}

@@ -1,0 +1,67 @@
+// Where every interrupt and exception lands (from traps.S). Exceptions in the kernel are fatal;
+// device interrupts go to their handler.
+import Hardware
+
+@_cdecl("trap_dispatch")
+func trapDispatch(_ frame: UnsafeMutablePointer<trap_frame>) {
+    let vector = Int(frame.pointee.vector)
+    switch vector {
+    case 0..<32:
+        kernelException(frame)
+    case PIC.firstVector..<(PIC.firstVector + 16):
+        let line = vector - PIC.firstVector
+        if line == 7 || line == 15 { return }           // spurious: no EOI for line 7
+        if line == 4 { Shell.serialInterrupt() }
+        PIC.endOfInterrupt(line: line)
+    default:
+        panic("unexpected interrupt", frame: frame) { $0.text(" vector="); $0.dec(vector) }
+    }
+}
+
+private func kernelException(_ frame: UnsafeMutablePointer<trap_frame>) -> Never {
+    let f = frame.pointee
+    switch f.vector {
+    case 6:
+        panic("invalid opcode (ud2: a Swift runtime trap such as overflow, bounds or unwrap)", frame: frame)
+    case 8:
+        panic("double fault (a kernel stack overflow?)", frame: frame)
+    case 14:
+        let address = cpu_read_cr2()
+        let onGuard = PageTables.isStackGuard(address)
+        if onGuard {
+            panic("kernel stack overflow (page fault on a guard page)", frame: frame) { $0.text(" address="); $0.hex(address) }
+        }
+        panic("page fault", frame: frame) { l in
+            l.text(" address="); l.hex(address)
+            l.text(f.error_code & 1 != 0 ? " protection" : " not-present")
+            l.text(f.error_code & 2 != 0 ? " write" : " read")
+            if f.error_code & 16 != 0 { l.text(" instruction-fetch") }
+            if f.error_code & 4 != 0 { l.text(" user") }
+        }
+    default:
+        panic(exceptionName(f.vector), frame: frame)
+    }
+}
+
+private func exceptionName(_ vector: UInt64) -> StaticString {
+    switch vector {
+    case 0: return "divide error"
+    case 1: return "debug exception"
+    case 2: return "non-maskable interrupt"
+    case 3: return "breakpoint"
+    case 4: return "overflow"
+    case 5: return "bound range exceeded"
+    case 7: return "device not available"
+    case 10: return "invalid TSS"
+    case 11: return "segment not present"
+    case 12: return "stack-segment fault"
+    case 13: return "general protection fault"
+    case 16: return "x87 floating-point error"
+    case 17: return "alignment check"
+    case 18: return "machine check"
+    case 19: return "SIMD floating-point exception"
+    case 20: return "virtualization exception"
+    case 21: return "control protection exception"
+    default: return "reserved exception"
+    }
+}
