@@ -1,0 +1,45 @@
+// Host tests of the size-class table: every request maps to the smallest class that holds it,
+// and the divide-free object-start check agrees with real division at every page offset.
+
+import Testing
+@testable import KernelMemoryCore
+
+@Suite("HeapSizeClass")
+struct HeapSizeClassTests {
+    @Test func classesAreIncreasingMultiplesOf16ThatFitAPageAtLeastTwice() {
+        var previous = 0
+        for index in 0..<HeapSizeClass.count {
+            let size = HeapSizeClass.size(ofClass: index)
+            #expect(size > previous)
+            #expect(size % 16 == 0)
+            #expect(HeapSizeClass.objectsPerPage(ofClass: index) == 4096 / size)
+            #expect(4096 / size >= 2)
+            previous = size
+        }
+        #expect(previous == HeapSizeClass.largestSize)
+        #expect(KernelHeapCore<TestWindowBacking>.sizeClassCount == HeapSizeClass.count)
+    }
+
+    @Test func everySizeGetsTheSmallestClassThatHoldsIt() {
+        for size in 1...HeapSizeClass.largestSize {
+            let index = HeapSizeClass.index(forSize: size)
+            #expect(HeapSizeClass.size(ofClass: index) >= size, "size \(size)")
+            if index > 0 { #expect(HeapSizeClass.size(ofClass: index - 1) < size, "size \(size)") }
+        }
+    }
+
+    @Test func objectStartCheckMatchesDivision() {
+        for index in 0..<HeapSizeClass.count {
+            let size = HeapSizeClass.size(ofClass: index)
+            for offset in 0..<4096 {
+                #expect(HeapSizeClass.isObjectStart(offset, ofClass: index) == (offset % size == 0))
+            }
+        }
+    }
+
+    @Test func pageDescriptorsAreSixteenBytes() {
+        #expect(MemoryLayout<HeapPageDescriptor>.stride == 16)
+        // The figure the kernel's memory plan is built on: a 256 MiB window.
+        #expect(KernelHeapCore<TestWindowBacking>.metadataBytes(windowPages: 65536) == 1_057_504)
+    }
+}
