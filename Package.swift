@@ -76,6 +76,8 @@ let package = Package(
         ),
         .testTarget(name: "QMPTests", dependencies: ["QMP", "HostSystem"], exclude: ["Fixtures"],
                     swiftSettings: harnessSettings),
+        .testTarget(name: "QEMUMachineTests", dependencies: ["QEMUMachine", "QMP", "HostSystem"],
+                    swiftSettings: harnessSettings),
         .testTarget(name: "KTAPTests", dependencies: ["KTAP"], swiftSettings: harnessSettings),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"], swiftSettings: harnessSettings),
         .testTarget(name: "JUnitReportTests", dependencies: ["JUnitReport", "Runner", "KTAP"],

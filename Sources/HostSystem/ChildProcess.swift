@@ -2,7 +2,7 @@
 // (which then shuts QEMU down in order) and a signal to the group reaches all of QEMU.
 import Glibc
 
-public enum ExitStatus: Equatable, CustomStringConvertible {
+public enum ProcessExit: Equatable, CustomStringConvertible {
     case exited(Int32)
     case signaled(Int32)
 
@@ -20,7 +20,7 @@ public final class ChildProcess {
     /// Read end of the child's stderr (non-blocking). It reaches end-of-file when the child
     /// exits, which is how a reactor learns of the exit without polling waitpid.
     public let stderrFD: Int32
-    public private(set) var exitStatus: ExitStatus?
+    public private(set) var exitStatus: ProcessExit?
 
     /// Starts `arguments[0]` (searched in PATH) with stdin and stdout on /dev/null, stderr on a
     /// pipe, default signal dispositions and an empty signal mask, as leader of a new group.
@@ -88,13 +88,13 @@ public final class ChildProcess {
     /// Blocks until the child has exited and reaps it. Call once its stderr reached EOF or
     /// after SIGKILL, when the wait is short.
     @discardableResult
-    public func waitForExit() -> ExitStatus {
+    public func waitForExit() -> ProcessExit {
         if let exitStatus { return exitStatus }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 {
             if errno != EINTR { break }
         }
-        let result: ExitStatus = (status & 0x7f) == 0
+        let result: ProcessExit = (status & 0x7f) == 0
             ? .exited((status >> 8) & 0xff)
             : .signaled(status & 0x7f)
         exitStatus = result

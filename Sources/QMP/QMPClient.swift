@@ -25,10 +25,22 @@ public final class QMPClient {
     private static let maximumEventsKept = 10_000
 
     /// Takes ownership of `fd`, a connected non-blocking stream socket.
-    public init(fd: Int32, reactor: Reactor, transcript: QMPTranscript = QMPTranscript()) {
-        self.fd = fd
+    public convenience init(fd: Int32, reactor: Reactor, transcript: QMPTranscript = QMPTranscript()) {
+        self.init(reactor: reactor, transcript: transcript)
+        connect(fd: fd)
+    }
+
+    /// A client whose socket comes later (`connect(fd:)`); commands issued meanwhile wait.
+    public init(reactor: Reactor, transcript: QMPTranscript = QMPTranscript()) {
+        self.fd = -1
         self.reactor = reactor
         self.transcript = transcript
+    }
+
+    /// Takes ownership of `fd`, a connected non-blocking stream socket.
+    public func connect(fd: Int32) {
+        precondition(self.fd < 0, "QMPClient is already connected")
+        self.fd = fd
         reactor.watchStream(fd) { [weak self] event in self?.handle(event) }
     }
 
@@ -86,10 +98,11 @@ public final class QMPClient {
 
     /// Closes the socket; commands still waiting fail as a dropped connection.
     public func close() {
-        guard fd >= 0 else { return }
-        reactor.unwatch(fd)
-        Glibc.close(fd)
-        fd = -1
+        if fd >= 0 {
+            reactor.unwatch(fd)
+            Glibc.close(fd)
+            fd = -1
+        }
         perform(session.connectionClosed("closed by the harness"))
     }
 

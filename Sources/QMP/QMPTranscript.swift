@@ -27,25 +27,8 @@ public final class QMPTranscript {
     /// One line per message: `[   1.234] >> {"execute": ...}`.
     public var text: String {
         entries.map { entry in
-            let time = String(entry.seconds.formatted3).leftPadded(to: 9)
+            let time = entry.seconds.fixed3.leftPadded(9)
             return "[\(time)] \(entry.direction.rawValue) \(entry.text)"
         }.joined(separator: "\n") + (entries.isEmpty ? "" : "\n")
-    }
-}
-
-extension Double {
-    /// Fixed three decimals without Foundation's formatters.
-    var formatted3: String {
-        let millis = Int64((self * 1000).rounded())
-        let sign = millis < 0 ? "-" : ""
-        let magnitude = abs(millis)
-        let fraction = String(magnitude % 1000)
-        return "\(sign)\(magnitude / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
-    }
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: " ", count: width - count) + self
     }
 }

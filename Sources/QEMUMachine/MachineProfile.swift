@@ -1,0 +1,38 @@
+// What a VM is made of. Scenario files fill this in (from a shared profile, then their own
+// `machine:` keys); QEMUCommandLine turns it into arguments.
+
+public enum Accelerator: String, CaseIterable {
+    /// KVM when /dev/kvm works, otherwise multi-threaded TCG.
+    case auto
+    case kvm
+    case tcg
+}
+
+public struct MachineProfile: Equatable {
+    public var qemuBinary = "qemu-system-x86_64"
+    public var vcpus = 4
+    public var memoryMiB = 128
+    public var accelerator = Accelerator.auto
+    /// `-cpu` model; nil leaves QEMU's default.
+    public var cpuModel: String?
+    /// Multiboot kernel image (`-kernel`).
+    public var kernel: String?
+    /// Multiboot modules (`-initrd a,b`).
+    public var modules: [String] = []
+    /// Kernel command line (`-append`), after `{seed}` substitution.
+    public var commandLine = ""
+    /// Extra `-device` values.
+    public var devices: [String] = []
+    /// Anything else, appended verbatim.
+    public var extraArguments: [String] = []
+    /// `isa-debug-exit` at 0xf4: the guest ends the run with an exit status.
+    public var debugExit = true
+    /// `pvpanic`: the guest's panic reaches QMP as GUEST_PANICKED.
+    public var pvpanic = true
+    /// `-no-reboot`: a triple fault ends QEMU (SHUTDOWN guest-reset) instead of rebooting.
+    public var noReboot = true
+    /// A gdbstub on a UNIX socket in the VM's private directory (used by hang diagnosis).
+    public var gdbStub = false
+
+    public init() {}
+}

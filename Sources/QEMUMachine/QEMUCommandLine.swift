@@ -1,0 +1,41 @@
+// Profile → qemu-system-x86_64 arguments. QEMU starts paused (-S) and connects as a client to
+// sockets the harness already listens on, so nothing the guest does is missed.
+
+public enum QEMUCommandLine {
+    /// Paths of the sockets QEMU connects to, inside the VM's private directory.
+    public struct Sockets {
+        public let qmp: String
+        public let serial: String
+        public let gdb: String?
+
+        public init(directory: String, gdb: Bool) {
+            qmp = directory + "/qmp.sock"
+            serial = directory + "/serial.sock"
+            self.gdb = gdb ? directory + "/gdb.sock" : nil
+        }
+    }
+
+    public static func arguments(for profile: MachineProfile, accelerator: AcceleratorChoice,
+                                 sockets: Sockets) -> [String] {
+        var args = [profile.qemuBinary,
+                    "-S", "-nodefaults", "-no-user-config", "-display", "none", "-monitor", "none",
+                    "-accel", accelerator.qemuArgument,
+                    "-smp", String(profile.vcpus), "-m", "\(profile.memoryMiB)M"]
+        if let cpu = profile.cpuModel { args += ["-cpu", cpu] }
+        if let kernel = profile.kernel {
+            args += ["-kernel", kernel]
+            if !profile.commandLine.isEmpty { args += ["-append", profile.commandLine] }
+            if !profile.modules.isEmpty { args += ["-initrd", profile.modules.joined(separator: ",")] }
+        }
+        args += ["-chardev", "socket,id=serial0,path=\(sockets.serial)", "-serial", "chardev:serial0"]
+        args += ["-chardev", "socket,id=qmp0,path=\(sockets.qmp)", "-mon", "chardev=qmp0,mode=control"]
+        if let gdb = sockets.gdb {
+            args += ["-chardev", "socket,id=gdb0,path=\(gdb),server=on,wait=off", "-gdb", "chardev:gdb0"]
+        }
+        if profile.debugExit { args += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"] }
+        if profile.pvpanic { args += ["-device", "pvpanic", "-action", "panic=none"] }
+        if profile.noReboot { args += ["-no-reboot"] }
+        for device in profile.devices { args += ["-device", device] }
+        return args + profile.extraArguments
+    }
+}

@@ -1,0 +1,189 @@
+// One QEMU process and its lifetime: launched paused in its own process group with its sockets
+// in a private directory, then resumed; shut down with `quit`, a deadline, SIGTERM, SIGKILL, and
+// always reaped. Precondition: used from the thread that runs its reactor.
+import Glibc
+import HostSystem
+import QMP
+
+public final class QEMUMachine {
+    public struct Timeouts {
+        /// From spawn to QMP negotiated.
+        public var launch = 30.0
+        /// From `quit` to exit, then from SIGTERM to exit.
+        public var quit = 5.0
+        public var terminate = 3.0
+        public init() {}
+    }
+
+    public let profile: MachineProfile
+    public let accelerator: AcceleratorChoice
+    public let reactor: Reactor
+    public let process: ChildProcess
+    public let qmp: QMPClient
+    public let serial: SerialConsole
+    public let sockets: QEMUCommandLine.Sockets
+    public let startedAt: MonotonicInstant
+    /// Called once when QEMU has exited and been reaped.
+    public var onExit: ((ProcessExit) -> Void)?
+
+    public var exitStatus: ProcessExit? { process.exitStatus }
+    public var isRunning: Bool { process.exitStatus == nil }
+    public var qemuVersion: String { qmp.greeting?.version ?? "?" }
+    /// The last lines QEMU wrote to stderr.
+    public var stderrTail: String { String(decoding: stderrBuffer, as: UTF8.self) }
+
+    private let directory: PrivateDirectory
+    private var stderrBuffer: [UInt8] = []
+    private static let stderrKept = 8 * 1024
+    private let timeouts: Timeouts
+
+    /// Starts QEMU for `profile` and returns once QMP is negotiated and the serial line is
+    /// connected. The guest stays paused until `resume()`.
+    public static func launch(_ profile: MachineProfile, reactor: Reactor, serialLog: String?,
+                              timeouts: Timeouts = Timeouts()) throws -> QEMUMachine {
+        let accelerator = AcceleratorChoice.resolve(profile.accelerator)
+        let directory = try PrivateDirectory(prefix: "harness-vm")
+        let sockets = QEMUCommandLine.Sockets(directory: directory.path, gdb: profile.gdbStub)
+        let qmpListener = try UnixSocket.listen(at: sockets.qmp)
+        defer { close(qmpListener) }
+        let serialListener = try UnixSocket.listen(at: sockets.serial)
+        defer { close(serialListener) }
+
+        let arguments = QEMUCommandLine.arguments(for: profile, accelerator: accelerator, sockets: sockets)
+        let startedAt = MonotonicInstant.now
+        let process: ChildProcess
+        do {
+            process = try ChildProcess.spawn(arguments)
+        } catch {
+            throw LaunchError(commandLine: arguments.map(shellQuoted).joined(separator: " "),
+                              reason: "\(error)", exitStatus: nil, stderrTail: "")
+        }
+        let serial = try SerialConsole(start: startedAt, logPath: serialLog)
+        let machine = QEMUMachine(profile: profile, accelerator: accelerator, reactor: reactor, process: process,
+                                  qmpListener: qmpListener, serialListener: serialListener, serial: serial,
+                                  sockets: sockets, directory: directory, startedAt: startedAt, timeouts: timeouts)
+        try machine.finishLaunch(qmpListener: qmpListener, serialListener: serialListener)
+        return machine
+    }
+
+    private init(profile: MachineProfile, accelerator: AcceleratorChoice, reactor: Reactor, process: ChildProcess,
+                 qmpListener: Int32, serialListener: Int32, serial: SerialConsole,
+                 sockets: QEMUCommandLine.Sockets, directory: PrivateDirectory, startedAt: MonotonicInstant,
+                 timeouts: Timeouts) {
+        self.profile = profile
+        self.accelerator = accelerator
+        self.reactor = reactor
+        self.process = process
+        self.serial = serial
+        self.sockets = sockets
+        self.directory = directory
+        self.startedAt = startedAt
+        self.timeouts = timeouts
+        // Connected in finishLaunch, once QEMU has connected to the listener.
+        qmp = QMPClient(reactor: reactor, transcript: QMPTranscript(start: startedAt))
+    }
+
+    deinit {
+        // Last line of defence: a machine dropped without shutdown() still takes QEMU with it.
+        if isRunning { _ = shutdown() }
+        directory.remove()
+    }
+
+    private func finishLaunch(qmpListener: Int32, serialListener: Int32) throws {
+        reactor.watchStream(process.stderrFD) { [weak self] event in
+            guard let self else { return }
+            switch event {
+            case .data(let bytes):
+                self.stderrBuffer.append(contentsOf: bytes)
+                if self.stderrBuffer.count > Self.stderrKept {
+                    self.stderrBuffer.removeFirst(self.stderrBuffer.count - Self.stderrKept)
+                }
+            case .end:
+                // stderr closes when QEMU exits: reap it now (waitpid returns at once, or nearly).
+                let status = self.process.waitForExit()
+                self.onExit?(status)
+            }
+        }
+        var serialFD: Int32?
+        var qmpFD: Int32?
+        reactor.watchReadable(qmpListener) { qmpFD = try? UnixSocket.accept(qmpListener) }
+        reactor.watchReadable(serialListener) { serialFD = try? UnixSocket.accept(serialListener) }
+        defer {
+            reactor.unwatch(qmpListener)
+            reactor.unwatch(serialListener)
+        }
+        let deadline = startedAt.adding(seconds: timeouts.launch)
+        do {
+            let connected = try reactor.run(until: { (qmpFD != nil && serialFD != nil) || !isRunning },
+                                            deadline: { deadline })
+            guard connected, let qmpFD, let serialFD else {
+                if let qmpFD { close(qmpFD) }
+                if let serialFD { close(serialFD) }
+                throw failure(connectedInTime: connected)
+            }
+            unlink(sockets.qmp)
+            unlink(sockets.serial)
+            serial.attach(fd: serialFD, reactor: reactor)
+            qmp.connect(fd: qmpFD)
+            try qmp.waitUntilReady(timeout: deadline.seconds(since: .now))
+        } catch {
+            let launchError = (error as? LaunchError) ?? failure(connectedInTime: true, cause: "\(error)")
+            _ = shutdown()
+            throw launchError
+        }
+    }
+
+    private func failure(connectedInTime: Bool, cause: String? = nil) -> LaunchError {
+        let reason: String
+        if let status = process.exitStatus {
+            reason = "QEMU exited before it was ready (\(status))"
+        } else if let cause {
+            reason = cause
+        } else {
+            reason = "QEMU did not connect its sockets within \(timeouts.launch)s"
+        }
+        if exitStatus == nil { _ = shutdown() }
+        return LaunchError(commandLine: process.shellCommand, reason: reason, exitStatus: process.exitStatus,
+                           stderrTail: lastLines(stderrTail, 20))
+    }
+
+    /// Lets the guest run (QEMU was started with -S).
+    public func resume() throws {
+        _ = try qmp.execute("cont")
+    }
+
+    /// Waits up to `timeout` seconds for QEMU to exit on its own; nil if it is still running.
+    public func waitForExit(timeout: Double, interruptible: Bool = true) throws -> ProcessExit? {
+        let deadline = MonotonicInstant.now.adding(seconds: timeout)
+        try reactor.run(until: { !isRunning }, deadline: { deadline }, interruptible: interruptible)
+        return exitStatus
+    }
+
+    /// Ends QEMU however it can and reaps it: close the console, `quit`, wait; SIGTERM to the
+    /// group, wait; SIGKILL, reap. Safe to call more than once, and after QEMU already exited.
+    @discardableResult
+    public func shutdown() -> ProcessExit {
+        serial.detach()
+        if isRunning && qmp.isReady {
+            qmp.send("quit")
+            _ = try? waitForExit(timeout: timeouts.quit, interruptible: false)
+        }
+        if isRunning {
+            process.signalGroup(SIGTERM)
+            _ = try? waitForExit(timeout: timeouts.terminate, interruptible: false)
+        }
+        if isRunning {
+            process.signalGroup(SIGKILL)
+        }
+        let status = process.waitForExit()
+        reactor.unwatch(process.stderrFD)
+        qmp.close()
+        directory.remove()
+        return status
+    }
+}
+
+/// The last `count` lines of `text`.
+func lastLines(_ text: String, _ count: Int) -> String {
+    text.split(separator: "\n", omittingEmptySubsequences: false).suffix(count).joined(separator: "\n")
+}

@@ -1,0 +1,156 @@
+// The guest's COM1 as lines. Every line goes to a timestamped log file and to the runner; memory
+// stays bounded however much the guest prints: over-long lines are cut, and only the first and
+// the last lines are kept in memory (for the report and the verdict).
+import Glibc
+import HostSystem
+
+public struct SerialLine {
+    public let text: String
+    /// Seconds since the VM was started.
+    public let time: Double
+}
+
+public final class SerialConsole {
+    /// Longer lines are delivered in pieces of this size.
+    public static let maximumLineBytes = 4096
+    public static let headLinesKept = 200
+    public static let tailLinesKept = 200
+
+    public var onLine: ((SerialLine) -> Void)?
+    public private(set) var totalBytes = 0
+    public private(set) var lineCount = 0
+    /// When the guest last printed anything (the silence watchdog's clock).
+    public private(set) var lastOutput: MonotonicInstant
+    public private(set) var headLines: [SerialLine] = []
+    private var tailRing: [SerialLine] = []
+    private var tailStart = 0
+    private var partial: [UInt8] = []
+    private let start: MonotonicInstant
+    private var logFD: Int32
+    private var logBuffer: [UInt8] = []
+    private var fd: Int32 = -1
+    private var reactor: Reactor?
+
+    /// - Parameter logPath: where the timestamped log goes (nil: no log file).
+    public init(start: MonotonicInstant, logPath: String?) throws {
+        self.start = start
+        lastOutput = start
+        if let logPath {
+            logFD = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            if logFD < 0 { throw SystemError("open", detail: logPath) }
+        } else {
+            logFD = -1
+        }
+    }
+
+    deinit {
+        flushLog()
+        if logFD >= 0 { close(logFD) }
+        detach()
+    }
+
+    /// Starts reading the guest's serial line from `fd` (taking ownership).
+    public func attach(fd: Int32, reactor: Reactor) {
+        self.fd = fd
+        self.reactor = reactor
+        reactor.watchStream(fd) { [weak self] event in
+            guard let self else { return }
+            switch event {
+            case .data(let bytes): self.consume(bytes)
+            case .end: self.endOfStream()
+            }
+        }
+    }
+
+    /// Closes our end of the serial socket (before asking QEMU to quit, so it never blocks on
+    /// a full console buffer).
+    public func detach() {
+        guard fd >= 0 else { return }
+        reactor?.unwatch(fd)
+        close(fd)
+        fd = -1
+        endOfStream()
+    }
+
+    public var isAttached: Bool { fd >= 0 }
+
+    /// Types `text` on the guest's console.
+    public func send(_ text: String) throws {
+        guard fd >= 0 else { throw SystemError("write", errno: EPIPE, detail: "serial console is closed") }
+        try writeAll(fd, Array(text.utf8))
+    }
+
+    /// The last lines printed, oldest first.
+    public var tailLines: [SerialLine] {
+        Array(tailRing[tailStart...] + tailRing[..<tailStart])
+    }
+
+    /// Lines neither in `headLines` nor in `tailLines`.
+    public var omittedLineCount: Int { max(0, lineCount - headLines.count - tailRing.count) }
+
+    /// Feeds raw bytes (public for tests and for replaying a log).
+    public func consume(_ bytes: UnsafeRawBufferPointer) {
+        totalBytes += bytes.count
+        lastOutput = .now
+        var rest = bytes[...]
+        while let newline = rest.firstIndex(of: UInt8(ascii: "\n")) {
+            append(rest[rest.startIndex..<newline])
+            deliver()
+            rest = rest[(newline + 1)...]
+        }
+        append(rest)
+        flushLog()
+    }
+
+    private func append(_ bytes: Slice<UnsafeRawBufferPointer>) {
+        var remaining = bytes
+        while partial.count + remaining.count > Self.maximumLineBytes {
+            let room = Self.maximumLineBytes - partial.count
+            partial.append(contentsOf: remaining.prefix(room))
+            remaining = remaining.dropFirst(room)
+            deliver()
+        }
+        partial.append(contentsOf: remaining)
+    }
+
+    private func endOfStream() {
+        if !partial.isEmpty { deliver() }
+        flushLog()
+    }
+
+    private func deliver() {
+        var bytes = partial[...]
+        if bytes.last == UInt8(ascii: "\r") { bytes = bytes.dropLast() }
+        let line = SerialLine(text: String(decoding: bytes, as: UTF8.self), time: MonotonicInstant.now.seconds(since: start))
+        partial.removeAll(keepingCapacity: true)
+        lineCount += 1
+        if headLines.count < Self.headLinesKept {
+            headLines.append(line)
+        } else if tailRing.count < Self.tailLinesKept {
+            tailRing.append(line)
+        } else {
+            tailRing[tailStart] = line
+            tailStart = (tailStart + 1) % Self.tailLinesKept
+        }
+        if logFD >= 0 {
+            logBuffer += Array("[\(line.time.fixed3.leftPadded(9))] ".utf8)
+            logBuffer += bytes
+            logBuffer.append(UInt8(ascii: "\n"))
+            if logBuffer.count >= 64 * 1024 { flushLog() }
+        }
+        onLine?(line)
+    }
+
+    private func flushLog() {
+        guard logFD >= 0, !logBuffer.isEmpty else { return }
+        logBuffer.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = write(logFD, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 { if errno == EINTR { continue } else { break } }
+                offset += written
+            }
+        }
+        logBuffer.removeAll(keepingCapacity: true)
+    }
+}
