@@ -7,7 +7,7 @@ enum PhysicalMemory {
     nonisolated(unsafe) static var frames: FrameAllocatorCore? = nil
 
     /// Builds the allocator: places its bitmap in the first free spot after the kernel, adds
-    /// usable RAM, and reserves the first MiB, the kernel image, the modules and the bitmap.
+    /// usable RAM, and leaves out the first MiB, the kernel image, the modules and the bitmap.
     static func initialize() {
         let frameCount = Int(Multiboot.topOfMemory / Layout.pageSize)
         let bytes = UInt64(FrameAllocatorCore.bitmapWords(frameCount: frameCount) * 8)
@@ -22,25 +22,40 @@ enum PhysicalMemory {
         }
         if bitmapAddress == 0 { panic("no room for the frame bitmap") }
 
+        // Memory the kernel owns for good (first MiB, image, modules, this bitmap) is left out of
+        // the usable set, so freeing one of its frames is reported instead of accepted.
+        var reserved: InlineArray<20, (UInt64, UInt64)> = .init(repeating: (0, 0))
+        var reservedCount = 0
+        func keep(_ start: UInt64, _ end: UInt64) {
+            if reservedCount < 20 { reserved[reservedCount] = (start, end); reservedCount += 1 }
+        }
+        keep(0, 1 << 20)
+        keep(kernel_image_start(), kernel_image_end())
+        for m in 0..<Multiboot.moduleCount { keep(Multiboot.modules[m].start, Multiboot.modules[m].end) }
+        keep(bitmapAddress, bitmapAddress + bytes)
+
         var core = FrameAllocatorCore(bitmap: UnsafeMutablePointer(bitPattern: UInt(bitmapAddress))!, frameCount: frameCount)
-        for i in 0..<Multiboot.regionCount where Multiboot.regions[i].isUsable {
-            let r = Multiboot.regions[i]
-            let first = pageAlignUp(r.base) / Layout.pageSize
-            let last = r.end / Layout.pageSize
+        func add(_ start: UInt64, _ end: UInt64, from index: Int) {
+            if start >= end { return }
+            var i = index
+            while i < reservedCount {
+                let (rs, re) = reserved[i]
+                if rs < end && re > start {                 // overlap: add what lies on either side
+                    add(start, rs, from: i + 1)
+                    add(re, end, from: i + 1)
+                    return
+                }
+                i += 1
+            }
+            let first = pageAlignUp(start) / Layout.pageSize
+            let last = end / Layout.pageSize
             if last > first { core.addFreeRange(firstFrame: Int(first), count: Int(last - first)) }
         }
-        reserve(&core, from: 0, to: 1 << 20)
-        reserve(&core, from: kernel_image_start(), to: kernel_image_end())
-        for m in 0..<Multiboot.moduleCount { reserve(&core, from: Multiboot.modules[m].start, to: Multiboot.modules[m].end) }
-        reserve(&core, from: bitmapAddress, to: bitmapAddress + bytes)
+        for i in 0..<Multiboot.regionCount where Multiboot.regions[i].isUsable {
+            add(Multiboot.regions[i].base, Multiboot.regions[i].end, from: 0)
+        }
         core.resetLowWater()
         frames = core
-    }
-
-    private static func reserve(_ core: inout FrameAllocatorCore, from start: UInt64, to end: UInt64) {
-        let first = start / Layout.pageSize
-        let last = pageAlignUp(end) / Layout.pageSize
-        if last > first { core.reserve(firstFrame: Int(first), count: Int(last - first)) }
     }
 
     /// One frame's physical address, or nil when memory is exhausted. Not zeroed.

@@ -9,6 +9,7 @@ enum Panic {
     static let owner = Atomic<Int>(-1)
     nonisolated(unsafe) static var action = PanicAction.exit
 
+    @inline(never)
     static func panic(
         _ reason: StaticString, frame: UnsafePointer<trap_frame>?, detail: (ConsoleLine) -> Void
     ) -> Never {

@@ -1,0 +1,34 @@
+// Tests that end the machine on purpose: each must end in a `KERNEL PANIC:` report with a
+// backtrace, never in a hang. Selected only by name (`ktest=crash.oom_heap`).
+import Hardware
+
+enum CrashTests {
+    static let suite = KernelTestSuite(name: "crash", explicitOnly: true, tests: [
+        KernelTest(name: "oom_heap") { t in
+            // Swift arrays kept alive until the runtime allocator runs dry.
+            var hoard: [[UInt64]] = []
+            while true {
+                hoard.append([UInt64](repeating: UInt64(hoard.count), count: 8192))
+            }
+        },
+        KernelTest(name: "stack_overflow") { t in
+            t.expect(recurse(1) == 0, "unbounded recursion returned")
+        },
+        KernelTest(name: "swift_trap") { t in
+            var x = Int.max - Int(Clock.millisecondsSinceBoot & 1)
+            x += 2                                          // overflow: ud2
+            t.expect(x == 0, "overflow did not trap")
+        },
+        KernelTest(name: "null_dereference") { t in
+            let p = UnsafeMutablePointer<UInt64>(bitPattern: UInt(Clock.millisecondsSinceBoot & 1) + 8)!
+            t.expect(p.pointee == 0, "null page readable")
+        },
+    ])
+
+    @inline(never)
+    static func recurse(_ depth: Int) -> Int {
+        var pad: InlineArray<64, UInt64> = .init(repeating: UInt64(depth))
+        let r = recurse(depth + 1)
+        return withUnsafeMutablePointer(to: &pad) { $0.withMemoryRebound(to: UInt64.self, capacity: 1) { $0.pointee } } &+ UInt64(r) == 0 ? 1 : 0
+    }
+}

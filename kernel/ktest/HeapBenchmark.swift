@@ -1,0 +1,31 @@
+// Figures, not checks: kmalloc/kfree pair cost per size class inside the kernel, printed as
+// `bench: kmalloc ...` lines for `make bench`. Selected only by name (`ktest=bench.heap`).
+import Hardware
+
+enum HeapBenchmark {
+    static let suite = KernelTestSuite(name: "bench", explicitOnly: true, tests: [
+        KernelTest(name: "heap") { t in
+            for size in [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 16384] {
+                let rounds = 20_000
+                // Immediate pairs: the common case of a short-lived object.
+                var start = cpu_rdtsc()
+                for _ in 0..<rounds { KernelHeap.free(KernelHeap.allocate(size: size)) }
+                let pairTicks = cpu_rdtsc() &- start
+                // 256 live blocks freed in reverse: exercises the free lists.
+                var live: InlineArray<256, UInt64> = .init(repeating: 0)
+                start = cpu_rdtsc()
+                for _ in 0..<(rounds / 256) {
+                    for i in 0..<256 { live[i] = UInt64(UInt(bitPattern: KernelHeap.allocate(size: size))) }
+                    for i in stride(from: 255, through: 0, by: -1) { KernelHeap.free(UnsafeMutableRawPointer(bitPattern: UInt(live[i]))!) }
+                }
+                let batchTicks = cpu_rdtsc() &- start
+                Console.line { l in
+                    l.text("bench: kmalloc size="); l.dec(size)
+                    l.text(" pair_ns="); l.dec(pairTicks * 1_000_000 / Clock.ticksPerMillisecond / UInt64(rounds))
+                    l.text(" batch_ns="); l.dec(batchTicks * 1_000_000 / Clock.ticksPerMillisecond / UInt64(rounds / 256 * 256))
+                }
+            }
+            t.expect(KernelHeap.statistics.bytesInUse >= 0, "statistics unreadable")
+        },
+    ])
+}
