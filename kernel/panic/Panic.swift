@@ -30,14 +30,18 @@ enum Panic {
             printRegisters(frame.pointee, cpu: cpu)
             Backtrace.print(framePointer: frame.pointee.rbp)
         } else {
-            var current = trap_frame()
-            current.rbp = cpu_frame_pointer()
-            current.rsp = cpu_stack_pointer()
-            current.rflags = cpu_rflags()
-            current.rip = UnsafePointer<UInt64>(bitPattern: UInt(current.rbp))?[1] ?? 0
-            current.cs = UInt64(Selector.kernelCode)
-            printRegisters(current, cpu: cpu)
-            Backtrace.print(framePointer: current.rbp)
+            // A software panic: no trap frame, so only what can be read here is printed.
+            let rbp = cpu_frame_pointer()
+            let rip = UnsafePointer<UInt64>(bitPattern: UInt(rbp))?[1] ?? 0
+            Console.line { l in
+                l.text("cpu="); l.dec(cpu); l.text(" rip="); l.hex(rip, width: 16); l.text(" rsp="); l.hex(cpu_stack_pointer(), width: 16)
+                l.text(" rbp="); l.hex(rbp, width: 16); l.text(" rflags="); l.hex(cpu_rflags(), width: 8)
+            }
+            Console.line { l in
+                l.text("cr2="); l.hex(cpu_read_cr2(), width: 16); l.text(" cr3="); l.hex(cpu_read_cr3(), width: 16)
+                l.text(" (software panic: general registers not captured)")
+            }
+            Backtrace.print(framePointer: rbp)
         }
         MemoryStatistics.printLine()
         Console.line("end of panic report")

@@ -65,9 +65,34 @@ struct HeapPageDescriptor {
     /// A valid free-list link is an in-page, 16-byte aligned offset; anything else (including
     /// `noOffset`, or a link a use-after-free overwrote) reads as the end of the list, so the
     /// heap never follows a link out of the page.
-    @inlinable
+    @inlinable @inline(__always)
     static func sanitizedLink(_ raw: UInt64) -> UInt16 {
         raw & ~0xFF0 == 0 ? UInt16(truncatingIfNeeded: raw) : noOffset
+    }
+
+    /// True only if the free list of the slab page `descriptor` describes (mapped at
+    /// `pageAddress`, class `classIndex`) is intact (every link valid, exactly as many entries
+    /// as free objects) and does not contain `offset`. At most one step per object on the page.
+    @usableFromInline
+    static func freeListProvesLive(
+        _ descriptor: UnsafeMutablePointer<HeapPageDescriptor>, pageAddress: UInt, offset: Int, classIndex: Int
+    ) -> Bool {
+        let bump = Int(descriptor.pointee.bumpOffset)
+        let handedOut = Int((UInt64(bump) &* HeapSizeClass.reciprocal(ofClass: classIndex)) >> 32)
+        let expectedFree = handedOut - Int(descriptor.pointee.liveObjects)
+        var cursor = descriptor.pointee.freeListHead
+        var visited = 0
+        while cursor != noOffset {
+            guard visited < expectedFree, Int(cursor) != offset, Int(cursor) < bump,
+                  HeapSizeClass.isObjectStart(Int(cursor), ofClass: classIndex)
+            else { return false }
+            let link = UnsafeMutablePointer<UInt64>(bitPattern: pageAddress + UInt(cursor)).unsafelyUnwrapped[0]
+            // A link that is neither valid nor the end marker means the list was overwritten.
+            if link != UInt64(noOffset) && sanitizedLink(link) == noOffset { return false }
+            cursor = sanitizedLink(link)
+            visited += 1
+        }
+        return visited == expectedFree
     }
 }
 

@@ -14,7 +14,7 @@ public enum HeapSizeClass {
     @inlinable public static var largestSize: Int { 2048 }
 
     /// The class that serves `size` bytes with 16-byte alignment. Precondition: 1 <= size <= 2048.
-    @inlinable
+    @inlinable @inline(__always)
     public static func index(forSize size: Int) -> Int {
         let units = (size &+ 15) &>> 4   // 16-byte units, 1...128
         if units <= 8 { return units &- 1 }                     // 16...128
@@ -29,7 +29,7 @@ public enum HeapSizeClass {
     }
 
     /// Object size of class `index`. Precondition: 0 <= index < count.
-    @inlinable
+    @inlinable @inline(__always)
     public static func size(ofClass index: Int) -> Int {
         switch index {
         case 0: return 16
@@ -59,7 +59,7 @@ public enum HeapSizeClass {
 
     /// ceil(2^32 / size(ofClass: index)): `(offset * r) >> 32 == offset / size` for every
     /// offset below 4096, so the free path checks object starts without a divide.
-    @inlinable
+    @inlinable @inline(__always)
     static func reciprocal(ofClass index: Int) -> UInt64 {
         switch index {
         case 0: return 0x1000_0000
@@ -88,7 +88,7 @@ public enum HeapSizeClass {
     }
 
     /// Whether `offset` (from the page start, below 4096) is where an object of class `index` starts.
-    @inlinable
+    @inlinable @inline(__always)
     static func isObjectStart(_ offset: Int, ofClass index: Int) -> Bool {
         let slot = (UInt64(truncatingIfNeeded: offset) &* reciprocal(ofClass: index)) &>> 32
         return Int(truncatingIfNeeded: slot) &* size(ofClass: index) == offset

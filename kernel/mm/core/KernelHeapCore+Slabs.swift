@@ -12,7 +12,7 @@ enum SlabObjectStatus {
 extension KernelHeapCore {
     /// Marker stored in the second word of every free object. Tied to the object's address so
     /// that data copied from elsewhere does not look like a free object.
-    @inlinable
+    @inlinable @inline(__always)
     static func freeMarker(for address: UInt) -> UInt64 {
         UInt64(truncatingIfNeeded: address) ^ HeapCoreParameters.freeObjectMarkerKey
     }
@@ -100,7 +100,7 @@ extension KernelHeapCore {
     /// per object on the page) decides. Live data that happens to match the marker is still
     /// freed, but only when the walk saw the whole, intact list; if a use-after-free broke the
     /// list, the free is refused as a double free rather than risk freeing a block twice.
-    @inlinable
+    @inlinable @inline(__always)
     func isLiveObject(at address: UInt, page: Int, offset: Int, classIndex: Int) -> SlabObjectStatus {
         let descriptor = descriptors + page
         guard offset < Int(truncatingIfNeeded: descriptor.pointee.bumpOffset),
@@ -108,33 +108,9 @@ extension KernelHeapCore {
         else { return .notAnObject }
         let object = UnsafeMutablePointer<UInt64>(bitPattern: address).unsafelyUnwrapped
         if object[1] != Self.freeMarker(for: address) { return .live }
-        return freeListProvesLive(offset: offset, page: page, classIndex: classIndex) ? .live : .free
-    }
-
-    /// True only if page `page`'s free list is intact (every link valid, exactly as many
-    /// entries as free objects) and does not contain `offset`.
-    @usableFromInline
-    func freeListProvesLive(offset: Int, page: Int, classIndex: Int) -> Bool {
-        let pageAddress = address(ofPage: page)
-        let descriptor = descriptors[page]
-        let handedOut = Int((UInt64(descriptor.bumpOffset) &* HeapSizeClass.reciprocal(ofClass: classIndex)) >> 32)
-        let expectedFree = handedOut - Int(descriptor.liveObjects)
-        var cursor = descriptor.freeListHead
-        var visited = 0
-        while cursor != HeapPageDescriptor.noOffset {
-            guard visited < expectedFree, Int(cursor) != offset,
-                  Int(cursor) < Int(descriptor.bumpOffset),
-                  HeapSizeClass.isObjectStart(Int(cursor), ofClass: classIndex)
-            else { return false }
-            let link = UnsafeMutablePointer<UInt64>(bitPattern: pageAddress + UInt(cursor)).unsafelyUnwrapped[0]
-            // A link that is neither valid nor the end marker means the list was overwritten.
-            if link != UInt64(HeapPageDescriptor.noOffset) && HeapPageDescriptor.sanitizedLink(link) == HeapPageDescriptor.noOffset {
-                return false
-            }
-            cursor = HeapPageDescriptor.sanitizedLink(link)
-            visited += 1
-        }
-        return visited == expectedFree
+        return HeapPageDescriptor.freeListProvesLive(
+            descriptor, pageAddress: address & ~UInt(HeapCoreParameters.pageSize &- 1),
+            offset: offset, classIndex: classIndex) ? .live : .free
     }
 
     /// Puts `page` at the head of its class's list of pages with room.

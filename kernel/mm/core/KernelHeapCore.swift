@@ -152,12 +152,12 @@ public struct KernelHeapCore<Backing: HeapPageBacking> {
     }
 
     /// Address of window page `page`.
-    @inlinable
+    @inlinable @inline(__always)
     func address(ofPage page: Int) -> UInt {
         windowBase &+ UInt(bitPattern: page) &<< UInt(HeapCoreParameters.pageShift)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func recordAllocation(bytes: Int) {
         counters.allocations &+= 1
         counters.blocksInUse &+= 1
@@ -165,7 +165,7 @@ public struct KernelHeapCore<Backing: HeapPageBacking> {
         if counters.bytesInUse > counters.peakBytesInUse { counters.peakBytesInUse = counters.bytesInUse }
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func recordFree(bytes: Int) {
         counters.frees &+= 1
         counters.blocksInUse &-= 1
