@@ -11,7 +11,8 @@ public enum HeapCoreParameters {
     /// Alignment every block gets without asking (posix_memalign's default on x86_64).
     @inlinable public static var minimumAlignment: Int { 16 }
     /// Empty slab pages each size class keeps mapped, so that a loop allocating and freeing one
-    /// object does not map and unmap a page every time.
+    /// object does not map and unmap a page every time. Fixed at one: the class state records
+    /// that page by index (`HeapSizeClassState.keptEmptyPage`).
     @inlinable public static var cachedEmptySlabPagesPerClass: Int { 1 }
     /// Freed page runs of at most this many pages may stay mapped in the run cache.
     @inlinable public static var runCacheLargestRunPages: Int { 4 }

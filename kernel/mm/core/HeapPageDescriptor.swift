@@ -96,29 +96,42 @@ struct HeapPageDescriptor {
     }
 }
 
-/// Per-size-class bookkeeping, kept in the heap's metadata area.
+/// Per-size-class bookkeeping, kept in the heap's metadata area. The object size and its
+/// reciprocal are copied here from `HeapSizeClass` so the hot paths load them instead of
+/// branching through a switch.
 @usableFromInline
 struct HeapSizeClassState {
     /// First page of the class's doubly linked list of slab pages with at least one free slot.
     @usableFromInline var partialHead: UInt32
-    /// Slab pages of this class with no live object (kept mapped as a cache; see
-    /// `HeapCoreParameters.cachedEmptySlabPagesPerClass`).
-    @usableFromInline var emptyPages: Int
+    /// `HeapSizeClass.size(ofClass:)` of this class.
+    @usableFromInline var objectSize: UInt32
+    /// `HeapSizeClass.reciprocal(ofClass:)` of this class.
+    @usableFromInline var reciprocal: UInt64
+    /// The page this class keeps mapped when it empties, or `noPage`. A hint that costs
+    /// nothing on allocation: the page may have received objects since; it only counts as
+    /// empty while its `liveObjects` is 0. Invariant: every other slab page of the class
+    /// holds at least one live object (an emptied page either becomes this one or is released).
+    @usableFromInline var keptEmptyPage: UInt32
     /// Slab pages of this class currently mapped.
     @usableFromInline var pages: Int
     /// Objects of this class currently allocated.
     @usableFromInline var liveBlocks: Int
 
     @inlinable
-    init(partialHead: UInt32, emptyPages: Int, pages: Int, liveBlocks: Int) {
-        self.partialHead = partialHead
-        self.emptyPages = emptyPages
-        self.pages = pages
-        self.liveBlocks = liveBlocks
+    init(classIndex: Int) {
+        partialHead = HeapPageDescriptor.noPage
+        objectSize = UInt32(truncatingIfNeeded: HeapSizeClass.size(ofClass: classIndex))
+        reciprocal = HeapSizeClass.reciprocal(ofClass: classIndex)
+        keptEmptyPage = HeapPageDescriptor.noPage
+        pages = 0
+        liveBlocks = 0
     }
 
-    @inlinable static var empty: HeapSizeClassState {
-        HeapSizeClassState(partialHead: HeapPageDescriptor.noPage, emptyPages: 0, pages: 0, liveBlocks: 0)
+    /// Whether `offset` (below 4096) is where an object of this class starts.
+    @inlinable @inline(__always)
+    func isObjectStart(_ offset: Int) -> Bool {
+        let slot = (UInt64(truncatingIfNeeded: offset) &* reciprocal) &>> 32
+        return UInt64(truncatingIfNeeded: offset) == slot &* UInt64(objectSize)
     }
 }
 

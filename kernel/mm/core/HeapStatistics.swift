@@ -36,12 +36,22 @@ public struct HeapStatistics {
     public var pagesUnmapped: Int
 
     @inlinable
-    init(windowBytes: Int) {
-        self.windowBytes = windowBytes
-        mappedBytes = 0; bytesInUse = 0; blocksInUse = 0; peakBytesInUse = 0
-        slabPages = 0; runPages = 0; cachedPages = 0
-        allocations = 0; frees = 0; failedAllocations = 0; invalidFrees = 0; doubleFrees = 0
-        pagesMapped = 0; pagesUnmapped = 0
+    init(_ counters: HeapCounters, blocksInUse: Int, cachedPages: Int) {
+        windowBytes = counters.windowBytes
+        mappedBytes = counters.mappedBytes
+        bytesInUse = counters.bytesInUse
+        self.blocksInUse = blocksInUse
+        peakBytesInUse = counters.peakBytesInUse
+        slabPages = counters.slabPages
+        runPages = counters.runPages
+        self.cachedPages = cachedPages
+        allocations = counters.allocations
+        frees = counters.frees
+        failedAllocations = counters.failedAllocations
+        invalidFrees = counters.invalidFrees
+        doubleFrees = counters.doubleFrees
+        pagesMapped = counters.pagesMapped
+        pagesUnmapped = counters.pagesUnmapped
     }
 }
 

@@ -58,7 +58,7 @@ extension KernelHeapCore {
     /// `alignmentPages` pages, taken out of the cache; -1 if there is none.
     @inlinable
     mutating func takeCachedRun(pages: Int, alignmentPages: Int) -> Int {
-        guard pages <= HeapCoreParameters.runCacheLargestRunPages, counters.cachedPages != 0 else { return -1 }
+        guard pages <= HeapCoreParameters.runCacheLargestRunPages, counters.cachedRunPages != 0 else { return -1 }
         let basePage = Int(truncatingIfNeeded: windowBase &>> UInt(HeapCoreParameters.pageShift))
         var slot = 0
         while slot < HeapCoreParameters.runCacheSlots {
@@ -66,7 +66,7 @@ extension KernelHeapCore {
             let first = Int(truncatingIfNeeded: entry.firstPage)
             if Int(truncatingIfNeeded: entry.pages) == pages && (basePage &+ first) & (alignmentPages &- 1) == 0 {
                 runCache[slot] = .empty
-                counters.cachedPages &-= pages
+                counters.cachedRunPages &-= pages
                 return first
             }
             slot &+= 1
@@ -84,7 +84,7 @@ extension KernelHeapCore {
                 runCache[slot] = HeapRunCacheSlot(
                     firstPage: UInt32(truncatingIfNeeded: first), pages: UInt32(truncatingIfNeeded: pages))
                 descriptors[first].kind = .cachedRunHead
-                counters.cachedPages &+= pages
+                counters.cachedRunPages &+= pages
                 if junkFill {
                     UnsafeMutableRawPointer(bitPattern: address(ofPage: first)).unsafelyUnwrapped.initializeMemory(
                         as: UInt8.self, repeating: HeapCoreParameters.junkByte,

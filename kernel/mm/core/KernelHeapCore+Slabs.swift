@@ -18,7 +18,7 @@ extension KernelHeapCore {
     }
 
     /// Takes an object of class `classIndex`, adding a slab page when the class has no room.
-    @inlinable
+    @inlinable @inline(__always)
     mutating func allocateObject(ofClass classIndex: Int) -> HeapAllocation {
         let state = classStates + classIndex
         var page = Int(truncatingIfNeeded: state.pointee.partialHead)
@@ -30,7 +30,7 @@ extension KernelHeapCore {
             }
         }
         let descriptor = descriptors + page
-        let objectSize = HeapSizeClass.size(ofClass: classIndex)
+        let objectSize = Int(truncatingIfNeeded: state.pointee.objectSize)
         let pageAddress = address(ofPage: page)
         let offset: Int
         let head = descriptor.pointee.freeListHead
@@ -44,10 +44,6 @@ extension KernelHeapCore {
             descriptor.pointee.bumpOffset = UInt16(truncatingIfNeeded: offset &+ objectSize)
             // Fresh memory may hold a stale marker from the frame's previous life.
             UnsafeMutablePointer<UInt64>(bitPattern: pageAddress &+ UInt(bitPattern: offset)).unsafelyUnwrapped[1] = 0
-        }
-        if descriptor.pointee.liveObjects == 0 {
-            state.pointee.emptyPages &-= 1
-            counters.cachedPages &-= 1
         }
         descriptor.pointee.liveObjects &+= 1
         if descriptor.pointee.freeListHead == HeapPageDescriptor.noOffset
@@ -64,17 +60,17 @@ extension KernelHeapCore {
     }
 
     /// Frees the object at `address` in slab page `page`, after checking that it is one.
-    @inlinable
+    @inlinable @inline(__always)
     mutating func freeObject(at address: UInt, page: Int) -> HeapFreeResult {
         let descriptor = descriptors + page
-        let classIndex = Int(truncatingIfNeeded: descriptor.pointee.sizeClass)
+        let state = classStates + Int(truncatingIfNeeded: descriptor.pointee.sizeClass)
         let offset = Int(truncatingIfNeeded: address) & (HeapCoreParameters.pageSize &- 1)
-        switch isLiveObject(at: address, page: page, offset: offset, classIndex: classIndex) {
+        switch isLiveObject(at: address, descriptor: descriptor, offset: offset, state: state) {
         case .live: break
         case .free: counters.doubleFrees &+= 1; return .doubleFree
         case .notAnObject: counters.invalidFrees &+= 1; return .invalid
         }
-        let objectSize = HeapSizeClass.size(ofClass: classIndex)
+        let objectSize = Int(truncatingIfNeeded: state.pointee.objectSize)
         let head = descriptor.pointee.freeListHead
         let wasFull = head == HeapPageDescriptor.noOffset
             && Int(truncatingIfNeeded: descriptor.pointee.bumpOffset) &+ objectSize > HeapCoreParameters.pageSize
@@ -86,7 +82,6 @@ extension KernelHeapCore {
         object[0] = UInt64(head)
         object[1] = Self.freeMarker(for: address)
         descriptor.pointee.freeListHead = UInt16(truncatingIfNeeded: offset)
-        let state = classStates + classIndex
         if wasFull { pushPartialPage(page, state: state) }
         descriptor.pointee.liveObjects &-= 1
         if descriptor.pointee.liveObjects == 0 { slabPageBecameEmpty(page, state: state) }
@@ -101,16 +96,17 @@ extension KernelHeapCore {
     /// freed, but only when the walk saw the whole, intact list; if a use-after-free broke the
     /// list, the free is refused as a double free rather than risk freeing a block twice.
     @inlinable @inline(__always)
-    func isLiveObject(at address: UInt, page: Int, offset: Int, classIndex: Int) -> SlabObjectStatus {
-        let descriptor = descriptors + page
-        guard offset < Int(truncatingIfNeeded: descriptor.pointee.bumpOffset),
-              HeapSizeClass.isObjectStart(offset, ofClass: classIndex)
+    func isLiveObject(
+        at address: UInt, descriptor: UnsafeMutablePointer<HeapPageDescriptor>, offset: Int,
+        state: UnsafeMutablePointer<HeapSizeClassState>
+    ) -> SlabObjectStatus {
+        guard offset < Int(truncatingIfNeeded: descriptor.pointee.bumpOffset), state.pointee.isObjectStart(offset)
         else { return .notAnObject }
         let object = UnsafeMutablePointer<UInt64>(bitPattern: address).unsafelyUnwrapped
         if object[1] != Self.freeMarker(for: address) { return .live }
         return HeapPageDescriptor.freeListProvesLive(
             descriptor, pageAddress: address & ~UInt(HeapCoreParameters.pageSize &- 1),
-            offset: offset, classIndex: classIndex) ? .live : .free
+            offset: offset, classIndex: Int(truncatingIfNeeded: descriptor.pointee.sizeClass)) ? .live : .free
     }
 
     /// Puts `page` at the head of its class's list of pages with room.
@@ -134,34 +130,39 @@ extension KernelHeapCore {
         descriptors[page].previous = HeapPageDescriptor.noPage
     }
 
-    /// Keeps the page as the class's cached empty page, or gives it back if the class already
-    /// keeps enough of them.
-    @inlinable
+    /// Keeps the page as the class's empty page, or gives it back if the class already keeps
+    /// another one that is still empty. In a loop on one object this stores nothing.
+    @inlinable @inline(__always)
     mutating func slabPageBecameEmpty(_ page: Int, state: UnsafeMutablePointer<HeapSizeClassState>) {
-        if state.pointee.emptyPages < HeapCoreParameters.cachedEmptySlabPagesPerClass {
-            state.pointee.emptyPages &+= 1
-            counters.cachedPages &+= 1
+        let kept = state.pointee.keptEmptyPage
+        if kept == UInt32(truncatingIfNeeded: page) { return }
+        if kept == HeapPageDescriptor.noPage || descriptors[Int(truncatingIfNeeded: kept)].liveObjects != 0 {
+            state.pointee.keptEmptyPage = UInt32(truncatingIfNeeded: page)
             return
         }
-        releaseSlabPage(page, state: state, wasCounted: false)
+        releaseSlabPage(page, state: state)
     }
 
-    /// Unmaps an empty slab page and returns it to the window. `wasCounted`: the page is one
-    /// of the class's counted empty pages.
+    /// The class's kept page if it is empty right now, else nil.
+    @inlinable
+    func emptyKeptPage(_ state: UnsafeMutablePointer<HeapSizeClassState>) -> Int? {
+        let kept = state.pointee.keptEmptyPage
+        guard kept != HeapPageDescriptor.noPage, descriptors[Int(truncatingIfNeeded: kept)].liveObjects == 0 else { return nil }
+        return Int(truncatingIfNeeded: kept)
+    }
+
+    /// Unmaps an empty slab page and returns it to the window.
     @usableFromInline
-    mutating func releaseSlabPage(_ page: Int, state: UnsafeMutablePointer<HeapSizeClassState>, wasCounted: Bool) {
+    mutating func releaseSlabPage(_ page: Int, state: UnsafeMutablePointer<HeapSizeClassState>) {
         unlinkPartialPage(page, state: state)
-        if wasCounted {
-            state.pointee.emptyPages -= 1
-            counters.cachedPages -= 1
-        }
+        if state.pointee.keptEmptyPage == UInt32(truncatingIfNeeded: page) { state.pointee.keptEmptyPage = HeapPageDescriptor.noPage }
         state.pointee.pages -= 1
         counters.slabPages -= 1
         releaseWindowPages(first: page, count: 1)
     }
 
     /// Claims, maps and sets up a fresh slab page for class `classIndex` and puts it on the
-    /// class's list (counted as an empty page until its first object goes out).
+    /// class's list; the caller takes its first object at once.
     @usableFromInline
     mutating func addSlabPage(ofClass classIndex: Int) -> WindowClaim {
         let claim = claimWindowPages(count: 1, alignmentPages: 1)
@@ -173,9 +174,7 @@ extension KernelHeapCore {
         let state = classStates + classIndex
         pushPartialPage(page, state: state)
         state.pointee.pages += 1
-        state.pointee.emptyPages += 1
         counters.slabPages += 1
-        counters.cachedPages += 1
         return claim
     }
 }

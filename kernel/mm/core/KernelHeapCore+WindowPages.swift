@@ -75,7 +75,7 @@ extension KernelHeapCore {
             let entry = runCache[slot]
             if entry.pages != 0 {
                 runCache[slot] = .empty
-                counters.cachedPages -= Int(entry.pages)
+                counters.cachedRunPages -= Int(entry.pages)
                 releaseWindowPages(first: Int(entry.firstPage), count: Int(entry.pages))
                 released += Int(entry.pages)
             }
@@ -84,14 +84,9 @@ extension KernelHeapCore {
         var classIndex = 0
         while classIndex < HeapSizeClass.count {
             let state = classStates + classIndex
-            var page = state.pointee.partialHead
-            while page != HeapPageDescriptor.noPage && state.pointee.emptyPages > 0 {
-                let next = descriptors[Int(page)].link
-                if descriptors[Int(page)].liveObjects == 0 {
-                    releaseSlabPage(Int(page), state: state, wasCounted: true)
-                    released += 1
-                }
-                page = next
+            if let page = emptyKeptPage(state) {
+                releaseSlabPage(page, state: state)
+                released += 1
             }
             classIndex += 1
         }

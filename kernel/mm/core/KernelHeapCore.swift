@@ -24,15 +24,18 @@ public struct KernelHeapCore<Backing: HeapPageBacking> {
     @usableFromInline let runCache: UnsafeMutablePointer<HeapRunCacheSlot>
     /// One bit per window page: set when the page is claimed (slab, run or cached run).
     @usableFromInline let usedPages: UnsafeMutablePointer<UInt64>
+    /// Size class for each request size in 16-byte units (0...128): one load instead of a
+    /// chain of compares on the allocation fast path.
+    @usableFromInline let classForUnits: UnsafeMutablePointer<UInt8>
     /// Invariant: every page below this index is claimed, so searches may start here.
     @usableFromInline var firstPossiblyFreePage: Int
     /// Fill freed memory that stays mapped with `HeapCoreParameters.junkByte`.
     @usableFromInline let junkFill: Bool
-    @usableFromInline var counters: HeapStatistics
+    @usableFromInline var counters: HeapCounters
 
     /// Bytes of metadata storage `init` needs for a window of `windowPages` pages: the page
     /// descriptors (16 bytes a page), the size-class states, the run cache and the bitmap of
-    /// claimed pages, each section 16-byte aligned.
+    /// claimed pages and the size-to-class table, each section 16-byte aligned.
     public static func metadataBytes(windowPages: Int) -> Int {
         MetadataLayout(windowPages: windowPages).totalBytes
     }
@@ -65,7 +68,11 @@ public struct KernelHeapCore<Backing: HeapPageBacking> {
         descriptors.initialize(repeating: .unused, count: windowPages)
         classStates = (metadata + layout.classStatesOffset)
             .bindMemory(to: HeapSizeClassState.self, capacity: HeapSizeClass.count)
-        classStates.initialize(repeating: .empty, count: HeapSizeClass.count)
+        var classIndex = 0
+        while classIndex < HeapSizeClass.count {
+            (classStates + classIndex).initialize(to: HeapSizeClassState(classIndex: classIndex))
+            classIndex += 1
+        }
         runCache = (metadata + layout.runCacheOffset)
             .bindMemory(to: HeapRunCacheSlot.self, capacity: HeapCoreParameters.runCacheSlots)
         runCache.initialize(repeating: .empty, count: HeapCoreParameters.runCacheSlots)
@@ -74,12 +81,29 @@ public struct KernelHeapCore<Backing: HeapPageBacking> {
         usedPages.initialize(repeating: 0, count: words)
         // Bits past the window's end read as claimed, so no search can return them.
         BitmapSearch.fill(true, in: usedPages, start: windowPages, count: words * 64 - windowPages)
+        classForUnits = (metadata + layout.classTableOffset)
+            .bindMemory(to: UInt8.self, capacity: MetadataLayout.classTableEntries)
+        var units = 0
+        while units < MetadataLayout.classTableEntries {
+            classForUnits[units] = UInt8(truncatingIfNeeded: HeapSizeClass.index(forSize: max(1, units * 16)))
+            units += 1
+        }
         firstPossiblyFreePage = 0
-        counters = HeapStatistics(windowBytes: windowPages << HeapCoreParameters.pageShift)
+        counters = HeapCounters(windowBytes: windowPages << HeapCoreParameters.pageShift)
     }
 
-    /// Heap-wide counters.
-    @inlinable public var statistics: HeapStatistics { counters }
+    /// Heap-wide counters. Costs a pass over the size classes (22 entries).
+    public var statistics: HeapStatistics {
+        var emptySlabPages = 0
+        var classIndex = 0
+        while classIndex < HeapSizeClass.count {
+            if emptyKeptPage(classStates + classIndex) != nil { emptySlabPages += 1 }
+            classIndex += 1
+        }
+        return HeapStatistics(
+            counters, blocksInUse: counters.allocations - counters.frees,
+            cachedPages: emptySlabPages + counters.cachedRunPages)
+    }
 
     /// Number of size classes (for `sizeClassStatistics`).
     @inlinable public static var sizeClassCount: Int { HeapSizeClass.count }
@@ -89,25 +113,35 @@ public struct KernelHeapCore<Backing: HeapPageBacking> {
         precondition(index >= 0 && index < HeapSizeClass.count, "no such size class")
         let state = classStates[index]
         return SizeClassStatistics(
-            size: HeapSizeClass.size(ofClass: index), blocksInUse: state.liveBlocks,
-            pages: state.pages, emptyPages: state.emptyPages)
+            size: Int(state.objectSize), blocksInUse: state.liveBlocks,
+            pages: state.pages, emptyPages: emptyKeptPage(classStates + index) == nil ? 0 : 1)
     }
 
     /// Allocates at least `size` bytes aligned to `alignment` (a power of two; anything below
     /// 16 gets 16), like posix_memalign. A size of 0 gets a unique 16-byte block.
     @inlinable
     public mutating func allocate(size: Int, alignment: Int = HeapCoreParameters.minimumAlignment) -> HeapAllocation {
+        // Fast path: a slab size with alignment 1, 2, 4, 8 or 16 (bits of 0x10116).
+        if UInt(bitPattern: size) <= UInt(HeapSizeClass.largestSize)
+            && UInt(bitPattern: alignment) <= UInt(HeapCoreParameters.minimumAlignment)
+            && (0x10116 &>> UInt(bitPattern: alignment)) & 1 != 0 {
+            return allocateObject(ofClass: Int(truncatingIfNeeded: classForUnits[(size &+ 15) &>> 4]))
+        }
+        return allocateUncommon(size: size, alignment: alignment)
+    }
+
+    /// Everything `allocate`'s fast path does not take: validation, larger alignments, page runs.
+    @inlinable
+    mutating func allocateUncommon(size: Int, alignment: Int) -> HeapAllocation {
         guard alignment > 0, alignment & (alignment &- 1) == 0, size >= 0, size <= counters.windowBytes else {
             counters.failedAllocations &+= 1
             return .badRequest
         }
         let request = size == 0 ? 1 : size
         if request <= HeapSizeClass.largestSize && alignment <= HeapSizeClass.largestSize {
-            if alignment <= HeapCoreParameters.minimumAlignment {
-                return allocateObject(ofClass: HeapSizeClass.index(forSize: request))
-            }
             // Power-of-two classes are naturally aligned within their page.
-            let naturallyAligned = 1 &<< (Int.bitWidth &- (max(request, alignment) &- 1).leadingZeroBitCount)
+            let naturallyAligned = max(request, alignment) <= HeapCoreParameters.minimumAlignment
+                ? request : 1 &<< (Int.bitWidth &- (max(request, alignment) &- 1).leadingZeroBitCount)
             return allocateObject(ofClass: HeapSizeClass.index(forSize: naturallyAligned))
         }
         return allocateRun(bytes: request, alignment: alignment)
@@ -141,9 +175,10 @@ public struct KernelHeapCore<Backing: HeapPageBacking> {
         let descriptor = descriptors[page]
         switch descriptor.kind {
         case .slab:
-            let classIndex = Int(descriptor.sizeClass)
-            guard isLiveObject(at: address, page: page, offset: offset, classIndex: classIndex) == .live else { return nil }
-            return HeapSizeClass.size(ofClass: classIndex)
+            let state = classStates + Int(descriptor.sizeClass)
+            guard isLiveObject(at: address, descriptor: descriptors + page, offset: offset, state: state) == .live
+            else { return nil }
+            return Int(state.pointee.objectSize)
         case .runHead where offset == 0:
             return Int(descriptor.link) << HeapCoreParameters.pageShift
         default:
@@ -160,7 +195,6 @@ public struct KernelHeapCore<Backing: HeapPageBacking> {
     @inlinable @inline(__always)
     mutating func recordAllocation(bytes: Int) {
         counters.allocations &+= 1
-        counters.blocksInUse &+= 1
         counters.bytesInUse &+= bytes
         if counters.bytesInUse > counters.peakBytesInUse { counters.peakBytesInUse = counters.bytesInUse }
     }
@@ -168,7 +202,6 @@ public struct KernelHeapCore<Backing: HeapPageBacking> {
     @inlinable @inline(__always)
     mutating func recordFree(bytes: Int) {
         counters.frees &+= 1
-        counters.blocksInUse &-= 1
         counters.bytesInUse &-= bytes
     }
 }
@@ -180,7 +213,10 @@ struct MetadataLayout {
     let classStatesOffset: Int
     let runCacheOffset: Int
     let usedPagesOffset: Int
+    let classTableOffset: Int
     let totalBytes: Int
+    /// Entries of the size-to-class table: 16-byte units 0...128.
+    static var classTableEntries: Int { HeapSizeClass.largestSize / 16 + 1 }
 
     init(windowPages: Int) {
         func roundUp16(_ value: Int) -> Int { (value + 15) & ~15 }
@@ -188,6 +224,7 @@ struct MetadataLayout {
         classStatesOffset = roundUp16(windowPages * MemoryLayout<HeapPageDescriptor>.stride)
         runCacheOffset = roundUp16(classStatesOffset + HeapSizeClass.count * MemoryLayout<HeapSizeClassState>.stride)
         usedPagesOffset = roundUp16(runCacheOffset + HeapCoreParameters.runCacheSlots * MemoryLayout<HeapRunCacheSlot>.stride)
-        totalBytes = roundUp16(usedPagesOffset + BitmapSearch.wordCount(bits: windowPages) * 8)
+        classTableOffset = roundUp16(usedPagesOffset + BitmapSearch.wordCount(bits: windowPages) * 8)
+        totalBytes = roundUp16(classTableOffset + Self.classTableEntries)
     }
 }
