@@ -136,6 +136,21 @@ struct KernelHeapCoreTests {
         #expect(test.heap.backing.mappedPages.isEmpty)
     }
 
+    @Test func runsOfAnotherSizeDoNotHoldTheRunCacheForever() {
+        let test = TestHeap()
+        let singles = (0..<HeapCoreParameters.runCacheSlots).map { _ in test.allocate(4096)! }
+        for block in singles { _ = test.free(block) }           // every slot holds a 1-page run
+        #expect(test.stats.cachedPages == HeapCoreParameters.runCacheSlots)
+        let mapsBefore = test.heap.backing.mapCalls
+        for _ in 0..<100 {
+            let block = test.allocate(16384)!
+            _ = test.free(block)
+        }
+        #expect(test.heap.backing.mapCalls - mapsBefore == 4)   // one 4-page run, then reused
+        #expect(test.stats.cachedPages <= HeapCoreParameters.runCacheSlots * HeapCoreParameters.runCacheLargestRunPages)
+        #expect(test.heap.backing.protocolErrors == 0)
+    }
+
     @Test func runningOutOfFramesFailsCleanlyAndRecovers() {
         let test = TestHeap(frameLimit: 8)
         var blocks: [UnsafeMutableRawPointer] = []

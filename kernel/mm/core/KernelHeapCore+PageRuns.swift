@@ -74,26 +74,38 @@ extension KernelHeapCore {
         return -1
     }
 
-    /// Keeps a freed run mapped in the run cache if it is small enough and a slot is empty.
+    /// Keeps a freed run mapped in the run cache if it is small enough. With no empty slot, the
+    /// slots are reused round-robin (the run there is unmapped), so runs of a size no longer
+    /// asked for cannot hold the cache forever.
     @inlinable
     mutating func cacheFreedRun(first: Int, pages: Int) -> Bool {
         guard pages <= HeapCoreParameters.runCacheLargestRunPages else { return false }
         var slot = 0
-        while slot < HeapCoreParameters.runCacheSlots {
-            if runCache[slot].pages == 0 {
-                runCache[slot] = HeapRunCacheSlot(
-                    firstPage: UInt32(truncatingIfNeeded: first), pages: UInt32(truncatingIfNeeded: pages))
-                descriptors[first].kind = .cachedRunHead
-                counters.cachedRunPages &+= pages
-                if junkFill {
-                    UnsafeMutableRawPointer(bitPattern: address(ofPage: first)).unsafelyUnwrapped.initializeMemory(
-                        as: UInt8.self, repeating: HeapCoreParameters.junkByte,
-                        count: pages &<< HeapCoreParameters.pageShift)
-                }
-                return true
-            }
-            slot &+= 1
+        while slot < HeapCoreParameters.runCacheSlots && runCache[slot].pages != 0 { slot &+= 1 }
+        if slot == HeapCoreParameters.runCacheSlots {
+            slot = runCacheVictim
+            runCacheVictim = (runCacheVictim &+ 1) % HeapCoreParameters.runCacheSlots
+            evictCachedRun(slot: slot)
         }
-        return false
+        runCache[slot] = HeapRunCacheSlot(
+            firstPage: UInt32(truncatingIfNeeded: first), pages: UInt32(truncatingIfNeeded: pages))
+        descriptors[first].kind = .cachedRunHead
+        counters.cachedRunPages &+= pages
+        if junkFill {
+            UnsafeMutableRawPointer(bitPattern: address(ofPage: first)).unsafelyUnwrapped.initializeMemory(
+                as: UInt8.self, repeating: HeapCoreParameters.junkByte,
+                count: pages &<< HeapCoreParameters.pageShift)
+        }
+        return true
+    }
+
+    /// Unmaps the run in cache slot `slot` (if any) and empties the slot.
+    @usableFromInline
+    mutating func evictCachedRun(slot: Int) {
+        let entry = runCache[slot]
+        guard entry.pages != 0 else { return }
+        runCache[slot] = .empty
+        counters.cachedRunPages -= Int(entry.pages)
+        releaseWindowPages(first: Int(entry.firstPage), count: Int(entry.pages))
     }
 }

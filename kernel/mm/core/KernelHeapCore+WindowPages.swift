@@ -72,13 +72,8 @@ extension KernelHeapCore {
         var released = 0
         var slot = 0
         while slot < HeapCoreParameters.runCacheSlots {
-            let entry = runCache[slot]
-            if entry.pages != 0 {
-                runCache[slot] = .empty
-                counters.cachedRunPages -= Int(entry.pages)
-                releaseWindowPages(first: Int(entry.firstPage), count: Int(entry.pages))
-                released += Int(entry.pages)
-            }
+            released += Int(runCache[slot].pages)
+            evictCachedRun(slot: slot)
             slot += 1
         }
         var classIndex = 0

@@ -27,6 +27,8 @@ public struct KernelHeapCore<Backing: HeapPageBacking> {
     /// Size class for each request size in 16-byte units (0...128): one load instead of a
     /// chain of compares on the allocation fast path.
     @usableFromInline let classForUnits: UnsafeMutablePointer<UInt8>
+    /// Run-cache slot to reuse next when every slot is taken.
+    @usableFromInline var runCacheVictim: Int
     /// Invariant: every page below this index is claimed, so searches may start here.
     @usableFromInline var firstPossiblyFreePage: Int
     /// Fill freed memory that stays mapped with `HeapCoreParameters.junkByte`.
@@ -89,6 +91,7 @@ public struct KernelHeapCore<Backing: HeapPageBacking> {
             units += 1
         }
         firstPossiblyFreePage = 0
+        runCacheVictim = 0
         counters = HeapCounters(windowBytes: windowPages << HeapCoreParameters.pageShift)
     }
 
