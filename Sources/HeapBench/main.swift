@@ -12,7 +12,7 @@ let repetitions = 7
 let pairsPerRun = 200_000
 /// Patterns to measure: `HEAP_BENCH_PATTERN=pairs` or `batch` picks one (handy under perf).
 let patterns = Pattern.allCases.filter { pattern in
-    ProcessInfo.environmentValue("HEAP_BENCH_PATTERN").map { $0 == pattern.rawValue } ?? true
+    Environment.value("HEAP_BENCH_PATTERN").map { $0 == pattern.rawValue } ?? true
 }
 /// Live blocks in the batch pattern: allocated in a row, then freed in shuffled order.
 let batchSize = 1000
@@ -35,8 +35,8 @@ enum Pattern: String, CaseIterable {
     case batch
 }
 
-enum ProcessInfo {
-    static func environmentValue(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+enum Environment {
+    static func value(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
 }
 
 enum Allocator {
@@ -129,7 +129,7 @@ func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ",
 
 print("heap-bench: ns per allocate+free pair, median [min-max] of \(repetitions) runs of \(pairsPerRun) pairs")
 print("heap-bench: core = KernelHeapCore in a 256 MiB window (page maps counted, not timed); glibc = malloc/free")
-print("heap-bench: the last line is the geometric mean of the core/glibc column over both patterns")
+print("heap-bench: the last line is the geometric mean of the core/glibc column for sizes <= 256, both patterns")
 print(pad("size", 7) + pad("pattern", 9) + pad("core", 24) + pad("glibc", 24) + "core/glibc")
 var bench = Bench(window: BenchWindow())
 // Bring the CPU to speed before the first row counts (frequency scaling would penalise it).
