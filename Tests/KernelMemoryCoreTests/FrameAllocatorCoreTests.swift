@@ -91,6 +91,21 @@ struct FrameAllocatorCoreTests {
         #expect(test.frames.state(of: 10) == .free)
     }
 
+    @Test func withdrawnFramesAreNeverHandedOutOrTakenBack() {
+        let test = TestFrames(frameCount: 256)
+        test.frames.addFreeRange(firstFrame: 0, count: 256)
+        let taken = test.frames.allocate()!                       // frame 0, in use
+        test.frames.withdraw(firstFrame: 0, count: 16)            // the "first MiB"
+        test.frames.withdraw(firstFrame: 250, count: 100)         // clipped
+        #expect(test.frames.totalFrames == 256 - 16 - 6)
+        #expect(test.frames.freeFrames == 256 - 16 - 6)
+        #expect(test.frames.free(taken) == .notUsable)
+        #expect(test.frames.free(firstFrame: 10, count: 10) == .notUsable)
+        #expect(test.frames.state(of: 5) == .notUsable)
+        #expect(test.frames.allocate() == 16)
+        #expect(test.frames.allocateContiguous(count: 240, alignment: 1) == nil)
+    }
+
     @Test(arguments: [1, 2, 8, 64, 512])
     func contiguousRunsAreAlignedAndFree(alignment: Int) {
         let test = TestFrames(frameCount: 4096)

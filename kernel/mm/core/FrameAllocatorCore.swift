@@ -91,6 +91,26 @@ public struct FrameAllocatorCore {
         lowWater = min(lowWater, freeCount)
     }
 
+    /// Makes frames `[firstFrame, firstFrame + count)` not usable (clipped to `0..<frameCount`):
+    /// they leave `totalFrames` (and `freeFrames` if free), are never allocated, and freeing
+    /// one reports `.notUsable`. For memory that must never be handed out or given back (the
+    /// first MiB, the kernel image); use `reserve` for memory that may be freed later.
+    public mutating func withdraw(firstFrame: Int, count: Int) {
+        let start = max(0, firstFrame)
+        let end = min(frameCount, firstFrame > Int.max - max(0, count) ? Int.max : firstFrame + count)
+        guard start < end else { return }
+        var wordIndex = start >> 6
+        while wordIndex <= (end - 1) >> 6 {
+            let mask = BitmapSearch.mask(ofWord: wordIndex, start: start, end: end)
+            usableCount -= (usableBits[wordIndex] & mask).nonzeroBitCount
+            freeCount -= (freeBits[wordIndex] & mask).nonzeroBitCount
+            usableBits[wordIndex] &= ~mask
+            freeBits[wordIndex] &= ~mask
+            wordIndex += 1
+        }
+        lowWater = min(lowWater, freeCount)
+    }
+
     /// Takes one free frame (the lowest-numbered one), or returns nil when none is left.
     public mutating func allocate() -> Int? {
         guard freeCount > 0,
