@@ -23,7 +23,10 @@ public struct KTAPParser {
         hasStarted && stack.count <= 1 && document.plannedCount.map { document.tests.count >= $0 } == true
     }
 
-    public mutating func feed(_ rawLine: Substring) {
+    /// Feeds one line. `time` (seconds, any origin) gives each result a duration: the time since
+    /// the previous KTAP line that started or ended a test.
+    public mutating func feed(_ rawLine: Substring, at time: Double? = nil) {
+        currentTime = time
         var line = rawLine
         if line.last == "\r" { line = line.dropLast() }
         let indent = line.prefix { $0 == " " }.count
@@ -42,6 +45,7 @@ public struct KTAPParser {
                     indents.append(indent)
                 }
             }
+            lastMark = time
             sync()
             return
         }
@@ -64,8 +68,9 @@ public struct KTAPParser {
         } else if body.hasPrefix("#") {
             appendDiagnostic(String(body), level: level)
         } else if !body.isEmpty {
-            // Unknown lines are allowed by KTAP; keep them with the test they belong to.
-            appendDiagnostic(String(body), level: level)
+            // Unknown lines are allowed by KTAP: kernel messages printed by the test running
+            // now, whatever their indentation. Keep them with the innermost open document.
+            appendDiagnostic(String(body), level: stack.count - 1)
         }
         sync()
     }
@@ -107,6 +112,8 @@ public struct KTAPParser {
         // Results of a nested document closed just before this line are this test's subtests.
         var test = KTAPTest(number: number, name: String(name), status: status, diagnostics: [],
                             subtests: [], missingSubtests: 0)
+        if let currentTime, let lastMark { test.duration = max(0, currentTime - lastMark) }
+        lastMark = currentTime
         if let finishedChild = pendingChild, finishedChild.level == level + 1 {
             test.subtests = finishedChild.document.tests
             test.missingSubtests = finishedChild.document.missingCount
@@ -122,6 +129,10 @@ public struct KTAPParser {
             pendingChild = nil
         }
     }
+
+    private var currentTime: Double?
+    /// When the previous test ended (or the document started): where the next test's time starts.
+    private var lastMark: Double?
 
     /// Diagnostics seen since the previous result at a level belong to the next result there.
     private var pendingDiagnostics: [Int: [String]] = [:]
@@ -157,7 +168,7 @@ public struct KTAPParser {
             stack[0].tests.append(KTAPTest(number: number, name: child.document.name ?? "(unfinished suite)", status: .failed,
                                            diagnostics: child.document.diagnostics + ["the suite's result line never came"],
                                            subtests: child.document.tests,
-                                           missingSubtests: max(1, child.document.missingCount)))
+                                           missingSubtests: max(1, child.document.missingCount), duration: nil))
             pendingChild = nil
         }
         if !stack.isEmpty { stack[0].diagnostics += pendingDiagnostics[0] ?? [] }

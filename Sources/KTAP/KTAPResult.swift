@@ -19,6 +19,8 @@ public struct KTAPTest: Equatable {
     public var subtests: [KTAPTest]
     /// Subtests the nested plan announced but that never reported.
     public var missingSubtests: Int
+    /// Seconds from the previous test's end to this result, when lines came with times.
+    public var duration: Double?
 }
 
 /// A KTAP document (top level or nested): its plan and its results so far.

@@ -1,0 +1,32 @@
+// Keeps the JUnit report current while the suite runs.
+import Foundation
+import QEMUMachine
+import Runner
+
+/// Rewrites the JUnit file after every finished run, so even a harness killed outright leaves
+/// a report of what finished.
+public final class IncrementalReport: RunObserver {
+    private let path: String
+    private let display: ProgressDisplay
+    private let lock = NSLock()
+    private var finished: [RunResult] = []
+
+    public init(path: String, forwardingTo display: ProgressDisplay) {
+        self.path = path
+        self.display = display
+    }
+
+    public func runStarted(slot: Int, request: RunRequest) { display.runStarted(slot: slot, request: request) }
+
+    public func runPrinted(slot: Int, request: RunRequest, line: SerialLine) {
+        display.runPrinted(slot: slot, request: request, line: line)
+    }
+
+    public func runFinished(slot: Int, result: RunResult) {
+        lock.lock()
+        finished.append(result)
+        try? JUnitReport(results: finished).write(to: path)
+        lock.unlock()
+        display.runFinished(slot: slot, result: result)
+    }
+}

@@ -1,0 +1,154 @@
+// JUnit XML (Jenkins' junit-4 schema) from run results: a <testsuite> per run, whose cases are the
+// run itself and, when the kernel printed KTAP, one case per KTAP test.
+import Foundation
+import HostSystem
+import KTAP
+import QEMUMachine
+import Runner
+
+public struct JUnitReport {
+    /// Long serial logs keep this many lines from the start and from the end.
+    public static let logHeadLines = 150
+    public static let logTailLines = 150
+
+    public var results: [RunResult]
+    public var name = "harness"
+    public var timestamp = Date()
+
+    public init(results: [RunResult]) { self.results = results }
+
+    public var xml: String {
+        var suites: [String] = []
+        var totals = (tests: 0, failures: 0, errors: 0, time: 0.0)
+        for result in results {
+            let suite = testsuite(result)
+            suites.append(suite.xml)
+            totals.tests += suite.tests
+            totals.failures += suite.failures
+            totals.errors += suite.errors
+            totals.time += result.duration
+        }
+        return """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <testsuites name="\(attr(name))" tests="\(totals.tests)" failures="\(totals.failures)" \
+            errors="\(totals.errors)" time="\(totals.time.fixed3)">
+            \(suites.joined())</testsuites>
+
+            """
+    }
+
+    /// Writes the report to `path` atomically (a temporary file renamed over it), creating the
+    /// folder if needed.
+    public func write(to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        try Data(xml.utf8).write(to: temporary)
+        guard rename(temporary.path, url.path) == 0 else {
+            let failure = SystemError("rename", detail: "\(temporary.path) -> \(url.path)")
+            try? FileManager.default.removeItem(at: temporary)
+            throw failure
+        }
+    }
+
+    // MARK: pieces
+
+    private struct Suite {
+        var xml: String
+        var tests: Int
+        var failures: Int
+        var errors: Int
+    }
+
+    private func testsuite(_ result: RunResult) -> Suite {
+        var cases: [String] = [runCase(result)]
+        var counts = (failures: 0, errors: 0, skipped: 0)
+        switch result.verdict.status {
+        case .failed: counts.failures += 1
+        case .error: counts.errors += 1
+        case .skipped: counts.skipped += 1
+        case .passed: break
+        }
+        for (suitePath, test) in result.ktap?.leafCases() ?? [] {
+            let classname = ([result.scenario.name] + suitePath).joined(separator: ".")
+            var body = ""
+            switch test.status {
+            case .passed: break
+            case .failed:
+                counts.failures += 1
+                body = "<failure type=\"ktap\" message=\"\(attr("not ok \(test.number) \(test.name)"))\">\(text(test.diagnostics.joined(separator: "\n")))</failure>"
+            case .skipped(let reason):
+                counts.skipped += 1
+                body = "<skipped>\(text(reason.isEmpty ? "SKIP" : reason))</skipped>"
+            case .todo(let reason):
+                counts.skipped += 1
+                body = "<skipped>\(text("TODO " + reason))</skipped>"
+            }
+            if !test.diagnostics.isEmpty, case .passed = test.status {
+                body = "<system-out>\(text(test.diagnostics.joined(separator: "\n")))</system-out>"
+            }
+            cases.append("    <testcase classname=\"\(attr(classname))\" name=\"\(attr(test.name))\" time=\"\((test.duration ?? 0).fixed3)\">\(body)</testcase>\n")
+        }
+        let tests = cases.count
+        let folder = (result.scenario.file as NSString).deletingLastPathComponent
+        let xml = """
+              <testsuite name="\(attr(result.displayName))" tests="\(tests)" failures="\(counts.failures)" \
+            errors="\(counts.errors)" skipped="\(counts.skipped)" time="\(result.duration.fixed3)" \
+            timestamp="\(isoTimestamp)" hostname="\(attr(hostname))" package="\(attr(folder))">
+            \(properties(result))\(cases.joined())  </testsuite>
+
+            """
+        return Suite(xml: xml, tests: tests, failures: counts.failures, errors: counts.errors)
+    }
+
+    /// The run as one test case: its verdict, and the serial log in <system-out>.
+    private func runCase(_ result: RunResult) -> String {
+        let verdict = result.verdict
+        var body = ""
+        let detail = ([verdict.message] + verdict.details
+                      + ["rerun: \(result.rerunCommand)"]
+                      + (result.artifacts.map { ["artifacts: \($0)"] } ?? [])
+                      + ["last serial lines:"] + result.lastLines.map { "  " + $0 }).joined(separator: "\n")
+        let type = verdict.watchdog.map { "\(verdict.kind.rawValue) (\($0.rawValue) watchdog)" } ?? verdict.kind.rawValue
+        switch verdict.status {
+        case .passed: break
+        case .skipped: body += "<skipped>\(text(verdict.message))</skipped>"
+        case .failed: body += "<failure type=\"\(attr(type))\" message=\"\(attr(verdict.message))\">\(text(detail))</failure>"
+        case .error: body += "<error type=\"\(attr(type))\" message=\"\(attr(verdict.message))\">\(text(detail))</error>"
+        }
+        body += "<system-out>\(text(serialExcerpt(result)))</system-out>"
+        let classname = (result.scenario.file as NSString).deletingPathExtension.replacingOccurrences(of: "/", with: ".")
+        return "    <testcase classname=\"\(attr(classname))\" name=\"\(attr(result.displayName))\" time=\"\(result.duration.fixed3)\">\(body)</testcase>\n"
+    }
+
+    private func properties(_ result: RunResult) -> String {
+        let entries = result.properties.map { "      <property name=\"\(attr($0.name))\" value=\"\(attr($0.value))\"/>\n" }
+        guard !entries.isEmpty else { return "" }
+        return "    <properties>\n" + entries.joined() + "    </properties>\n"
+    }
+
+    /// The serial log, cut to head and tail with a marker when it is long.
+    func serialExcerpt(_ result: RunResult) -> String {
+        func format(_ line: SerialLine) -> String { "[\(line.time.fixed3.leftPadded(9))] \(line.text)" }
+        var lines = result.serialHead.prefix(Self.logHeadLines).map(format)
+        let headOmitted = max(0, result.serialHead.count - Self.logHeadLines)
+        let tail = result.serialTail.suffix(Self.logTailLines)
+        let omitted = result.omittedSerialLines + headOmitted + (result.serialTail.count - tail.count)
+        if omitted > 0 {
+            lines.append("[... \(omitted) lines omitted; the whole log is in the run's artifacts when it failed ...]")
+        }
+        lines += tail.map(format)
+        return lines.joined(separator: "\n")
+    }
+
+    private var isoTimestamp: String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: timestamp)
+    }
+
+    private var hostname: String { ProcessInfo.processInfo.hostName }
+
+    private func attr(_ value: String) -> String { XMLText.escaped(value, attribute: true) }
+    private func text(_ value: String) -> String { XMLText.escaped(value) }
+}

@@ -1,0 +1,195 @@
+// Watches one run as it happens: every serial line and QMP event goes through here, which keeps
+// the watchdogs' clocks, the KTAP parser, captures and the facts the verdict is made of.
+import HostSystem
+import KTAP
+import QEMUMachine
+import QMP
+import Scenario
+
+/// Thrown out of a wait when a watchdog fires.
+struct WatchdogFired: Error {
+    let watchdog: Watchdog
+}
+
+/// Thrown out of a wait when the run has ended (QEMU exited, the guest panicked or
+/// triple-faulted, a forbidden line appeared): the steps cannot go on.
+struct RunEnded: Error {}
+
+final class RunMonitor {
+    /// Lines and events not yet consumed by a wait step are kept up to this many (and lines up
+    /// to `backlogByteLimit` bytes): a flooding guest must not grow the harness.
+    static let backlogLimit = 10_000
+    static let backlogByteLimit = 1 << 20
+    /// After a panic is seen, the report gets this long to finish before the run ends anyway.
+    static let panicReportGrace = 3.0
+
+    let scenario: Scenario
+    private let machineSerial: SerialConsole
+    let startedAt: MonotonicInstant
+    private(set) var ktap = KTAPParser()
+    private(set) var forbidden: (pattern: Pattern, line: String)?
+    private(set) var panicLine: String?
+    private(set) var panicSeenAt: MonotonicInstant?
+    private(set) var panicReportEnded = false
+    private(set) var guestPanickedEvent = false
+    private(set) var tripleFault = false
+    private(set) var exit: ProcessExit?
+    private(set) var expectedPanicMatched = false
+    private(set) var firstLineAt: MonotonicInstant?
+    private(set) var captures: [String: Int64] = [:]
+
+    private var paused = false
+    private var resumedAt: MonotonicInstant
+    private var lastProgressAt: MonotonicInstant
+    private var lastProgressLine: String?
+    private(set) var lineBacklog: [String] = []
+    private var backlogBytes = 0
+    private(set) var eventBacklog: [QMPEvent] = []
+    /// Called for every line (the progress display).
+    var onLine: ((SerialLine) -> Void)?
+
+    init(scenario: Scenario, serial: SerialConsole) {
+        self.scenario = scenario
+        machineSerial = serial
+        startedAt = .now
+        resumedAt = startedAt
+        lastProgressAt = startedAt
+    }
+
+    // MARK: what comes in
+
+    func observe(_ line: SerialLine) {
+        let now = MonotonicInstant.now
+        if firstLineAt == nil { firstLineAt = now }
+        let text = line.text
+        ktap.feed(text[...], at: line.time)
+        if forbidden == nil, let pattern = scenario.never.first(where: { $0.matches(text) }) {
+            forbidden = (pattern, text)
+        }
+        if case .panic(let pattern) = scenario.expectation, pattern.matches(text) {
+            expectedPanicMatched = true
+        }
+        if text.contains("KERNEL PANIC:") && panicLine == nil {
+            panicLine = text
+            panicSeenAt = now
+        }
+        if panicSeenAt != nil && text.contains("end of panic report") { panicReportEnded = true }
+        if let progress = scenario.watchdogs.progress, progress.pattern.matches(text), text != lastProgressLine {
+            lastProgressLine = text
+            lastProgressAt = now
+        }
+        if lineBacklog.count >= Self.backlogLimit || backlogBytes > Self.backlogByteLimit {
+            let dropped = lineBacklog.count / 2
+            backlogBytes -= lineBacklog.prefix(dropped).reduce(0) { $0 + $1.utf8.count }
+            lineBacklog.removeFirst(dropped)
+        }
+        lineBacklog.append(text)
+        backlogBytes += text.utf8.count
+        onLine?(line)
+    }
+
+    func observe(_ event: QMPEvent) {
+        switch event.name {
+        case "STOP":
+            paused = true
+        case "RESUME":
+            paused = false
+            resumedAt = .now
+            lastProgressAt = max(lastProgressAt, resumedAt)
+        case "SHUTDOWN" where event.data["reason"] == "guest-reset":
+            tripleFault = true
+        case "RESET" where event.data["reason"] == "guest-reset":
+            tripleFault = true
+        case "GUEST_PANICKED":
+            guestPanickedEvent = true
+            if panicSeenAt == nil { panicSeenAt = .now }
+        default:
+            break
+        }
+        if eventBacklog.count >= Self.backlogLimit { eventBacklog.removeFirst(eventBacklog.count / 2) }
+        eventBacklog.append(event)
+    }
+
+    func exited(_ status: ProcessExit) {
+        exit = status
+        if status == .exited(37) && panicSeenAt == nil { panicSeenAt = .now }
+    }
+
+    // MARK: consuming lines and events (expect-style: each is matched at most once)
+
+    /// Removes backlog lines up to and including the first one matching `pattern`.
+    func takeLine(matching pattern: Pattern) -> String? {
+        guard let index = lineBacklog.firstIndex(where: { pattern.matches($0) }) else { return nil }
+        let line = lineBacklog[index]
+        backlogBytes -= lineBacklog.prefix(index + 1).reduce(0) { $0 + $1.utf8.count }
+        lineBacklog.removeFirst(index + 1)
+        return line
+    }
+
+    func takeEvent(_ name: String, data: JSONValue?) -> QMPEvent? {
+        guard let index = eventBacklog.firstIndex(where: { $0.matches(name: name, data: data) }) else { return nil }
+        let event = eventBacklog[index]
+        eventBacklog.removeFirst(index + 1)
+        return event
+    }
+
+    /// Stores each `key=value` integer of a metrics line as `<name>.<key>`.
+    func capture(_ line: String, as name: String) -> Int {
+        let fields = line.split(separator: " ")
+        var count = 0
+        for field in fields {
+            let parts = field.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let value = Int64(parts[1]) else { continue }
+            captures["\(name).\(parts[0])"] = value
+            count += 1
+        }
+        return count
+    }
+
+    // MARK: state
+
+    var panicked: Bool { panicSeenAt != nil }
+
+    /// The run cannot go on: QEMU is gone, the guest triple-faulted, a forbidden line appeared,
+    /// or a panic's report is complete (or had its grace period).
+    var hasEnded: Bool {
+        if exit != nil || tripleFault || forbidden != nil { return true }
+        if let panicSeenAt {
+            return panicReportEnded || MonotonicInstant.now.seconds(since: panicSeenAt) >= Self.panicReportGrace
+        }
+        return false
+    }
+
+    // MARK: watchdogs
+
+    private var silenceDue: MonotonicInstant? {
+        guard let silence = scenario.watchdogs.silence, !paused else { return nil }
+        return max(machineSerial.lastOutput, resumedAt).adding(seconds: silence)
+    }
+
+    private var progressDue: MonotonicInstant? {
+        guard let progress = scenario.watchdogs.progress, !paused else { return nil }
+        return lastProgressAt.adding(seconds: progress.within)
+    }
+
+    private var scenarioDue: MonotonicInstant { startedAt.adding(seconds: scenario.watchdogs.deadline) }
+
+    /// Throws the first watchdog whose time has come. Order matters when several are due at
+    /// once: a hang is more telling than the deadline it caused.
+    func checkWatchdogs(stepDeadline: MonotonicInstant?) throws {
+        let now = MonotonicInstant.now
+        if let due = silenceDue, now >= due { throw WatchdogFired(watchdog: .serialSilence) }
+        if let due = progressDue, now >= due { throw WatchdogFired(watchdog: .noProgress) }
+        if let stepDeadline, now >= stepDeadline { throw WatchdogFired(watchdog: .stepDeadline) }
+        if now >= scenarioDue { throw WatchdogFired(watchdog: .scenarioDeadline) }
+    }
+
+    /// When the reactor must wake up next even if nothing happens.
+    func nextDeadline(_ extra: MonotonicInstant?) -> MonotonicInstant {
+        var due = scenarioDue
+        for candidate in [silenceDue, progressDue, extra, panicSeenAt?.adding(seconds: Self.panicReportGrace)] {
+            if let candidate, candidate < due { due = candidate }
+        }
+        return due
+    }
+}

@@ -1,0 +1,37 @@
+// What the command line decides for every run.
+import Foundation
+import HostSystem
+import QEMUMachine
+import Scenario
+
+public struct RunOptions {
+    /// Overrides every scenario's accelerator when set.
+    public var accelerator: Accelerator?
+    /// Failed runs leave their serial log, QMP transcript and verdict here.
+    public var artifactsDirectory = "build/artifacts"
+    /// On failure, keep the VM (with a gdbstub and a monitor socket) until Ctrl-C.
+    public var keepVMOnFailure = false
+    /// Print every serial line as it comes.
+    public var verbose = false
+    /// Gets the live VM when a watchdog calls the run a hang.
+    public var diagnoser: HangDiagnoser? = RunStateDiagnoser()
+    /// When the harness started (for "start to first serial line").
+    public var harnessStartedAt = MonotonicInstant.now
+    /// The command a person types to rerun, before the scenario file and flags.
+    public var rerunPrefix = "swift run harness"
+
+    public init() {}
+}
+
+/// One run to do: a scenario, its seed, and which repetition it is.
+public struct RunRequest {
+    public let scenario: Scenario
+    public let seed: UInt64
+    public let attempt: Int
+
+    public init(scenario: Scenario, seed: UInt64, attempt: Int) {
+        self.scenario = scenario
+        self.seed = seed
+        self.attempt = attempt
+    }
+}

@@ -1,0 +1,427 @@
+// One scenario, one seed, one VM: launch, perform the steps under the watchdogs, decide the
+// verdict, diagnose a hang while the VM still lives, shut down, keep artifacts if it failed.
+// Runs entirely on the calling thread (one thread per VM).
+import Foundation
+import HostSystem
+import KTAP
+import QEMUMachine
+import QMP
+import Scenario
+
+public final class ScenarioRun {
+    public let request: RunRequest
+    private let options: RunOptions
+    private var scenario: Scenario { request.scenario }
+    private let reactor = Reactor()
+    private var machine: QEMUMachine?
+    private var monitor: RunMonitor?
+    /// The step being performed, for messages ("step 2 (line 14)").
+    private var currentStep: (index: Int, step: Located<Step>)?
+    /// Called with each serial line (progress display, --verbose).
+    public var onLine: ((SerialLine) -> Void)?
+
+    public init(_ request: RunRequest, options: RunOptions) {
+        self.request = request
+        self.options = options
+    }
+
+    public var artifactsPath: String {
+        let safeName = scenario.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }
+        let repeatPart = request.attempt > 1 ? "-r\(request.attempt)" : ""
+        return "\(options.artifactsDirectory)/\(String(safeName))-seed\(request.seed)\(repeatPart)"
+    }
+
+    public var rerunCommand: String {
+        var words = [options.rerunPrefix, shellQuoted(scenario.file), "--seed", String(request.seed)]
+        if let accel = options.accelerator { words += ["--accel", accel.rawValue] }
+        return words.joined(separator: " ")
+    }
+
+    public func execute() -> RunResult {
+        let started = MonotonicInstant.now
+        try? FileManager.default.createDirectory(atPath: artifactsPath, withIntermediateDirectories: true)
+        var verdict = run()
+        let duration = MonotonicInstant.now.seconds(since: started)
+
+        var result = RunResult(scenario: scenario, seed: request.seed, attempt: request.attempt, verdict: verdict,
+                               duration: duration, rerunCommand: rerunCommand)
+        result.properties = properties()
+        if let monitor {
+            // KTAP cases become report cases only where KTAP is the point: a scenario expecting a
+            // panic inside a crash test has, by design, a suite that never finishes.
+            if monitor.ktap.hasStarted && scenario.expectation == .ktapAllPass {
+                var parser = monitor.ktap
+                parser.finish()
+                result.ktap = parser.document
+            }
+            result.firstSerialLineAfter = monitor.firstLineAt.map { $0.seconds(since: options.harnessStartedAt) }
+        }
+        if let machine {
+            if !verdict.isSuccess && options.keepVMOnFailure && machine.isRunning {
+                keepForInspection(machine)
+            }
+            machine.shutdown()
+            result.serialHead = machine.serial.headLines
+            result.serialTail = machine.serial.tailLines
+            result.omittedSerialLines = machine.serial.omittedLineCount
+            result.serialBytes = machine.serial.totalBytes
+            if verdict.kind == .crash || verdict.kind == .launchFailure, !machine.stderrTail.isEmpty {
+                verdict.details.append("QEMU stderr:\n" + machine.stderrTail)
+                result.verdict = verdict
+            }
+        }
+        if verdict.status == .passed || verdict.status == .skipped {
+            try? FileManager.default.removeItem(atPath: artifactsPath)
+        } else {
+            writeArtifacts(result)
+            result.artifacts = artifactsPath
+        }
+        return result
+    }
+
+    // MARK: the run
+
+    private func run() -> Verdict {
+        var profile = scenario.machine(seed: request.seed)
+        if let accelerator = options.accelerator { profile.accelerator = accelerator }
+        if options.keepVMOnFailure {
+            profile.gdbStub = true
+            profile.extraArguments += ["-monitor", "unix:\(artifactsPath)/monitor.sock,server=on,wait=off"]
+        }
+        if let kernel = profile.kernel, !FileManager.default.fileExists(atPath: kernel) {
+            return Verdict(.error, .infrastructure, "kernel image \(kernel) does not exist (run `make kernel`)")
+        }
+        let machine: QEMUMachine
+        do {
+            machine = try QEMUMachine.launch(profile, reactor: reactor, serialLog: "\(artifactsPath)/serial.log")
+        } catch let error as LaunchError {
+            return Verdict(.error, .launchFailure, error.description)
+        } catch is Interrupted {
+            return interrupted()
+        } catch {
+            return Verdict(.error, .infrastructure, "could not start QEMU: \(error)")
+        }
+        self.machine = machine
+        let monitor = RunMonitor(scenario: scenario, serial: machine.serial)
+        self.monitor = monitor
+        monitor.onLine = { [weak self] line in self?.onLine?(line) }
+        machine.serial.onLine = { [weak monitor] line in monitor?.observe(line) }
+        machine.qmp.onEvent = { [weak monitor] event in monitor?.observe(event) }
+        machine.onExit = { [weak monitor] status in monitor?.exited(status) }
+
+        do {
+            try machine.resume()
+            for (index, step) in scenario.steps.enumerated() {
+                currentStep = (index, step)
+                if let failure = try perform(step.value) { return failure }
+            }
+            currentStep = nil
+            return try finish()
+        } catch let fired as WatchdogFired {
+            return judge(fired.watchdog)
+        } catch is RunEnded {
+            return judgeEnd()
+        } catch is Interrupted {
+            return interrupted()
+        } catch let error as QMPError {
+            if case .connectionClosed = error, waitBrieflyForExit() { return judgeEnd() }
+            return Verdict(.error, .infrastructure, "\(stepName): \(error)")
+        } catch {
+            return Verdict(.error, .infrastructure, "\(stepName): \(error)")
+        }
+    }
+
+    /// Runs the reactor until `condition` holds, the run ends, or a watchdog fires.
+    private func wait(until condition: () -> Bool, stepTimeout: Double?, until extraDeadline: MonotonicInstant? = nil) throws {
+        guard let monitor else { return }
+        let stepDeadline = stepTimeout.map { MonotonicInstant.now.adding(seconds: $0) }
+        let wake = [stepDeadline, extraDeadline].compactMap { $0 }.min()
+        while true {
+            let satisfied = try reactor.run(until: {
+                if condition() { return true }
+                if monitor.hasEnded { throw RunEnded() }
+                try monitor.checkWatchdogs(stepDeadline: stepDeadline)
+                return false
+            }, deadline: { monitor.nextDeadline(wake) })
+            if satisfied { return }
+            if let extraDeadline, MonotonicInstant.now >= extraDeadline, condition() { return }
+            try monitor.checkWatchdogs(stepDeadline: stepDeadline)
+        }
+    }
+
+    /// Performs one step; returns a verdict when the step itself failed.
+    private func perform(_ step: Step) throws -> Verdict? {
+        guard let machine, let monitor else { return nil }
+        let stepTimeout = scenario.watchdogs.step
+        switch step {
+        case .waitSerial(let pattern, let within):
+            try wait(until: { monitor.takeLine(matching: pattern) != nil }, stepTimeout: within ?? stepTimeout)
+        case .sendSerial(let text):
+            try machine.serial.send(text + "\n")
+        case .qmp(let command, let arguments, let expect, let expectError):
+            do {
+                let result = try machine.qmp.execute(command, arguments: arguments, timeout: stepTimeout)
+                if let expectError {
+                    return Verdict(.failed, .assertionFailed, "\(stepName): \(command) succeeded (\(result)), expected error \(expectError)")
+                }
+                if let expect, !result.contains(expect) {
+                    return Verdict(.failed, .assertionFailed, "\(stepName): \(command) returned \(result), expected it to contain \(expect)")
+                }
+            } catch QMPError.refused(_, let errorClass, let description) {
+                if errorClass != expectError {
+                    return Verdict(.failed, .assertionFailed, "\(stepName): QEMU refused \(command): \(errorClass): \(description)")
+                }
+            }
+        case .waitEvent(let name, let data, let within):
+            try wait(until: { monitor.takeEvent(name, data: data) != nil }, stepTimeout: within ?? stepTimeout)
+        case .pause(let seconds):
+            let end = MonotonicInstant.now.adding(seconds: seconds)
+            try wait(until: { MonotonicInstant.now >= end }, stepTimeout: nil, until: end)
+        case .capture(let pattern, let name, let within):
+            var captured: String?
+            try wait(until: {
+                captured = monitor.takeLine(matching: pattern)
+                return captured != nil
+            }, stepTimeout: within ?? stepTimeout)
+            if let captured, monitor.capture(captured, as: name) == 0 {
+                return Verdict(.failed, .assertionFailed, "\(stepName): the line '\(captured)' holds no key=value numbers")
+            }
+        case .assert(let assertion):
+            return check(assertion, captures: monitor.captures)
+        }
+        return nil
+    }
+
+    private func check(_ assertion: Assertion, captures: [String: Int64]) -> Verdict? {
+        guard let value = captures[assertion.value] else {
+            return Verdict(.failed, .assertionFailed, "\(stepName): no captured value \(assertion.value) (captured: \(captures.keys.sorted().joined(separator: ", ")))")
+        }
+        let operand: Int64
+        switch assertion.operand {
+        case .number(let number): operand = number
+        case .captured(let name):
+            guard let captured = captures[name] else {
+                return Verdict(.failed, .assertionFailed, "\(stepName): no captured value \(name)")
+            }
+            operand = captured
+        }
+        let holds: Bool
+        switch assertion.comparison {
+        case .equals: holds = value == operand
+        case .below: holds = value < operand
+        case .atMost: holds = value <= operand
+        case .above: holds = value > operand
+        case .atLeast: holds = value >= operand
+        }
+        if holds { return nil }
+        let operandText: String
+        switch assertion.operand {
+        case .number(let number): operandText = String(number)
+        case .captured(let name): operandText = "\(name) (\(operand))"
+        }
+        return Verdict(.failed, .assertionFailed,
+                       "\(stepName): expected \(assertion.value) (\(value)) \(assertion.comparison.rawValue) \(operandText)")
+    }
+
+    /// After the steps: wait for the end the scenario expects.
+    private func finish() throws -> Verdict {
+        guard let monitor else { return judgeEnd() }
+        if scenario.expectation == .running {
+            if monitor.hasEnded { return judgeEnd() }
+            return Verdict(.passed, .expected, "still running after the steps, as expected")
+        }
+        try wait(until: { false }, stepTimeout: nil)
+        return judgeEnd()
+    }
+
+    // MARK: verdicts
+
+    private var stepName: String {
+        guard let currentStep else { return "after the steps" }
+        return "step \(currentStep.index + 1) (line \(currentStep.step.line))"
+    }
+
+    /// A watchdog fired while QEMU still ran.
+    private func judge(_ watchdog: Watchdog) -> Verdict {
+        guard let monitor else { return Verdict(.error, .infrastructure, "no machine") }
+        if monitor.panicked { return judgeEnd() }
+        var verdict: Verdict
+        switch watchdog {
+        case .serialSilence, .noProgress:
+            let limit = watchdog == .serialSilence ? scenario.watchdogs.silence ?? 0 : scenario.watchdogs.progress?.within ?? 0
+            let what = watchdog == .serialSilence ? "no serial output" : "no progress line"
+            if scenario.expectation == .hang {
+                verdict = Verdict(.passed, .expected, "hang diagnosed by \(watchdog.rawValue) (\(what) for \(limit)s), as expected",
+                                  watchdog: watchdog)
+            } else {
+                verdict = Verdict(.error, .hang, "hang: \(what) for \(limit)s (\(watchdog.rawValue) watchdog) during \(stepName)",
+                                  watchdog: watchdog)
+            }
+        case .stepDeadline:
+            verdict = Verdict(.failed, .expectedLineMissing, "\(stepName): \(describeCurrentStep()) did not happen within its time",
+                              watchdog: watchdog)
+        default:
+            verdict = Verdict(.error, .deadline, "the scenario deadline (\(scenario.watchdogs.deadline)s) passed during \(stepName)",
+                              watchdog: watchdog)
+        }
+        if let machine, machine.isRunning, let diagnoser = options.diagnoser {
+            verdict.details += diagnoser.diagnose(machine, watchdog: watchdog)
+        }
+        return verdict
+    }
+
+    private func describeCurrentStep() -> String {
+        guard let step = currentStep?.step.value else { return "the run" }
+        switch step {
+        case .waitSerial(let pattern, _): return "a serial line matching \(pattern)"
+        case .capture(let pattern, let name, _): return "a line matching \(pattern) to capture as \(name)"
+        case .waitEvent(let name, let data, _): return "QMP event \(name)\(data.map { " with \($0)" } ?? "")"
+        default: return "the step"
+        }
+    }
+
+    /// The run ended (exit, panic, triple fault, forbidden line): compare with the expectation.
+    private func judgeEnd() -> Verdict {
+        guard let monitor else { return Verdict(.error, .infrastructure, "no machine") }
+        let expectation = scenario.expectation
+        if let forbidden = monitor.forbidden {
+            return Verdict(.failed, .forbiddenLine, "a line matching never-pattern \(forbidden.pattern) appeared: \(forbidden.line)")
+        }
+        if monitor.tripleFault {
+            if expectation == .tripleFault { return Verdict(.passed, .expected, "triple fault (SHUTDOWN guest-reset), as expected", watchdog: .tripleFault) }
+            return Verdict(.error, .tripleFault, "the guest triple-faulted (SHUTDOWN guest-reset) during \(stepName)", watchdog: .tripleFault)
+        }
+        if monitor.panicked {
+            let how = monitor.panicLine ?? (monitor.guestPanickedEvent ? "GUEST_PANICKED event" : "panic exit status 37")
+            if case .panic(let pattern) = expectation {
+                if monitor.expectedPanicMatched { return Verdict(.passed, .expected, "expected panic: \(how)", watchdog: .guestPanic) }
+                return Verdict(.failed, .expectedLineMissing, "the guest panicked (\(how)) but no line matched \(pattern)", watchdog: .guestPanic)
+            }
+            return Verdict(.error, .panic, "guest panic: \(how)", watchdog: .guestPanic)
+        }
+        guard let exit = monitor.exit else {
+            return Verdict(.error, .infrastructure, "the run ended without an exit")
+        }
+        guard case .exited(let code) = exit else {
+            return Verdict(.error, .crash, "QEMU \(exit) during \(stepName)", watchdog: .qemuGone)
+        }
+        switch expectation {
+        case .exit(let wanted):
+            if code == wanted { return Verdict(.passed, .expected, "exited with \(code), as expected") }
+            return Verdict(.failed, .unexpectedExit, "QEMU exited with \(code), expected \(wanted)", watchdog: .qemuGone)
+        case .ktapAllPass:
+            return judgeKTAP(exitCode: code, monitor: monitor)
+        default:
+            return Verdict(.failed, .unexpectedExit, "QEMU exited with \(code) during \(stepName), expected \(describe(expectation))",
+                           watchdog: .qemuGone)
+        }
+    }
+
+    private func judgeKTAP(exitCode: Int32, monitor: RunMonitor) -> Verdict {
+        var parser = monitor.ktap
+        parser.finish()
+        let document = parser.document
+        guard parser.hasStarted else {
+            return Verdict(.failed, .ktapFailures, "no KTAP output (QEMU exited with \(exitCode))")
+        }
+        let cases = document.leafCases()
+        let failed = cases.filter { $0.test.status == .failed }.map { ($0.suite + [$0.test.name]).joined(separator: ".") }
+        if exitCode == 33 && document.allPassed && failed.isEmpty {
+            return Verdict(.passed, .expected, "KTAP: \(cases.count) cases, all passing")
+        }
+        var problems: [String] = []
+        if !failed.isEmpty { problems.append("failed: \(failed.joined(separator: ", "))") }
+        if document.missingCount > 0 { problems.append("\(document.missingCount) planned test(s) never reported") }
+        if exitCode != 33 { problems.append("QEMU exited with \(exitCode), expected 33") }
+        return Verdict(.failed, .ktapFailures, "KTAP: " + problems.joined(separator: "; "))
+    }
+
+    private func describe(_ expectation: Expectation) -> String {
+        switch expectation {
+        case .exit(let code): return "exit \(code)"
+        case .ktapAllPass: return "KTAP all passing"
+        case .panic(let pattern): return "a panic matching \(pattern)"
+        case .hang: return "a hang"
+        case .tripleFault: return "a triple fault"
+        case .running: return "the guest still running"
+        }
+    }
+
+    private func interrupted() -> Verdict {
+        Verdict(.skipped, .interrupted, "interrupted by signal \(InterruptSignal.lastSignal) before it finished")
+    }
+
+    private func waitBrieflyForExit() -> Bool {
+        guard let machine else { return false }
+        return (try? machine.waitForExit(timeout: 5)) != nil
+    }
+
+    // MARK: after the run
+
+    private func properties() -> [(name: String, value: String)] {
+        var list: [(String, String)] = [("seed", String(request.seed))]
+        let profile = scenario.machine(seed: request.seed)
+        list.append(("vcpus", String(profile.vcpus)))
+        list.append(("memory", "\(profile.memoryMiB)M"))
+        list.append(("cmdline", profile.commandLine))
+        if let machine {
+            list.append(("qemu.version", machine.qemuVersion))
+            list.append(("accelerator", machine.accelerator.description))
+        }
+        if let kernel = profile.kernel {
+            list.append(("kernel", kernel))
+            list.append(("kernel.sha256", KernelHashes.shared.hash(of: kernel)))
+        }
+        list.append(("scenario.file", scenario.file))
+        return list
+    }
+
+    private func writeArtifacts(_ result: RunResult) {
+        var verdictText = """
+            scenario: \(scenario.name) (\(scenario.file))
+            seed: \(request.seed)
+            status: \(result.verdict.status.rawValue) (\(result.verdict.kind.rawValue))
+            watchdog: \(result.verdict.watchdog?.rawValue ?? "none")
+            message: \(result.verdict.message)
+            rerun: \(rerunCommand)
+
+            """
+        for detail in result.verdict.details { verdictText += detail + "\n" }
+        verdictText += "\nlast serial lines:\n" + result.lastLines.map { "  " + $0 }.joined(separator: "\n") + "\n"
+        try? verdictText.write(toFile: "\(artifactsPath)/verdict.txt", atomically: true, encoding: .utf8)
+        if let machine {
+            try? machine.qmp.transcript.text.write(toFile: "\(artifactsPath)/qmp.log", atomically: true, encoding: .utf8)
+            try? (machine.process.shellCommand + "\n\n" + machine.stderrTail)
+                .write(toFile: "\(artifactsPath)/qemu.txt", atomically: true, encoding: .utf8)
+        }
+    }
+
+    /// --keep-vm-on-failure: the VM stays up for a person until Ctrl-C.
+    private func keepForInspection(_ machine: QEMUMachine) {
+        let message = """
+            harness: keeping the VM of \(scenario.name) (QEMU pid \(machine.process.pid)) for inspection:
+              gdb:     target remote \(machine.sockets.gdb ?? "(none)")
+              monitor: socat - UNIX-CONNECT:\(artifactsPath)/monitor.sock
+              press Ctrl-C to end it
+
+            """
+        FileHandle.standardError.write(message.data(using: .utf8)!)
+        _ = try? reactor.run(until: { !machine.isRunning }, deadline: { nil })
+    }
+}
+
+/// Kernel images are hashed once per harness run, whatever the number of scenarios.
+final class KernelHashes {
+    static let shared = KernelHashes()
+    private var hashes: [String: String] = [:]
+    private let lock = NSLock()
+
+    func hash(of path: String) -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        if let known = hashes[path] { return known }
+        let value = SHA256.file(path) ?? "unreadable"
+        hashes[path] = value
+        return value
+    }
+}

@@ -1,0 +1,103 @@
+// Runs many scenario runs on --jobs worker threads, one VM per thread, and stops handing out
+// work after Ctrl-C (each running VM is then torn down by its own thread) or, with
+// --until-failure, after the first failure.
+import Foundation
+import HostSystem
+import QEMUMachine
+import Scenario
+
+public final class SuiteRunner {
+    public struct Plan {
+        public var scenarios: [Scenario]
+        /// Fixed seed for every run; nil draws one per run.
+        public var seed: UInt64?
+        /// How many rounds over the scenarios (ignored with untilFailure and nil).
+        public var repeatCount: Int
+        /// Repeat rounds until a run fails (at most `repeatCount` rounds when given).
+        public var untilFailure: Bool
+        public var repeatLimit: Int?
+
+        public init(scenarios: [Scenario], seed: UInt64?, repeatCount: Int, untilFailure: Bool, repeatLimit: Int?) {
+            self.scenarios = scenarios
+            self.seed = seed
+            self.repeatCount = repeatCount
+            self.untilFailure = untilFailure
+            self.repeatLimit = repeatLimit
+        }
+    }
+
+    private let plan: Plan
+    private let jobs: Int
+    private let options: RunOptions
+    private let observer: RunObserver
+    private let lock = NSLock()
+    private var nextIndex = 0
+    private var stopHandingOut = false
+    private var results: [(order: Int, result: RunResult)] = []
+    private var generator = SystemRandomNumberGenerator()
+
+    public init(plan: Plan, jobs: Int, options: RunOptions, observer: RunObserver) {
+        self.plan = plan
+        self.jobs = max(1, jobs)
+        self.options = options
+        self.observer = observer
+    }
+
+    /// Runs everything; returns the results in plan order (runs never started are absent).
+    public func run() -> [RunResult] {
+        guard !plan.scenarios.isEmpty else { return [] }
+        let group = DispatchGroup()
+        var threads: [Thread] = []
+        for slot in 0..<jobs {
+            group.enter()
+            let thread = Thread { [self] in
+                self.work(slot: slot)
+                group.leave()
+            }
+            // QEMU is the heavy part; the harness thread itself needs little stack.
+            thread.stackSize = 1 << 20
+            threads.append(thread)
+            thread.start()
+        }
+        group.wait()
+        return results.sorted { $0.order < $1.order }.map(\.result)
+    }
+
+    private func work(slot: Int) {
+        while let (order, request) = nextRequest() {
+            observer.runStarted(slot: slot, request: request)
+            let run = ScenarioRun(request, options: options)
+            run.onLine = { [observer] line in observer.runPrinted(slot: slot, request: request, line: line) }
+            let result = run.execute()
+            lock.lock()
+            results.append((order, result))
+            if plan.untilFailure && (result.verdict.status == .failed || result.verdict.status == .error) {
+                stopHandingOut = true
+            }
+            lock.unlock()
+            observer.runFinished(slot: slot, result: result)
+        }
+    }
+
+    private func nextRequest() -> (Int, RunRequest)? {
+        lock.lock()
+        defer { lock.unlock() }
+        if stopHandingOut || InterruptSignal.wasReceived { return nil }
+        let index = nextIndex
+        let round = index / plan.scenarios.count
+        let rounds = plan.untilFailure ? (plan.repeatLimit ?? Int.max) : plan.repeatCount
+        guard round < rounds else { return nil }
+        nextIndex += 1
+        let scenario = plan.scenarios[index % plan.scenarios.count]
+        // Seeds stay below 2^53 so they survive any JSON or spreadsheet they pass through.
+        let seed = plan.seed ?? UInt64.random(in: 1..<(1 << 53), using: &generator)
+        return (index, RunRequest(scenario: scenario, seed: seed, attempt: round + 1))
+    }
+}
+
+/// Told about runs as they start, print and finish. Called from worker threads.
+public protocol RunObserver: AnyObject {
+    func runStarted(slot: Int, request: RunRequest)
+    func runPrinted(slot: Int, request: RunRequest, line: SerialLine)
+    func runFinished(slot: Int, result: RunResult)
+}

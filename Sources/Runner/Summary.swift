@@ -1,0 +1,42 @@
+// The table at the end of a run and the closing line CI reads.
+import HostSystem
+
+public enum Summary {
+    public struct Counts: Equatable {
+        public var passed = 0
+        public var failed = 0
+        public var skipped = 0
+    }
+
+    /// Errors (hangs, crashes, infrastructure) count as failed.
+    public static func counts(_ results: [RunResult]) -> Counts {
+        var counts = Counts()
+        for result in results {
+            switch result.verdict.status {
+            case .passed: counts.passed += 1
+            case .failed, .error: counts.failed += 1
+            case .skipped: counts.skipped += 1
+            }
+        }
+        return counts
+    }
+
+    public static func table(_ results: [RunResult]) -> String {
+        let header = ["RESULT", "SCENARIO", "SEED", "TIME", "DETAIL"]
+        let rows = results.map { result in
+            [ProgressDisplay.mark(result.verdict.status), result.displayName, String(result.seed),
+             result.duration.fixed1 + "s", String(result.verdict.message.prefix(100))]
+        }
+        let widths = (0..<4).map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+        return ([header] + rows).map { row in
+            (0..<4).map { row[$0].rightPadded(widths[$0]) }.joined(separator: "  ") + "  " + row[4]
+        }.joined(separator: "\n")
+    }
+
+    /// `harness: N passed, M failed` (`, K skipped` when there are some).
+    public static func closingLine(_ counts: Counts) -> String {
+        var line = "harness: \(counts.passed) passed, \(counts.failed) failed"
+        if counts.skipped > 0 { line += ", \(counts.skipped) skipped" }
+        return line
+    }
+}

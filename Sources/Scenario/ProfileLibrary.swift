@@ -1,0 +1,73 @@
+// Shared machine profiles: `profiles.yaml` beside the scenarios (or in a folder above) names
+// machines, and scenarios start from one (`default` unless `machine.profile` says otherwise).
+import Foundation
+import QEMUMachine
+import Yams
+
+public struct ProfileLibrary {
+    public struct Profile {
+        public var machine: MachineProfile
+        /// Patterns that must never appear, for scenarios that do not list their own.
+        public var never: [Pattern]
+    }
+
+    public static let fileName = "profiles.yaml"
+
+    public var profiles: [String: Profile]
+    /// Where the profiles came from (nil: built in).
+    public var file: String?
+
+    /// Used when no profiles.yaml exists: 4 vCPUs, 128 MiB, no kernel.
+    public static let builtIn = ProfileLibrary(profiles: ["default": Profile(machine: MachineProfile(), never: [])], file: nil)
+
+    /// The profiles.yaml nearest to `scenarioPath`, walking up from its folder.
+    public static func nearest(to scenarioPath: String) throws -> ProfileLibrary {
+        var folder = URL(fileURLWithPath: scenarioPath).deletingLastPathComponent().standardized
+        while true {
+            let candidate = folder.appendingPathComponent(fileName).path
+            if FileManager.default.fileExists(atPath: candidate) { return try load(candidate) }
+            let parent = folder.deletingLastPathComponent()
+            if parent.path == folder.path { return builtIn }
+            folder = parent
+        }
+    }
+
+    private static var cache: [String: ProfileLibrary] = [:]
+    private static let cacheLock = NSLock()
+
+    public static func load(_ path: String) throws -> ProfileLibrary {
+        cacheLock.lock()
+        defer { cacheLock.unlock() }
+        if let cached = cache[path] { return cached }
+        let reader = YAMLReader(file: path)
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ScenarioError(file: path, line: 1, reason: "cannot read the file")
+        }
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else { throw reader.error(nil, "the file is empty") }
+            root = node
+        } catch let error as YamlError {
+            throw ScenarioError(file: path, line: 1, reason: "not valid YAML: \(error)")
+        }
+        var library = ProfileLibrary(profiles: [:], file: path)
+        let top = try reader.mapping(root, "profiles.yaml")
+        for name in top.keys {
+            let fields = try reader.mapping(top[name]!, "profile '\(name)'")
+            try fields.check(allowed: ScenarioParser.machineKeys.filter { $0 != "profile" } + ["never"])
+            var machine = MachineProfile()
+            let machineOnly = YAMLReader.Mapping(reader: reader, node: fields.node, what: "profile '\(name)'",
+                                                 entries: fields.entries.filter { $0.key != "never" })
+            try ScenarioParser.applyMachine(machineOnly, to: &machine, reader: reader, relativeTo: path)
+            let never = try fields["never"].map { node in
+                try reader.sequence(node, "never").map { try reader.pattern($0, "each pattern of never") }
+            } ?? []
+            library.profiles[name] = Profile(machine: machine, never: never)
+        }
+        if library.profiles["default"] == nil {
+            throw reader.error(root, "profiles.yaml needs a profile named 'default'")
+        }
+        cache[path] = library
+        return library
+    }
+}

@@ -1,0 +1,101 @@
+// A scenario: one case per file. What machine to boot, what to do, what must never be printed,
+// and what the end should look like.
+import Foundation
+import QEMUMachine
+import QMP
+
+public struct Scenario {
+    /// The file as found (relative to where the harness was pointed).
+    public let file: String
+    public let name: String
+    public let description: String?
+    public let tags: [String]
+    /// The machine, `{seed}` still unsubstituted in `commandLine`.
+    public let machine: MachineProfile
+    public let watchdogs: WatchdogSettings
+    public let never: [Pattern]
+    public let steps: [Located<Step>]
+    public let expectation: Expectation
+
+    public var isNightly: Bool { tags.contains("nightly") }
+
+    /// The machine for a run with `seed`.
+    public func machine(seed: UInt64) -> MachineProfile {
+        var profile = machine
+        profile.commandLine = profile.commandLine.replacingOccurrences(of: "{seed}", with: String(seed))
+        return profile
+    }
+}
+
+/// A value and the line of the scenario file it came from.
+public struct Located<Value> {
+    public let value: Value
+    public let line: Int
+}
+
+public enum Step {
+    /// Wait for a serial line matching the pattern.
+    case waitSerial(Pattern, within: Double?)
+    /// Type a line on the serial console (a newline is added).
+    case sendSerial(String)
+    /// Run a QMP command; check its result contains `expect`, or that QEMU refuses it with the
+    /// error class `expectError`.
+    case qmp(command: String, arguments: JSONValue?, expect: JSONValue?, expectError: String?)
+    /// Wait for a QMP event whose data contains `data`.
+    case waitEvent(name: String, data: JSONValue?, within: Double?)
+    /// Let the guest run for a while.
+    case pause(Double)
+    /// Wait for a metrics line matching the pattern and store its `key=value` integers as
+    /// `<name>.<key>`.
+    case capture(Pattern, as: String, within: Double?)
+    case assert(Assertion)
+}
+
+public struct Assertion {
+    public enum Comparison: String, CaseIterable {
+        case equals, below, atMost = "at-most", above, atLeast = "at-least"
+    }
+
+    public enum Operand: Equatable {
+        case number(Int64)
+        case captured(String)
+    }
+
+    /// A captured value's name, e.g. `after.heap.bytes`.
+    public let value: String
+    public let comparison: Comparison
+    public let operand: Operand
+}
+
+public struct WatchdogSettings: Equatable {
+    /// The whole run, boot to verdict.
+    public var deadline = 120.0
+    /// A step without its own `within`.
+    public var step = 30.0
+    /// No serial output at all for this long while the guest runs: a hang.
+    public var silence: Double? = 30
+    /// No line matching `progress.pattern` with new content for `progress.within` seconds.
+    public var progress: ProgressWatch?
+
+    public struct ProgressWatch: Equatable {
+        public var pattern: Pattern
+        public var within: Double
+    }
+
+    public init() {}
+}
+
+public enum Expectation: Equatable {
+    /// QEMU exits with this status (isa-debug-exit: 33 is the kernel's clean exit).
+    case exit(Int32)
+    /// KTAP is printed, every test passes (or is skipped), and the kernel exits cleanly.
+    case ktapAllPass
+    /// The guest panics and its output matches the pattern.
+    case panic(Pattern)
+    /// A watchdog (silence or lack of progress) diagnoses a hang.
+    case hang
+    /// The guest triple-faults (SHUTDOWN guest-reset under -no-reboot).
+    case tripleFault
+    /// The guest is still running when the steps are done; the harness then shuts it down.
+    case running
+}

@@ -1,0 +1,57 @@
+// Finding scenario files and choosing which run: every *.yaml under the folders given
+// (recursively, profiles.yaml excepted), all parsed before anything boots.
+import Foundation
+
+public struct ScenarioCatalog {
+    public var scenarios: [Scenario] = []
+    public var errors: [ScenarioError] = []
+
+    /// Parses every scenario under `paths`. A path naming a file is taken as-is, even if it is a
+    /// nightly scenario (someone asked for it by name).
+    public static func load(_ paths: [String], includeNightly: Bool, filter: String?) -> ScenarioCatalog {
+        var catalog = ScenarioCatalog()
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                catalog.errors.append(ScenarioError(file: path, line: 1, reason: "no such file or folder"))
+                continue
+            }
+            let files = isDirectory.boolValue ? scenarioFiles(under: path) : [path]
+            for file in files {
+                do {
+                    let scenario = try ScenarioParser.parse(file: file)
+                    if isDirectory.boolValue && scenario.isNightly && !includeNightly { continue }
+                    if let filter, !matches(filter, scenario) { continue }
+                    catalog.scenarios.append(scenario)
+                } catch let error as ScenarioError {
+                    catalog.errors.append(error)
+                } catch {
+                    catalog.errors.append(ScenarioError(file: file, line: 1, reason: "\(error)"))
+                }
+            }
+        }
+        return catalog
+    }
+
+    /// Scenario files under `folder`, sorted, as paths beginning with `folder`.
+    public static func scenarioFiles(under folder: String) -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: folder) else { return [] }
+        var files: [String] = []
+        while let relative = walker.nextObject() as? String {
+            let name = (relative as NSString).lastPathComponent
+            guard name.hasSuffix(".yaml") || name.hasSuffix(".yml"), name != ProfileLibrary.fileName,
+                  !name.hasPrefix(".") else { continue }
+            let base = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
+            files.append(base + "/" + relative)
+        }
+        return files.sorted()
+    }
+
+    /// `--filter`: a shell-style glob (with * or ?) or a substring, against name and path.
+    static func matches(_ filter: String, _ scenario: Scenario) -> Bool {
+        if filter.contains("*") || filter.contains("?") {
+            return fnmatch(filter, scenario.name, 0) == 0 || fnmatch(filter, scenario.file, 0) == 0
+        }
+        return scenario.name.contains(filter) || scenario.file.contains(filter)
+    }
+}

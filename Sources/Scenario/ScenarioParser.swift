@@ -1,0 +1,266 @@
+// Scenario files (YAML) into Scenario values. Everything is checked here, before anything boots:
+// unknown keys, bad values, patterns that do not compile, captures used before they are made.
+import Foundation
+import QEMUMachine
+import QMP
+import Yams
+
+public enum ScenarioParser {
+    static let topKeys = ["name", "description", "tags", "machine", "watchdogs", "never", "steps", "expect"]
+    static let machineKeys = ["profile", "qemu", "kernel", "modules", "vcpus", "memory", "accel", "cpu",
+                              "cmdline", "devices", "qemu-args"]
+    static let watchdogKeys = ["deadline", "step", "silence", "progress"]
+    static let stepKinds = ["wait-serial", "send-serial", "qmp", "wait-event", "pause", "capture", "assert"]
+
+    /// Reads `path`, taking machine defaults from the nearest `profiles.yaml` found in the
+    /// file's folder or above it.
+    public static func parse(file path: String) throws -> Scenario {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ScenarioError(file: path, line: 1, reason: "cannot read the file")
+        }
+        let profiles = try ProfileLibrary.nearest(to: path)
+        return try parse(text, file: path, profiles: profiles)
+    }
+
+    public static func parse(_ text: String, file: String, profiles: ProfileLibrary = .builtIn) throws -> Scenario {
+        let reader = YAMLReader(file: file)
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ScenarioError(file: file, line: 1, reason: "the file is empty")
+            }
+            root = node
+        } catch let error as YamlError {
+            throw ScenarioError(file: file, line: yamlLine(error), reason: "not valid YAML: \(yamlProblem(error))")
+        }
+        let top = try reader.mapping(root, "a scenario")
+        try top.check(allowed: topKeys)
+
+        let name = try top["name"].map { try reader.string($0, "name") }
+            ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        let description = try top["description"].map { try reader.string($0, "description") }
+        let tags = try top["tags"].map { try reader.strings($0, "tags") } ?? []
+
+        let machineNode = top["machine"]
+        let machineMapping = try machineNode.map { try reader.mapping($0, "machine") }
+        let profileName = try machineMapping?["profile"].map { try reader.string($0, "machine.profile") } ?? "default"
+        guard let base = profiles.profiles[profileName] else {
+            throw reader.error(machineMapping?["profile"] ?? root,
+                               "no machine profile '\(profileName)' (known: \(profiles.profiles.keys.sorted().joined(separator: ", ")))")
+        }
+        var machine = base.machine
+        if let machineMapping {
+            try applyMachine(machineMapping, to: &machine, reader: reader, relativeTo: file)
+        }
+
+        let watchdogs = try top["watchdogs"].map { try parseWatchdogs($0, reader: reader) } ?? WatchdogSettings()
+        let never = try top["never"].map { node in
+            try reader.sequence(node, "never").map { try reader.pattern($0, "each pattern of never") }
+        } ?? base.never
+
+        let stepNodes = try top["steps"].map { try reader.sequence($0, "steps") } ?? []
+        var steps: [Located<Step>] = []
+        var captureNames: Set<String> = []
+        for node in stepNodes {
+            let step = try parseStep(node, reader: reader, captures: &captureNames)
+            steps.append(Located(value: step, line: node.mark?.line ?? 1))
+        }
+
+        guard let expectNode = top["expect"] else {
+            throw reader.error(root, "a scenario needs 'expect' (exit, ktap, panic, hang, triple-fault or running)")
+        }
+        let expectation = try parseExpectation(expectNode, reader: reader)
+        if expectation == .ktapAllPass && !machine.commandLine.contains("ktest=") {
+            throw reader.error(expectNode, "'expect: ktap' needs a ktest=... option in machine.cmdline")
+        }
+        if expectation == .hang && watchdogs.silence == nil && watchdogs.progress == nil {
+            throw reader.error(expectNode, "'expect: hang' needs a silence or progress watchdog to diagnose it")
+        }
+        if machine.kernel == nil {
+            throw reader.error(machineNode ?? root, "no kernel: set machine.kernel or use a profile that has one")
+        }
+        return Scenario(file: file, name: name, description: description, tags: tags, machine: machine,
+                        watchdogs: watchdogs, never: never, steps: steps, expectation: expectation)
+    }
+
+    static func applyMachine(_ mapping: YAMLReader.Mapping, to machine: inout MachineProfile,
+                             reader: YAMLReader, relativeTo file: String) throws {
+        try mapping.check(allowed: machineKeys)
+        let folder = URL(fileURLWithPath: file).deletingLastPathComponent()
+        func path(_ text: String) -> String {
+            text.hasPrefix("/") ? text : folder.appendingPathComponent(text).standardized.path
+        }
+        for key in mapping.keys {
+            let node = mapping[key]!
+            switch key {
+            case "qemu": machine.qemuBinary = try reader.string(node, "machine.qemu")
+            case "kernel": machine.kernel = path(try reader.string(node, "machine.kernel"))
+            case "modules": machine.modules = try reader.strings(node, "machine.modules").map(path)
+            case "vcpus": machine.vcpus = Int(try reader.integer(node, "machine.vcpus", range: 1...255))
+            case "memory": machine.memoryMiB = try reader.mebibytes(node, "machine.memory")
+            case "accel":
+                let text = try reader.string(node, "machine.accel")
+                guard let accelerator = Accelerator(rawValue: text) else {
+                    throw reader.error(node, "machine.accel must be auto, kvm or tcg, not '\(text)'")
+                }
+                machine.accelerator = accelerator
+            case "cpu": machine.cpuModel = try reader.string(node, "machine.cpu")
+            case "cmdline": machine.commandLine = try reader.string(node, "machine.cmdline")
+            case "devices": machine.devices = try reader.strings(node, "machine.devices")
+            case "qemu-args": machine.extraArguments = try reader.strings(node, "machine.qemu-args")
+            default: break  // "profile" was read by the caller
+            }
+        }
+    }
+
+    static func parseWatchdogs(_ node: Node, reader: YAMLReader) throws -> WatchdogSettings {
+        let mapping = try reader.mapping(node, "watchdogs")
+        try mapping.check(allowed: watchdogKeys)
+        var settings = WatchdogSettings()
+        if let value = mapping["deadline"] { settings.deadline = try reader.duration(value, "watchdogs.deadline") }
+        if let value = mapping["step"] { settings.step = try reader.duration(value, "watchdogs.step") }
+        if let value = mapping["silence"] {
+            settings.silence = try reader.string(value, "watchdogs.silence") == "off"
+                ? nil : try reader.duration(value, "watchdogs.silence")
+        }
+        if let value = mapping["progress"] {
+            let progress = try reader.mapping(value, "watchdogs.progress")
+            try progress.check(allowed: ["pattern", "within"])
+            settings.progress = .init(pattern: try reader.pattern(try progress.required("pattern"), "watchdogs.progress.pattern"),
+                                      within: try reader.duration(try progress.required("within"), "watchdogs.progress.within"))
+        }
+        return settings
+    }
+
+    static func parseStep(_ node: Node, reader: YAMLReader, captures: inout Set<String>) throws -> Step {
+        let mapping = try reader.mapping(node, "a step")
+        guard mapping.keys.count == 1, let kind = mapping.keys.first else {
+            throw reader.error(node, "each step is one of \(stepKinds.joined(separator: ", ")), written as '- kind: ...'")
+        }
+        guard stepKinds.contains(kind) else {
+            throw reader.error(mapping.keyNode(kind), "unknown step '\(kind)' (known: \(stepKinds.joined(separator: ", ")))")
+        }
+        let body = mapping[kind]!
+        switch kind {
+        case "wait-serial":
+            if case .scalar = body { return .waitSerial(try reader.pattern(body, "wait-serial"), within: nil) }
+            let fields = try reader.mapping(body, "wait-serial")
+            try fields.check(allowed: ["pattern", "within"])
+            return .waitSerial(try reader.pattern(try fields.required("pattern"), "wait-serial.pattern"),
+                               within: try fields["within"].map { try reader.duration($0, "wait-serial.within") })
+        case "send-serial":
+            return .sendSerial(try reader.string(body, "send-serial"))
+        case "qmp":
+            if case .scalar = body { return .qmp(command: try reader.string(body, "qmp"), arguments: nil, expect: nil, expectError: nil) }
+            let fields = try reader.mapping(body, "qmp")
+            try fields.check(allowed: ["execute", "arguments", "expect", "expect-error"])
+            let arguments = try fields["arguments"].map { try reader.json($0) }
+            if let arguments, arguments.objectValue == nil {
+                throw reader.error(fields["arguments"], "qmp.arguments must be a mapping")
+            }
+            let expect = try fields["expect"].map { try reader.json($0) }
+            let expectError = try fields["expect-error"].map { try reader.string($0, "qmp.expect-error") }
+            if expect != nil && expectError != nil {
+                throw reader.error(body, "qmp takes 'expect' or 'expect-error', not both")
+            }
+            return .qmp(command: try reader.string(try fields.required("execute"), "qmp.execute"),
+                        arguments: arguments, expect: expect, expectError: expectError)
+        case "wait-event":
+            if case .scalar = body { return .waitEvent(name: try reader.string(body, "wait-event"), data: nil, within: nil) }
+            let fields = try reader.mapping(body, "wait-event")
+            try fields.check(allowed: ["event", "data", "within"])
+            return .waitEvent(name: try reader.string(try fields.required("event"), "wait-event.event"),
+                              data: try fields["data"].map { try reader.json($0) },
+                              within: try fields["within"].map { try reader.duration($0, "wait-event.within") })
+        case "pause":
+            return .pause(try reader.duration(body, "pause"))
+        case "capture":
+            let fields = try reader.mapping(body, "capture")
+            try fields.check(allowed: ["pattern", "as", "within"])
+            let name = try reader.string(try fields.required("as"), "capture.as")
+            guard !name.isEmpty, !name.contains(" ") else { throw reader.error(fields["as"], "capture.as must be one word") }
+            captures.insert(name)
+            return .capture(try reader.pattern(try fields.required("pattern"), "capture.pattern"), as: name,
+                            within: try fields["within"].map { try reader.duration($0, "capture.within") })
+        default:  // "assert"
+            return .assert(try parseAssertion(body, reader: reader, captures: captures))
+        }
+    }
+
+    static func parseAssertion(_ node: Node, reader: YAMLReader, captures: Set<String>) throws -> Assertion {
+        let fields = try reader.mapping(node, "assert")
+        let comparisons = Assertion.Comparison.allCases.map(\.rawValue)
+        try fields.check(allowed: ["value"] + comparisons)
+        let valueNode = try fields.required("value")
+        let value = try reader.string(valueNode, "assert.value")
+        try checkCaptured(value, node: valueNode, reader: reader, captures: captures)
+        let given = comparisons.filter { fields[$0] != nil }
+        guard given.count == 1, let comparisonName = given.first,
+              let comparison = Assertion.Comparison(rawValue: comparisonName) else {
+            throw reader.error(node, "assert needs exactly one of \(comparisons.joined(separator: ", "))")
+        }
+        let operandNode = fields[comparisonName]!
+        let operandText = try reader.string(operandNode, "assert.\(comparisonName)")
+        let operand: Assertion.Operand
+        if let number = Int64(operandText) {
+            operand = .number(number)
+        } else {
+            try checkCaptured(operandText, node: operandNode, reader: reader, captures: captures)
+            operand = .captured(operandText)
+        }
+        return Assertion(value: value, comparison: comparison, operand: operand)
+    }
+
+    /// `name.key` must refer to an earlier capture step's name.
+    static func checkCaptured(_ reference: String, node: Node, reader: YAMLReader, captures: Set<String>) throws {
+        let capture = reference.split(separator: ".", maxSplits: 1).first.map(String.init) ?? reference
+        guard reference.contains("."), captures.contains(capture) else {
+            throw reader.error(node, "'\(reference)' is not a captured value: write <capture name>.<key> after a capture step named '\(capture)'")
+        }
+    }
+
+    static func parseExpectation(_ node: Node, reader: YAMLReader) throws -> Expectation {
+        if case .scalar = node {
+            switch try reader.string(node, "expect") {
+            case "hang": return .hang
+            case "triple-fault": return .tripleFault
+            case "running": return .running
+            case "ktap": return .ktapAllPass
+            case let other:
+                throw reader.error(node, "expect must be hang, triple-fault, running, ktap, or a mapping with exit or panic; not '\(other)'")
+            }
+        }
+        let fields = try reader.mapping(node, "expect")
+        try fields.check(allowed: ["exit", "panic", "ktap"])
+        guard fields.keys.count == 1, let kind = fields.keys.first, let value = fields[kind] else {
+            throw reader.error(node, "expect takes exactly one of exit, panic, ktap")
+        }
+        switch kind {
+        case "exit": return .exit(Int32(try reader.integer(value, "expect.exit", range: 0...255)))
+        case "panic": return .panic(try reader.pattern(value, "expect.panic"))
+        default:
+            guard try reader.string(value, "expect.ktap") == "all-pass" else {
+                throw reader.error(value, "expect.ktap must be all-pass")
+            }
+            return .ktapAllPass
+        }
+    }
+
+    private static func yamlLine(_ error: YamlError) -> Int {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
+            return mark.line
+        default:
+            return 1
+        }
+    }
+
+    private static func yamlProblem(_ error: YamlError) -> String {
+        switch error {
+        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _):
+            return problem
+        default:
+            return "\(error)"
+        }
+    }
+}

@@ -1,0 +1,114 @@
+// `swift run harness scenarios/`: flags in, library calls out. The work lives in Sources/.
+import ArgumentParser
+import Foundation
+import HostSystem
+import JUnitReport
+import QEMUMachine
+import Runner
+import Scenario
+
+@main
+struct Harness: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "harness",
+        abstract: "Boot the kernel under QEMU and run scenario files; write JUnit XML.",
+        discussion: "Runs every scenario (*.yaml) under the given folders, recursively. See docs/harness.md.")
+
+    @Argument(help: "Scenario files or folders.")
+    var paths: [String] = ["scenarios"]
+
+    @Option(name: .shortAndLong, help: "VMs to run in parallel (default: the number of cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Run only scenarios whose name or path contains this text, or matches this glob.")
+    var filter: String?
+
+    @Option(help: "Run every scenario this many times (with --until-failure: at most this many).")
+    var `repeat`: Int?
+
+    @Flag(help: "Repeat the scenarios until one fails.")
+    var untilFailure = false
+
+    @Option(help: "Seed for every run (default: a fresh random seed per run, printed with any failure).")
+    var seed: UInt64?
+
+    @Option(help: "Where to write the JUnit XML report.")
+    var junit = "build/junit.xml"
+
+    @Option(help: "Where failed runs keep their serial log, QMP transcript and verdict.")
+    var artifacts = "build/artifacts"
+
+    @Option(help: "Accelerator for every VM: auto, kvm or tcg (default: each scenario's profile).")
+    var accel: String?
+
+    @Flag(help: "Leave a failed run's VM up (with gdbstub and monitor sockets) until Ctrl-C.")
+    var keepVMOnFailure = false
+
+    @Flag(help: "Include scenarios tagged nightly.")
+    var nightly = false
+
+    @Flag(help: "List the scenarios that would run, then exit.")
+    var list = false
+
+    @Flag(name: .shortAndLong, help: "Print every serial line as it arrives.")
+    var verbose = false
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        if let count = `repeat`, count < 1 { throw ValidationError("--repeat must be at least 1") }
+        if let accel, Accelerator(rawValue: accel) == nil {
+            throw ValidationError("--accel must be one of auto, kvm, tcg")
+        }
+    }
+
+    func run() throws {
+        let startedAt = MonotonicInstant.now
+        InterruptSignal.install()
+        let catalog = ScenarioCatalog.load(paths, includeNightly: nightly, filter: filter)
+        guard catalog.errors.isEmpty else {
+            catalog.errors.forEach { printError("\($0)") }
+            printError("harness: \(catalog.errors.count) scenario file(s) refused; nothing was run")
+            throw ExitCode(2)
+        }
+        if list {
+            for scenario in catalog.scenarios {
+                let tags = scenario.tags.isEmpty ? "" : " [\(scenario.tags.joined(separator: ", "))]"
+                print("\(scenario.name)\t\(scenario.file)\(tags)")
+            }
+            return
+        }
+        guard !catalog.scenarios.isEmpty else {
+            printError("harness: no scenarios under \(paths.joined(separator: " "))\(filter.map { " matching \($0)" } ?? "")")
+            throw ExitCode(2)
+        }
+
+        var options = RunOptions()
+        options.accelerator = accel.flatMap(Accelerator.init(rawValue:))
+        options.artifactsDirectory = artifacts
+        options.keepVMOnFailure = keepVMOnFailure
+        options.verbose = verbose
+        options.harnessStartedAt = startedAt
+
+        let plan = SuiteRunner.Plan(scenarios: catalog.scenarios, seed: seed, repeatCount: `repeat` ?? 1,
+                                    untilFailure: untilFailure, repeatLimit: `repeat`)
+        let display = ProgressDisplay(verbose: verbose)
+        let reporter = IncrementalReport(path: junit, forwardingTo: display)
+        let results = SuiteRunner(plan: plan, jobs: jobs, options: options, observer: reporter).run()
+        display.finish()
+
+        try JUnitReport(results: results).write(to: junit)
+        let counts = Summary.counts(results)
+        if !results.isEmpty { printError(Summary.table(results)) }
+        printError("harness: JUnit report in \(junit)")
+        print(Summary.closingLine(counts))
+        if InterruptSignal.wasReceived {
+            printError("harness: interrupted; the report holds the runs that finished")
+            throw ExitCode(130)
+        }
+        if counts.failed > 0 { throw ExitCode.failure }
+    }
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write((text + "\n").data(using: .utf8)!)
+}

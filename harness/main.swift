@@ -1,1 +1,0 @@
-print("harness: not built yet")
