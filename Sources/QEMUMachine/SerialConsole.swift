@@ -8,6 +8,11 @@ public struct SerialLine {
     public let text: String
     /// Seconds since the VM was started.
     public let time: Double
+
+    public init(text: String, time: Double) {
+        self.text = text
+        self.time = time
+    }
 }
 
 public final class SerialConsole {

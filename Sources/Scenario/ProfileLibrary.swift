@@ -48,7 +48,7 @@ public struct ProfileLibrary {
             guard let node = try Yams.compose(yaml: text) else { throw reader.error(nil, "the file is empty") }
             root = node
         } catch let error as YamlError {
-            throw ScenarioError(file: path, line: 1, reason: "not valid YAML: \(error)")
+            throw ScenarioParser.refusal(error, file: path)
         }
         var library = ProfileLibrary(profiles: [:], file: path)
         let top = try reader.mapping(root, "profiles.yaml")

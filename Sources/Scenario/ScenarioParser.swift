@@ -31,7 +31,7 @@ public enum ScenarioParser {
             }
             root = node
         } catch let error as YamlError {
-            throw ScenarioError(file: file, line: yamlLine(error), reason: "not valid YAML: \(yamlProblem(error))")
+            throw refusal(error, file: file)
         }
         let top = try reader.mapping(root, "a scenario")
         try top.check(allowed: topKeys)
@@ -246,21 +246,17 @@ public enum ScenarioParser {
         }
     }
 
-    private static func yamlLine(_ error: YamlError) -> Int {
+    /// A YAML syntax error as file:line: reason.
+    static func refusal(_ error: YamlError, file: String) -> ScenarioError {
         switch error {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
-            return mark.line
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+             .composer(_, let problem, let mark, _):
+            return ScenarioError(file: file, line: mark.line, reason: "not valid YAML: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            return ScenarioError(file: file, line: context.mark.line, reason: "\(keys) is given twice in the same mapping")
         default:
-            return 1
-        }
-    }
-
-    private static func yamlProblem(_ error: YamlError) -> String {
-        switch error {
-        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _):
-            return problem
-        default:
-            return "\(error)"
+            return ScenarioError(file: file, line: 1, reason: "not valid YAML: \(error)")
         }
     }
 }

@@ -18,10 +18,8 @@ struct YAMLReader {
         }
         var entries: [(key: String, keyNode: Node, value: Node)] = []
         for (key, value) in mapping {
+            // Yams itself refuses duplicate keys (see ScenarioParser.refusal).
             guard let name = key.scalar?.string else { throw error(key, "keys of \(what) must be plain words") }
-            if entries.contains(where: { $0.key == name }) {
-                throw error(key, "'\(name)' is given twice in \(what)")
-            }
             entries.append((name, key, value))
         }
         return Mapping(reader: self, node: node, what: what, entries: entries)

@@ -1,0 +1,49 @@
+// Runs xmllint against Jenkins' JUnit schema. CI has shared/ beside the clone; the schema's
+// absence is a failure, never a skip.
+import Foundation
+import Testing
+
+enum SchemaValidator {
+    static var schemaPath: String {
+        if let path = ProcessInfo.processInfo.environment["HARNESS_JUNIT_SCHEMA"] { return path }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../../shared/schemas/jenkins-junit.xsd").standardized.path
+    }
+
+    /// xmllint's verdict on `file`: nil when valid, its complaint otherwise.
+    static func problems(in file: String) throws -> String? {
+        guard FileManager.default.fileExists(atPath: schemaPath) else {
+            throw SchemaMissing(path: schemaPath)
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["xmllint", "--noout", "--schema", schemaPath, file]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return process.terminationStatus == 0 ? nil : text
+    }
+
+    /// Evaluates an XPath expression with xmllint (e.g. `count(//testcase)`).
+    static func xpath(_ expression: String, in file: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["xmllint", "--xpath", expression, file]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    struct SchemaMissing: Error, CustomStringConvertible {
+        let path: String
+        var description: String {
+            "JUnit schema not found at \(path): CI keeps shared/ beside the clone; set HARNESS_JUNIT_SCHEMA to point elsewhere"
+        }
+    }
+}

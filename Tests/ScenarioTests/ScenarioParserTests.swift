@@ -1,0 +1,157 @@
+import Foundation
+import Testing
+import QEMUMachine
+import QMP
+@testable import Scenario
+
+@Suite struct ScenarioParserTests {
+    private var profiles: ProfileLibrary {
+        var machine = MachineProfile()
+        machine.kernel = "/k/kernel.img"
+        return ProfileLibrary(profiles: ["default": .init(machine: machine, never: [try! Pattern("Allocation failure:")])],
+                              file: nil)
+    }
+
+    private func parse(_ text: String) throws -> Scenario {
+        try ScenarioParser.parse(text, file: "s.yaml", profiles: profiles)
+    }
+
+    /// The error a file gets, as `file:line: reason`.
+    private func refusal(_ text: String) -> ScenarioError? {
+        do {
+            _ = try parse(text)
+            return nil
+        } catch let error as ScenarioError {
+            return error
+        } catch {
+            Issue.record("unexpected error type: \(error)")
+            return nil
+        }
+    }
+
+    @Test func fullScenarioParses() throws {
+        let scenario = try parse("""
+            name: heap-baseline
+            description: heap back to baseline
+            tags: [memory, nightly]
+            machine:
+              vcpus: 2
+              memory: 64M
+              cmdline: "seed={seed} ktest=heap.*"
+              devices: [virtio-rng-pci]
+            watchdogs:
+              deadline: 2m
+              step: 500ms
+              silence: off
+              progress: {pattern: "/^mm: stats/", within: 30s}
+            steps:
+              - wait-serial: "kernel: ready"
+              - send-serial: "stats"
+              - capture: {pattern: "mm: stats", as: before}
+              - qmp: {execute: human-monitor-command, arguments: {command-line: info registers, cpu-index: 1}}
+              - qmp: {execute: query-status, expect: {running: true}}
+              - qmp: {execute: no-such-thing, expect-error: CommandNotFound}
+              - wait-event: {event: SHUTDOWN, data: {reason: guest-reset}, within: 5s}
+              - pause: 1.5
+              - capture: {pattern: "mm: stats", as: after, within: 10s}
+              - assert: {value: after.heap.bytes, equals: before.heap.bytes}
+              - assert: {value: after.heap.blocks, below: 10}
+            expect: {exit: 33}
+            """)
+        #expect(scenario.name == "heap-baseline")
+        #expect(scenario.isNightly)
+        #expect(scenario.machine.vcpus == 2)
+        #expect(scenario.machine.memoryMiB == 64)
+        #expect(scenario.machine.kernel == "/k/kernel.img")
+        #expect(scenario.machine(seed: 42).commandLine == "seed=42 ktest=heap.*")
+        #expect(scenario.watchdogs.deadline == 120)
+        #expect(scenario.watchdogs.step == 0.5)
+        #expect(scenario.watchdogs.silence == nil)
+        #expect(scenario.watchdogs.progress?.pattern.matches("mm: stats heap.bytes=1") == true)
+        #expect(scenario.watchdogs.progress?.pattern.matches("x mm: stats") == false)
+        #expect(scenario.never.map(\.source) == ["Allocation failure:"], "the profile's never-list applies")
+        #expect(scenario.steps.count == 11)
+        #expect(scenario.steps[0].line == 15)
+        if case .qmp(let command, let arguments, _, _) = scenario.steps[3].value {
+            #expect(command == "human-monitor-command")
+            #expect(arguments == ["command-line": "info registers", "cpu-index": 1])
+        } else {
+            Issue.record("step 4 should be qmp")
+        }
+        if case .waitEvent(let name, let data, let within) = scenario.steps[6].value {
+            #expect(name == "SHUTDOWN")
+            #expect(data == ["reason": "guest-reset"])
+            #expect(within == 5)
+        } else {
+            Issue.record("step 7 should be wait-event")
+        }
+        if case .assert(let assertion) = scenario.steps[9].value {
+            #expect(assertion.operand == .captured("before.heap.bytes"))
+        }
+        #expect(scenario.expectation == .exit(33))
+    }
+
+    @Test(arguments: [
+        ("name: x\nexpect: hang\nwatchdogs: {silence: 5s}\nmachin: {vcpus: 2}\n", 4, "unknown key 'machin'"),
+        ("expect: running\nmachine:\n  vcpus: 2\n  cpus: 4\n", 4, "unknown key 'cpus' in machine"),
+        ("expect: running\nsteps:\n  - wait-serail: ready\n", 3, "unknown step 'wait-serail'"),
+        ("expect: running\nsteps:\n  - wait-serial: {pattern: x, within: soon}\n", 3, "duration"),
+        ("expect: running\nsteps:\n  - wait-serial: \"/([unclosed/\"\n", 3, "not a valid regular expression"),
+        ("expect: running\nsteps:\n  - assert: {value: boot.heap.bytes, equals: 0}\n", 3, "not a captured value"),
+        ("expect: running\nmachine: {vcpus: 0}\n", 2, "machine.vcpus must be a whole number"),
+        ("expect: running\nmachine: {memory: lots}\n", 2, "machine.memory"),
+        ("expect: running\nmachine: {accel: hvf}\n", 2, "machine.accel must be auto, kvm or tcg"),
+        ("steps: []\n", 1, "needs 'expect'"),
+        ("expect: {exit: 33, panic: x}\n", 1, "exactly one"),
+        ("expect: ktap\n", 1, "ktest="),
+        ("expect: hang\nwatchdogs: {silence: off}\n", 1, "silence or progress"),
+        ("expect: running\nname: a\nname: b\n", 2, "given twice"),
+        ("expect: running\nsteps:\n  - {pause: 1s, send-serial: x}\n", 3, "each step is one of"),
+        ("expect: running\nsteps: [\n", 3, "not valid YAML"),
+        ("expect: running\nmachine: {profile: huge}\n", 2, "no machine profile 'huge'"),
+    ])
+    func badFilesAreRefusedWithLineAndReason(text: String, line: Int, reason: String) {
+        guard let error = refusal(text) else {
+            Issue.record("accepted: \(text)")
+            return
+        }
+        #expect(error.file == "s.yaml")
+        #expect(error.line == line, "\(error)")
+        #expect(error.reason.contains(reason), "\(error)")
+        #expect(error.description.hasPrefix("s.yaml:\(line): "))
+    }
+
+    @Test func shippedScenariosAllParse() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../scenarios").standardized.path
+        let catalog = ScenarioCatalog.load([folder], includeNightly: true, filter: nil)
+        #expect(catalog.errors.isEmpty, "\(catalog.errors)")
+        #expect(catalog.scenarios.count >= 5)
+        let expectations = Set(catalog.scenarios.map { "\($0.expectation)" })
+        #expect(expectations.contains("hang"))
+        #expect(expectations.contains("tripleFault"))
+        #expect(expectations.contains("ktapAllPass"))
+        for scenario in catalog.scenarios {
+            #expect(scenario.machine.kernel?.hasSuffix("build/kernel/kernel.img") == true)
+        }
+    }
+
+    @Test func nightlyScenariosAreLeftOutOfFolderRunsUnlessAsked() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scenarios-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "default:\n  kernel: k.img\n".write(to: folder.appendingPathComponent("profiles.yaml"), atomically: true, encoding: .utf8)
+        try "expect: running\n".write(to: folder.appendingPathComponent("quick.yaml"), atomically: true, encoding: .utf8)
+        try "tags: [nightly]\nexpect: running\n".write(to: folder.appendingPathComponent("sub/soak.yaml"), atomically: true, encoding: .utf8)
+
+        let everyday = ScenarioCatalog.load([folder.path], includeNightly: false, filter: nil)
+        #expect(everyday.scenarios.map(\.name) == ["quick"])
+        #expect(everyday.scenarios.first?.machine.kernel == folder.appendingPathComponent("k.img").path)
+        let nightly = ScenarioCatalog.load([folder.path], includeNightly: true, filter: nil)
+        #expect(nightly.scenarios.map(\.name).sorted() == ["quick", "soak"])
+        let named = ScenarioCatalog.load([folder.appendingPathComponent("sub/soak.yaml").path], includeNightly: false, filter: nil)
+        #expect(named.scenarios.map(\.name) == ["soak"], "a file named on the command line always runs")
+        let filtered = ScenarioCatalog.load([folder.path], includeNightly: true, filter: "so*")
+        #expect(filtered.scenarios.map(\.name) == ["soak"])
+    }
+}
