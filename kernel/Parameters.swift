@@ -9,3 +9,16 @@ enum Parameters {
     /// The heap warns (`mm: pressure`) when mapped bytes pass this share of its window, in percent.
     static let heapPressurePercent: UInt64 = 75
 }
+
+extension Parameters {
+    /// The scheduler's tick (LAPIC timer period), in milliseconds.
+    static let tickMilliseconds: UInt64 = 10
+    /// An idle CPU steals from the longest run queue holding at least this many tasks.
+    static let stealMinimumQueueLength = 1
+    /// How long the boot CPU waits for an AP to check in before carrying on without it.
+    static let apCheckInMilliseconds: UInt64 = 2000
+    /// A CPU whose heartbeat stalls this long while others run is reported (`watchdog:`).
+    static let softLockupMilliseconds: UInt64 = 1000
+    /// How long the panicking CPU waits for the others to stop, first by IPI, then by NMI.
+    static let panicStopMilliseconds: UInt64 = 1000
+}

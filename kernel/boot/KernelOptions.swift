@@ -51,6 +51,9 @@ struct KernelOptions {
     var panicAction = PanicAction.exit
     var seed: UInt64 = 1
     var debug = DebugAction.none
+    var heartbeatMilliseconds: UInt64 = 0
+    var ipiDeadlineMilliseconds: UInt64 = 1000
+    var lockDebugMilliseconds: UInt64 = 0
 
     /// Parses `Multiboot.commandLine`.
     static func parse() -> KernelOptions {
@@ -88,6 +91,12 @@ struct KernelOptions {
             else if value.equals("triplefault") { debug = .tripleFault }
             else if value.equals("silent") { debug = .silent }
             else { warnBadValue(key, value, expected: "hang, panic, triplefault or silent") }
+        } else if key.equals("heartbeat") {
+            if let n = value.number { heartbeatMilliseconds = n } else { warnBadValue(key, value, expected: "milliseconds") }
+        } else if key.equals("ipi_deadline_ms") {
+            if let n = value.number { ipiDeadlineMilliseconds = n } else { warnBadValue(key, value, expected: "milliseconds, 0 for none") }
+        } else if key.equals("lockdebug") {
+            if let n = value.number { lockDebugMilliseconds = n } else { warnBadValue(key, value, expected: "milliseconds") }
         } else if key.equals("console") || key.equals("quiet") {
             // Accepted for compatibility with common boot lines; no effect.
         } else {

@@ -16,11 +16,26 @@ func kmain(_ multibootMagic: UInt32, _ multibootInfo: UInt32) -> Never {
     KernelRandom.generator = SeededRandom(seed: options.seed)
     Clock.calibrate()
 
+    ACPI.recordEBDA()
     PhysicalMemory.initialize()
     PageTables.buildKernelSpace()
+    KernelMappings.initialize()
     KernelHeap.initialize()
+    Tick.heartbeatInterval = options.heartbeatMilliseconds
+    CrossCall.deadlineMilliseconds = options.ipiDeadlineMilliseconds
+    LockDebug.deadlineMilliseconds = options.lockDebugMilliseconds
+
+    SMP.initializeBootCPU()
+    // Lazily initialised runtime globals (the hash seed) spin in swift_once: settle them now,
+    // before another CPU can race for them.
+    var warmUp: [Int: Int] = [:]
+    warmUp[1] = 1
+    Scheduler.initializeBootCPU()
+    LocalAPIC.startTimer(periodMilliseconds: Parameters.tickMilliseconds)
+    cpu_sti()
+    SMP.startSecondaryCPUs()
     Console.line { l in
-        l.text("kernel: ready boot_ms="); l.dec(Clock.millisecondsSinceBoot)
+        l.text("kernel: ready boot_ms="); l.dec(Clock.millisecondsSinceBoot); l.text(" cpus="); l.dec(CPUs.onlineCount)
         l.text(" mem_mb="); l.dec((UInt64(PhysicalMemory.totalFrames) * Layout.pageSize) >> 20)
         l.text(" seed="); l.dec(options.seed)
     }
@@ -32,5 +47,5 @@ func kmain(_ multibootMagic: UInt32, _ multibootInfo: UInt32) -> Never {
     }
     DebugActions.run(options.debug)
     Shell.start()
-    while true { cpu_sti_hlt() }
+    Scheduler.exitCurrent()                 // the boot flow is done; idle tasks take over
 }

@@ -68,6 +68,16 @@ enum Console {
     }
 
     static func line(_ s: StaticString) { line { $0.text(s) } }
+
+    /// A line from a context that must not wait for ever (NMI, watchdog, lock reports): waits a
+    /// bounded time for the lock, then writes without it.
+    static func forcedLine(_ body: (ConsoleLine) -> Void) {
+        if consoleBypassLock.load(ordering: .relaxed) { body(ConsoleLine()); Serial.put(10); return }
+        var spins = 0
+        while consoleLock.isLocked && spins < 2_000_000 { cpu_pause(); spins += 1 }
+        if consoleLock.isLocked { body(ConsoleLine()); Serial.put(10); return }
+        consoleLock.withLock { body(ConsoleLine()); Serial.put(10) }
+    }
 }
 
 /// `putchar` for the Swift runtime (`print`, `fatalError` messages).

@@ -3,23 +3,10 @@
 // messages are the ones scenarios watch for (docs/kernel-interface.md).
 import Hardware
 
-/// Maps heap pages to fresh frames in the kernel address space.
+/// Maps heap pages through `KernelMappings`, which makes unmapping safe on SMP.
 struct KernelHeapBacking: HeapPageBacking {
-    mutating func mapPage(at address: UInt) -> Bool {
-        guard let frame = PhysicalMemory.allocateFrame() else { return false }
-        switch AddressSpace.kernel.map(UInt64(address), to: frame, flags: .kernelData) {
-        case .mapped: return true
-        case .outOfFrames: PhysicalMemory.freeFrame(frame); return false
-        case .alreadyMapped: panic("heap: page already mapped") { $0.text(" address="); $0.hex(UInt64(address)) }
-        }
-    }
-
-    mutating func unmapPage(at address: UInt) {
-        guard let frame = AddressSpace.kernel.unmap(UInt64(address)) else {
-            panic("heap: unmapping a page that is not mapped") { $0.text(" address="); $0.hex(UInt64(address)) }
-        }
-        PhysicalMemory.freeFrame(frame)
-    }
+    mutating func mapPage(at address: UInt) -> Bool { KernelMappings.mapPage(UInt64(address)) }
+    mutating func unmapPage(at address: UInt) { KernelMappings.unmapPage(UInt64(address)) }
 }
 
 enum HeapFailure: Error { case outOfFrames, outOfWindow, badRequest }
@@ -61,6 +48,7 @@ enum KernelHeap {
             return (r, checkPressure())
         }
         if pressure { reportPressure() }
+        KernelMappings.flushIfWorthIt()
         switch result {
         case .allocated(let p): return .success(p)
         case .outOfFrames:
@@ -90,6 +78,7 @@ enum KernelHeap {
             MemoryCounters.publish()
             return r
         }
+        KernelMappings.flushIfWorthIt()
         switch result {
         case .freed: return
         case .invalid, .doubleFree:

@@ -14,7 +14,7 @@ enum Panic {
         _ reason: StaticString, frame: UnsafePointer<trap_frame>?, detail: (ConsoleLine) -> Void
     ) -> Never {
         cpu_cli()
-        let cpu = 0
+        let cpu = CPUs.currentIndex
         let previous = owner.compareExchange(expected: -1, desired: cpu, ordering: .acquiringAndReleasing).original
         if previous == cpu {
             // A fault inside the report itself: say so once, and leave.
@@ -22,8 +22,10 @@ enum Panic {
             Console.line { $0.text("KERNEL PANIC: nested panic: "); $0.text(reason) }
             finish()
         } else if previous != -1 {
-            Machine.haltForever()                        // another CPU is reporting; it stops us
+            // Another CPU is reporting: wait here, interrupts off, for its NMI (see stopHere).
+            while true { cpu_pause() }
         }
+        let stopped = stopOtherCPUs(except: cpu)
         takeConsole()
         Console.line { line in line.text("KERNEL PANIC: "); line.text(reason); detail(line) }
         if let frame {
@@ -44,8 +46,73 @@ enum Panic {
             Backtrace.print(framePointer: rbp)
         }
         MemoryStatistics.printLine()
+        reportStoppedCPUs(stopped, except: cpu)
         Console.line("end of panic report")
         finish()
+    }
+
+    // MARK: stopping the other CPUs
+
+    static let stopped = Atomic<UInt64>(0)
+    static let reported = Atomic<UInt64>(0)
+    static let reportTurn = Atomic<Int>(-1)
+
+    /// Sends every other online CPU the stop IPI, then an NMI to those that did not stop within
+    /// `Parameters.panicStopMilliseconds` (a CPU spinning with interrupts off only hears NMI).
+    /// Returns the CPUs that stopped.
+    private static func stopOtherCPUs(except me: Int) -> UInt64 {
+        let others = CPUs.onlineMask.load(ordering: .acquiring) & ~(1 << UInt64(me))
+        if others == 0 { return 0 }
+        for c in 0..<CPUs.count where others & (1 << UInt64(c)) != 0 {
+            LocalAPIC.sendIPI(to: CPUs.block(c).pointee.apicID, vector: Vector.panicStop)
+        }
+        if !waitUntil(allOf: others, in: stopped) {
+            let missing = others & ~stopped.load(ordering: .acquiring)
+            for c in 0..<CPUs.count where missing & (1 << UInt64(c)) != 0 {
+                LocalAPIC.sendNMI(to: CPUs.block(c).pointee.apicID)
+            }
+            _ = waitUntil(allOf: others, in: stopped)
+        }
+        return stopped.load(ordering: .acquiring)
+    }
+
+    private static func waitUntil(allOf mask: UInt64, in bits: borrowing Atomic<UInt64>) -> Bool {
+        let start = cpu_rdtsc()
+        while cpu_rdtsc() &- start < Clock.ticksPerMillisecond * Parameters.panicStopMilliseconds {
+            if bits.load(ordering: .acquiring) & mask == mask { return true }
+            cpu_pause()
+        }
+        return bits.load(ordering: .acquiring) & mask == mask
+    }
+
+    /// Lets each stopped CPU print its report in turn, then names those that never stopped.
+    private static func reportStoppedCPUs(_ stoppedMask: UInt64, except me: Int) {
+        for c in 0..<CPUs.count where c != me && CPUs.isOnline(c) {
+            if stoppedMask & (1 << UInt64(c)) != 0 {
+                reportTurn.store(c, ordering: .releasing)
+                _ = waitUntil(allOf: 1 << UInt64(c), in: reported)
+            } else {
+                Console.line { $0.text("cpu="); $0.dec(c); $0.text(" did not stop (no answer to IPI or NMI)") }
+            }
+        }
+    }
+
+    /// Where another CPU ends up once a panic owns the machine (stop IPI or NMI): it records
+    /// that it stopped, prints its place when its turn comes, and halts for good.
+    static func stopHere(_ frame: UnsafeMutablePointer<trap_frame>) -> Never {
+        cpu_cli()
+        let me = CPUs.currentIndex
+        stopped.bitwiseOr(1 << UInt64(me), ordering: .releasing)
+        while reportTurn.load(ordering: .acquiring) != me { cpu_pause() }
+        let f = frame.pointee
+        Console.line { l in
+            l.text("cpu="); l.dec(me); l.text(" stopped rip="); l.hex(f.rip, width: 16); l.text(" rsp="); l.hex(f.rsp, width: 16)
+            l.text(" rflags="); l.hex(f.rflags, width: 8); l.text(f.rflags & (1 << 9) != 0 ? " interrupts=on" : " interrupts=off")
+            l.text(f.vector == 2 ? " by=nmi" : " by=ipi")
+        }
+        Backtrace.print(framePointer: f.rbp)
+        reported.bitwiseOr(1 << UInt64(me), ordering: .releasing)
+        Machine.haltForever()
     }
 
     private static func finish() -> Never {

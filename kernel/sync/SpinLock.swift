@@ -8,6 +8,8 @@ struct SpinLock: ~Copyable {
     private let nowServing = Atomic<UInt32>(0)
     /// The return address of whoever took the lock last, for a debugger looking at a frozen machine.
     private let holderAddress = Atomic<UInt64>(0)
+    /// The CPU holding it, or -1.
+    private let holderCPU = Atomic<Int>(-1)
 
     init() {}
 
@@ -17,16 +19,40 @@ struct SpinLock: ~Copyable {
         let flags = cpu_rflags()
         cpu_cli()
         let ticket = nextTicket.wrappingAdd(1, ordering: .relaxed).oldValue
-        while nowServing.load(ordering: .acquiring) != ticket { cpu_pause() }
+        var spins: UInt64 = 0
+        var start: UInt64 = 0
+        while nowServing.load(ordering: .acquiring) != ticket {
+            cpu_pause()
+            spins &+= 1
+            if spins & 0xFFFF == 0 && LockDebug.deadlineMilliseconds != 0 {
+                if start == 0 { start = Clock.millisecondsSinceBoot }
+                else if Clock.millisecondsSinceBoot - start > LockDebug.deadlineMilliseconds {
+                    LockDebug.report(holderCPU: holderCPU.load(ordering: .relaxed),
+                                     holderAddress: holderAddress.load(ordering: .relaxed),
+                                     waited: Clock.millisecondsSinceBoot - start)
+                    start = Clock.millisecondsSinceBoot
+                }
+            }
+        }
         holderAddress.store(UInt64(UInt(bitPattern: returnAddress())), ordering: .relaxed)
+        holderCPU.store(CPUs.currentIndex, ordering: .relaxed)
         return flags
     }
 
     func unlock(_ flags: UInt64) {
-        holderAddress.store(0, ordering: .relaxed)
-        nowServing.wrappingAdd(1, ordering: .releasing)
+        unlockKeepingInterruptsOff()
         cpu_restore_rflags(flags)
     }
+
+    /// Releases the lock but leaves interrupts off (the caller restores them later).
+    func unlockKeepingInterruptsOff() {
+        holderAddress.store(0, ordering: .relaxed)
+        holderCPU.store(-1, ordering: .relaxed)
+        nowServing.wrappingAdd(1, ordering: .releasing)
+    }
+
+    /// Takes the lock when interrupts are already off (the scheduler's paths).
+    func lockInterruptsOff() { _ = lock() }
 
     /// Runs `body` holding the lock.
     func withLock<R>(_ body: () -> R) -> R {
@@ -37,6 +63,18 @@ struct SpinLock: ~Copyable {
 
     var isLocked: Bool {
         nextTicket.load(ordering: .relaxed) != nowServing.load(ordering: .relaxed)
+    }
+}
+
+/// `lockdebug=<ms>`: a CPU that waits longer than this for a spin lock says so (0: off).
+enum LockDebug {
+    nonisolated(unsafe) static var deadlineMilliseconds: UInt64 = 0
+
+    static func report(holderCPU: Int, holderAddress: UInt64, waited: UInt64) {
+        Console.forcedLine { l in
+            l.text("lock: CPU "); l.dec(CPUs.currentIndex); l.text(" waited_ms="); l.dec(waited)
+            l.text(" for a lock held by CPU "); l.dec(holderCPU); l.text(" taken at "); l.hex(holderAddress)
+        }
     }
 }
 

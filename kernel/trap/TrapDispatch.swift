@@ -1,13 +1,28 @@
 // Where every interrupt and exception lands (from traps.S). Exceptions in the kernel are fatal;
 // device interrupts go to their handler.
 import Hardware
+import Synchronization
 
 @_cdecl("trap_dispatch")
 func trapDispatch(_ frame: UnsafeMutablePointer<trap_frame>) {
     let vector = Int(frame.pointee.vector)
     switch vector {
+    case 2:
+        NMI.handle(frame)
     case 0..<32:
         kernelException(frame)
+    case Vector.timer:
+        Tick.interrupt(frame)
+    case Vector.reschedule:
+        LocalAPIC.endOfInterrupt()
+    case Vector.crossCall:
+        LocalAPIC.endOfInterrupt()
+        CrossCall.interrupt()
+    case Vector.panicStop:
+        LocalAPIC.endOfInterrupt()
+        Panic.stopHere(frame)
+    case Vector.spurious:
+        return
     case PIC.firstVector..<(PIC.firstVector + 16):
         let line = vector - PIC.firstVector
         if line == 7 || line == 15 { return }           // spurious: no EOI for line 7
@@ -63,5 +78,29 @@ private func exceptionName(_ vector: UInt64) -> StaticString {
     case 20: return "virtualization exception"
     case 21: return "control protection exception"
     default: return "reserved exception"
+    }
+}
+
+/// Non-maskable interrupts: the panic's last resort to stop a CPU, the soft-lockup watch's way
+/// to see where a stuck CPU is, and (from QMP `inject-nmi`) a way to ask every CPU where it is.
+enum NMI {
+    static func handle(_ frame: UnsafeMutablePointer<trap_frame>) {
+        let me = CPUs.currentIndex
+        let owner = Panic.owner.load(ordering: .acquiring)
+        if owner != -1 {
+            if owner != me { Panic.stopHere(frame) }
+            return
+        }
+        let bit: UInt64 = 1 << UInt64(me)
+        let f = frame.pointee
+        let requested = Tick.backtraceRequests.load(ordering: .acquiring) & bit != 0
+        if requested { Tick.backtraceRequests.bitwiseAnd(~bit, ordering: .relaxed) }
+        Console.forcedLine { l in
+            l.text(requested ? "watchdog: CPU " : "nmi: CPU "); l.dec(me); l.text(" rip="); l.hex(f.rip, width: 16)
+            l.text(f.rflags & (1 << 9) != 0 ? " interrupts=on" : " interrupts=off")
+        }
+        Backtrace.walk(framePointer: f.rbp) { index, address in
+            Console.forcedLine { $0.text("  #"); $0.dec(index); $0.text(" "); $0.hex(address, width: 16) }
+        }
     }
 }

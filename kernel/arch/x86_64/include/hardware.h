@@ -65,6 +65,24 @@ static inline void cpu_reload_segments(uint16_t code, uint16_t data) {
         :: "r"((uint64_t)code), "r"(data) : "rax", "memory");
 }
 
+// ---- memory-mapped I/O, per-CPU data, FPU state ----
+static inline uint32_t mmio_read32(uint64_t address) { return *(volatile uint32_t *)address; }
+static inline void mmio_write32(uint64_t address, uint32_t v) { *(volatile uint32_t *)address = v; }
+// GS holds each CPU's per-CPU block; its first word points at the block itself.
+static inline uint64_t cpu_percpu_block(void) { uint64_t v; __asm__ volatile("movq %%gs:0, %0" : "=r"(v)); return v; }
+static inline void cpu_fxsave(void *area) { __asm__ volatile("fxsave64 (%0)" :: "r"(area) : "memory"); }
+static inline void cpu_fxrstor(const void *area) { __asm__ volatile("fxrstor64 (%0)" :: "r"(area) : "memory"); }
+// A clean FPU/SSE state for a new task: x87 reset, SSE exceptions masked, round to nearest.
+static inline void cpu_fpu_reset(void) { uint32_t mxcsr = 0x1F80; __asm__ volatile("fninit; ldmxcsr %0" :: "m"(mxcsr)); }
+static inline void cpu_flush_tlb(void) { __asm__ volatile("movq %%cr3, %%rax; movq %%rax, %%cr3" ::: "rax", "memory"); }
+
+// Implemented in switch.S.
+void context_switch(uint64_t *save_rsp, uint64_t new_rsp);
+extern char task_entry[], ap_trampoline_start[], ap_trampoline_end[];
+static inline uint64_t task_entry_address(void) { return (uint64_t)task_entry; }
+static inline uint64_t ap_trampoline_code(void) { return (uint64_t)ap_trampoline_start; }
+static inline uint64_t ap_trampoline_size(void) { return (uint64_t)(ap_trampoline_end - ap_trampoline_start); }
+
 // ---- the trap frame built by traps.S (lowest address first) ----
 struct trap_frame {
     uint64_t r15, r14, r13, r12, r11, r10, r9, r8;

@@ -1,0 +1,236 @@
+// Per-CPU preemptive scheduling: each CPU runs tasks from its own queue, an idle CPU steals from
+// the longest queue, and one exit path ends every task: `exitCurrent` marks it dead and switches
+// away; `finishSwitch`, running on the next task's stack, reaps it (stack, FPU area, record).
+import Hardware
+import Synchronization
+
+enum Scheduler {
+    /// `Kernel.Scheduler.liveTasks`: created and not yet reaped (idle and boot tasks included).
+    static let liveTasks = Atomic<Int>(0)
+    /// Dead but not yet reaped: non-zero only between a task's last switch and the reaper.
+    static let deadAwaitingReap = Atomic<Int>(0)
+    static let reaped = Atomic<UInt64>(0)
+    static let nextID = Atomic<Int>(1)
+
+    // MARK: creating tasks
+
+    private static func makeRecord() -> TaskPointer {
+        let t = KernelHeap.allocate(size: MemoryLayout<Task>.stride, alignment: 64).bindMemory(to: Task.self, capacity: 1)
+        t.initialize(to: Task())
+        t.pointee.id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+        t.pointee.fxArea = KernelHeap.allocate(size: 512, alignment: 64)
+        liveTasks.wrappingAdd(1, ordering: .relaxed)
+        return t
+    }
+
+    /// A task that will start in `entry(argument)` on its own kernel stack, not yet queued.
+    /// Nil when no stack or memory is left.
+    static func create(_ entry: TaskEntry, _ argument: UInt64) -> TaskPointer? {
+        guard let stack = KernelStacks.allocate() else { return nil }
+        let t = makeRecord()
+        t.pointee.stackSlot = stack.slot
+        t.pointee.stackTop = stack.top
+        t.pointee.entry = entry
+        t.pointee.argument = argument
+        // What context_switch pops: r15, r14, r13 (argument), r12 (entry), rbx, rbp, then the
+        // return into task_entry; one zero word above keeps the frame chain terminated.
+        let words = UnsafeMutablePointer<UInt64>(bitPattern: UInt(stack.top - 8 * 8))!
+        words[0] = 0; words[1] = 0
+        words[2] = argument
+        words[3] = UInt64(UInt(bitPattern: unsafeBitCast(entry, to: UnsafeRawPointer.self)))
+        words[4] = 0; words[5] = 0
+        words[6] = task_entry_address()
+        words[7] = 0
+        t.pointee.savedRSP = stack.top - 8 * 8
+        return t
+    }
+
+    /// Creates a task and queues it on `cpu`.
+    @discardableResult
+    static func spawn(_ entry: TaskEntry, _ argument: UInt64, on cpu: Int, pinned: Bool = false) -> TaskPointer? {
+        guard let t = create(entry, argument) else { return nil }
+        t.pointee.pinned = pinned
+        enqueue(t, on: cpu)
+        return t
+    }
+
+    /// Makes the calling context a task of its own (the boot CPU's main flow, an AP's idle loop).
+    static func adoptCurrentContext(cpu: CPUPointer, idle: Bool, stackSlot: Int) -> TaskPointer {
+        let t = makeRecord()
+        t.pointee.isIdle = idle
+        t.pointee.stackSlot = stackSlot
+        t.pointee.cpu = cpu.pointee.index
+        t.pointee.set(.running)
+        t.pointee.onCPU.store(true, ordering: .relaxed)
+        cpu.pointee.current = t
+        if idle { cpu.pointee.idleTask = t }
+        return t
+    }
+
+    // MARK: queues
+
+    /// Queues a ready task on `cpu` and wakes a CPU that can run it.
+    static func enqueue(_ t: TaskPointer, on cpu: Int) {
+        let target = CPUs.isOnline(cpu) ? cpu : 0
+        let block = CPUs.block(target)
+        t.pointee.cpu = target
+        block.pointee.runQueueLock.withLock {
+            block.pointee.runQueue.pushBack(t)
+            block.pointee.queueLength.store(block.pointee.runQueue.count, ordering: .relaxed)
+        }
+        let me = CPUs.currentIndex
+        if target != me && block.pointee.isIdle.load(ordering: .relaxed) {
+            LocalAPIC.sendIPI(to: block.pointee.apicID, vector: Vector.reschedule)
+        } else if !t.pointee.pinned {
+            // Work arrived on a busy CPU: wake one idle CPU so it can steal it.
+            for c in 0..<CPUs.count where c != me && c != target && CPUs.isOnline(c) {
+                let other = CPUs.block(c)
+                if other.pointee.isIdle.load(ordering: .relaxed) {
+                    LocalAPIC.sendIPI(to: other.pointee.apicID, vector: Vector.reschedule)
+                    break
+                }
+            }
+        }
+    }
+
+    /// Takes a task from the longest other queue, if one holds enough. Precondition: interrupts off.
+    private static func steal(into me: CPUPointer) -> TaskPointer? {
+        var victim = -1
+        var longest = Parameters.stealMinimumQueueLength - 1
+        for c in 0..<CPUs.count where c != me.pointee.index && CPUs.isOnline(c) {
+            let n = CPUs.block(c).pointee.queueLength.load(ordering: .relaxed)
+            if n > longest { longest = n; victim = c }
+        }
+        if victim < 0 { return nil }
+        let v = CPUs.block(victim)
+        v.pointee.runQueueLock.lockInterruptsOff()
+        let t = v.pointee.runQueue.remove { !$0.pointee.pinned && !$0.pointee.onCPU.load(ordering: .acquiring) }
+        v.pointee.queueLength.store(v.pointee.runQueue.count, ordering: .relaxed)
+        v.pointee.runQueueLock.unlockKeepingInterruptsOff()
+        if let t {
+            me.pointee.steals.wrappingAdd(1, ordering: .relaxed)
+            me.pointee.migrations.wrappingAdd(1, ordering: .relaxed)
+            t.pointee.cpu = me.pointee.index
+        }
+        return t
+    }
+
+    // MARK: switching
+
+    /// Picks the next task for this CPU and switches to it. Precondition: interrupts off.
+    static func schedule() {
+        let cpu = CPUs.current
+        let prev = cpu.pointee.current!
+        cpu.pointee.runQueueLock.lockInterruptsOff()
+        if prev.pointee.currentState == .running && !prev.pointee.isIdle {
+            prev.pointee.set(.ready)
+            cpu.pointee.runQueue.pushBack(prev)
+        }
+        var next = cpu.pointee.runQueue.popFront()
+        cpu.pointee.queueLength.store(cpu.pointee.runQueue.count, ordering: .relaxed)
+        cpu.pointee.runQueueLock.unlockKeepingInterruptsOff()
+        if next == nil { next = steal(into: cpu) }
+        let chosen = next ?? cpu.pointee.idleTask!
+        if chosen == prev { prev.pointee.set(.running); return }
+        // It may still be leaving another CPU (woken or requeued there a moment ago).
+        while chosen.pointee.onCPU.load(ordering: .acquiring) { cpu_pause() }
+        chosen.pointee.onCPU.store(true, ordering: .relaxed)
+        chosen.pointee.set(.running)
+        chosen.pointee.cpu = cpu.pointee.index
+        cpu.pointee.previous = prev
+        cpu.pointee.current = chosen
+        cpu.pointee.switches.wrappingAdd(1, ordering: .relaxed)
+        cpu.pointee.isIdle.store(chosen.pointee.isIdle, ordering: .relaxed)
+        GDT.setKernelStack(cpu: cpu.pointee.index, top: chosen.pointee.stackTop)
+        cpu_fxsave(prev.pointee.fxArea)
+        context_switch(&prev.pointee.savedRSP, chosen.pointee.savedRSP)
+        // Running as `prev` again, possibly on another CPU.
+        cpu_fxrstor(prev.pointee.fxArea)
+        finishSwitch()
+    }
+
+    /// Runs right after every switch, on the new task's stack: releases the task switched away
+    /// from, and reaps it if it was dead. Precondition: interrupts off.
+    static func finishSwitch() {
+        let cpu = CPUs.current
+        guard let prev = cpu.pointee.previous else { return }
+        cpu.pointee.previous = nil
+        if prev.pointee.currentState == .dead {
+            reap(prev)
+        } else {
+            prev.pointee.onCPU.store(false, ordering: .releasing)
+        }
+    }
+
+    /// Frees everything a dead task held. Precondition: it is off every CPU.
+    private static func reap(_ t: TaskPointer) {
+        if t.pointee.stackSlot >= 0 { KernelStacks.free(slot: t.pointee.stackSlot) }
+        if let fx = t.pointee.fxArea { KernelHeap.free(fx) }
+        t.deinitialize(count: 1)
+        KernelHeap.free(UnsafeMutableRawPointer(t))
+        liveTasks.wrappingSubtract(1, ordering: .relaxed)
+        deadAwaitingReap.wrappingSubtract(1, ordering: .relaxed)
+        reaped.wrappingAdd(1, ordering: .relaxed)
+    }
+
+    /// Ends the calling task. Its stack and record are freed after the switch away.
+    static func exitCurrent() -> Never {
+        cpu_cli()
+        let me = CPUs.current.pointee.current!
+        deadAwaitingReap.wrappingAdd(1, ordering: .relaxed)
+        me.pointee.set(.dead)
+        schedule()
+        panic("a dead task was scheduled again")
+    }
+
+    /// Gives the CPU to another ready task, if any.
+    static func yield() {
+        let flags = cpu_rflags()
+        cpu_cli()
+        schedule()
+        cpu_restore_rflags(flags)
+    }
+
+    /// A CPU with nothing to do: sleep until an interrupt brings work, steal when possible.
+    static func idleLoop() -> Never {
+        let cpu = CPUs.current
+        while true {
+            if KernelMappings.pendingPages > 0 { cpu_sti(); KernelMappings.flush(waitForOthers: false) }
+            cpu_cli()
+            // Idle is announced before the queues are checked, so work queued after the check
+            // comes with a reschedule IPI that ends the hlt below.
+            cpu.pointee.isIdle.store(true, ordering: .relaxed)
+            schedule()
+            if cpu.pointee.runQueue.count == 0 {
+                cpu_sti_hlt()
+                cpu.pointee.idleTicks.wrappingAdd(1, ordering: .relaxed)
+            }
+        }
+    }
+}
+
+/// A new task's first Swift code (from task_entry in switch.S).
+@_cdecl("task_start")
+func taskStart(_ entry: UInt64, _ argument: UInt64) -> Never {
+    Scheduler.finishSwitch()
+    cpu_fpu_reset()
+    cpu_sti()
+    let function = unsafeBitCast(UnsafeRawPointer(bitPattern: UInt(entry))!, to: TaskEntry.self)
+    function(argument)
+    Scheduler.exitCurrent()
+}
+
+private let idleEntry: TaskEntry = { _ in Scheduler.idleLoop() }
+
+extension Scheduler {
+    /// The boot CPU: its running context becomes the main task, and it gets an idle task.
+    static func initializeBootCPU() {
+        let cpu = CPUs.current
+        _ = adoptCurrentContext(cpu: cpu, idle: false, stackSlot: -1)
+        guard let idle = create(idleEntry, 0) else { panic("no memory for the idle task") }
+        idle.pointee.isIdle = true
+        idle.pointee.pinned = true
+        idle.pointee.cpu = 0
+        cpu.pointee.idleTask = idle
+    }
+}

@@ -1,0 +1,78 @@
+// The per-CPU timer tick: heartbeat, the soft-lockup watch over the next CPU in the ring, the
+// heartbeat line for the harness (boot CPU), and preemption.
+import Hardware
+import Synchronization
+
+enum Tick {
+    /// `heartbeat=<ms>`: print a heartbeat line this often (0: never).
+    nonisolated(unsafe) static var heartbeatInterval: UInt64 = 0
+    nonisolated(unsafe) static var lastHeartbeatLine: UInt64 = 0
+    /// CPUs whose next NMI should print a soft-lockup backtrace.
+    static let backtraceRequests = Atomic<UInt64>(0)
+
+    static func interrupt(_ frame: UnsafeMutablePointer<trap_frame>) {
+        LocalAPIC.endOfInterrupt()
+        let cpu = CPUs.current
+        cpu.pointee.heartbeat.wrappingAdd(1, ordering: .relaxed)
+        let now = Clock.millisecondsSinceBoot
+        if cpu.pointee.index == 0 && heartbeatInterval != 0 && now - lastHeartbeatLine >= heartbeatInterval {
+            lastHeartbeatLine = now
+            Heartbeat.printLine()
+        }
+        watchNextCPU(cpu, now: now)
+        if cpu.pointee.preemptDisabled == 0 && Panic.owner.load(ordering: .relaxed) == -1 {
+            Scheduler.schedule()
+        }
+    }
+
+    /// Each CPU watches the next online one: a heartbeat that stops while this CPU still ticks
+    /// means that CPU is stuck with interrupts off. Reported once per stall, with its backtrace.
+    private static func watchNextCPU(_ cpu: CPUPointer, now: UInt64) {
+        guard CPUs.onlineCount > 1 else { return }
+        var k = cpu.pointee.index
+        repeat { k = (k + 1) % CPUs.count } while !CPUs.isOnline(k)
+        if k == cpu.pointee.index { return }
+        let beats = CPUs.block(k).pointee.heartbeat.load(ordering: .relaxed)
+        if beats != cpu.pointee.watchedHeartbeat || cpu.pointee.watchedSinceMillisecond == 0 {
+            cpu.pointee.watchedHeartbeat = beats
+            cpu.pointee.watchedSinceMillisecond = now
+            cpu.pointee.lockupReported = false
+        } else if !cpu.pointee.lockupReported && now - cpu.pointee.watchedSinceMillisecond > Parameters.softLockupMilliseconds {
+            cpu.pointee.lockupReported = true
+            Console.forcedLine { l in
+                l.text("watchdog: CPU "); l.dec(k); l.text(" stuck for "); l.dec(now - cpu.pointee.watchedSinceMillisecond)
+                l.text(" ms (seen by CPU "); l.dec(cpu.pointee.index); l.text(")")
+            }
+            backtraceRequests.bitwiseOr(1 << UInt64(k), ordering: .releasing)
+            LocalAPIC.sendNMI(to: CPUs.block(k).pointee.apicID)
+        }
+    }
+}
+
+enum Heartbeat {
+    /// One line a debugger-free harness can tell progress from a hang by:
+    /// `heartbeat: uptime_ms=... cpus=... switches=... steals=... tasks=... ...`.
+    static func printLine() {
+        let heap = KernelHeap.core?.statistics
+        Console.forcedLine { l in
+            l.text("heartbeat: uptime_ms="); l.dec(Clock.millisecondsSinceBoot); l.text(" cpus="); l.dec(CPUs.onlineCount)
+            var switches: UInt64 = 0, steals: UInt64 = 0
+            for c in 0..<CPUs.count where CPUs.isOnline(c) {
+                switches &+= CPUs.block(c).pointee.switches.load(ordering: .relaxed)
+                steals &+= CPUs.block(c).pointee.steals.load(ordering: .relaxed)
+            }
+            l.text(" switches="); l.dec(switches); l.text(" steals="); l.dec(steals)
+            l.text(" tasks="); l.dec(Scheduler.liveTasks.load(ordering: .relaxed))
+            l.text(" dead_awaiting_reap="); l.dec(Scheduler.deadAwaitingReap.load(ordering: .relaxed))
+            l.text(" stacks="); l.dec(KernelStacks.outstanding.load(ordering: .relaxed))
+            l.text(" heap.bytes="); l.dec(heap?.bytesInUse ?? 0); l.text(" heap.mapped="); l.dec(heap?.mappedBytes ?? 0)
+            l.text(" frames.free="); l.dec(PhysicalMemory.frames?.freeFrames ?? 0)
+            for c in 0..<CPUs.count where CPUs.isOnline(c) {
+                let b = CPUs.block(c)
+                l.text(" cpu"); l.dec(c); l.text(".beats="); l.dec(b.pointee.heartbeat.load(ordering: .relaxed))
+                l.text(" cpu"); l.dec(c); l.text(".switches="); l.dec(b.pointee.switches.load(ordering: .relaxed))
+                l.text(" cpu"); l.dec(c); l.text(".queue="); l.dec(b.pointee.queueLength.load(ordering: .relaxed))
+            }
+        }
+    }
+}
