@@ -22,3 +22,9 @@ extension Parameters {
     /// How long the panicking CPU waits for the others to stop, first by IPI, then by NMI.
     static let panicStopMilliseconds: UInt64 = 1000
 }
+
+extension Parameters {
+    /// Freed kernel stacks kept mapped for the next task, so spawn/exit churn does not unmap
+    /// and shoot down a stack per task.
+    static let kernelStackCache = 32
+}

@@ -19,6 +19,16 @@ enum CrashTests {
             x += 2                                          // overflow: ud2
             t.expect(x == 0, "overflow did not trap")
         },
+        KernelTest(name: "halted_cpu") { t in
+            // One CPU spins with interrupts off; a call that needs it must end in the clean
+            // "unresponsive" panic, not a freeze.
+            guard CPUs.onlineCount > 1 else { t.expect(false, "needs at least two CPUs"); return }
+            let victim = CPUs.onlineCount - 1
+            Console.line { $0.text("crash: halting CPU "); $0.dec(victim); $0.text(" with interrupts off") }
+            CrossCall.run(on: 1 << UInt64(victim), haltWithInterruptsOff, 0, waitForCompletion: false)
+            CrossCall.runOnOthers(doNothing, 0)
+            t.expect(false, "the cross-call to a halted CPU returned")
+        },
         KernelTest(name: "null_dereference") { t in
             let p = UnsafeMutablePointer<UInt64>(bitPattern: UInt(Clock.millisecondsSinceBoot & 1) + 8)!
             t.expect(p.pointee == 0, "null page readable")
@@ -32,3 +42,11 @@ enum CrashTests {
         return withUnsafeMutablePointer(to: &pad) { $0.withMemoryRebound(to: UInt64.self, capacity: 1) { $0.pointee } } &+ UInt64(r) == 0 ? 1 : 0
     }
 }
+
+/// Spins for ever with interrupts off: only an NMI reaches this CPU again.
+let haltWithInterruptsOff: CrossCallFunction = { _ in
+    cpu_cli()
+    while true { cpu_pause() }
+}
+
+let doNothing: CrossCallFunction = { _ in }

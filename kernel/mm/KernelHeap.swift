@@ -24,16 +24,7 @@ enum KernelHeap {
         guard let metadata = PhysicalMemory.allocateContiguous(count: Int(pageAlignUp(bytes) / Layout.pageSize)) else {
             panic("no frames for the heap's metadata")
         }
-        // Every page table of the window is made now (128 frames for 256 MiB), so growing the
-        // heap never takes a table frame and shrinking it returns free frames exactly to baseline.
-        var address = Layout.heapBase
-        while address < Layout.heapBase + Layout.heapSize {
-            let made = PageTables.lock.withLock {
-                PageTables.leafEntry(root: PageTables.kernelRoot, address, create: true, user: false) != nil
-            }
-            if !made { panic("no frames for the heap's page tables") }
-            address += Layout.hugePageSize
-        }
+        // The window's page tables were built by KernelMappings.initialize.
         core = Core(windowBase: UInt(Layout.heapBase), windowPages: pages,
                     metadata: UnsafeMutableRawPointer(bitPattern: UInt(metadata))!, backing: KernelHeapBacking())
         MemoryCounters.publish()

@@ -35,6 +35,8 @@ enum KernelMappings {
         retired = UnsafeMutablePointer<UInt64>(bitPattern: UInt(table))!
         retired.initialize(repeating: 0, count: c * 2)
         capacity = c
+        prebuildTables(base: Layout.heapBase, size: Layout.heapSize)
+        prebuildTables(base: Layout.kernelStackBase, size: UInt64(KernelStacks.slots) * Layout.kernelStackSlotSize)
     }
 
     /// Maps the page at `virtual` to a fresh frame, or takes back the frame it had if it was
@@ -113,9 +115,31 @@ enum KernelMappings {
         flushing.store(false, ordering: .releasing)
     }
 
-    /// Flushes when enough pages wait and the caller may (interrupts on).
+    /// Flushes when enough pages wait (or a few have waited `idleFlushMilliseconds`) and the
+    /// caller may (interrupts on). Each flush interrupts every CPU, so small ones are batched.
     static func flushIfWorthIt() {
-        if retiredCount >= flushThreshold && cpu_rflags() & (1 << 9) != 0 { flush(waitForOthers: false) }
+        let pending = retiredCount
+        if pending == 0 || cpu_rflags() & (1 << 9) == 0 { return }
+        let now = Clock.millisecondsSinceBoot
+        if pending >= flushThreshold || now - lastFlushMillisecond >= idleFlushMilliseconds {
+            lastFlushMillisecond = now
+            flush(waitForOthers: false)
+        }
+    }
+    nonisolated(unsafe) static var lastFlushMillisecond: UInt64 = 0
+    static let idleFlushMilliseconds: UInt64 = 50
+
+    /// Builds every page table of `[base, base + size)` now, so mapping pages there later never
+    /// takes a table frame (and freeing them returns free frames exactly to their baseline).
+    static func prebuildTables(base: UInt64, size: UInt64) {
+        var address = base
+        while address < base + size {
+            let made = PageTables.lock.withLock {
+                PageTables.leafEntry(root: PageTables.kernelRoot, address, create: true, user: false) != nil
+            }
+            if !made { panic("no frames for kernel page tables") }
+            address += Layout.hugePageSize
+        }
     }
 
     static var pendingPages: Int { retiredCount }

@@ -9,6 +9,9 @@ enum KernelStacks {
     nonisolated(unsafe) static var used: InlineArray<64, UInt64> = .init(repeating: 0)
     /// `Kernel.KernelStacks.outstanding`: stacks allocated and not yet freed.
     static let outstanding = Atomic<Int>(0)
+    /// Freed stacks still mapped, ready for reuse (slot numbers), at most `Parameters.kernelStackCache`.
+    nonisolated(unsafe) static var cached: InlineArray<32, Int> = .init(repeating: -1)
+    nonisolated(unsafe) static var cachedCount = 0
 
     static func top(ofSlot slot: Int) -> UInt64 {
         Layout.kernelStackBase + UInt64(slot + 1) * Layout.kernelStackSlotSize
@@ -16,6 +19,15 @@ enum KernelStacks {
 
     /// A mapped stack: its slot and the address just above it. Nil when slots or frames run out.
     static func allocate() -> (slot: Int, top: UInt64)? {
+        let reused = lock.withLock { () -> Int? in
+            guard cachedCount > 0 else { return nil }
+            cachedCount -= 1
+            return cached[cachedCount]
+        }
+        if let reused {
+            outstanding.wrappingAdd(1, ordering: .relaxed)
+            return (reused, top(ofSlot: reused))
+        }
         let slot = lock.withLock { () -> Int? in
             for w in 0..<(slots / 64) where used[w] != ~0 {
                 let bit = (~used[w]).trailingZeroBitCount
@@ -38,14 +50,34 @@ enum KernelStacks {
         return (slot, top)
     }
 
-    /// Gives a stack back. Precondition: nothing runs on it any more.
+    /// Gives a stack back: into the cache while it has room, else unmapped.
+    /// Precondition: nothing runs on it any more.
     static func free(slot: Int) {
+        outstanding.wrappingSubtract(1, ordering: .relaxed)
+        let kept = lock.withLock { () -> Bool in
+            guard cachedCount < Parameters.kernelStackCache else { return false }
+            cached[cachedCount] = slot
+            cachedCount += 1
+            return true
+        }
+        if !kept { unmap(slot: slot) }
+    }
+
+    /// Unmaps every cached stack (for exact memory figures, and under memory pressure).
+    static func trimCache() {
+        while let slot = lock.withLock({ () -> Int? in
+            guard cachedCount > 0 else { return nil }
+            cachedCount -= 1
+            return cached[cachedCount]
+        }) { unmap(slot: slot) }
+    }
+
+    private static func unmap(slot: Int) {
         let top = top(ofSlot: slot)
         for p in 0..<Int(Layout.kernelStackSize / Layout.pageSize) {
             KernelMappings.unmapPage(top - UInt64(p + 1) * Layout.pageSize)
         }
         release(slot)
-        outstanding.wrappingSubtract(1, ordering: .relaxed)
     }
 
     private static func release(_ slot: Int) {

@@ -195,7 +195,8 @@ enum Scheduler {
     static func idleLoop() -> Never {
         let cpu = CPUs.current
         while true {
-            if KernelMappings.pendingPages > 0 { cpu_sti(); KernelMappings.flush(waitForOthers: false) }
+            cpu_sti()
+            KernelMappings.flushIfWorthIt()
             cpu_cli()
             // Idle is announced before the queues are checked, so work queued after the check
             // comes with a reschedule IPI that ends the hlt below.

@@ -1,20 +1,38 @@
 // A line-based command shell on the serial console, for scenario steps that talk to a running
-// kernel. Input arrives by interrupt (COM1, PIC line 4); a complete line runs its command.
+// kernel. The COM1 interrupt gathers a line and wakes the shell task, which runs the command
+// with interrupts on (commands may make cross-calls). Commands are listed by `help`.
+import Hardware
+import Synchronization
 
 enum Shell {
     nonisolated(unsafe) static var buffer: InlineArray<128, UInt8> = .init(repeating: 0)
     nonisolated(unsafe) static var length = 0
+    /// The complete line waiting for the shell task, and its length (0: none).
+    nonisolated(unsafe) static var line: InlineArray<128, UInt8> = .init(repeating: 0)
+    static let lineLength = Atomic<Int>(0)
+    nonisolated(unsafe) static var lineReady: WaitQueuePointer? = nil
 
     static func start() {
+        lineReady = WaitQueue.make()
+        guard Scheduler.spawn(shellTask, 0, on: 0, pinned: true) != nil else { panic("no memory for the shell") }
         Serial.enableReceiveInterrupt()
         PIC.unmask(line: 4)
     }
 
-    /// Called from the COM1 interrupt: gathers bytes and runs each complete line.
+    /// Called from the COM1 interrupt: gathers bytes; a complete line goes to the shell task
+    /// (a line arriving while the previous one still runs is dropped, with a message).
     static func serialInterrupt() {
         while let byte = Serial.receive() {
             if byte == 10 || byte == 13 {
-                if length > 0 { run(); length = 0 }
+                if length == 0 { continue }
+                if lineLength.load(ordering: .acquiring) != 0 {
+                    Console.line("shell: busy, line dropped")
+                } else {
+                    for i in 0..<length { line[i] = buffer[i] }
+                    lineLength.store(length, ordering: .releasing)
+                    if let q = lineReady { wakeAll(q) }
+                }
+                length = 0
             } else if length < 128 {
                 buffer[length] = byte
                 length += 1
@@ -22,17 +40,54 @@ enum Shell {
         }
     }
 
-    private static func matches(_ s: StaticString) -> Bool {
-        guard s.utf8CodeUnitCount == length else { return false }
-        for i in 0..<length where s.utf8Start[i] != buffer[i] { return false }
+    private static func word(_ s: StaticString, count: Int) -> Bool {
+        var n = 0
+        while n < count && line[n] != UInt8(ascii: " ") { n += 1 }
+        guard s.utf8CodeUnitCount == n else { return false }
+        for i in 0..<n where s.utf8Start[i] != line[i] { return false }
         return true
     }
 
-    private static func run() {
-        if matches("stats") { MemoryStatistics.printLine() }
-        else if matches("shutdown") { Console.line("kernel: shutdown"); Machine.exit(.success) }
-        else if matches("panic") { panic("requested from the shell") }
-        else if matches("help") { Console.line("shell: commands: help stats shutdown panic") }
-        else { Console.line("shell: unknown command (try help)") }
+    /// The number after the command word, if any.
+    private static func argument(count: Int) -> Int? {
+        var i = 0
+        while i < count && line[i] != UInt8(ascii: " ") { i += 1 }
+        while i < count && line[i] == UInt8(ascii: " ") { i += 1 }
+        guard i < count else { return nil }
+        var value = 0
+        while i < count, line[i] >= UInt8(ascii: "0"), line[i] <= UInt8(ascii: "9") {
+            value = value * 10 + Int(line[i] - UInt8(ascii: "0")); i += 1
+        }
+        return i == count ? value : nil
+    }
+
+    static func run(count: Int) {
+        if word("stats", count: count) { KernelMappings.flush(); MemoryStatistics.printLine() }
+        else if word("heartbeat", count: count) { Heartbeat.printLine() }
+        else if word("shutdown", count: count) { Console.line("kernel: shutdown"); Machine.exit(.success) }
+        else if word("panic", count: count) { panic("requested from the shell") }
+        else if word("crosscall", count: count) {
+            CrossCall.runOnOthers(doNothing, 0)
+            Console.line { $0.text("shell: crosscall answered by "); $0.dec(CPUs.onlineCount - 1); $0.text(" CPUs") }
+        } else if word("halt-cpu", count: count) {
+            guard let n = argument(count: count), n > 0, n < CPUs.count, CPUs.isOnline(n) else {
+                Console.line("shell: usage: halt-cpu <n> (an online CPU other than 0)"); return
+            }
+            CrossCall.run(on: 1 << UInt64(n), haltWithInterruptsOff, 0, waitForCompletion: false)
+            Console.line { $0.text("shell: CPU "); $0.dec(n); $0.text(" halted with interrupts off") }
+        } else if word("help", count: count) {
+            Console.line("shell: commands: help stats heartbeat crosscall halt-cpu <n> panic shutdown")
+        } else {
+            Console.line("shell: unknown command (try help)")
+        }
+    }
+}
+
+private let shellTask: TaskEntry = { _ in
+    Console.line("shell: ready")
+    while true {
+        wait(on: Shell.lineReady!) { Shell.lineLength.load(ordering: .acquiring) != 0 }
+        Shell.run(count: Shell.lineLength.load(ordering: .acquiring))
+        Shell.lineLength.store(0, ordering: .releasing)
     }
 }

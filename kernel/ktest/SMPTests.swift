@@ -1,0 +1,162 @@
+// In-kernel tests of SMP and the scheduler: lock contention on every CPU, cross-calls, IPI
+// round trips, preemption of a spinning thread, and work stealing of 1,000 threads.
+import Hardware
+import Synchronization
+
+let contendedLock = SpinLock()
+nonisolated(unsafe) var contendedCounter = 0
+
+enum SMPTests {
+    static let remaining = Atomic<Int>(0)
+    static let flag = Atomic<Int>(0)
+    static let seen = Atomic<UInt64>(0)
+    /// Threads of the stealing test that ran on each CPU.
+    nonisolated(unsafe) static var ranOn: InlineArray<16, Int> = .init(repeating: 0)
+    nonisolated(unsafe) static var done: WaitQueuePointer? = nil
+
+    static func othersMask() -> UInt64 { CPUs.onlineMask.load(ordering: .acquiring) & ~(1 << UInt64(CPUs.currentIndex)) }
+
+    /// Settled figures for leak checks: retired pages flushed first.
+    /// `frames` counts free frames plus the heap's mapped pages: the heap may keep a cached
+    /// empty page per size class, which is not a leak.
+    static func settledFigures() -> (bytes: Int, frames: Int, stacks: Int, tasks: Int) {
+        KernelStacks.trimCache()
+        KernelMappings.flush()
+        let heap = KernelHeap.statistics
+        return (heap.bytesInUse, PhysicalMemory.freeFrames + heap.mappedBytes / 4096,
+                KernelStacks.outstanding.load(ordering: .relaxed), Scheduler.liveTasks.load(ordering: .relaxed))
+    }
+
+    static func finishOne() {
+        if remaining.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 { wakeAll(done!) }
+    }
+
+    static func waitForAll() {
+        wait(on: done!) { remaining.load(ordering: .acquiring) == 0 }
+    }
+
+    static let suite = KernelTestSuite(name: "smp", explicitOnly: false, tests: [
+        KernelTest(name: "all_cpus_online") { t in
+            t.expect(CPUs.onlineCount == CPUs.count, "a discovered CPU did not come online")
+            t.note { $0.text("cpus="); $0.dec(CPUs.onlineCount); $0.text(" bringup_ms="); $0.dec(SMP.bringUpMilliseconds) }
+        },
+        KernelTest(name: "lock_contention") { t in
+            done = done ?? WaitQueue.make()
+            contendedCounter = 0
+            let n = CPUs.onlineCount
+            remaining.store(n, ordering: .releasing)
+            for c in 0..<CPUs.count where CPUs.isOnline(c) { Scheduler.spawn(contender, 20_000, on: c, pinned: true) }
+            waitForAll()
+            t.expect(contendedCounter == n * 20_000, "increments were lost under contention")
+        },
+        KernelTest(name: "crosscall_every_cpu") { t in
+            seen.store(0, ordering: .relaxed)
+            let others = othersMask()
+            CrossCall.run(on: others, markSeen, 0)
+            t.expect(seen.load(ordering: .acquiring) == others, "not every CPU ran the call")
+        },
+        KernelTest(name: "ipi_round_trip") { t in
+            guard othersMask() != 0 else { t.note { $0.text("one CPU: nothing to measure") }; return }
+            let target = othersMask().trailingZeroBitCount
+            let rounds: UInt64 = 200
+            let start = cpu_rdtsc()
+            for _ in 0..<rounds { CrossCall.run(on: 1 << UInt64(target), markSeen, 0) }
+            let ns = (cpu_rdtsc() &- start) * 1_000_000 / Clock.ticksPerMillisecond / rounds
+            Console.line { $0.text("bench: ipi_round_trip_ns="); $0.dec(ns); $0.text(" cpus="); $0.dec(CPUs.onlineCount) }
+        },
+        KernelTest(name: "preemption_of_a_spinning_thread") { t in
+            let me = CPUs.current.pointee.current!
+            me.pointee.pinned = true
+            flag.store(0, ordering: .relaxed)
+            let switchesBefore = CPUs.current.pointee.switches.load(ordering: .relaxed)
+            Scheduler.spawn(spinner, 0, on: CPUs.currentIndex, pinned: true)
+            // Only a timer preemption of the spinner can bring this task back on this CPU.
+            while flag.load(ordering: .acquiring) == 0 { Scheduler.yield() }
+            flag.store(2, ordering: .releasing)
+            while flag.load(ordering: .acquiring) != 3 { Scheduler.yield() }
+            me.pointee.pinned = false
+            t.expect(CPUs.current.pointee.switches.load(ordering: .relaxed) > switchesBefore + 2, "too few switches")
+        },
+        KernelTest(name: "stealing_1000_threads") { t in
+            done = done ?? WaitQueue.make()
+            let before = settledFigures()
+            var stealsBefore: UInt64 = 0
+            for c in 0..<CPUs.count where CPUs.isOnline(c) { stealsBefore &+= CPUs.block(c).pointee.steals.load(ordering: .relaxed); ranOn[c] = 0 }
+            remaining.store(1000, ordering: .releasing)
+            let start = Clock.microsecondsSinceBoot
+            for i in 0..<1000 {
+                if Scheduler.spawn(worker, UInt64(i), on: 0) == nil { t.expect(false, "spawn failed"); return }
+            }
+            waitForAll()
+            let elapsed = Clock.microsecondsSinceBoot - start
+            var steals: UInt64 = 0
+            var cpusUsed = 0
+            for c in 0..<CPUs.count where CPUs.isOnline(c) {
+                steals &+= CPUs.block(c).pointee.steals.load(ordering: .relaxed)
+                if ranOn[c] > 0 { cpusUsed += 1 }
+            }
+            steals -= stealsBefore
+            t.note { l in
+                l.text("elapsed_us="); l.dec(elapsed); l.text(" steals="); l.dec(steals)
+                for c in 0..<CPUs.count where CPUs.isOnline(c) { l.text(" cpu"); l.dec(c); l.text("="); l.dec(ranOn[c]) }
+            }
+            Console.line { $0.text("bench: threads_1000_us="); $0.dec(elapsed); $0.text(" cpus="); $0.dec(CPUs.onlineCount) }
+            t.expect(cpusUsed == CPUs.onlineCount, "some CPU ran none of the threads")
+            if CPUs.onlineCount > 1 { t.expect(steals > 0, "no steals counted") }
+            // Every thread reaped: nothing left behind.
+            var after = settledFigures()
+            var tries = 0
+            while (after.tasks != before.tasks || Scheduler.deadAwaitingReap.load(ordering: .relaxed) != 0) && tries < 100 {
+                Scheduler.yield(); after = settledFigures(); tries += 1
+            }
+            t.expect(after.tasks == before.tasks, "tasks not all reaped")
+            t.expect(Scheduler.deadAwaitingReap.load(ordering: .relaxed) == 0, "dead tasks awaiting reap")
+            t.expect(after.stacks == before.stacks, "kernel stacks outstanding")
+            t.expect(after.bytes == before.bytes, "heap bytes not back to baseline")
+            t.expect(after.frames == before.frames, "free frames not back to baseline")
+        },
+        KernelTest(name: "context_switch_cost") { t in
+            let me = CPUs.current.pointee.current!
+            me.pointee.pinned = true
+            flag.store(0, ordering: .relaxed)
+            Scheduler.spawn(yielder, 0, on: CPUs.currentIndex, pinned: true)
+            let rounds: UInt64 = 2000
+            let start = cpu_rdtsc()
+            for _ in 0..<rounds { Scheduler.yield() }
+            let ns = (cpu_rdtsc() &- start) * 1_000_000 / Clock.ticksPerMillisecond / (rounds * 2)
+            flag.store(1, ordering: .releasing)
+            while flag.load(ordering: .acquiring) != 2 { Scheduler.yield() }
+            me.pointee.pinned = false
+            Console.line { $0.text("bench: context_switch_ns="); $0.dec(ns) }
+        },
+    ])
+}
+
+private let contender: TaskEntry = { rounds in
+    for _ in 0..<rounds { contendedLock.withLock { contendedCounter += 1 } }
+    SMPTests.finishOne()
+}
+
+private let markSeen: CrossCallFunction = { _ in
+    SMPTests.seen.bitwiseOr(1 << UInt64(CPUs.currentIndex), ordering: .releasing)
+}
+
+private let spinner: TaskEntry = { _ in
+    SMPTests.flag.store(1, ordering: .releasing)
+    while SMPTests.flag.load(ordering: .acquiring) != 2 { cpu_pause() }
+    SMPTests.flag.store(3, ordering: .releasing)
+}
+
+private let worker: TaskEntry = { i in
+    var x = i
+    for _ in 0..<400_000 { x = x &* 6364136223846793005 &+ 1442695040888963407 }
+    let c = CPUs.currentIndex
+    contendedLock.withLock { SMPTests.ranOn[c] += 1 }
+    if x == 42 { Console.line("never") }
+    SMPTests.finishOne()
+}
+
+private let yielder: TaskEntry = { _ in
+    while SMPTests.flag.load(ordering: .acquiring) == 0 { Scheduler.yield() }
+    SMPTests.flag.store(2, ordering: .releasing)
+}
