@@ -80,11 +80,13 @@ let package = Package(
                     swiftSettings: harnessSettings),
         .testTarget(name: "KTAPTests", dependencies: ["KTAP"], swiftSettings: harnessSettings),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"], swiftSettings: harnessSettings),
-        .testTarget(name: "JUnitReportTests", dependencies: ["JUnitReport", "Runner", "KTAP"],
+        // xmllint against Jenkins' JUnit schema, shared by the report and end-to-end tests.
+        .target(name: "SchemaCheck", path: "Tests/SchemaCheck", swiftSettings: harnessSettings),
+        .testTarget(name: "JUnitReportTests", dependencies: ["JUnitReport", "Runner", "KTAP", "SchemaCheck"],
                     swiftSettings: harnessSettings),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Runner", "Scenario", "QEMUMachine", "QMP", "HostSystem", "JUnitReport"],
+            dependencies: ["Runner", "Scenario", "QEMUMachine", "QMP", "HostSystem", "JUnitReport", "SchemaCheck"],
             swiftSettings: harnessSettings
         ),
     ]

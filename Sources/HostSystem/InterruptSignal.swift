@@ -36,6 +36,13 @@ public enum InterruptSignal {
             action.sa_flags = SA_RESTART
             sigaction(sig, &action, nil)
         }
+        // A parent may have started us with these blocked (a libdispatch worker thread blocks
+        // nearly everything, and the mask survives exec): without this, Ctrl-C would be lost.
+        var wanted = sigset_t()
+        sigemptyset(&wanted)
+        sigaddset(&wanted, SIGINT)
+        sigaddset(&wanted, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &wanted, nil)
     }
 }
 

@@ -19,6 +19,8 @@ public final class ScenarioRun {
     private var currentStep: (index: Int, step: Located<Step>)?
     /// Called with each serial line (progress display, --verbose).
     public var onLine: ((SerialLine) -> Void)?
+    /// Called once the VM is up, before the guest runs (tests use it to reach the process).
+    public var onLaunch: ((QEMUMachine) -> Void)?
 
     public init(_ request: RunRequest, options: RunOptions) {
         self.request = request
@@ -102,6 +104,7 @@ public final class ScenarioRun {
             return Verdict(.error, .infrastructure, "could not start QEMU: \(error)")
         }
         self.machine = machine
+        onLaunch?(machine)
         let monitor = RunMonitor(scenario: scenario, serial: machine.serial)
         self.monitor = monitor
         monitor.onLine = { [weak self] line in self?.onLine?(line) }

@@ -1,4 +1,5 @@
 import Foundation
+import SchemaCheck
 import Testing
 import KTAP
 import QEMUMachine

@@ -1,17 +1,16 @@
 // Runs xmllint against Jenkins' JUnit schema. CI has shared/ beside the clone; the schema's
 // absence is a failure, never a skip.
 import Foundation
-import Testing
 
-enum SchemaValidator {
-    static var schemaPath: String {
+public enum SchemaValidator {
+    public static var schemaPath: String {
         if let path = ProcessInfo.processInfo.environment["HARNESS_JUNIT_SCHEMA"] { return path }
         return URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../../shared/schemas/jenkins-junit.xsd").standardized.path
     }
 
     /// xmllint's verdict on `file`: nil when valid, its complaint otherwise.
-    static func problems(in file: String) throws -> String? {
+    public static func problems(in file: String) throws -> String? {
         guard FileManager.default.fileExists(atPath: schemaPath) else {
             throw SchemaMissing(path: schemaPath)
         }
@@ -28,7 +27,7 @@ enum SchemaValidator {
     }
 
     /// Evaluates an XPath expression with xmllint (e.g. `count(//testcase)`).
-    static func xpath(_ expression: String, in file: String) throws -> String {
+    public static func xpath(_ expression: String, in file: String) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["xmllint", "--xpath", expression, file]

@@ -1,0 +1,52 @@
+// End-to-end tests boot the real kernel (build/kernel/kernel.img, made by `make kernel`) under
+// QEMU through the runner, from scenario text written for each test.
+import Foundation
+import Testing
+import HostSystem
+import QEMUMachine
+import Runner
+import Scenario
+
+enum KernelScenario {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../..").standardized
+
+    static var kernelImage: String { repository.appendingPathComponent("build/kernel/kernel.img").path }
+
+    struct KernelMissing: Error, CustomStringConvertible {
+        var description: String { "no kernel image at \(KernelScenario.kernelImage): run `make kernel` first" }
+    }
+
+    /// A fresh folder with a profiles.yaml for the real kernel (TCG, 128 MiB, 2 vCPUs).
+    static func folder() throws -> URL {
+        guard FileManager.default.fileExists(atPath: kernelImage) else { throw KernelMissing() }
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("e2e-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try """
+            default:
+              kernel: \(kernelImage)
+              vcpus: 2
+              memory: 128M
+              accel: tcg
+              never: ["Allocation failure:"]
+            """.write(to: folder.appendingPathComponent("profiles.yaml"), atomically: true, encoding: .utf8)
+        return folder
+    }
+
+    /// Parses `yaml` as a scenario file and runs it once with `seed`.
+    static func run(_ yaml: String, seed: UInt64 = 4242, onLaunch: ((QEMUMachine) -> Void)? = nil,
+                    onLine: ((SerialLine) -> Void)? = nil) throws -> RunResult {
+        let folder = try folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("case.yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        let scenario = try ScenarioParser.parse(file: file.path)
+        var options = RunOptions()
+        options.artifactsDirectory = folder.appendingPathComponent("artifacts").path
+        let run = ScenarioRun(RunRequest(scenario: scenario, seed: seed, attempt: 1), options: options)
+        run.onLaunch = onLaunch
+        run.onLine = onLine
+        return run.execute()
+    }
+}

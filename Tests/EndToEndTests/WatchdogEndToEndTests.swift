@@ -1,0 +1,155 @@
+// Every way a run can end, with the real kernel: the verdict must name what happened.
+import Glibc
+import Testing
+import HostSystem
+import QEMUMachine
+import Runner
+
+@Suite(.serialized, .timeLimit(.minutes(5))) struct WatchdogEndToEndTests {
+    @Test func ktapSelfTestsBecomeCasesAndTheSeedReachesTheKernel() throws {
+        let result = try KernelScenario.run("""
+            machine: {cmdline: "ktest=* seed={seed}"}
+            steps:
+              - wait-serial: {pattern: "/kernel: ready .*seed=4242/", within: 30s}
+            expect: {ktap: all-pass}
+            """)
+        #expect(result.verdict.status == .passed, "\(result.verdict)")
+        let cases = result.ktap?.leafCases() ?? []
+        #expect(cases.count > 5)
+        #expect(cases.allSatisfy { $0.suite.count == 1 }, "cases sit inside their suite")
+        #expect(result.properties.contains { $0.name == "kernel.sha256" && $0.value.count == 64 })
+        #expect(result.properties.contains { $0.name == "qemu.version" && $0.value.hasPrefix("7.2") })
+    }
+
+    @Test func hangWhereNoneIsExpectedIsAnErrorNamedHangWithDiagnosis() throws {
+        let result = try KernelScenario.run("""
+            machine: {cmdline: "debug=hang"}
+            watchdogs: {silence: 3s, deadline: 60s}
+            expect: {exit: 33}
+            """)
+        #expect(result.verdict.status == .error)
+        #expect(result.verdict.kind == .hang)
+        #expect(result.verdict.watchdog == .serialSilence)
+        #expect(result.verdict.details.contains("QEMU run state: running"), "the live VM went to the diagnoser")
+        #expect(result.lastLines.contains("debug: hanging"))
+        #expect(result.duration < 20)
+    }
+
+    @Test func progressWatchdogCatchesAGuestThatStopsReporting() throws {
+        let result = try KernelScenario.run("""
+            machine: {cmdline: "debug=silent"}
+            watchdogs: {silence: off, progress: {pattern: "mm: stats", within: 3s}}
+            expect: hang
+            """)
+        #expect(result.verdict.status == .passed, "\(result.verdict)")
+        #expect(result.verdict.watchdog == .noProgress)
+    }
+
+    @Test func killedQEMUIsACrash() throws {
+        var pid: pid_t = 0
+        let result = try KernelScenario.run("""
+            machine: {cmdline: "debug=silent"}
+            watchdogs: {silence: 30s}
+            steps:
+              - wait-serial: {pattern: "never printed", within: 30s}
+            expect: running
+            """, onLaunch: { pid = $0.process.pid }, onLine: { line in
+                if line.text.hasPrefix("kernel: ready") { kill(pid, SIGKILL) }
+            })
+        #expect(result.verdict.status == .error)
+        #expect(result.verdict.kind == .crash)
+        #expect(result.verdict.watchdog == .qemuGone)
+        #expect(result.verdict.message.contains("signal 9"))
+        #expect(result.artifacts != nil)
+    }
+
+    @Test func missingLineIsAFailureAtItsStep() throws {
+        let result = try KernelScenario.run("""
+            machine: {cmdline: "debug=silent"}
+            watchdogs: {silence: off}
+            steps:
+              - wait-serial: "kernel: ready"
+              - wait-serial: {pattern: "this line never comes", within: 2s}
+            expect: running
+            """)
+        #expect(result.verdict.status == .failed)
+        #expect(result.verdict.kind == .expectedLineMissing)
+        #expect(result.verdict.watchdog == .stepDeadline)
+        #expect(result.verdict.message.hasPrefix("step 2 (line 5)"))
+    }
+
+    @Test func forbiddenLineFailsTheRun() throws {
+        let result = try KernelScenario.run("""
+            machine: {cmdline: "ktest=*"}
+            never: ["Invalid block or double free"]
+            expect: {exit: 33}
+            """)
+        #expect(result.verdict.status == .failed)
+        #expect(result.verdict.kind == .forbiddenLine)
+    }
+
+    @Test func unexpectedPanicIsAnErrorAndExpectedOnePasses() throws {
+        let unexpected = try KernelScenario.run("machine: {cmdline: \"debug=panic\"}\nexpect: {exit: 33}\n")
+        #expect(unexpected.verdict.status == .error)
+        #expect(unexpected.verdict.kind == .panic)
+        #expect(unexpected.verdict.message.contains("deliberate panic"))
+        let expected = try KernelScenario.run("machine: {cmdline: \"debug=panic\"}\nexpect: {panic: \"/deliberate panic/\"}\n")
+        #expect(expected.verdict.status == .passed, "\(expected.verdict)")
+        #expect(expected.verdict.watchdog == .guestPanic)
+    }
+
+    @Test func tripleFaultIsNamedAsSuch() throws {
+        let result = try KernelScenario.run("""
+            machine: {cmdline: "debug=triplefault"}
+            steps:
+              - wait-serial: "kernel: ready"
+              - pause: 20s
+            expect: running
+            """)
+        #expect(result.verdict.status == .error)
+        #expect(result.verdict.kind == .tripleFault)
+    }
+
+    @Test func qmpStepsCapturesAndAPausedGuestDoesNotTripTheSilenceWatchdog() throws {
+        let result = try KernelScenario.run("""
+            machine: {cmdline: "debug=silent"}
+            watchdogs: {silence: 2s}
+            steps:
+              - wait-serial: "kernel: ready"
+              - capture: {pattern: "mm: stats", as: boot}
+              - assert: {value: boot.heap.failed, equals: 0}
+              - assert: {value: boot.frames.free, at-most: boot.frames.total}
+              - qmp: {execute: query-status, expect: {running: true}}
+              - qmp: {execute: no-such-command, expect-error: CommandNotFound}
+              - qmp: stop
+              - wait-event: STOP
+              - pause: 3s
+              - qmp: {execute: query-status, expect: {status: paused}}
+              - qmp: cont
+              - wait-event: {event: RESUME, within: 5s}
+            expect: running
+            """)
+        #expect(result.verdict.status == .passed, "\(result.verdict)")
+    }
+
+    @Test func failedAssertionNamesValuesAndStep() throws {
+        let result = try KernelScenario.run("""
+            machine: {cmdline: "debug=silent"}
+            steps:
+              - capture: {pattern: "mm: stats", as: boot}
+              - assert: {value: boot.frames.free, below: 10}
+            expect: running
+            """)
+        #expect(result.verdict.status == .failed)
+        #expect(result.verdict.kind == .assertionFailed)
+        #expect(result.verdict.message.contains("step 2 (line 4): expected boot.frames.free ("))
+    }
+
+    @Test func launchFailureCarriesCommandStatusAndStderr() throws {
+        let result = try KernelScenario.run("machine: {qemu-args: [-no-such-flag]}\nexpect: running\n")
+        #expect(result.verdict.status == .error)
+        #expect(result.verdict.kind == .launchFailure)
+        #expect(result.verdict.message.contains("exit status 1"))
+        #expect(result.verdict.message.contains("-no-such-flag"))
+    }
+}
