@@ -52,7 +52,7 @@ struct KernelOptions {
     var seed: UInt64 = 1
     var debug = DebugAction.none
     var heartbeatMilliseconds: UInt64 = 0
-    var ipiDeadlineMilliseconds: UInt64 = 1000
+    var ipiDeadlineMilliseconds: UInt64 = 500
     var lockDebugMilliseconds: UInt64 = 0
 
     /// Parses `Multiboot.commandLine`.

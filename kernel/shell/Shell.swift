@@ -7,9 +7,14 @@ import Synchronization
 enum Shell {
     nonisolated(unsafe) static var buffer: InlineArray<128, UInt8> = .init(repeating: 0)
     nonisolated(unsafe) static var length = 0
-    /// The complete line waiting for the shell task, and its length (0: none).
+    /// Complete lines waiting for the shell task: a ring of 16 lines of 128 bytes, filled by
+    /// the interrupt (`queued` counts them), emptied by the task. `line` is the one being run.
+    static let queueSlots = 16
+    nonisolated(unsafe) static var queue: InlineArray<2048, UInt8> = .init(repeating: 0)
+    nonisolated(unsafe) static var queueLengths: InlineArray<16, Int> = .init(repeating: 0)
+    nonisolated(unsafe) static var queueHead = 0
+    static let queued = Atomic<Int>(0)
     nonisolated(unsafe) static var line: InlineArray<128, UInt8> = .init(repeating: 0)
-    static let lineLength = Atomic<Int>(0)
     nonisolated(unsafe) static var lineReady: WaitQueuePointer? = nil
 
     static func start() {
@@ -19,17 +24,20 @@ enum Shell {
         PIC.unmask(line: 4)
     }
 
-    /// Called from the COM1 interrupt: gathers bytes; a complete line goes to the shell task
-    /// (a line arriving while the previous one still runs is dropped, with a message).
+    /// Called from the COM1 interrupt: gathers bytes; each complete line is queued for the
+    /// shell task (only when 16 lines already wait is one dropped, with a message).
     static func serialInterrupt() {
         while let byte = Serial.receive() {
             if byte == 10 || byte == 13 {
                 if length == 0 { continue }
-                if lineLength.load(ordering: .acquiring) != 0 {
-                    Console.line("shell: busy, line dropped")
+                let n = queued.load(ordering: .acquiring)
+                if n == queueSlots {
+                    Console.line("shell: 16 lines already waiting; line dropped")
                 } else {
-                    for i in 0..<length { line[i] = buffer[i] }
-                    lineLength.store(length, ordering: .releasing)
+                    let slot = (queueHead + n) % queueSlots
+                    for i in 0..<length { queue[slot * 128 + i] = buffer[i] }
+                    queueLengths[slot] = length
+                    queued.wrappingAdd(1, ordering: .releasing)
                     if let q = lineReady { wakeAll(q) }
                 }
                 length = 0
@@ -86,8 +94,12 @@ enum Shell {
 private let shellTask: TaskEntry = { _ in
     Console.line("shell: ready")
     while true {
-        wait(on: Shell.lineReady!) { Shell.lineLength.load(ordering: .acquiring) != 0 }
-        Shell.run(count: Shell.lineLength.load(ordering: .acquiring))
-        Shell.lineLength.store(0, ordering: .releasing)
+        wait(on: Shell.lineReady!) { Shell.queued.load(ordering: .acquiring) != 0 }
+        let slot = Shell.queueHead
+        let count = Shell.queueLengths[slot]
+        for i in 0..<count { Shell.line[i] = Shell.queue[slot * 128 + i] }
+        Shell.queueHead = (slot + 1) % Shell.queueSlots
+        Shell.queued.wrappingSubtract(1, ordering: .releasing)
+        Shell.run(count: count)
     }
 }

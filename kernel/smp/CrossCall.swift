@@ -17,7 +17,7 @@ enum CrossCall {
     static let notReceived = Atomic<UInt64>(0)
     static let notFinished = Atomic<UInt64>(0)
     /// How long a caller waits before declaring a CPU unresponsive (`ipi_deadline_ms=`; 0: forever).
-    nonisolated(unsafe) static var deadlineMilliseconds: UInt64 = 1000
+    nonisolated(unsafe) static var deadlineMilliseconds: UInt64 = 500
     static let calls = Atomic<UInt64>(0)
 
     /// Runs `function(argument)` on every online CPU in `targets` except the caller. Waits until
