@@ -49,8 +49,10 @@ ktest: deps kernel
 	  -kernel $(KERNEL_IMG) -append "ktest=$${KTEST:-*}"; st=$$?; \
 	  if [ $$st -eq 33 ]; then echo "ktest: passed"; else echo "ktest: failed (QEMU status $$st)"; exit 1; fi
 
-test: deps kernel unit ktest
+# Unit and end-to-end tests, then the harness over every scenario not tagged nightly (`run`).
+test: deps kernel unit run
 
+# The scenarios under scenarios/ (nightly ones only with HARNESS_ARGS=--nightly); JUnit in $(JUNIT).
 run: deps kernel harness
 	$(SWIFT) run --skip-build harness scenarios/ --junit $(JUNIT) $(HARNESS_ARGS)
 
