@@ -100,6 +100,7 @@ struct Harness: ParsableCommand {
         let counts = Summary.counts(results)
         if !results.isEmpty { printError(Summary.table(results)) }
         printError("harness: JUnit report in \(junit)")
+        printError(ResourceUsage.sinceStart(startedAt).description)
         print(Summary.closingLine(counts))
         if InterruptSignal.wasReceived {
             printError("harness: interrupted; the report holds the runs that finished")

@@ -116,11 +116,19 @@ public final class QMPClient {
                 perform(session.receive(output))
             }
         case .end(let failure):
+            var why = failure.map { "\($0)" } ?? "QEMU closed the monitor socket"
             for output in framer.finish() {
-                if case .malformed(_, let raw) = output { transcript.record(.received, raw) }
-                perform(session.receive(output))
+                switch output {
+                case .message(_, let raw):
+                    transcript.record(.received, raw)
+                    perform(session.receive(output))
+                case .malformed(_, let raw):
+                    // A message cut off by the end of the stream is a dropped connection (QEMU
+                    // died mid-write), not QEMU speaking nonsense.
+                    transcript.record(.received, raw)
+                    why += " in the middle of a message"
+                }
             }
-            let why = failure.map { "\($0)" } ?? "QEMU closed the monitor socket"
             transcript.record(.note, why)
             perform(session.connectionClosed(why))
         }

@@ -47,7 +47,6 @@ public final class ScenarioRun {
 
         var result = RunResult(scenario: scenario, seed: request.seed, attempt: request.attempt, verdict: verdict,
                                duration: duration, rerunCommand: rerunCommand)
-        result.properties = properties()
         if let monitor {
             // KTAP cases become report cases only where KTAP is the point: a scenario expecting a
             // panic inside a crash test has, by design, a suite that never finishes.
@@ -58,6 +57,7 @@ public final class ScenarioRun {
             }
             result.firstSerialLineAfter = monitor.firstLineAt.map { $0.seconds(since: options.harnessStartedAt) }
         }
+        result.properties = properties(firstSerialLineAfter: result.firstSerialLineAfter)
         if let machine {
             if !verdict.isSuccess && options.keepVMOnFailure && machine.isRunning {
                 keepForInspection(machine)
@@ -361,7 +361,7 @@ public final class ScenarioRun {
 
     // MARK: after the run
 
-    private func properties() -> [(name: String, value: String)] {
+    private func properties(firstSerialLineAfter: Double?) -> [(name: String, value: String)] {
         var list: [(String, String)] = [("seed", String(request.seed))]
         let profile = scenario.machine(seed: request.seed)
         list.append(("vcpus", String(profile.vcpus)))
@@ -376,6 +376,10 @@ public final class ScenarioRun {
             list.append(("kernel.sha256", KernelHashes.shared.hash(of: kernel)))
         }
         list.append(("scenario.file", scenario.file))
+        if let firstSerialLineAfter {
+            // From the harness's start (not this run's): the figure a person waits for.
+            list.append(("harness.first_serial_line_s", firstSerialLineAfter.fixed3))
+        }
         return list
     }
 

@@ -1,4 +1,5 @@
 // The table at the end of a run and the closing line CI reads.
+import Glibc
 import HostSystem
 
 public enum Summary {
@@ -38,5 +39,27 @@ public enum Summary {
         var line = "harness: \(counts.passed) passed, \(counts.failed) failed"
         if counts.skipped > 0 { line += ", \(counts.skipped) skipped" }
         return line
+    }
+}
+
+/// The harness's own cost, for the benchmark figures: CPU time (its threads only, not QEMU's),
+/// as a share of wall time, and peak resident memory.
+public struct ResourceUsage {
+    public let cpuSeconds: Double
+    public let wallSeconds: Double
+    public let peakRSSMegabytes: Double
+
+    public static func sinceStart(_ start: MonotonicInstant) -> ResourceUsage {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let cpu = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+        return ResourceUsage(cpuSeconds: cpu, wallSeconds: MonotonicInstant.now.seconds(since: start),
+                             peakRSSMegabytes: Double(usage.ru_maxrss) / 1024)
+    }
+
+    public var description: String {
+        let share = wallSeconds > 0 ? cpuSeconds / wallSeconds * 100 : 0
+        return "harness: own CPU \(cpuSeconds.fixed3)s over \(wallSeconds.fixed1)s wall (\(share.fixed1)%), peak RSS \(peakRSSMegabytes.fixed1) MB"
     }
 }

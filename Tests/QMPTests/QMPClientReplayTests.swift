@@ -60,6 +60,21 @@ import HostSystem
         peer.waitUntilFinished()
     }
 
+    @Test func endOfStreamMidMessageFailsTheCommandAsDropped() throws {
+        // QEMU's side stops 20 bytes into its reply to query-status (id 2), then hangs up.
+        let fixture = try TranscriptFixture("session")
+        let upToReply = fixture.entries.prefix(4).filter(\.fromQEMU).map(\.text.utf8.count).reduce(0, +)
+        let (clientFD, peerFD) = try UnixSocket.pair()
+        let peer = ReplayPeer(fixture, chunking: .asRecorded, fd: peerFD, cutAfter: upToReply + 20)
+        let client = QMPClient(fd: clientFD, reactor: Reactor(observesInterrupts: false))
+        try client.waitUntilReady()
+        #expect(throws: QMPError.connectionClosed("QEMU closed the monitor socket in the middle of a message")) {
+            try client.execute("query-status")
+        }
+        #expect(client.transcript.entries.last?.text == "QEMU closed the monitor socket in the middle of a message")
+        peer.waitUntilFinished()
+    }
+
     @Test func idLessErrorFromQEMUIsAProtocolViolation() throws {
         let (client, peer) = try replay("unparsable", chunking: .asRecorded)
         try client.waitUntilReady()

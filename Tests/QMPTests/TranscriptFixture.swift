@@ -49,8 +49,13 @@ final class ReplayPeer {
     private let finished = DispatchSemaphore(value: 0)
     private(set) var mismatches: [String] = []
 
-    init(_ fixture: TranscriptFixture, chunking: Chunking, fd: Int32) {
+    /// Hang up after sending this many of QEMU's bytes (nil: play the whole transcript).
+    private let cutAfter: Int?
+    private var sentBytes = 0
+
+    init(_ fixture: TranscriptFixture, chunking: Chunking, fd: Int32, cutAfter: Int? = nil) {
         self.fixture = fixture
+        self.cutAfter = cutAfter
         self.chunking = chunking
         self.fd = fd
         // The peer uses plain blocking I/O.
@@ -69,6 +74,7 @@ final class ReplayPeer {
         var pendingOutput: [UInt8] = []
         var received: [UInt8] = []
         for entry in fixture.entries {
+            if let cutAfter, sentBytes >= cutAfter { break }
             if entry.fromQEMU {
                 if entry.endOfStream {
                     flush(&pendingOutput)
@@ -106,6 +112,9 @@ final class ReplayPeer {
     }
 
     private func send(_ bytes: [UInt8]) {
+        var bytes = bytes[...]
+        if let cutAfter { bytes = bytes.prefix(max(0, cutAfter - sentBytes)) }
+        sentBytes += bytes.count
         _ = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
     }
 
