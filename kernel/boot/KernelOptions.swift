@@ -3,6 +3,7 @@
 
 enum PanicAction { case exit, halt }
 enum DebugAction { case none, hang, panic, tripleFault, silent }
+enum SpinLockOption { case automatic, ticket, testAndSet }
 
 /// A run of bytes inside the saved command line.
 struct CommandLineSlice {
@@ -54,6 +55,7 @@ struct KernelOptions {
     var heartbeatMilliseconds: UInt64 = 0
     var ipiDeadlineMilliseconds: UInt64 = 500
     var lockDebugMilliseconds: UInt64 = 0
+    var spinLock = SpinLockOption.automatic
 
     /// Parses `Multiboot.commandLine`.
     static func parse() -> KernelOptions {
@@ -97,6 +99,11 @@ struct KernelOptions {
             if let n = value.number { ipiDeadlineMilliseconds = n } else { warnBadValue(key, value, expected: "milliseconds, 0 for none") }
         } else if key.equals("lockdebug") {
             if let n = value.number { lockDebugMilliseconds = n } else { warnBadValue(key, value, expected: "milliseconds") }
+        } else if key.equals("spinlock") {
+            if value.equals("ticket") { spinLock = .ticket }
+            else if value.equals("tas") { spinLock = .testAndSet }
+            else if value.equals("auto") { spinLock = .automatic }
+            else { warnBadValue(key, value, expected: "ticket, tas or auto") }
         } else if key.equals("console") || key.equals("quiet") {
             // Accepted for compatibility with common boot lines; no effect.
         } else {

@@ -12,6 +12,7 @@ func kmain(_ multibootMagic: UInt32, _ multibootInfo: UInt32) -> Never {
     if multibootMagic != Multiboot.bootloaderMagic { panic("not started by a multiboot loader") }
     Multiboot.parse(info: UInt64(multibootInfo))
     let options = KernelOptions.parse()
+    SpinLockMode.choose(options.spinLock)           // before any second CPU exists
     Panic.action = options.panicAction
     KernelRandom.generator = SeededRandom(seed: options.seed)
     Clock.calibrate()
@@ -37,7 +38,7 @@ func kmain(_ multibootMagic: UInt32, _ multibootInfo: UInt32) -> Never {
     Console.line { l in
         l.text("kernel: ready boot_ms="); l.dec(Clock.millisecondsSinceBoot); l.text(" cpus="); l.dec(CPUs.onlineCount)
         l.text(" mem_mb="); l.dec((UInt64(PhysicalMemory.totalFrames) * Layout.pageSize) >> 20)
-        l.text(" seed="); l.dec(options.seed)
+        l.text(" seed="); l.dec(options.seed); l.text(SpinLockMode.testAndSet ? " spinlock=tas" : " spinlock=ticket")
     }
     MemoryStatistics.printLine()
 

@@ -58,7 +58,9 @@ enum KernelTests {
             for test in suite.tests where selects(glob, suite, test) {
                 caseNumber += 1
                 var context = TestContext()
+                let started = Clock.millisecondsSinceBoot
                 test.body(&context)
+                context.note { $0.text("duration_ms="); $0.dec(Clock.millisecondsSinceBoot - started) }
                 KTAP.result(!context.failed, number: caseNumber, name: test.name, indent: true)
                 if context.failed { suitePassed = false }
             }

@@ -1,11 +1,18 @@
-// Ticket spin lock that disables interrupts while held, so a handler on the same CPU can never
-// spin on a lock its own CPU holds. FIFO order keeps every CPU's wait bounded.
+// Spin lock that disables interrupts while held, so a handler on the same CPU can never spin
+// on a lock its own CPU holds. On bare metal it is a ticket lock (FIFO: every wait bounded).
+// In a guest whose vCPUs share host cores, FIFO hand-off to a vCPU the host has descheduled
+// stalls every waiter for a host timeslice per hand-off, so, like Linux's virt_spin_lock, the
+// kernel switches to test-and-set there (`SpinLockMode`, chosen once at boot before any CPU
+// contends). The holder (CPU and return address) is recorded either way.
 import Hardware
 import Synchronization
 
 struct SpinLock: ~Copyable {
     private let nextTicket = Atomic<UInt32>(0)
     private let nowServing = Atomic<UInt32>(0)
+    /// The lock word in test-and-set mode (kept apart, so the ticket counters a lock has
+    /// already used before the mode is chosen do not read as held).
+    private let held = Atomic<UInt32>(0)
     /// The return address of whoever took the lock last, for a debugger looking at a frozen machine.
     private let holderAddress = Atomic<UInt64>(0)
     /// The CPU holding it, or -1.
@@ -18,10 +25,13 @@ struct SpinLock: ~Copyable {
     func lock() -> UInt64 {
         let flags = cpu_rflags()
         cpu_cli()
-        let ticket = nextTicket.wrappingAdd(1, ordering: .relaxed).oldValue
+        let testAndSet = SpinLockMode.testAndSet
+        let ticket = testAndSet ? 0 : nextTicket.wrappingAdd(1, ordering: .relaxed).oldValue
         var spins: UInt64 = 0
         var start: UInt64 = 0
-        while nowServing.load(ordering: .acquiring) != ticket {
+        while testAndSet ? held.exchange(1, ordering: .acquiring) != 0
+                         : nowServing.load(ordering: .acquiring) != ticket {
+            if testAndSet { while held.load(ordering: .relaxed) != 0 && spins & 0xFFFF != 0xFFFF { cpu_pause(); spins &+= 1 } }
             cpu_pause()
             spins &+= 1
             if spins & 0xFFFF == 0 && LockDebug.deadlineMilliseconds != 0 {
@@ -48,7 +58,8 @@ struct SpinLock: ~Copyable {
     func unlockKeepingInterruptsOff() {
         holderAddress.store(0, ordering: .relaxed)
         holderCPU.store(-1, ordering: .relaxed)
-        nowServing.wrappingAdd(1, ordering: .releasing)
+        if SpinLockMode.testAndSet { held.store(0, ordering: .releasing) }
+        else { nowServing.wrappingAdd(1, ordering: .releasing) }
     }
 
     /// Takes the lock when interrupts are already off (the scheduler's paths).
@@ -62,7 +73,25 @@ struct SpinLock: ~Copyable {
     }
 
     var isLocked: Bool {
-        nextTicket.load(ordering: .relaxed) != nowServing.load(ordering: .relaxed)
+        SpinLockMode.testAndSet ? held.load(ordering: .relaxed) != 0
+                                : nextTicket.load(ordering: .relaxed) != nowServing.load(ordering: .relaxed)
+    }
+}
+
+/// Which discipline every spin lock uses. Set once on the boot CPU before any lock is contended.
+enum SpinLockMode {
+    nonisolated(unsafe) static var testAndSet = false
+
+    /// Test-and-set when CPUID says a hypervisor runs us, unless the command line chose.
+    static func choose(_ option: SpinLockOption) {
+        switch option {
+        case .ticket: testAndSet = false
+        case .testAndSet: testAndSet = true
+        case .automatic:
+            var a: UInt32 = 0, b: UInt32 = 0, c: UInt32 = 0, d: UInt32 = 0
+            cpu_cpuid(1, 0, &a, &b, &c, &d)
+            testAndSet = c & (1 << 31) != 0
+        }
     }
 }
 
