@@ -32,6 +32,7 @@ func kmain(_ multibootMagic: UInt32, _ multibootInfo: UInt32) -> Never {
     var warmUp: [Int: Int] = [:]
     warmUp[1] = 1
     Scheduler.initializeBootCPU()
+    Processes.initialize()
     LocalAPIC.startTimer(periodMilliseconds: Parameters.tickMilliseconds)
     cpu_sti()
     SMP.startSecondaryCPUs()

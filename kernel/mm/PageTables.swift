@@ -2,6 +2,7 @@
 // own address space built at boot. Tables are reached through the identity map, so a table's
 // physical address is also where the kernel reads it.
 import Hardware
+import Synchronization
 
 struct PageFlags: OptionSet {
     let rawValue: UInt64
@@ -92,7 +93,7 @@ enum PageTables {
                 guard create, let frame = PhysicalMemory.allocateFrame() else { return nil }
                 table(frame).initialize(repeating: 0, count: 512)
                 var flags: PageFlags = [.present, .writable]
-                if user { flags.insert(.user) }
+                if user { flags.insert(.user); UserMemory.tableFrames.wrappingAdd(1, ordering: .relaxed) }
                 entry.pointee = frame | flags.rawValue
             } else if entry.pointee & PageFlags.huge.rawValue != 0 {
                 return nil

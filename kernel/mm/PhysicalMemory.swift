@@ -79,6 +79,7 @@ enum PhysicalMemory {
     static var freeFrames: Int { lock.withLock { frames!.freeFrames } }
     static var totalFrames: Int { lock.withLock { frames!.totalFrames } }
     static var lowWaterFrames: Int { lock.withLock { frames!.lowWaterFrames } }
+    static func resetLowWater() { lock.withLock { frames!.resetLowWater() } }
 }
 
 @inline(__always)

@@ -142,6 +142,9 @@ enum Scheduler {
         cpu.pointee.switches.wrappingAdd(1, ordering: .relaxed)
         cpu.pointee.isIdle.store(chosen.pointee.isIdle, ordering: .relaxed)
         GDT.setKernelStack(cpu: cpu.pointee.index, top: chosen.pointee.stackTop)
+        // A user task runs in its process's space; kernel threads in the kernel's.
+        let root = chosen.pointee.process.map { ProcessPointer(bitPattern: UInt(bitPattern: $0))!.pointee.space.root } ?? PageTables.kernelRoot
+        if cpu_read_cr3() & PageTables.addressMask != root { cpu_write_cr3(root) }
         cpu_fxsave(prev.pointee.fxArea)
         context_switch(&prev.pointee.savedRSP, chosen.pointee.savedRSP)
         // Running as `prev` again, possibly on another CPU.
@@ -162,16 +165,26 @@ enum Scheduler {
         }
     }
 
-    /// Frees everything a dead task held. Precondition: it is off every CPU.
+    /// Frees everything a dead task held, and its process's space. Precondition: it is off
+    /// every CPU, and this CPU no longer uses its address space.
     private static func reap(_ t: TaskPointer) {
+        let process = t.pointee.process
+        release(t)
+        if let process { Processes.reap(process) }
+        deadAwaitingReap.wrappingSubtract(1, ordering: .relaxed)
+        reaped.wrappingAdd(1, ordering: .relaxed)
+    }
+
+    private static func release(_ t: TaskPointer) {
         if t.pointee.stackSlot >= 0 { KernelStacks.free(slot: t.pointee.stackSlot) }
         if let fx = t.pointee.fxArea { KernelHeap.free(fx) }
         t.deinitialize(count: 1)
         KernelHeap.free(UnsafeMutableRawPointer(t))
         liveTasks.wrappingSubtract(1, ordering: .relaxed)
-        deadAwaitingReap.wrappingSubtract(1, ordering: .relaxed)
-        reaped.wrappingAdd(1, ordering: .relaxed)
     }
+
+    /// Frees a task that was created but never queued.
+    static func discardUnstarted(_ t: TaskPointer) { release(t) }
 
     /// Ends the calling task. Its stack and record are freed after the switch away.
     static func exitCurrent() -> Never {

@@ -30,6 +30,8 @@ struct Task: ~Copyable {
     var fxArea: UnsafeMutableRawPointer? = nil
     var entry: TaskEntry? = nil
     var argument: UInt64 = 0
+    /// The user process this task runs (a `Process`), or nil for a kernel thread.
+    var process: UnsafeMutableRawPointer? = nil
 
     init() {}
 

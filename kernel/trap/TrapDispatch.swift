@@ -6,6 +6,12 @@ import Synchronization
 @_cdecl("trap_dispatch")
 func trapDispatch(_ frame: UnsafeMutablePointer<trap_frame>) {
     let vector = Int(frame.pointee.vector)
+    let fromUser = frame.pointee.cs & 3 == 3
+    defer {
+        // Every way back to user mode passes here: a pending kill ends the process now.
+        if fromUser { cpu_cli(); Processes.checkKill() }
+    }
+    if fromUser && vector < 32 && vector != 2 { userException(frame) }
     switch vector {
     case 2:
         NMI.handle(frame)
@@ -23,6 +29,8 @@ func trapDispatch(_ frame: UnsafeMutablePointer<trap_frame>) {
         Panic.stopHere(frame)
     case Vector.spurious:
         return
+    case Vector.systemCall where fromUser:
+        Syscalls.dispatch(frame)
     case PIC.firstVector..<(PIC.firstVector + 16):
         let line = vector - PIC.firstVector
         if line == 7 || line == 15 { return }           // spurious: no EOI for line 7
@@ -30,6 +38,17 @@ func trapDispatch(_ frame: UnsafeMutablePointer<trap_frame>) {
         PIC.endOfInterrupt(line: line)
     default:
         panic("unexpected interrupt", frame: frame) { $0.text(" vector="); $0.dec(vector) }
+    }
+}
+
+/// An exception in user mode ends that process only.
+private func userException(_ frame: UnsafeMutablePointer<trap_frame>) -> Never {
+    switch frame.pointee.vector {
+    case 14: Processes.userFault(frame, reason: "page fault", status: ExitStatus.segmentationFault)
+    case 6: Processes.userFault(frame, reason: "invalid opcode", status: ExitStatus.illegalInstruction)
+    case 13: Processes.userFault(frame, reason: "general protection fault", status: ExitStatus.segmentationFault)
+    case 0, 16, 19: Processes.userFault(frame, reason: "arithmetic fault", status: ExitStatus.arithmetic)
+    default: Processes.userFault(frame, reason: exceptionName(frame.pointee.vector), status: ExitStatus.segmentationFault)
     }
 }
 

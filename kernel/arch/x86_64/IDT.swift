@@ -15,7 +15,8 @@ enum IDT {
             case 18: ist = InterruptStack.machineCheck
             default: ist = 0
             }
-            setGate(vector, handler: trap_stub_address(Int32(vector)), ist: ist, userCallable: false)
+            // Vector 0x80 is the system call: the only gate ring 3 may use.
+            setGate(vector, handler: trap_stub_address(Int32(vector)), ist: ist, userCallable: vector == Vector.systemCall)
         }
     }
 

@@ -4,6 +4,7 @@ import Hardware
 
 enum Vector {
     static let timer = 0x40
+    static let systemCall = 0x80
     static let reschedule = 0xF0
     static let crossCall = 0xF1
     static let panicStop = 0xF2

@@ -33,6 +33,34 @@ task_entry:
     call task_start
     ud2
 
+// void enter_user_mode(uint64_t rip, uint64_t rsp, uint64_t argument)
+// Leaves for ring 3 with interrupts on, every other register cleared and the user's GS base.
+.globl enter_user_mode
+enter_user_mode:
+    cli
+    pushq $0x1B                             // ss: user data, RPL 3
+    pushq %rsi                              // rsp
+    pushq $0x202                            // rflags: interrupts on
+    pushq $0x23                             // cs: user code, RPL 3
+    pushq %rdi                              // rip
+    movq %rdx, %rdi
+    xorl %eax, %eax
+    xorl %ebx, %ebx
+    xorl %ecx, %ecx
+    xorl %edx, %edx
+    xorl %esi, %esi
+    xorl %ebp, %ebp
+    xorl %r8d, %r8d
+    xorl %r9d, %r9d
+    xorl %r10d, %r10d
+    xorl %r11d, %r11d
+    xorl %r12d, %r12d
+    xorl %r13d, %r13d
+    xorl %r14d, %r14d
+    xorl %r15d, %r15d
+    swapgs
+    iretq
+
 // ---- The AP trampoline: copied to AP_TRAMPOLINE and entered in real mode by a SIPI. ----
 #define TR(label) (label - ap_trampoline_start + AP_TRAMPOLINE)
 

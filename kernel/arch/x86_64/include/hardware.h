@@ -78,6 +78,7 @@ static inline void cpu_flush_tlb(void) { __asm__ volatile("movq %%cr3, %%rax; mo
 
 // Implemented in switch.S.
 void context_switch(uint64_t *save_rsp, uint64_t new_rsp);
+__attribute__((noreturn)) void enter_user_mode(uint64_t rip, uint64_t rsp, uint64_t argument);
 extern char task_entry[], ap_trampoline_start[], ap_trampoline_end[];
 static inline uint64_t task_entry_address(void) { return (uint64_t)task_entry; }
 static inline uint64_t ap_trampoline_code(void) { return (uint64_t)ap_trampoline_start; }

@@ -1,0 +1,22 @@
+// System calls for user programs: `int $0x80` with the number in rax and arguments in rdi,
+// rsi, rdx; the result comes back in rax (negative: an error). Numbers match the kernel's
+// proc/Syscalls.swift.
+#ifndef USER_SYSCALL_H
+#define USER_SYSCALL_H
+#include <stdint.h>
+
+enum {
+    SYS_EXIT = 0, SYS_SPAWN = 1, SYS_WAIT = 2, SYS_KILL = 3, SYS_YIELD = 4, SYS_GETPID = 5,
+    SYS_WRITE = 6, SYS_SLEEP = 7, SYS_MAP = 8, SYS_UNMAP = 9, SYS_CLOCK = 10,
+};
+
+static inline int64_t syscall3(int64_t n, uint64_t a, uint64_t b, uint64_t c) {
+    int64_t r;
+    __asm__ volatile("int $0x80" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+    return r;
+}
+
+// Things a faulting program does on purpose.
+static inline void user_ud2(void) { __asm__ volatile("ud2"); }
+static inline void user_hlt(void) { __asm__ volatile("hlt"); }
+#endif
