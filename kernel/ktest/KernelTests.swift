@@ -34,7 +34,7 @@ struct KernelTestSuite {
 enum KernelTests {
     static func allSuites() -> [KernelTestSuite] {
         [FrameAllocatorTests.suite, PagingTests.suite, HeapTests.suite, RuntimeAllocatorTests.suite,
-         SMPTests.suite, ProcessTests.suite, CrashTests.suite, HeapBenchmark.suite]
+         SMPTests.suite, ProcessTests.suite, CrashTests.suite, SoakTests.suite, HeapBenchmark.suite]
     }
 
     /// Runs every selected test and prints KTAP. True when none failed.

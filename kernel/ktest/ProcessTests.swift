@@ -171,3 +171,22 @@ enum ProcessTests {
         },
     ])
 }
+
+/// Long runs, selected only by name (`ktest=soak.spawn_100k`): they print their figures.
+enum SoakTests {
+    static let suite = KernelTestSuite(name: "soak", explicitOnly: true, tests: [
+        KernelTest(name: "spawn_100k") { t in
+            let before = ProcessTests.figures()
+            let us = ProcessTests.cycles(100_000, batch: 2 * CPUs.onlineCount, &t)
+            let after = ProcessTests.figures()
+            Console.line { l in
+                l.text("soak: spawn_100k cpus="); l.dec(CPUs.onlineCount); l.text(" elapsed_ms="); l.dec(us / 1000)
+                l.text(" per_s="); l.dec(us == 0 ? 0 : 100_000 * 1_000_000 / us)
+                l.text(" heap_bytes_before="); l.dec(before.heapBytes); l.text(" heap_bytes_after="); l.dec(after.heapBytes)
+                l.text(" frames_before="); l.dec(before.frames); l.text(" frames_after="); l.dec(after.frames)
+                l.text(" stacks_before="); l.dec(before.stacks); l.text(" stacks_after="); l.dec(after.stacks)
+            }
+            ProcessTests.expectBaseline(&t, before)
+        },
+    ])
+}

@@ -66,6 +66,10 @@ enum Heartbeat {
             l.text(" tasks="); l.dec(Scheduler.liveTasks.load(ordering: .relaxed))
             l.text(" dead_awaiting_reap="); l.dec(Scheduler.deadAwaitingReap.load(ordering: .relaxed))
             l.text(" stacks="); l.dec(KernelStacks.outstanding.load(ordering: .relaxed))
+            l.text(" procs.live="); l.dec(Processes.live.load(ordering: .relaxed))
+            l.text(" procs.zombies="); l.dec(Processes.zombies.load(ordering: .relaxed))
+            l.text(" user.data_frames="); l.dec(UserMemory.dataFrames.load(ordering: .relaxed))
+            l.text(" user.table_frames="); l.dec(UserMemory.tableFrames.load(ordering: .relaxed))
             l.text(" heap.bytes="); l.dec(heap?.bytesInUse ?? 0); l.text(" heap.mapped="); l.dec(heap?.mappedBytes ?? 0)
             l.text(" frames.free="); l.dec(PhysicalMemory.frames?.freeFrames ?? 0)
             for c in 0..<CPUs.count where CPUs.isOnline(c) {
