@@ -26,6 +26,16 @@ let package = Package(
             name: "KernelMemoryCoreTests",
             dependencies: ["KernelMemoryCore"]
         ),
+        // The kernel's ELF64 checker (kernel/exec/core), built for the host.
+        .target(
+            name: "KernelExecCore",
+            path: "kernel/exec/core",
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .testTarget(
+            name: "KernelExecCoreTests",
+            dependencies: ["KernelExecCore"]
+        ),
         // Host benchmark: the kernel heap core next to glibc malloc/free in one process.
         .executableTarget(
             name: "heap-bench",
