@@ -33,6 +33,8 @@ public struct MachineProfile: Equatable {
     public var noReboot = true
     /// A gdbstub on a UNIX socket in the VM's private directory (used by hang diagnosis).
     public var gdbStub = false
+    /// A human monitor (HMP) listening in the VM's private directory, for a person to attach.
+    public var humanMonitor = false
 
     public init() {}
 }

@@ -7,11 +7,13 @@ public enum QEMUCommandLine {
         public let qmp: String
         public let serial: String
         public let gdb: String?
+        public let humanMonitor: String?
 
-        public init(directory: String, gdb: Bool) {
+        public init(directory: String, gdb: Bool, humanMonitor: Bool = false) {
             qmp = directory + "/qmp.sock"
             serial = directory + "/serial.sock"
             self.gdb = gdb ? directory + "/gdb.sock" : nil
+            self.humanMonitor = humanMonitor ? directory + "/monitor.sock" : nil
         }
     }
 
@@ -31,6 +33,9 @@ public enum QEMUCommandLine {
         args += ["-chardev", "socket,id=qmp0,path=\(sockets.qmp)", "-mon", "chardev=qmp0,mode=control"]
         if let gdb = sockets.gdb {
             args += ["-chardev", "socket,id=gdb0,path=\(gdb),server=on,wait=off", "-gdb", "chardev:gdb0"]
+        }
+        if let monitor = sockets.humanMonitor {
+            args += ["-chardev", "socket,id=hmp0,path=\(monitor),server=on,wait=off", "-mon", "chardev=hmp0,mode=readline"]
         }
         if profile.debugExit { args += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"] }
         if profile.pvpanic { args += ["-device", "pvpanic", "-action", "panic=none"] }

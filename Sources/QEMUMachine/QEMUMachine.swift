@@ -43,7 +43,8 @@ public final class QEMUMachine {
                               timeouts: Timeouts = Timeouts()) throws -> QEMUMachine {
         let accelerator = AcceleratorChoice.resolve(profile.accelerator)
         let directory = try PrivateDirectory(prefix: "harness-vm")
-        let sockets = QEMUCommandLine.Sockets(directory: directory.path, gdb: profile.gdbStub)
+        let sockets = QEMUCommandLine.Sockets(directory: directory.path, gdb: profile.gdbStub,
+                                              humanMonitor: profile.humanMonitor)
         let qmpListener = try UnixSocket.listen(at: sockets.qmp)
         defer { close(qmpListener) }
         let serialListener = try UnixSocket.listen(at: sockets.serial)
@@ -126,6 +127,9 @@ public final class QEMUMachine {
             serial.attach(fd: serialFD, reactor: reactor)
             qmp.connect(fd: qmpFD)
             try qmp.waitUntilReady(timeout: deadline.seconds(since: .now))
+        } catch let interrupted as Interrupted {
+            _ = shutdown()
+            throw interrupted
         } catch {
             let launchError = (error as? LaunchError) ?? failure(connectedInTime: true, cause: "\(error)")
             _ = shutdown()
@@ -163,6 +167,9 @@ public final class QEMUMachine {
     /// group, wait; SIGKILL, reap. Safe to call more than once, and after QEMU already exited.
     @discardableResult
     public func shutdown() -> ProcessExit {
+        // Keep the guest's last words when it has already gone; otherwise close the console
+        // first so a QEMU blocked on a full console can still act on `quit`.
+        if !isRunning { serial.drain() }
         serial.detach()
         if isRunning && qmp.isReady {
             qmp.send("quit")

@@ -33,6 +33,7 @@ public final class SerialConsole {
     private let start: MonotonicInstant
     private var logFD: Int32
     private var logBuffer: [UInt8] = []
+    private var lastFlush = MonotonicInstant(nanoseconds: 0)
     private var fd: Int32 = -1
     private var reactor: Reactor?
 
@@ -62,7 +63,9 @@ public final class SerialConsole {
             guard let self else { return }
             switch event {
             case .data(let bytes): self.consume(bytes)
-            case .end: self.endOfStream()
+            case .end:
+                self.reachedEnd = true
+                self.endOfStream()
             }
         }
     }
@@ -78,6 +81,27 @@ public final class SerialConsole {
     }
 
     public var isAttached: Bool { fd >= 0 }
+
+    /// True once QEMU closed its end: every byte the guest printed has been seen.
+    public private(set) var reachedEnd = false
+
+    /// Reads what is left until QEMU's end is closed. Precondition: QEMU has exited, so the
+    /// socket holds a finite amount and then end-of-file.
+    public func drain() {
+        guard fd >= 0, !reachedEnd else { return }
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count > 0 {
+                buffer.withUnsafeBytes { consume(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            } else if count < 0 && errno == EINTR {
+                continue
+            } else {
+                reachedEnd = count == 0
+                return
+            }
+        }
+    }
 
     /// Types `text` on the guest's console.
     public func send(_ text: String) throws {
@@ -104,7 +128,9 @@ public final class SerialConsole {
             rest = rest[(newline + 1)...]
         }
         append(rest)
-        flushLog()
+        // QEMU forwards a guest's output one byte per write, so chunks are often one byte:
+        // write the log in batches, at most a tenth of a second behind (and fully at the end).
+        if lastOutput.seconds(since: lastFlush) >= 0.1 { flushLog() }
     }
 
     private func append(_ bytes: Slice<UnsafeRawBufferPointer>) {
@@ -147,6 +173,7 @@ public final class SerialConsole {
     }
 
     private func flushLog() {
+        lastFlush = .now
         guard logFD >= 0, !logBuffer.isEmpty else { return }
         logBuffer.withUnsafeBytes { raw in
             var offset = 0

@@ -153,7 +153,10 @@ final class RunMonitor {
     /// The run cannot go on: QEMU is gone, the guest triple-faulted, a forbidden line appeared,
     /// or a panic's report is complete (or had its grace period).
     var hasEnded: Bool {
-        if exit != nil || tripleFault || forbidden != nil { return true }
+        // After an exit, wait for the console's end too: QEMU's last lines may still be in
+        // the socket when its stderr closes, and KTAP's last results are among them.
+        if exit != nil && machineSerial.reachedEnd { return true }
+        if tripleFault || forbidden != nil { return true }
         if let panicSeenAt {
             return panicReportEnded || MonotonicInstant.now.seconds(since: panicSeenAt) >= Self.panicReportGrace
         }

@@ -88,7 +88,7 @@ public final class ScenarioRun {
         if let accelerator = options.accelerator { profile.accelerator = accelerator }
         if options.keepVMOnFailure {
             profile.gdbStub = true
-            profile.extraArguments += ["-monitor", "unix:\(artifactsPath)/monitor.sock,server=on,wait=off"]
+            profile.humanMonitor = true
         }
         if let kernel = profile.kernel, !FileManager.default.fileExists(atPath: kernel) {
             return Verdict(.error, .infrastructure, "kernel image \(kernel) does not exist (run `make kernel`)")
@@ -408,7 +408,7 @@ public final class ScenarioRun {
         let message = """
             harness: keeping the VM of \(scenario.name) (QEMU pid \(machine.process.pid)) for inspection:
               gdb:     target remote \(machine.sockets.gdb ?? "(none)")
-              monitor: socat - UNIX-CONNECT:\(artifactsPath)/monitor.sock
+              monitor: socat - UNIX-CONNECT:\(machine.sockets.humanMonitor ?? "(none)")
               press Ctrl-C to end it
 
             """
