@@ -114,6 +114,11 @@ public struct KTAPParser {
                             subtests: [], missingSubtests: 0)
         if let currentTime, let lastMark { test.duration = max(0, currentTime - lastMark) }
         lastMark = currentTime
+        // Our kernel states each case's own time (`# duration_ms=<n>`): better than the
+        // serial timestamps, which include printing and the host's scheduling.
+        for line in pendingDiagnostics[level, default: []] where line.hasPrefix("# duration_ms=") {
+            if let millis = Double(line.dropFirst("# duration_ms=".count)) { test.duration = millis / 1000 }
+        }
         if let finishedChild = pendingChild, finishedChild.level == level + 1 {
             test.subtests = finishedChild.document.tests
             test.missingSubtests = finishedChild.document.missingCount

@@ -122,6 +122,12 @@ import Testing
         #expect(parser.document.tests.map(\.duration) == [0.25, 2.0])
     }
 
+    @Test func durationDiagnosticGivesTheCaseItsOwnTime() {
+        var parser = KTAPParser()
+        for line in ["KTAP version 1", "1..1", "# duration_ms=1500", "ok 1 timed"] { parser.feed(line[...], at: 9) }
+        #expect(parser.document.tests.first?.duration == 1.5)
+    }
+
     @Test func carriageReturnsAreIgnored() {
         // Swift treats "\r\n" as one Character, so feed lines as the console splits them.
         var parser = KTAPParser()
