@@ -86,6 +86,7 @@ let package = Package(
         ),
         .testTarget(name: "QMPTests", dependencies: ["QMP", "HostSystem"], exclude: ["Fixtures"],
                     swiftSettings: harnessSettings),
+        .testTarget(name: "HostSystemTests", dependencies: ["HostSystem"], swiftSettings: harnessSettings),
         .testTarget(name: "QEMUMachineTests", dependencies: ["QEMUMachine", "QMP", "HostSystem"],
                     swiftSettings: harnessSettings),
         .testTarget(name: "KTAPTests", dependencies: ["KTAP"], swiftSettings: harnessSettings),

@@ -1,0 +1,63 @@
+// Repetition and --until-failure over real runs.
+import Foundation
+import Testing
+import QEMUMachine
+import Runner
+import Scenario
+
+/// Collects what the runner reports, as the progress display would.
+final class RecordingObserver: RunObserver {
+    private let lock = NSLock()
+    private(set) var started: [String] = []
+    private(set) var finished: [String] = []
+
+    func runStarted(slot: Int, request: RunRequest) {
+        lock.lock(); started.append("\(request.scenario.name)#\(request.attempt)"); lock.unlock()
+    }
+
+    func runPrinted(slot: Int, request: RunRequest, line: SerialLine) {}
+
+    func runFinished(slot: Int, result: RunResult) {
+        lock.lock(); finished.append(result.displayName); lock.unlock()
+    }
+}
+
+@Suite(.serialized, .timeLimit(.minutes(3))) struct SuiteRunnerEndToEndTests {
+    private func scenario(_ name: String, _ yaml: String, in folder: URL) throws -> Scenario {
+        let file = folder.appendingPathComponent("\(name).yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        return try ScenarioParser.parse(file: file.path)
+    }
+
+    private func options(_ folder: URL) -> RunOptions {
+        var options = RunOptions()
+        options.artifactsDirectory = folder.appendingPathComponent("artifacts").path
+        return options
+    }
+
+    @Test func repeatRunsEveryScenarioEachRoundWithItsOwnSeed() throws {
+        let folder = try KernelScenario.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fault = try scenario("fault", "machine: {cmdline: debug=triplefault}\nexpect: triple-fault\n", in: folder)
+        let observer = RecordingObserver()
+        let plan = SuiteRunner.Plan(scenarios: [fault], seed: nil, repeatCount: 3, untilFailure: false, repeatLimit: nil)
+        let results = SuiteRunner(plan: plan, jobs: 2, options: options(folder), observer: observer).run()
+        #expect(results.map(\.attempt) == [1, 2, 3])
+        #expect(results.allSatisfy { $0.verdict.status == .passed })
+        #expect(Set(results.map(\.seed)).count == 3)
+        #expect(observer.finished.sorted() == ["fault", "fault #2", "fault #3"])
+        #expect(Summary.closingLine(Summary.counts(results)) == "harness: 3 passed, 0 failed")
+    }
+
+    @Test func untilFailureStopsHandingOutRunsAfterTheFirstFailure() throws {
+        let folder = try KernelScenario.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let broken = try scenario("broken", "machine: {cmdline: debug=triplefault}\nexpect: {exit: 33}\n", in: folder)
+        let plan = SuiteRunner.Plan(scenarios: [broken], seed: 77, repeatCount: 1, untilFailure: true, repeatLimit: 50)
+        let results = SuiteRunner(plan: plan, jobs: 1, options: options(folder), observer: RecordingObserver()).run()
+        #expect(results.count == 1)
+        #expect(results.first?.verdict.kind == .tripleFault)
+        #expect(results.first?.rerunCommand.hasSuffix("broken.yaml --seed 77") == true)
+        #expect(Summary.closingLine(Summary.counts(results)) == "harness: 0 passed, 1 failed")
+    }
+}
