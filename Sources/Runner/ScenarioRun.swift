@@ -27,10 +27,23 @@ public final class ScenarioRun {
         self.options = options
     }
 
-    public var artifactsPath: String {
+    /// This run's own artifacts folder, claimed in `execute` (see `claimArtifactsFolder`).
+    public private(set) var artifactsPath = ""
+
+    /// Creates `<name>-seed<N>[-r<repeat>]`, or with `.2`, `.3`, ... when a folder of that name
+    /// is already there (an earlier failure rerun with the same seed): a passing rerun removes
+    /// only its own folder, never the evidence of the failure it reran.
+    private func claimArtifactsFolder() -> String {
         let safeName = scenario.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }
         let repeatPart = request.attempt > 1 ? "-r\(request.attempt)" : ""
-        return "\(options.artifactsDirectory)/\(String(safeName))-seed\(request.seed)\(repeatPart)"
+        let base = "\(options.artifactsDirectory)/\(String(safeName))-seed\(request.seed)\(repeatPart)"
+        try? FileManager.default.createDirectory(atPath: options.artifactsDirectory, withIntermediateDirectories: true)
+        for index in 1...1000 {
+            let candidate = index == 1 ? base : "\(base).\(index)"
+            if mkdir(candidate, 0o755) == 0 { return candidate }
+            if errno != EEXIST { break }
+        }
+        return base
     }
 
     public var rerunCommand: String {
@@ -41,7 +54,7 @@ public final class ScenarioRun {
 
     public func execute() -> RunResult {
         let started = MonotonicInstant.now
-        try? FileManager.default.createDirectory(atPath: artifactsPath, withIntermediateDirectories: true)
+        artifactsPath = claimArtifactsFolder()
         var verdict = run()
         let duration = MonotonicInstant.now.seconds(since: started)
 

@@ -61,3 +61,25 @@ final class RecordingObserver: RunObserver {
         #expect(Summary.closingLine(Summary.counts(results)) == "harness: 0 passed, 1 failed")
     }
 }
+
+@Suite(.timeLimit(.minutes(2))) struct ArtifactsEndToEndTests {
+    @Test func rerunWithTheSameSeedKeepsTheEarlierFailuresArtifacts() throws {
+        let folder = try KernelScenario.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("fault.yaml")
+        try "machine: {cmdline: debug=triplefault}\nexpect: {exit: 33}\n".write(to: file, atomically: true, encoding: .utf8)
+        let scenario = try ScenarioParser.parse(file: file.path)
+        var options = RunOptions()
+        options.artifactsDirectory = folder.appendingPathComponent("artifacts").path
+        let first = ScenarioRun(RunRequest(scenario: scenario, seed: 9, attempt: 1), options: options).execute()
+        let second = ScenarioRun(RunRequest(scenario: scenario, seed: 9, attempt: 1), options: options).execute()
+        #expect(first.artifacts != nil && second.artifacts != nil && first.artifacts != second.artifacts)
+        for path in [first.artifacts, second.artifacts].compactMap({ $0 }) {
+            let files = try FileManager.default.contentsOfDirectory(atPath: path).sorted()
+            #expect(files == ["qemu.txt", "qmp.log", "serial.log", "verdict.txt"])
+        }
+        let verdict = try String(contentsOfFile: first.artifacts! + "/verdict.txt", encoding: .utf8)
+        #expect(verdict.contains("watchdog: triple fault"))
+        #expect(verdict.contains("rerun: swift run harness \(file.path) --seed 9"))
+    }
+}
