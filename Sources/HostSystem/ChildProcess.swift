@@ -24,8 +24,18 @@ public final class ChildProcess {
 
     /// Starts `arguments[0]` (searched in PATH) with stdin and stdout on /dev/null, stderr on a
     /// pipe, default signal dispositions and an empty signal mask, as leader of a new group.
-    public static func spawn(_ arguments: [String]) throws -> ChildProcess {
+    ///
+    /// With `killedWithSpawningThread`, the child gets SIGKILL from the kernel if the spawning
+    /// thread dies first (PR_SET_PDEATHSIG, set by util-linux `setpriv` just before it execs the
+    /// program, same pid): even a harness killed outright leaves no QEMU behind. Precondition:
+    /// the calling thread outlives the child (it reaps it). Without setpriv, the flag is moot.
+    public static func spawn(_ arguments: [String], killedWithSpawningThread: Bool = false) throws -> ChildProcess {
         precondition(!arguments.isEmpty)
+        var command = arguments
+        let setprivPaths: [String] = ["/usr/bin/setpriv", "/bin/setpriv"]
+        if killedWithSpawningThread, let setpriv = setprivPaths.first(where: { access($0, X_OK) == 0 }) {
+            command = [setpriv, "--pdeathsig", "KILL", "--"] + arguments
+        }
         // A socket pair rather than pipe(2): Glibc does not offer pipe2 to Swift, and the
         // close-on-exec flag must be set atomically, or a QEMU spawned by another thread at the
         // same moment would inherit this write end and keep it from ever reaching EOF.
@@ -56,11 +66,11 @@ public final class ChildProcess {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF
                                                     | POSIX_SPAWN_SETSIGMASK))
 
-        var cArguments: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        var cArguments: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
         var pid: pid_t = 0
         let result = SpawnLock.shared.withLock {
-            posix_spawnp(&pid, arguments[0], &actions, &attributes, &cArguments, environ)
+            posix_spawnp(&pid, command[0], &actions, &attributes, &cArguments, environ)
         }
         if result != 0 {
             close(pipeFDs[0])

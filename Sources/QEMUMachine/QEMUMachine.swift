@@ -54,7 +54,7 @@ public final class QEMUMachine {
         let startedAt = MonotonicInstant.now
         let process: ChildProcess
         do {
-            process = try ChildProcess.spawn(arguments)
+            process = try ChildProcess.spawn(arguments, killedWithSpawningThread: true)
         } catch {
             throw LaunchError(commandLine: arguments.map(shellQuoted).joined(separator: " "),
                               reason: "\(error)", exitStatus: nil, stderrTail: "")

@@ -17,6 +17,56 @@ import Testing
         }
     }
 
+    /// Blocks until process `pid` has ended (tail --pid), at most `seconds`; true if it ended.
+    private func waitForEnd(of pid: String, seconds: Int) throws -> Bool {
+        let tail = Process()
+        tail.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        tail.arguments = ["timeout", String(seconds), "tail", "--pid=\(pid)", "-f", "/dev/null"]
+        try tail.run()
+        tail.waitUntilExit()
+        return tail.terminationStatus == 0
+    }
+
+    @Test func harnessKilledOutrightTakesItsQEMUAlong() throws {
+        guard FileManager.default.isExecutableFile(atPath: harnessBinary) else {
+            Issue.record("no harness binary at \(harnessBinary): run `swift build` first")
+            return
+        }
+        let folder = try KernelScenario.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try """
+            machine: {cmdline: "debug=silent seed={seed}"}
+            watchdogs: {silence: off}
+            steps:
+              - wait-serial: "kernel: ready"
+              - pause: 120s
+            expect: running
+            """.write(to: folder.appendingPathComponent("long.yaml"), atomically: true, encoding: .utf8)
+        let seed = UInt64.random(in: 1_000_000...9_000_000)
+        let harness = Process()
+        harness.executableURL = URL(fileURLWithPath: harnessBinary)
+        harness.arguments = [folder.path, "--seed", String(seed), "--verbose",
+                             "--junit", folder.appendingPathComponent("junit.xml").path,
+                             "--artifacts", folder.appendingPathComponent("artifacts").path]
+        let stderr = Pipe()
+        harness.standardError = stderr
+        harness.standardOutput = Pipe()
+        try harness.run()
+        var seen = ""
+        while !seen.contains("kernel: ready") {
+            let chunk = stderr.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        let qemu = processes(containing: "seed=\(seed)")
+        #expect(qemu.count == 1)
+        kill(harness.processIdentifier, SIGKILL)
+        harness.waitUntilExit()
+        let pid = qemu.first.map { String($0.prefix { $0 != ":" }) } ?? "0"
+        #expect(try waitForEnd(of: pid, seconds: 10), "QEMU \(pid) outlived the harness")
+        #expect(processes(containing: "seed=\(seed)").isEmpty)
+    }
+
     @Test func sigintLeavesNoQEMUAndAValidPartialReport() throws {
         guard FileManager.default.isExecutableFile(atPath: harnessBinary) else {
             Issue.record("no harness binary at \(harnessBinary): run `swift build` first")
