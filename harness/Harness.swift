@@ -63,6 +63,7 @@ struct Harness: ParsableCommand {
 
     func run() throws {
         let startedAt = MonotonicInstant.now
+        let cpuAtStart = ResourceUsage.cpuSeconds()
         InterruptSignal.install()
         let catalog = ScenarioCatalog.load(paths, includeNightly: nightly, filter: filter)
         guard catalog.errors.isEmpty else {
@@ -100,7 +101,7 @@ struct Harness: ParsableCommand {
         let counts = Summary.counts(results)
         if !results.isEmpty { printError(Summary.table(results)) }
         printError("harness: JUnit report in \(junit)")
-        printError(ResourceUsage.sinceStart(startedAt).description)
+        printError(ResourceUsage.since(startedAt, cpuAtStart: cpuAtStart).description)
         print(Summary.closingLine(counts))
         if InterruptSignal.wasReceived {
             printError("harness: interrupted; the report holds the runs that finished")

@@ -49,13 +49,34 @@ public struct ResourceUsage {
     public let wallSeconds: Double
     public let peakRSSMegabytes: Double
 
-    public static func sinceStart(_ start: MonotonicInstant) -> ResourceUsage {
+    /// CPU seconds this process has used so far. Under `swift run` that includes SwiftPM's own
+    /// time before it exec'd the harness, which is why `since` takes a baseline.
+    public static func cpuSeconds() -> Double {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        let cpu = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
             + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
-        return ResourceUsage(cpuSeconds: cpu, wallSeconds: MonotonicInstant.now.seconds(since: start),
-                             peakRSSMegabytes: Double(usage.ru_maxrss) / 1024)
+    }
+
+    /// Usage from `start` (with `cpuAtStart` CPU seconds then) to now.
+    public static func since(_ start: MonotonicInstant, cpuAtStart: Double) -> ResourceUsage {
+        ResourceUsage(cpuSeconds: cpuSeconds() - cpuAtStart, wallSeconds: MonotonicInstant.now.seconds(since: start),
+                      peakRSSMegabytes: Double(peakRSSKilobytes() ?? 0) / 1024)
+    }
+
+    /// VmHWM from /proc/self/status. Not getrusage's ru_maxrss: that survives exec, so under
+    /// `swift run` (which execs the harness) it would report SwiftPM's own peak.
+    private static func peakRSSKilobytes() -> Int? {
+        guard let file = fopen("/proc/self/status", "r") else { return nil }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 256)
+        while fgets(&line, Int32(line.count), file) != nil {
+            let text = String(cString: line)
+            if text.hasPrefix("VmHWM:") {
+                return Int(text.dropFirst(6).filter { $0.isNumber })
+            }
+        }
+        return nil
     }
 
     public var description: String {
