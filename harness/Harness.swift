@@ -83,6 +83,7 @@ struct Harness: ParsableCommand {
             throw ExitCode(2)
         }
 
+        QEMUMachine.removeAbandonedSocketDirectories()
         var options = RunOptions()
         options.accelerator = accel.flatMap(Accelerator.init(rawValue:))
         options.artifactsDirectory = artifacts

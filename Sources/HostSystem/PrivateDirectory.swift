@@ -13,7 +13,44 @@ public final class PrivateDirectory {
         guard made != nil else { throw SystemError("mkdtemp", detail: base) }
         path = String(cString: template)
         chmod(path, 0o700)  // mkdtemp already makes it 0700; this states the requirement
+        // Who owns it, so a later harness can clear it away if this one is killed outright.
+        let owner = "\(getpid())\n"
+        let fd = open(file(Self.ownerFile), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if fd >= 0 {
+            _ = owner.withCString { write(fd, $0, strlen($0)) }
+            close(fd)
+        }
     }
+
+    static let ownerFile = "owner.pid"
+
+    /// Removes directories `<parent>/<prefix>.*` of this user whose owning process is gone
+    /// (left by a harness that was killed outright). Returns the paths removed.
+    @discardableResult
+    public static func removeAbandoned(prefix: String = "harness", parent: String? = nil) -> [String] {
+        let base = parent ?? (getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp")
+        guard let dir = opendir(base) else { return [] }
+        defer { closedir(dir) }
+        var removed: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            guard name.hasPrefix(prefix + ".") else { continue }
+            let path = "\(base)/\(name)"
+            var info = stat()
+            guard lstat(path, &info) == 0, info.st_uid == getuid(), (info.st_mode & S_IFMT) == S_IFDIR else { continue }
+            guard let text = try? readSmallFile("\(path)/\(ownerFile)"), let pid = pid_t(text.filter { $0.isNumber }),
+                  pid != getpid(), kill(pid, 0) == -1, errno == ESRCH else { continue }
+            if let orphan = try? PrivateDirectory(existing: path) {
+                orphan.remove()
+                removed.append(path)
+            }
+        }
+        return removed
+    }
+
+    private init(existing path: String) throws { self.path = path }
 
     public func file(_ name: String) -> String { "\(path)/\(name)" }
 
@@ -33,3 +70,15 @@ public final class PrivateDirectory {
 
     deinit { remove() }
 }
+
+/// The contents of a small text file (a pid file).
+private func readSmallFile(_ path: String) throws -> String {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw SystemError("open", detail: path) }
+    defer { close(fd) }
+    var buffer = [UInt8](repeating: 0, count: 64)
+    let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+    guard count >= 0 else { throw SystemError("read", detail: path) }
+    return String(decoding: buffer[0..<count], as: UTF8.self)
+}
+

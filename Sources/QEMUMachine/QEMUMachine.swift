@@ -37,12 +37,21 @@ public final class QEMUMachine {
     private static let stderrKept = 8 * 1024
     private let timeouts: Timeouts
 
+    static let socketDirectoryPrefix = "harness-vm"
+
+    /// Removes socket directories left by a harness that was killed outright (its QEMUs died
+    /// with it; their directories could not be removed). Returns what was removed.
+    @discardableResult
+    public static func removeAbandonedSocketDirectories() -> [String] {
+        PrivateDirectory.removeAbandoned(prefix: socketDirectoryPrefix)
+    }
+
     /// Starts QEMU for `profile` and returns once QMP is negotiated and the serial line is
     /// connected. The guest stays paused until `resume()`.
     public static func launch(_ profile: MachineProfile, reactor: Reactor, serialLog: String?,
                               timeouts: Timeouts = Timeouts()) throws -> QEMUMachine {
         let accelerator = AcceleratorChoice.resolve(profile.accelerator)
-        let directory = try PrivateDirectory(prefix: "harness-vm")
+        let directory = try PrivateDirectory(prefix: socketDirectoryPrefix)
         let sockets = QEMUCommandLine.Sockets(directory: directory.path, gdb: profile.gdbStub,
                                               humanMonitor: profile.humanMonitor)
         let qmpListener = try UnixSocket.listen(at: sockets.qmp)

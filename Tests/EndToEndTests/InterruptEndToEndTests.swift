@@ -1,6 +1,7 @@
 // Ctrl-C in the middle of a run, through the real harness binary: no QEMU may survive, and the
 // report must still be written and valid.
 import Foundation
+import QEMUMachine
 import SchemaCheck
 import Testing
 
@@ -65,6 +66,13 @@ import Testing
         let pid = qemu.first.map { String($0.prefix { $0 != ":" }) } ?? "0"
         #expect(try waitForEnd(of: pid, seconds: 10), "QEMU \(pid) outlived the harness")
         #expect(processes(containing: "seed=\(seed)").isEmpty)
+        // Its socket directory stayed behind; the next harness clears it away.
+        let directory = qemu.first.flatMap { $0.range(of: "path=") }.map { range in
+            String(qemu.first![range.upperBound...].prefix { $0 != "," && $0 != " " })
+        }.map { ($0 as NSString).deletingLastPathComponent }
+        #expect(directory.map { FileManager.default.fileExists(atPath: $0) } == true)
+        #expect(QEMUMachine.removeAbandonedSocketDirectories().contains(directory ?? ""))
+        #expect(directory.map { FileManager.default.fileExists(atPath: $0) } == false)
     }
 
     @Test func sigintLeavesNoQEMUAndAValidPartialReport() throws {
