@@ -89,6 +89,8 @@ let package = Package(
         .testTarget(name: "HostSystemTests", dependencies: ["HostSystem"], swiftSettings: harnessSettings),
         .testTarget(name: "QEMUMachineTests", dependencies: ["QEMUMachine", "QMP", "HostSystem"],
                     swiftSettings: harnessSettings),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Scenario", "QEMUMachine", "QMP"],
+                    swiftSettings: harnessSettings),
         .testTarget(name: "KTAPTests", dependencies: ["KTAP"], swiftSettings: harnessSettings),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"], swiftSettings: harnessSettings),
         // xmllint against Jenkins' JUnit schema, shared by the report and end-to-end tests.

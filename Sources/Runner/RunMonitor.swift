@@ -33,6 +33,9 @@ final class RunMonitor {
     private(set) var panicReportEnded = false
     private(set) var guestPanickedEvent = false
     private(set) var tripleFault = false
+    private(set) var stoppedByQEMU = false
+    /// `stop` commands the scenario sent whose STOP event has not come yet.
+    var stopsRequested = 0
     private(set) var exit: ProcessExit?
     private(set) var expectedPanicMatched = false
     private(set) var firstLineAt: MonotonicInstant?
@@ -92,6 +95,9 @@ final class RunMonitor {
         switch event.name {
         case "STOP":
             paused = true
+            // The scenario's own `stop` is expected; any other STOP is QEMU halting the guest
+            // by itself (a KVM internal error, an I/O error): nothing will happen any more.
+            if stopsRequested > 0 { stopsRequested -= 1 } else { stoppedByQEMU = true }
         case "RESUME":
             paused = false
             resumedAt = .now
@@ -156,7 +162,7 @@ final class RunMonitor {
         // After an exit, wait for the console's end too: QEMU's last lines may still be in
         // the socket when its stderr closes, and KTAP's last results are among them.
         if exit != nil && machineSerial.reachedEnd { return true }
-        if tripleFault || forbidden != nil { return true }
+        if tripleFault || forbidden != nil || stoppedByQEMU { return true }
         if let panicSeenAt {
             return panicReportEnded || MonotonicInstant.now.seconds(since: panicSeenAt) >= Self.panicReportGrace
         }

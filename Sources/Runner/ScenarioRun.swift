@@ -175,6 +175,8 @@ public final class ScenarioRun {
         case .sendSerial(let text):
             try machine.serial.send(text + "\n")
         case .qmp(let command, let arguments, let expect, let expectError):
+            // Count it before sending: the STOP event can arrive before the reply.
+            if command == "stop" { monitor.stopsRequested += 1 }
             do {
                 let result = try machine.qmp.execute(command, arguments: arguments, timeout: stepTimeout)
                 if let expectError {
@@ -314,6 +316,13 @@ public final class ScenarioRun {
                 return Verdict(.failed, .expectedLineMissing, "the guest panicked (\(how)) but no line matched \(pattern)", watchdog: .guestPanic)
             }
             return Verdict(.error, .panic, "guest panic: \(how)", watchdog: .guestPanic)
+        }
+        if monitor.stoppedByQEMU && monitor.exit == nil {
+            var verdict = Verdict(.error, .crash, "QEMU stopped the guest by itself (STOP without a stop command) during \(stepName)")
+            if let machine, machine.isRunning, let diagnoser = options.diagnoser {
+                verdict.details += diagnoser.diagnose(machine, watchdog: .qemuGone)
+            }
+            return verdict
         }
         guard let exit = monitor.exit else {
             return Verdict(.error, .infrastructure, "the run ended without an exit")

@@ -1,0 +1,78 @@
+// The run monitor fed real QMP events and serial lines (as QEMU and our kernel send them).
+import Testing
+import HostSystem
+import QEMUMachine
+import QMP
+@testable import Runner
+@testable import Scenario
+
+@Suite struct RunMonitorTests {
+    private func monitor(_ yaml: String = "expect: running\n") throws -> RunMonitor {
+        var machine = MachineProfile()
+        machine.kernel = "/k.img"
+        let scenario = try ScenarioParser.parse(yaml, file: "m.yaml",
+                                                profiles: ProfileLibrary(profiles: ["default": .init(machine: machine, never: [])], file: nil))
+        return RunMonitor(scenario: scenario, serial: try SerialConsole(start: .now, logPath: nil))
+    }
+
+    private func event(_ text: String) -> QMPEvent {
+        guard case .message(let message, _)? = QMPFramer().feed(Array(text.utf8)).first,
+              let name = message["event"]?.stringValue else { fatalError("not an event: \(text)") }
+        return QMPEvent(name: name, data: message["data"] ?? [:])
+    }
+
+    @Test func stopTheScenarioAskedForPausesWithoutEndingTheRun() throws {
+        let monitor = try monitor()
+        monitor.stopsRequested += 1
+        monitor.observe(event(#"{"timestamp": {"seconds": 1, "microseconds": 2}, "event": "STOP"}"#))
+        #expect(!monitor.hasEnded)
+        #expect(!monitor.stoppedByQEMU)
+    }
+
+    @Test func stopNobodyAskedForEndsTheRun() throws {
+        // What QEMU sends when KVM hits an internal error: a bare STOP.
+        let monitor = try monitor()
+        monitor.observe(event(#"{"timestamp": {"seconds": 1, "microseconds": 2}, "event": "STOP"}"#))
+        #expect(monitor.stoppedByQEMU)
+        #expect(monitor.hasEnded)
+    }
+
+    @Test func shutdownWithGuestResetIsATripleFault() throws {
+        let monitor = try monitor()
+        monitor.observe(event(#"{"timestamp": {"seconds": 1, "microseconds": 2}, "event": "SHUTDOWN", "data": {"guest": true, "reason": "guest-reset"}}"#))
+        #expect(monitor.tripleFault)
+        #expect(monitor.hasEnded)
+    }
+
+    @Test func panicLineStartsTheReportGraceAndItsEndEndsTheRun() throws {
+        let monitor = try monitor("expect: {panic: \"out of memory\"}\n")
+        monitor.observe(SerialLine(text: "KERNEL PANIC: out of memory in the Swift runtime allocator size=65568", time: 1))
+        #expect(monitor.panicked)
+        #expect(monitor.expectedPanicMatched)
+        #expect(!monitor.hasEnded, "the report is still being printed")
+        monitor.observe(SerialLine(text: "end of panic report", time: 1.1))
+        #expect(monitor.hasEnded)
+    }
+
+    @Test func exitEndsTheRunOnlyOnceTheConsoleHasEnded() throws {
+        let monitor = try monitor()
+        monitor.exited(.exited(33))
+        #expect(!monitor.hasEnded, "QEMU's last lines may still be in the serial socket")
+    }
+
+    @Test func capturesKeepIntegerFieldsOnly() throws {
+        let monitor = try monitor()
+        let count = monitor.capture("mm: stats heap.bytes=4096 heap.blocks=3 frames.free=31000 note=x", as: "boot")
+        #expect(count == 3)
+        #expect(monitor.captures == ["boot.heap.bytes": 4096, "boot.heap.blocks": 3, "boot.frames.free": 31000])
+    }
+
+    @Test func waitingStepsConsumeLinesInOrder() throws {
+        let monitor = try monitor()
+        for text in ["mm: stats a=1", "shell: ready", "mm: stats a=2"] { monitor.observe(SerialLine(text: text, time: 0)) }
+        let pattern = try Pattern("mm: stats")
+        #expect(monitor.takeLine(matching: try Pattern("shell: ready")) == "shell: ready")
+        #expect(monitor.takeLine(matching: pattern) == "mm: stats a=2", "lines before the last match are gone")
+        #expect(monitor.takeLine(matching: pattern) == nil)
+    }
+}
