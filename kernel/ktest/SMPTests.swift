@@ -35,6 +35,47 @@ enum SMPTests {
         wait(on: done!) { remaining.load(ordering: .acquiring) == 0 }
     }
 
+    /// 1,000 threads created on CPU 0 (not pinned): every CPU must run some, the steal counters
+    /// must show it, and once all are reaped nothing may be left behind.
+    static func stealing(_ t: inout TestContext) {
+        done = done ?? WaitQueue.make()
+        let before = settledFigures()
+        var stealsBefore: UInt64 = 0
+        for c in 0..<CPUs.count where CPUs.isOnline(c) { stealsBefore &+= CPUs.block(c).pointee.steals.load(ordering: .relaxed); ranOn[c] = 0 }
+        remaining.store(1000, ordering: .releasing)
+        let start = Clock.microsecondsSinceBoot
+        for i in 0..<1000 {
+            if Scheduler.spawn(worker, UInt64(i), on: 0) == nil { t.expect(false, "spawn failed"); return }
+        }
+        waitForAll()
+        let elapsed = Clock.microsecondsSinceBoot - start
+        var steals: UInt64 = 0
+        var cpusUsed = 0
+        for c in 0..<CPUs.count where CPUs.isOnline(c) {
+            steals &+= CPUs.block(c).pointee.steals.load(ordering: .relaxed)
+            if ranOn[c] > 0 { cpusUsed += 1 }
+        }
+        steals -= stealsBefore
+        t.note { l in
+            l.text("elapsed_us="); l.dec(elapsed); l.text(" steals="); l.dec(steals)
+            for c in 0..<CPUs.count where CPUs.isOnline(c) { l.text(" cpu"); l.dec(c); l.text("="); l.dec(ranOn[c]) }
+        }
+        Console.line { $0.text("bench: threads_1000_us="); $0.dec(elapsed); $0.text(" cpus="); $0.dec(CPUs.onlineCount) }
+        t.expect(cpusUsed == CPUs.onlineCount, "some CPU ran none of the threads")
+        if CPUs.onlineCount > 1 { t.expect(steals > 0, "no steals counted") }
+        // Every thread reaped: nothing left behind.
+        var after = settledFigures()
+        var tries = 0
+        while (after.tasks != before.tasks || Scheduler.deadAwaitingReap.load(ordering: .relaxed) != 0) && tries < 100 {
+            Scheduler.yield(); after = settledFigures(); tries += 1
+        }
+        t.expect(after.tasks == before.tasks, "tasks not all reaped")
+        t.expect(Scheduler.deadAwaitingReap.load(ordering: .relaxed) == 0, "dead tasks awaiting reap")
+        t.expect(after.stacks == before.stacks, "kernel stacks outstanding")
+        t.expect(after.bytes == before.bytes, "heap bytes not back to baseline")
+        t.expect(after.frames == before.frames, "free frames not back to baseline")
+    }
+
     static let suite = KernelTestSuite(name: "smp", explicitOnly: false, tests: [
         KernelTest(name: "all_cpus_online") { t in
             t.expect(CPUs.onlineCount == CPUs.count, "a discovered CPU did not come online")
@@ -77,44 +118,7 @@ enum SMPTests {
             me.pointee.pinned = false
             t.expect(CPUs.current.pointee.switches.load(ordering: .relaxed) > switchesBefore + 2, "too few switches")
         },
-        KernelTest(name: "stealing_1000_threads") { t in
-            done = done ?? WaitQueue.make()
-            let before = settledFigures()
-            var stealsBefore: UInt64 = 0
-            for c in 0..<CPUs.count where CPUs.isOnline(c) { stealsBefore &+= CPUs.block(c).pointee.steals.load(ordering: .relaxed); ranOn[c] = 0 }
-            remaining.store(1000, ordering: .releasing)
-            let start = Clock.microsecondsSinceBoot
-            for i in 0..<1000 {
-                if Scheduler.spawn(worker, UInt64(i), on: 0) == nil { t.expect(false, "spawn failed"); return }
-            }
-            waitForAll()
-            let elapsed = Clock.microsecondsSinceBoot - start
-            var steals: UInt64 = 0
-            var cpusUsed = 0
-            for c in 0..<CPUs.count where CPUs.isOnline(c) {
-                steals &+= CPUs.block(c).pointee.steals.load(ordering: .relaxed)
-                if ranOn[c] > 0 { cpusUsed += 1 }
-            }
-            steals -= stealsBefore
-            t.note { l in
-                l.text("elapsed_us="); l.dec(elapsed); l.text(" steals="); l.dec(steals)
-                for c in 0..<CPUs.count where CPUs.isOnline(c) { l.text(" cpu"); l.dec(c); l.text("="); l.dec(ranOn[c]) }
-            }
-            Console.line { $0.text("bench: threads_1000_us="); $0.dec(elapsed); $0.text(" cpus="); $0.dec(CPUs.onlineCount) }
-            t.expect(cpusUsed == CPUs.onlineCount, "some CPU ran none of the threads")
-            if CPUs.onlineCount > 1 { t.expect(steals > 0, "no steals counted") }
-            // Every thread reaped: nothing left behind.
-            var after = settledFigures()
-            var tries = 0
-            while (after.tasks != before.tasks || Scheduler.deadAwaitingReap.load(ordering: .relaxed) != 0) && tries < 100 {
-                Scheduler.yield(); after = settledFigures(); tries += 1
-            }
-            t.expect(after.tasks == before.tasks, "tasks not all reaped")
-            t.expect(Scheduler.deadAwaitingReap.load(ordering: .relaxed) == 0, "dead tasks awaiting reap")
-            t.expect(after.stacks == before.stacks, "kernel stacks outstanding")
-            t.expect(after.bytes == before.bytes, "heap bytes not back to baseline")
-            t.expect(after.frames == before.frames, "free frames not back to baseline")
-        },
+        KernelTest(name: "stealing_1000_threads") { t in stealing(&t) },
         KernelTest(name: "context_switch_cost") { t in
             let me = CPUs.current.pointee.current!
             me.pointee.pinned = true
@@ -147,9 +151,13 @@ private let spinner: TaskEntry = { _ in
     SMPTests.flag.store(3, ordering: .releasing)
 }
 
+/// Work per stealing-test thread: small in the test, larger in `bench.threads_1000` so the
+/// figure measures parallel speed-up rather than per-task overhead.
+nonisolated(unsafe) var workerRounds = 400_000
+
 private let worker: TaskEntry = { i in
     var x = i
-    for _ in 0..<400_000 { x = x &* 6364136223846793005 &+ 1442695040888963407 }
+    for _ in 0..<workerRounds { x = x &* 6364136223846793005 &+ 1442695040888963407 }
     let c = CPUs.currentIndex
     contendedLock.withLock { SMPTests.ranOn[c] += 1 }
     if x == 42 { Console.line("never") }

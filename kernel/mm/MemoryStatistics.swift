@@ -21,8 +21,8 @@ enum MemoryCounters {
 }
 
 enum MemoryStatistics {
-    /// Prints `mm: stats ...` and `mm: classes ...`. Takes no heap lock when the machine is
-    /// panicking (the lock may be held by the failed allocation), reading the counters as they are.
+    /// Prints `mm: stats ...`, `sched: stats ...` and `mm: classes ...`. Takes no heap lock
+    /// when the machine is panicking (the lock may be held by the failed allocation), reading the counters as they are.
     static func printLine() {
         guard let core = KernelHeap.core else { return }
         let panicking = Panic.owner.load(ordering: .relaxed) != -1
@@ -36,6 +36,17 @@ enum MemoryStatistics {
             l.text(" heap.bad_frees="); l.dec(s.invalidFrees + s.doubleFrees)
             l.text(" frames.free="); l.dec(frames?.freeFrames ?? 0); l.text(" frames.total="); l.dec(frames?.totalFrames ?? 0)
             l.text(" frames.low="); l.dec(frames?.lowWaterFrames ?? 0)
+        }
+        Console.line { l in
+            l.text("sched: stats tasks="); l.dec(Scheduler.liveTasks.load(ordering: .relaxed))
+            l.text(" dead_awaiting_reap="); l.dec(Scheduler.deadAwaitingReap.load(ordering: .relaxed))
+            l.text(" stacks="); l.dec(KernelStacks.outstanding.load(ordering: .relaxed))
+            l.text(" stacks.cached="); l.dec(KernelStacks.cachedCount)
+            l.text(" procs.live="); l.dec(Processes.live.load(ordering: .relaxed))
+            l.text(" procs.zombies="); l.dec(Processes.zombies.load(ordering: .relaxed))
+            l.text(" user.data_frames="); l.dec(UserMemory.dataFrames.load(ordering: .relaxed))
+            l.text(" user.table_frames="); l.dec(UserMemory.tableFrames.load(ordering: .relaxed))
+            l.text(" retired_pages="); l.dec(KernelMappings.pendingPages)
         }
         Console.line { l in
             l.text("mm: classes")
