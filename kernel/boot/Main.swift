@@ -33,6 +33,7 @@ func kmain(_ multibootMagic: UInt32, _ multibootInfo: UInt32) -> Never {
     warmUp[1] = 1
     Scheduler.initializeBootCPU()
     Processes.initialize()
+    TickWait.initialize()
     LocalAPIC.startTimer(periodMilliseconds: Parameters.tickMilliseconds)
     cpu_sti()
     SMP.startSecondaryCPUs()

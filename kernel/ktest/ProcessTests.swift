@@ -12,7 +12,8 @@ enum ProcessTests {
     /// Everything that must come back to baseline, once retired pages and cached stacks are settled.
     static func figures() -> Figures {
         var f = Figures()
-        for _ in 0..<200 where Scheduler.deadAwaitingReap.load(ordering: .relaxed) != 0 { Scheduler.yield() }
+        // The reaper runs on whichever CPU a dead task left: wait for it (blocking, bounded).
+        TickWait.wait(milliseconds: 10_000) { Scheduler.deadAwaitingReap.load(ordering: .relaxed) == 0 }
         KernelStacks.trimCache()
         KernelMappings.flush()
         let heap = KernelHeap.statistics
@@ -165,8 +166,7 @@ enum ProcessTests {
                 _ = Processes.spawn(UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount),
                                     argument: 0, parent: 0, on: i % CPUs.count, detached: true)
             }
-            var tries = 0
-            while Processes.live.load(ordering: .relaxed) != before.live && tries < 10_000 { Scheduler.yield(); tries += 1 }
+            TickWait.wait(milliseconds: 10_000) { Processes.live.load(ordering: .relaxed) == before.live }
             expectBaseline(&t, before)
         },
     ])

@@ -64,11 +64,10 @@ enum SMPTests {
         t.expect(cpusUsed == CPUs.onlineCount, "some CPU ran none of the threads")
         if CPUs.onlineCount > 1 { t.expect(steals > 0, "no steals counted") }
         // Every thread reaped: nothing left behind.
-        var after = settledFigures()
-        var tries = 0
-        while (after.tasks != before.tasks || Scheduler.deadAwaitingReap.load(ordering: .relaxed) != 0) && tries < 100 {
-            Scheduler.yield(); after = settledFigures(); tries += 1
+        TickWait.wait(milliseconds: 10_000) {
+            Scheduler.liveTasks.load(ordering: .relaxed) == before.tasks && Scheduler.deadAwaitingReap.load(ordering: .relaxed) == 0
         }
+        let after = settledFigures()
         t.expect(after.tasks == before.tasks, "tasks not all reaped")
         t.expect(Scheduler.deadAwaitingReap.load(ordering: .relaxed) == 0, "dead tasks awaiting reap")
         t.expect(after.stacks == before.stacks, "kernel stacks outstanding")

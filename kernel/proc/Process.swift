@@ -51,15 +51,12 @@ enum Processes {
     nonisolated(unsafe) static var nextPid = 1
     /// Everyone waiting for some process to become a zombie.
     nonisolated(unsafe) static var exits: WaitQueuePointer? = nil
-    /// Tasks in `sleep`, woken by the boot CPU's tick.
-    nonisolated(unsafe) static var sleepers: WaitQueuePointer? = nil
     static let live = Atomic<Int>(0)
     static let zombies = Atomic<Int>(0)
     static let spawned = Atomic<UInt64>(0)
 
     static func initialize() {
         exits = WaitQueue.make()
-        sleepers = WaitQueue.make()
     }
 
     /// The process with `pid`, if it exists. Precondition: `lock` held.
@@ -190,7 +187,7 @@ enum Processes {
         }
         guard let cpu else { return Errno.noProcess }
         wakeAll(exits!)
-        wakeAll(sleepers!)
+        TickWait.wakeEveryone()
         if cpu >= 0 && cpu != CPUs.currentIndex && CPUs.isOnline(cpu) {
             LocalAPIC.sendIPI(to: CPUs.block(cpu).pointee.apicID, vector: Vector.reschedule)
         }

@@ -48,10 +48,7 @@ enum Syscalls {
     }
 
     private static func sleep(milliseconds: UInt64, _ p: ProcessPointer) {
-        let deadline = Clock.millisecondsSinceBoot + min(milliseconds, 3_600_000)
-        wait(on: Processes.sleepers!) {
-            Clock.millisecondsSinceBoot >= deadline || p.pointee.killRequested.load(ordering: .relaxed)
-        }
+        TickWait.wait(milliseconds: min(milliseconds, 3_600_000)) { p.pointee.killRequested.load(ordering: .relaxed) }
     }
 
     /// Maps `length` bytes of zeroed memory; refused when it would eat into the kernel's reserve.

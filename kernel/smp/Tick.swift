@@ -20,7 +20,7 @@ enum Tick {
             Heartbeat.printLine()
         }
         watchNextCPU(cpu, now: now)
-        if cpu.pointee.index == 0, let sleepers = Processes.sleepers, sleepers.pointee.waiters.count > 0 { wakeAll(sleepers) }
+        if cpu.pointee.index == 0 { TickWait.tick() }
         if cpu.pointee.preemptDisabled == 0 && Panic.owner.load(ordering: .relaxed) == -1 {
             Scheduler.schedule()
         }
