@@ -48,7 +48,7 @@ enum SMPTests {
             if Scheduler.spawn(worker, UInt64(i), on: 0) == nil { t.expect(false, "spawn failed"); return }
         }
         waitForAll()
-        let elapsed = Clock.microsecondsSinceBoot - start
+        let elapsed = Clock.microsecondsSince(start)
         var steals: UInt64 = 0
         var cpusUsed = 0
         for c in 0..<CPUs.count where CPUs.isOnline(c) {

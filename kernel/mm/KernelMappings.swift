@@ -121,7 +121,7 @@ enum KernelMappings {
         let pending = retiredCount
         if pending == 0 || cpu_rflags() & (1 << 9) == 0 { return }
         let now = Clock.millisecondsSinceBoot
-        if pending >= flushThreshold || now - lastFlushMillisecond >= idleFlushMilliseconds {
+        if pending >= flushThreshold || Clock.elapsed(from: lastFlushMillisecond, to: now) >= idleFlushMilliseconds {
             lastFlushMillisecond = now
             flush(waitForOthers: false)
         }

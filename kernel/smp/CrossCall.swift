@@ -44,8 +44,8 @@ enum CrossCall {
             let waiting = waitForCompletion ? notFinished.load(ordering: .acquiring) | notReceived.load(ordering: .acquiring)
                                             : notReceived.load(ordering: .acquiring)
             if waiting == 0 { break }
-            if deadlineMilliseconds != 0 && Clock.millisecondsSinceBoot - start > deadlineMilliseconds {
-                unresponsive(waiting, caller: me.pointee.index, waited: Clock.millisecondsSinceBoot - start)
+            if deadlineMilliseconds != 0 && Clock.millisecondsSince(start) > deadlineMilliseconds {
+                unresponsive(waiting, caller: me.pointee.index, waited: Clock.millisecondsSince(start))
             }
             cpu_pause()
         }

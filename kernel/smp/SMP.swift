@@ -62,7 +62,7 @@ enum SMP {
                 }
             }
         }
-        bringUpMilliseconds = Clock.millisecondsSinceBoot - start
+        bringUpMilliseconds = Clock.millisecondsSince(start)
         Console.line { l in
             l.text("smp: "); l.dec(CPUs.onlineCount); l.text(" CPUs online bringup_ms="); l.dec(bringUpMilliseconds)
         }

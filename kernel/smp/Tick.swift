@@ -15,7 +15,7 @@ enum Tick {
         let cpu = CPUs.current
         cpu.pointee.heartbeat.wrappingAdd(1, ordering: .relaxed)
         let now = Clock.millisecondsSinceBoot
-        if cpu.pointee.index == 0 && heartbeatInterval != 0 && now - lastHeartbeatLine >= heartbeatInterval {
+        if cpu.pointee.index == 0 && heartbeatInterval != 0 && Clock.elapsed(from: lastHeartbeatLine, to: now) >= heartbeatInterval {
             lastHeartbeatLine = now
             Heartbeat.printLine()
         }
@@ -38,10 +38,10 @@ enum Tick {
             cpu.pointee.watchedHeartbeat = beats
             cpu.pointee.watchedSinceMillisecond = now
             cpu.pointee.lockupReported = false
-        } else if !cpu.pointee.lockupReported && now - cpu.pointee.watchedSinceMillisecond > Parameters.softLockupMilliseconds {
+        } else if !cpu.pointee.lockupReported && Clock.elapsed(from: cpu.pointee.watchedSinceMillisecond, to: now) > Parameters.softLockupMilliseconds {
             cpu.pointee.lockupReported = true
             Console.forcedLine { l in
-                l.text("watchdog: CPU "); l.dec(k); l.text(" stuck for "); l.dec(now - cpu.pointee.watchedSinceMillisecond)
+                l.text("watchdog: CPU "); l.dec(k); l.text(" stuck for "); l.dec(Clock.elapsed(from: cpu.pointee.watchedSinceMillisecond, to: now))
                 l.text(" ms (seen by CPU "); l.dec(cpu.pointee.index); l.text(")")
             }
             backtraceRequests.bitwiseOr(1 << UInt64(k), ordering: .releasing)

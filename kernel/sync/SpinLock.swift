@@ -36,10 +36,10 @@ struct SpinLock: ~Copyable {
             spins &+= 1
             if spins & 0xFFFF == 0 && LockDebug.deadlineMilliseconds != 0 {
                 if start == 0 { start = Clock.millisecondsSinceBoot }
-                else if Clock.millisecondsSinceBoot - start > LockDebug.deadlineMilliseconds {
+                else if Clock.millisecondsSince(start) > LockDebug.deadlineMilliseconds {
                     LockDebug.report(holderCPU: holderCPU.load(ordering: .relaxed),
                                      holderAddress: holderAddress.load(ordering: .relaxed),
-                                     waited: Clock.millisecondsSinceBoot - start)
+                                     waited: Clock.millisecondsSince(start))
                     start = Clock.millisecondsSinceBoot
                 }
             }

@@ -25,4 +25,11 @@ enum Clock {
     static var millisecondsSinceBoot: UInt64 { (cpu_rdtsc() &- boot_start_tsc()) / ticksPerMillisecond }
 
     static var microsecondsSinceBoot: UInt64 { (cpu_rdtsc() &- boot_start_tsc()) * 1000 / ticksPerMillisecond }
+
+    /// Milliseconds from `earlier` to now, never negative. A time read on one CPU can be a
+    /// little ahead of "now" on another (another CPU stored it, or the task migrated between
+    /// the reads), and a plain subtraction would then trap: use these for every interval.
+    static func millisecondsSince(_ earlier: UInt64) -> UInt64 { elapsed(from: earlier, to: millisecondsSinceBoot) }
+    static func microsecondsSince(_ earlier: UInt64) -> UInt64 { elapsed(from: earlier, to: microsecondsSinceBoot) }
+    static func elapsed(from earlier: UInt64, to later: UInt64) -> UInt64 { later > earlier ? later - earlier : 0 }
 }
