@@ -27,7 +27,7 @@ enum KernelHeap {
         // The window's page tables were built by KernelMappings.initialize.
         core = Core(windowBase: UInt(Layout.heapBase), windowPages: pages,
                     metadata: UnsafeMutableRawPointer(bitPattern: UInt(metadata))!, backing: KernelHeapBacking())
-        MemoryCounters.publish()
+        MemoryCounters.publish(core!.runningFigures)
     }
 
     /// kmalloc for callers that can cope with failure: the block, or why there is none. The
@@ -35,8 +35,9 @@ enum KernelHeap {
     static func tryAllocate(size: Int, alignment: Int = 16) -> Result<UnsafeMutableRawPointer, HeapFailure> {
         let (result, pressure) = lock.withLock { () -> (HeapAllocation, Bool) in
             let r = core!.allocate(size: size, alignment: alignment)
-            MemoryCounters.publish()
-            return (r, checkPressure())
+            let figures = core!.runningFigures
+            MemoryCounters.publish(figures)
+            return (r, checkPressure(figures))
         }
         if pressure { reportPressure() }
         KernelMappings.flushIfWorthIt()
@@ -66,7 +67,7 @@ enum KernelHeap {
     static func free(_ pointer: UnsafeMutableRawPointer) {
         let result = lock.withLock { () -> HeapFreeResult in
             let r = core!.free(pointer)
-            MemoryCounters.publish()
+            MemoryCounters.publish(core!.runningFigures)
             return r
         }
         KernelMappings.flushIfWorthIt()
@@ -89,8 +90,7 @@ enum KernelHeap {
     static var statistics: HeapStatistics { lock.withLock { core!.statistics } }
 
     /// Whether mapped bytes just crossed the pressure threshold. Precondition: `lock` held.
-    private static func checkPressure() -> Bool {
-        let s = core!.statistics
+    private static func checkPressure(_ s: HeapRunningFigures) -> Bool {
         let high = UInt64(s.mappedBytes) * 100 >= UInt64(s.windowBytes) * Parameters.heapPressurePercent
         if high && !pressureReported { pressureReported = true; return true }
         if !high && UInt64(s.mappedBytes) * 100 < UInt64(s.windowBytes) * (Parameters.heapPressurePercent - 15) {

@@ -9,14 +9,13 @@ nonisolated(unsafe) var memoryCounters: InlineArray<8, UInt64> = .init(repeating
 
 enum MemoryCounters {
     /// Precondition: `KernelHeap.lock` is held.
-    static func publish() {
-        guard let s = KernelHeap.core?.statistics else { return }
+    static func publish(_ s: HeapRunningFigures) {
         memoryCounters[0] = UInt64(s.bytesInUse)
         memoryCounters[1] = UInt64(s.blocksInUse)
         memoryCounters[2] = UInt64(s.peakBytesInUse)
         memoryCounters[3] = UInt64(s.mappedBytes)
         memoryCounters[4] = UInt64(s.failedAllocations)
-        memoryCounters[5] = UInt64(s.invalidFrees + s.doubleFrees)
+        memoryCounters[5] = UInt64(s.badFrees)
     }
 }
 

@@ -66,3 +66,22 @@ public struct SizeClassStatistics {
     /// Of those, pages with no live object.
     public var emptyPages: Int
 }
+
+/// The subset of `HeapStatistics` read without walking the size classes.
+public struct HeapRunningFigures {
+    public var bytesInUse: Int
+    public var blocksInUse: Int
+    public var peakBytesInUse: Int
+    public var mappedBytes: Int
+    public var windowBytes: Int
+    public var failedAllocations: Int
+    public var badFrees: Int
+
+    @inlinable
+    public init(bytesInUse: Int, blocksInUse: Int, peakBytesInUse: Int, mappedBytes: Int, windowBytes: Int,
+                failedAllocations: Int, badFrees: Int) {
+        self.bytesInUse = bytesInUse; self.blocksInUse = blocksInUse; self.peakBytesInUse = peakBytesInUse
+        self.mappedBytes = mappedBytes; self.windowBytes = windowBytes
+        self.failedAllocations = failedAllocations; self.badFrees = badFrees
+    }
+}

@@ -96,6 +96,16 @@ public struct KernelHeapCore<Backing: HeapPageBacking> {
     }
 
     /// Heap-wide counters. Costs a pass over the size classes (22 entries).
+    /// The figures kept on every operation, without the per-class walk `statistics` does:
+    /// cheap enough to read after each allocation and free.
+    @inlinable
+    public var runningFigures: HeapRunningFigures {
+        HeapRunningFigures(bytesInUse: counters.bytesInUse, blocksInUse: counters.allocations - counters.frees,
+                           peakBytesInUse: counters.peakBytesInUse, mappedBytes: counters.mappedBytes,
+                           windowBytes: counters.windowBytes, failedAllocations: counters.failedAllocations,
+                           badFrees: counters.invalidFrees + counters.doubleFrees)
+    }
+
     public var statistics: HeapStatistics {
         var emptySlabPages = 0
         var classIndex = 0
