@@ -56,6 +56,8 @@ struct KernelOptions {
     var ipiDeadlineMilliseconds: UInt64 = 500
     var lockDebugMilliseconds: UInt64 = 0
     var spinLock = SpinLockOption.automatic
+    var storm: StormKind? = nil
+    var count = 1000
 
     /// Parses `Multiboot.commandLine`.
     static func parse() -> KernelOptions {
@@ -99,6 +101,14 @@ struct KernelOptions {
             if let n = value.number { ipiDeadlineMilliseconds = n } else { warnBadValue(key, value, expected: "milliseconds, 0 for none") }
         } else if key.equals("lockdebug") {
             if let n = value.number { lockDebugMilliseconds = n } else { warnBadValue(key, value, expected: "milliseconds") }
+        } else if key.equals("storm") {
+            if value.equals("exit") { storm = .exit }
+            else if value.equals("kill") { storm = .kill }
+            else if value.equals("churn") { storm = .churn }
+            else if value.equals("steal") { storm = .steal }
+            else { warnBadValue(key, value, expected: "exit, kill, churn or steal") }
+        } else if key.equals("count") {
+            if let n = value.number, n > 0, n <= 100_000_000 { count = Int(n) } else { warnBadValue(key, value, expected: "1 to 100000000") }
         } else if key.equals("spinlock") {
             if value.equals("ticket") { spinLock = .ticket }
             else if value.equals("tas") { spinLock = .testAndSet }

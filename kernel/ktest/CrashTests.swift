@@ -29,6 +29,13 @@ enum CrashTests {
             CrossCall.runOnOthers(doNothing, 0)
             t.expect(false, "the cross-call to a halted CPU returned")
         },
+        KernelTest(name: "oom_on_ap") { t in
+            // An AP runs the heap dry while the boot CPU keeps every CPU busy with cross-calls:
+            // the AP's panic must still stop the whole machine, with a report from each CPU.
+            guard CPUs.onlineCount > 1 else { t.expect(false, "needs at least two CPUs"); return }
+            Scheduler.spawn(hoarder, 0, on: 1, pinned: true)
+            while true { CrossCall.runOnOthers(doNothing, 0) }
+        },
         KernelTest(name: "null_dereference") { t in
             let p = UnsafeMutablePointer<UInt64>(bitPattern: UInt(Clock.millisecondsSinceBoot & 1) + 8)!
             t.expect(p.pointee == 0, "null page readable")
@@ -50,3 +57,9 @@ let haltWithInterruptsOff: CrossCallFunction = { _ in
 }
 
 let doNothing: CrossCallFunction = { _ in }
+
+/// Keeps Swift arrays alive until the runtime allocator runs dry (on whichever CPU it runs).
+let hoarder: TaskEntry = { _ in
+    var hoard: [[UInt64]] = []
+    while true { hoard.append([UInt64](repeating: UInt64(hoard.count), count: 8192)) }
+}

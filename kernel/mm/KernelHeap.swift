@@ -82,6 +82,14 @@ enum KernelHeap {
         }
     }
 
+    /// Gives back the empty pages the heap keeps for reuse (for exact figures, or under pressure).
+    static func releaseCachedPages() {
+        lock.withLock {
+            core!.releaseCachedPages()
+            MemoryCounters.publish(core!.runningFigures)
+        }
+    }
+
     /// Usable size of a live block, or nil.
     static func blockSize(of pointer: UnsafeRawPointer) -> Int? {
         lock.withLock { core!.blockSize(of: pointer) }

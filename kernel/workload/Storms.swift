@@ -1,0 +1,129 @@
+// Workloads chosen on the command line (`storm=exit|kill|churn|steal count=N`), for scenarios
+// that load the kernel and then check, from the serial line alone, that nothing leaked. Each
+// prints `storm: start ...`, settled memory lines, runs, settles again and prints
+// `storm: done ...` followed by the memory lines; then the shell takes over. Everything random
+// comes from the `seed=` option.
+import Hardware
+import Synchronization
+
+enum StormKind { case exit, kill, churn, steal }
+
+enum Storms {
+    static func run(_ kind: StormKind, count: Int) {
+        if kind == .steal { SMPTests.done = SMPTests.done ?? WaitQueue.make() }   // before the baseline
+        settle()
+        Console.line { l in l.text("storm: start kind="); l.text(name(kind)); l.text(" count="); l.dec(count); l.text(" cpus="); l.dec(CPUs.onlineCount) }
+        MemoryStatistics.printLine()
+        let start = Clock.microsecondsSinceBoot
+        var failures = 0
+        switch kind {
+        case .exit: failures = exitStorm(count)
+        case .kill: failures = killStorm(count)
+        case .churn: churn(count)
+        case .steal: stealStorm(count)
+        }
+        let elapsed = Clock.microsecondsSince(start)
+        settle()
+        Console.line { l in
+            l.text("storm: done kind="); l.text(name(kind)); l.text(" count="); l.dec(count)
+            l.text(" failures="); l.dec(failures); l.text(" elapsed_ms="); l.dec(elapsed / 1000)
+            l.text(" per_s="); l.dec(elapsed == 0 ? 0 : UInt64(count) * 1_000_000 / elapsed)
+        }
+        MemoryStatistics.printLine()
+    }
+
+    static func name(_ k: StormKind) -> StaticString {
+        switch k { case .exit: return "exit"; case .kill: return "kill"; case .churn: return "churn"; case .steal: return "steal" }
+    }
+
+    /// Waits for the reaper, returns cached stacks and the heap's cached empty pages, and
+    /// flushes retired pages, so the memory lines (free frames included) compare exactly.
+    static func settle() {
+        TickWait.wait(milliseconds: 10_000) {
+            Scheduler.deadAwaitingReap.load(ordering: .relaxed) == 0 && Processes.live.load(ordering: .relaxed) == 0
+        }
+        KernelStacks.trimCache()
+        KernelHeap.releaseCachedPages()
+        KernelMappings.flush()
+    }
+
+    private static func randomCPU() -> Int {
+        var c = Int(KernelRandom.generator.next(below: UInt64(CPUs.count)))
+        while !CPUs.isOnline(c) { c = (c + 1) % CPUs.count }
+        return c
+    }
+
+    /// Processes that end themselves (`exit0`), in seeded batches over random CPUs.
+    private static func exitStorm(_ count: Int) -> Int {
+        var pids: InlineArray<32, Int> = .init(repeating: 0)
+        var done = 0, failures = 0
+        while done < count {
+            let n = min(count - done, 1 + Int(KernelRandom.generator.next(below: 32)))
+            for i in 0..<n { pids[i] = Processes.spawn("exit0", argument: UInt64(i), on: randomCPU()) }
+            for i in 0..<n where pids[i] <= 0 || Processes.wait(pids[i], parent: 0) != i { failures += 1 }
+            done += n
+        }
+        return failures
+    }
+
+    /// Processes ended by another CPU: `spin` started on one CPU, killed from this one.
+    private static func killStorm(_ count: Int) -> Int {
+        var pids: InlineArray<16, Int> = .init(repeating: 0)
+        var done = 0, failures = 0
+        while done < count {
+            let n = min(count - done, 1 + Int(KernelRandom.generator.next(below: 16)))
+            for i in 0..<n { pids[i] = Processes.spawn("spin", argument: KernelRandom.generator.next(below: 2), on: randomCPU()) }
+            if KernelRandom.generator.next(below: 2) == 0 { Scheduler.yield() }
+            for i in 0..<n where pids[i] <= 0 || Processes.kill(pids[i]) != 0 { failures += 1 }
+            for i in 0..<n where pids[i] > 0 && Processes.wait(pids[i], parent: 0) != ExitStatus.killed { failures += 1 }
+            done += n
+        }
+        return failures
+    }
+
+    /// Swift arrays, dictionaries and class instances allocated and released, `count` rounds.
+    private static func churn(_ count: Int) {
+        var checksum = 0
+        for i in 0..<count {
+            var numbers: [Int] = []
+            for j in 0..<Int(KernelRandom.generator.next(below: 32)) { numbers.append(j) }
+            let node = ChurnNode(i)
+            node.next = ChurnNode(numbers.count)
+            checksum &+= numbers.count &+ node.next!.value
+            if i % 512 == 0 {
+                var table: [Int: Int] = [:]
+                for k in 0..<64 { table[k] = k &* i }
+                checksum &+= table.count
+            }
+        }
+        if checksum == 42 { Console.line("storm: unlikely checksum") }
+    }
+
+    /// `count` kernel threads created on CPU 0 (see SMPTests.stealing), printing where they ran.
+    private static func stealStorm(_ count: Int) {
+        for c in 0..<CPUs.count { SMPTests.ranOn[c] = 0 }
+        SMPTests.remaining.store(count, ordering: .releasing)
+        for i in 0..<count { Scheduler.spawn(stormWorker, UInt64(i), on: 0) }
+        SMPTests.waitForAll()
+        Console.line { l in
+            l.text("storm: steal")
+            var steals: UInt64 = 0
+            for c in 0..<CPUs.count where CPUs.isOnline(c) {
+                steals &+= CPUs.block(c).pointee.steals.load(ordering: .relaxed)
+                l.text(" cpu"); l.dec(c); l.text(".ran="); l.dec(SMPTests.ranOn[c])
+            }
+            var busy = 0
+            for c in 0..<CPUs.count where CPUs.isOnline(c) && SMPTests.ranOn[c] > 0 { busy += 1 }
+            l.text(" cpus_used="); l.dec(busy); l.text(" steals="); l.dec(steals)
+        }
+    }
+}
+
+private let stormWorker: TaskEntry = { i in
+    var x = i
+    for _ in 0..<200_000 { x = x &* 6364136223846793005 &+ 1442695040888963407 }
+    let c = CPUs.currentIndex
+    contendedLock.withLock { SMPTests.ranOn[c] += 1 }
+    if x == 42 { Console.line("never") }
+    SMPTests.finishOne()
+}
