@@ -7,7 +7,7 @@ JUNIT      ?= $(BUILD)/junit.xml
 # Arguments for the harness on top of the scenario folder, e.g. `make run HARNESS_ARGS=--verbose`.
 HARNESS_ARGS ?=
 
-.PHONY: all deps kernel harness unit test run ktest clean
+.PHONY: all deps kernel harness unit test run ktest nightly clean
 
 all: kernel harness
 
@@ -55,6 +55,12 @@ test: deps kernel unit run
 # The scenarios under scenarios/ (nightly ones only with HARNESS_ARGS=--nightly); JUnit in $(JUNIT).
 run: deps kernel harness
 	$(SWIFT) run --skip-build harness scenarios/ --junit $(JUNIT) $(HARNESS_ARGS)
+
+# Long runs: the soaks (scenarios tagged nightly) plus every scenario repeated NIGHTLY_REPEAT
+# times, each repetition with its own seed (a failure prints the command that reruns it).
+NIGHTLY_REPEAT ?= 5
+nightly: deps kernel harness
+	$(SWIFT) run --skip-build harness scenarios/ --nightly --repeat $(NIGHTLY_REPEAT) --junit $(JUNIT) $(HARNESS_ARGS)
 
 clean:
 	rm -rf $(BUILD) .build

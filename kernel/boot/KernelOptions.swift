@@ -58,6 +58,7 @@ struct KernelOptions {
     var spinLock = SpinLockOption.automatic
     var storm: StormKind? = nil
     var count = 1000
+    var durationMilliseconds: UInt64 = 60_000
 
     /// Parses `Multiboot.commandLine`.
     static func parse() -> KernelOptions {
@@ -106,9 +107,12 @@ struct KernelOptions {
             else if value.equals("kill") { storm = .kill }
             else if value.equals("churn") { storm = .churn }
             else if value.equals("steal") { storm = .steal }
-            else { warnBadValue(key, value, expected: "exit, kill, churn or steal") }
+            else if value.equals("mixed") { storm = .mixed }
+            else { warnBadValue(key, value, expected: "exit, kill, churn, steal or mixed") }
         } else if key.equals("count") {
             if let n = value.number, n > 0, n <= 100_000_000 { count = Int(n) } else { warnBadValue(key, value, expected: "1 to 100000000") }
+        } else if key.equals("duration_ms") {
+            if let n = value.number, n > 0 { durationMilliseconds = n } else { warnBadValue(key, value, expected: "milliseconds") }
         } else if key.equals("spinlock") {
             if value.equals("ticket") { spinLock = .ticket }
             else if value.equals("tas") { spinLock = .testAndSet }

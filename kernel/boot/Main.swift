@@ -48,7 +48,7 @@ func kmain(_ multibootMagic: UInt32, _ multibootInfo: UInt32) -> Never {
         let passed = KernelTests.run(glob: glob)
         Machine.exit(passed ? .success : .testFailure)
     }
-    if let storm = options.storm { Storms.run(storm, count: options.count) }
+    if let storm = options.storm { Storms.run(storm, count: options.count, durationMilliseconds: options.durationMilliseconds) }
     DebugActions.run(options.debug)
     Shell.start()
     Scheduler.exitCurrent()                 // the boot flow is done; idle tasks take over

@@ -1,4 +1,5 @@
-// Workloads chosen on the command line (`storm=exit|kill|churn|steal count=N`), for scenarios
+// Workloads chosen on the command line (`storm=exit|kill|churn|steal count=N`, `storm=mixed
+// duration_ms=N`), for scenarios
 // that load the kernel and then check, from the serial line alone, that nothing leaked. Each
 // prints `storm: start ...`, settled memory lines, runs, settles again and prints
 // `storm: done ...` followed by the memory lines; then the shell takes over. Everything random
@@ -6,11 +7,11 @@
 import Hardware
 import Synchronization
 
-enum StormKind { case exit, kill, churn, steal }
+enum StormKind { case exit, kill, churn, steal, mixed }
 
 enum Storms {
-    static func run(_ kind: StormKind, count: Int) {
-        if kind == .steal { SMPTests.done = SMPTests.done ?? WaitQueue.make() }   // before the baseline
+    static func run(_ kind: StormKind, count: Int, durationMilliseconds: UInt64) {
+        if kind == .steal || kind == .mixed { SMPTests.done = SMPTests.done ?? WaitQueue.make() }   // before the baseline
         settle()
         Console.line { l in l.text("storm: start kind="); l.text(name(kind)); l.text(" count="); l.dec(count); l.text(" cpus="); l.dec(CPUs.onlineCount) }
         MemoryStatistics.printLine()
@@ -21,6 +22,7 @@ enum Storms {
         case .kill: failures = killStorm(count)
         case .churn: churn(count)
         case .steal: stealStorm(count)
+        case .mixed: failures = mixed(milliseconds: durationMilliseconds)
         }
         let elapsed = Clock.microsecondsSince(start)
         settle()
@@ -33,7 +35,10 @@ enum Storms {
     }
 
     static func name(_ k: StormKind) -> StaticString {
-        switch k { case .exit: return "exit"; case .kill: return "kill"; case .churn: return "churn"; case .steal: return "steal" }
+        switch k {
+        case .exit: return "exit"; case .kill: return "kill"; case .churn: return "churn"
+        case .steal: return "steal"; case .mixed: return "mixed"
+        }
     }
 
     /// Waits for the reaper, returns cached stacks and the heap's cached empty pages, and
@@ -97,6 +102,29 @@ enum Storms {
             }
         }
         if checksum == 42 { Console.line("storm: unlikely checksum") }
+    }
+
+    /// Rounds of the other storms, chosen and sized from the seed, for `milliseconds`; after
+    /// each round the kernel settles and prints `storm: round <n> kind=<k>` and the memory
+    /// lines, so a soak can watch every figure round by round.
+    private static func mixed(milliseconds: UInt64) -> Int {
+        let start = Clock.millisecondsSinceBoot
+        var round = 0, failures = 0
+        SMPTests.done = SMPTests.done ?? WaitQueue.make()
+        while Clock.millisecondsSince(start) < milliseconds {
+            round += 1
+            let kind: StormKind
+            switch KernelRandom.generator.next(below: 4) {
+            case 0: kind = .exit; failures += exitStorm(200 + Int(KernelRandom.generator.next(below: 800)))
+            case 1: kind = .kill; failures += killStorm(50 + Int(KernelRandom.generator.next(below: 200)))
+            case 2: kind = .churn; churn(20_000 + Int(KernelRandom.generator.next(below: 80_000)))
+            default: kind = .steal; stealStorm(100 + Int(KernelRandom.generator.next(below: 400)))
+            }
+            settle()
+            Console.line { l in l.text("storm: round "); l.dec(round); l.text(" kind="); l.text(name(kind)); l.text(" failures="); l.dec(failures) }
+            MemoryStatistics.printLine()
+        }
+        return failures
     }
 
     /// `count` kernel threads created on CPU 0 (see SMPTests.stealing), printing where they ran.
