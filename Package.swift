@@ -55,6 +55,10 @@ let package = Package(
         .target(name: "HostSystem", swiftSettings: harnessSettings),
         // QMP: framing (json-c tokener), a session state machine, and a client over a socket.
         .target(name: "QMP", dependencies: ["CJSONC", "HostSystem"], swiftSettings: harnessSettings),
+        // The GDB remote serial protocol: framing, an ack/resend state machine, a client.
+        .target(name: "GDBRemote", dependencies: ["HostSystem"], swiftSettings: harnessSettings),
+        // Kernel symbols from the ELF64 image, Swift names demangled by the host runtime.
+        .target(name: "KernelSymbols", swiftSettings: harnessSettings),
         // KTAP version 1 parsing: one kernel boot becomes many test cases.
         .target(name: "KTAP", swiftSettings: harnessSettings),
         // One QEMU virtual machine: command line, launch, serial console, shutdown.
@@ -91,6 +95,9 @@ let package = Package(
                     swiftSettings: harnessSettings),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Scenario", "QEMUMachine", "QMP"],
                     swiftSettings: harnessSettings),
+        .testTarget(name: "GDBRemoteTests", dependencies: ["GDBRemote", "HostSystem", "QEMUMachine", "KernelSymbols"],
+                    swiftSettings: harnessSettings),
+        .testTarget(name: "KernelSymbolsTests", dependencies: ["KernelSymbols"], swiftSettings: harnessSettings),
         .testTarget(name: "KTAPTests", dependencies: ["KTAP"], swiftSettings: harnessSettings),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"], swiftSettings: harnessSettings),
         // xmllint against Jenkins' JUnit schema, shared by the report and end-to-end tests.

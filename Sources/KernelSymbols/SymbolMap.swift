@@ -1,0 +1,74 @@
+// Address ↔ name for the kernel image: the lookups a backtrace and a `read-symbol` step need.
+
+public struct SymbolMap {
+    public let image: ELFImage
+    private let byAddress: [ELFSymbol]
+    private var byName: [String: ELFSymbol] = [:]
+    private var byDemangled: [String: ELFSymbol] = [:]
+
+    public init(image: ELFImage) {
+        self.image = image
+        byAddress = image.symbols
+        for symbol in image.symbols {
+            byName[symbol.name] = byName[symbol.name] ?? symbol
+        }
+    }
+
+    public init(path: String) throws { self.init(image: try ELFImage(path: path)) }
+
+    /// The symbol containing `address`: the last one at or below it, if the address lies within
+    /// its size (or, for a symbol without a size, before the next symbol).
+    public func symbol(containing address: UInt64) -> ELFSymbol? {
+        // Linker labels without a size (`__bss_end`) would otherwise claim everything above them.
+        guard image.sections.contains(where: { $0.address != 0 && address >= $0.address && address - $0.address < $0.size }) else {
+            return nil
+        }
+        var low = 0, high = byAddress.count
+        while low < high {
+            let mid = (low + high) / 2
+            if byAddress[mid].address <= address { low = mid + 1 } else { high = mid }
+        }
+        var index = low - 1
+        while index >= 0 {
+            let candidate = byAddress[index]
+            if candidate.size == 0 || address < candidate.address &+ candidate.size {
+                if candidate.size == 0, index + 1 < byAddress.count, byAddress[index + 1].address <= address { return nil }
+                return candidate
+            }
+            // An enclosing symbol may start lower (a function around a local label).
+            if address - candidate.address > 1 << 20 { break }
+            index -= 1
+        }
+        return nil
+    }
+
+    /// `Scheduler.schedule()+0x42`, or `0x...` when no symbol covers the address.
+    public func describe(_ address: UInt64) -> String {
+        guard let symbol = symbol(containing: address) else { return "0x" + String(address, radix: 16) }
+        let offset = address - symbol.address
+        let name = SwiftDemangler.simplified(symbol.name)
+        return offset == 0 ? name : "\(name)+0x\(String(offset, radix: 16))"
+    }
+
+    /// A symbol by its mangled name, its full demangled name, or its simplified one
+    /// (`Kernel.CPUs.blocks`, `CPUs.blocks`).
+    public func lookup(_ name: String) -> ELFSymbol? {
+        if let exact = byName[name] { return exact }
+        for symbol in byAddress where !symbol.isFunction || name.contains("(") {
+            guard let full = SwiftDemangler.demangle(symbol.name) else { continue }
+            if Self.variableName(full) == name || Self.variableName(full) == "Kernel." + name
+                || SwiftDemangler.simplify(full) == name {
+                return symbol
+            }
+        }
+        return nil
+    }
+
+    /// `static Kernel.CPUs.blocks : Swift.InlineArray<...>` → `Kernel.CPUs.blocks`.
+    static func variableName(_ demangled: String) -> String {
+        var text = Substring(demangled)
+        if text.hasPrefix("static ") { text = text.dropFirst(7) }
+        if let colon = text.range(of: " : ") { text = text[..<colon.lowerBound] }
+        return String(text)
+    }
+}

@@ -1,0 +1,54 @@
+// The ELF reader against the real kernel image and llvm-nm's view of it; the demangler through
+// the host Swift runtime.
+import Foundation
+import Testing
+@testable import KernelSymbols
+
+let kernelELF = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("build/kernel/kernel.elf").path
+
+@Suite struct SymbolMapTests {
+    @Test func agreesWithLLVMNM() throws {
+        let map = try SymbolMap(path: kernelELF)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["llvm-nm", "--defined-only", kernelELF]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        var checked = 0
+        for line in output.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count == 3, "TtBbDd".contains(fields[1]), let address = UInt64(fields[0], radix: 16), address != 0 else { continue }
+            let symbol = map.lookup(String(fields[2]))
+            #expect(symbol?.address == address, "\(fields[2])")
+            checked += 1
+        }
+        #expect(checked > 500)
+    }
+
+    @Test func symbolizesAndFindsVariables() throws {
+        let map = try SymbolMap(path: kernelELF)
+        let blocks = try #require(map.lookup("Kernel.CPUs.blocks"))
+        #expect(blocks.size == 128)
+        #expect(map.lookup("CPUs.blocks") == blocks)
+        #expect(map.lookup("Kernel.memoryCounters")?.size == 64)
+        #expect(map.lookup("Kernel.NoSuchThing") == nil)
+        let kmain = try #require(map.image.symbols.first { $0.name.hasPrefix("$e6Kernel5kmain") })
+        #expect(map.describe(kmain.address + 0x10).hasSuffix("+0x10"))
+        #expect(map.describe(kmain.address).hasPrefix("kmain("))
+        #expect(map.describe(0xdead_0000_0000) == "0xdead00000000")
+    }
+
+    @Test func demanglesEmbeddedNames() {
+        #expect(SwiftDemangler.demangle("$e6Kernel4CPUsO6blockss11InlineArrayVy$15_s6UInt64VGvpZ")
+                == "static Kernel.CPUs.blocks : Swift.InlineArray<16, Swift.UInt64>")
+        #expect(SwiftDemangler.simplified("$e6Kernel14MemoryCountersO7publishyyAA18HeapRunningFiguresVFZ")
+                == "MemoryCounters.publish()")
+        #expect(SwiftDemangler.simplified("$e6Kernel3SMPO18startSecondaryCPUsyyFZyAA11ConsoleLineVXEfU2_")
+                == "closure #4 () in SMP.startSecondaryCPUs()")
+        #expect(SwiftDemangler.simplified("memcpy") == "memcpy")
+    }
+}
