@@ -59,6 +59,8 @@ let package = Package(
         .target(name: "GDBRemote", dependencies: ["HostSystem"], swiftSettings: harnessSettings),
         // Kernel symbols from the ELF64 image, Swift names demangled by the host runtime.
         .target(name: "KernelSymbols", swiftSettings: harnessSettings),
+        // A stopped machine explained: vCPU states, symbolized backtraces, kernel state by symbol.
+        .target(name: "Diagnosis", dependencies: ["GDBRemote", "KernelSymbols"], swiftSettings: harnessSettings),
         // KTAP version 1 parsing: one kernel boot becomes many test cases.
         .target(name: "KTAP", swiftSettings: harnessSettings),
         // One QEMU virtual machine: command line, launch, serial console, shutdown.
@@ -72,7 +74,7 @@ let package = Package(
         // Runs scenarios on machines under watchdogs and turns what happened into verdicts.
         .target(
             name: "Runner",
-            dependencies: ["HostSystem", "QMP", "QEMUMachine", "Scenario", "KTAP"],
+            dependencies: ["HostSystem", "QMP", "QEMUMachine", "Scenario", "KTAP", "GDBRemote", "KernelSymbols", "Diagnosis"],
             swiftSettings: harnessSettings
         ),
         // JUnit XML for CI.
@@ -95,7 +97,7 @@ let package = Package(
                     swiftSettings: harnessSettings),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Scenario", "QEMUMachine", "QMP"],
                     swiftSettings: harnessSettings),
-        .testTarget(name: "GDBRemoteTests", dependencies: ["GDBRemote", "HostSystem", "QEMUMachine", "KernelSymbols"],
+        .testTarget(name: "GDBRemoteTests", dependencies: ["GDBRemote", "HostSystem", "QEMUMachine", "KernelSymbols", "Diagnosis"],
                     swiftSettings: harnessSettings),
         .testTarget(name: "KernelSymbolsTests", dependencies: ["KernelSymbols"], swiftSettings: harnessSettings),
         .testTarget(name: "KTAPTests", dependencies: ["KTAP"], swiftSettings: harnessSettings),

@@ -16,6 +16,9 @@ public final class GDBClient {
     private let decoder = GDBPacketDecoder()
     private var session = GDBSession()
     private var inbox: [[UInt8]] = []
+    /// Stop replies that arrived while an ordinary reply was awaited. QEMU sends one unasked
+    /// when it stops the machine for a connecting debugger, ahead of the first reply.
+    private var stops: [String] = []
     private var closedReason: String?
     /// Largest payload the stub accepts (from qSupported PacketSize).
     public private(set) var packetSize = 0x1000
@@ -59,7 +62,13 @@ public final class GDBClient {
     @discardableResult
     public func request(_ payload: String, timeout: Double? = nil) throws -> String {
         try send(payload)
-        let reply = try nextPacket(timeout: timeout ?? defaultTimeout, what: "reply to \(payload.prefix(40))")
+        let expectsStop = payload == "?"
+        if expectsStop { stops.removeAll() }
+        var reply = try nextPacket(timeout: timeout ?? defaultTimeout, what: "reply to \(payload.prefix(40))")
+        while !expectsStop, StopReply(reply) != nil {
+            stops.append(reply)
+            reply = try nextPacket(timeout: timeout ?? defaultTimeout, what: "reply to \(payload.prefix(40))")
+        }
         if reply.isEmpty { throw GDBError.unsupported(request: String(payload.prefix(40))) }
         if reply.count == 3, reply.hasPrefix("E"), reply.dropFirst().allSatisfy(\.isHexDigit) {
             throw GDBError.refused(request: String(payload.prefix(40)), reply: reply)
@@ -85,7 +94,7 @@ public final class GDBClient {
 
     /// Waits for the stop reply of a running target (a breakpoint, or an interrupt).
     public func waitForStop(timeout: Double) throws -> StopReply {
-        let reply = try nextPacket(timeout: timeout, what: "stop reply")
+        let reply = stops.isEmpty ? try nextPacket(timeout: timeout, what: "stop reply") : stops.removeFirst()
         guard let stop = StopReply(reply) else { throw GDBError.malformedReply(request: "stop", reply: reply) }
         return stop
     }

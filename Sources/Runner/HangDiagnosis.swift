@@ -1,17 +1,19 @@
-// The seam for hang diagnosis (issue 6: gdbstub client). When a watchdog calls a run a hang, the
-// VM is still alive; a diagnoser gets it before shutdown and returns lines for the verdict.
+// The seam for hang diagnosis. When a watchdog calls a run a hang, the VM is still alive; a
+// diagnoser gets it before shutdown and returns lines for the verdict (and may leave a fuller
+// report in the run's artifacts folder).
 import QEMUMachine
 
 public protocol HangDiagnoser {
     /// Called on the VM's thread with the live machine. Precondition: `machine.isRunning`.
-    func diagnose(_ machine: QEMUMachine, watchdog: Watchdog) -> [String]
+    /// `artifacts` is the run's folder, kept if the run fails.
+    func diagnose(_ machine: QEMUMachine, watchdog: Watchdog, artifacts: String) -> [String]
 }
 
 /// What QMP alone can tell: QEMU's run state (running, paused, internal-error, ...).
 public struct RunStateDiagnoser: HangDiagnoser {
     public init() {}
 
-    public func diagnose(_ machine: QEMUMachine, watchdog: Watchdog) -> [String] {
+    public func diagnose(_ machine: QEMUMachine, watchdog: Watchdog, artifacts: String) -> [String] {
         guard let status = try? machine.qmp.execute("query-status", timeout: 2) else {
             return ["QEMU did not answer query-status"]
         }

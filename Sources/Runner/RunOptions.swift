@@ -14,7 +14,7 @@ public struct RunOptions {
     /// Print every serial line as it comes.
     public var verbose = false
     /// Gets the live VM when a watchdog calls the run a hang.
-    public var diagnoser: HangDiagnoser? = RunStateDiagnoser()
+    public var diagnoser: HangDiagnoser? = GDBHangDiagnoser()
     /// When the harness started (for "start to first serial line").
     public var harnessStartedAt = MonotonicInstant.now
     /// The command a person types to rerun, before the scenario file and flags.

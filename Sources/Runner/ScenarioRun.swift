@@ -99,10 +99,9 @@ public final class ScenarioRun {
     private func run() -> Verdict {
         var profile = scenario.machine(seed: request.seed)
         if let accelerator = options.accelerator { profile.accelerator = accelerator }
-        if options.keepVMOnFailure {
-            profile.gdbStub = true
-            profile.humanMonitor = true
-        }
+        // Every run has a gdbstub: hang diagnosis reads the frozen machine through it.
+        profile.gdbStub = true
+        if options.keepVMOnFailure { profile.humanMonitor = true }
         if let kernel = profile.kernel, !FileManager.default.fileExists(atPath: kernel) {
             return Verdict(.error, .infrastructure, "kernel image \(kernel) does not exist (run `make kernel`)")
         }
@@ -283,7 +282,7 @@ public final class ScenarioRun {
                               watchdog: watchdog)
         }
         if let machine, machine.isRunning, let diagnoser = options.diagnoser {
-            verdict.details += diagnoser.diagnose(machine, watchdog: watchdog)
+            verdict.details += diagnoser.diagnose(machine, watchdog: watchdog, artifacts: artifactsPath)
         }
         return verdict
     }
@@ -320,7 +319,7 @@ public final class ScenarioRun {
         if monitor.stoppedByQEMU && monitor.exit == nil {
             var verdict = Verdict(.error, .crash, "QEMU stopped the guest by itself (STOP without a stop command) during \(stepName)")
             if let machine, machine.isRunning, let diagnoser = options.diagnoser {
-                verdict.details += diagnoser.diagnose(machine, watchdog: .qemuGone)
+                verdict.details += diagnoser.diagnose(machine, watchdog: .qemuGone, artifacts: artifactsPath)
             }
             return verdict
         }
@@ -425,11 +424,18 @@ public final class ScenarioRun {
         }
     }
 
+    /// The command that attaches gdb to this VM with the kernel's symbols loaded.
+    private func gdbCommand(_ machine: QEMUMachine) -> String {
+        guard let socket = machine.sockets.gdb else { return "(no gdbstub)" }
+        let image = machine.profile.kernel.map { KernelImageSymbols.elfPath(forImage: $0) }
+        return "gdb \(image.map { shellQuoted($0) + " " } ?? "")-ex \(shellQuoted("target remote " + socket))"
+    }
+
     /// --keep-vm-on-failure: the VM stays up for a person until Ctrl-C.
     private func keepForInspection(_ machine: QEMUMachine) {
         let message = """
             harness: keeping the VM of \(scenario.name) (QEMU pid \(machine.process.pid)) for inspection:
-              gdb:     target remote \(machine.sockets.gdb ?? "(none)")
+              gdb:     \(gdbCommand(machine))
               monitor: socat - UNIX-CONNECT:\(machine.sockets.humanMonitor ?? "(none)")
               press Ctrl-C to end it
 

@@ -1,0 +1,117 @@
+// A stopped machine explained: every vCPU's state, registers and backtrace through the
+// gdbstub, then the kernel's own counters read by symbol. Precondition: the target is stopped
+// (QEMU stops it when the debugger connects; `interrupt()` otherwise).
+import GDBRemote
+import KernelSymbols
+
+public struct MachineDiagnosis {
+    public var vcpus: [VCPUReport] = []
+    /// `name = value` lines of kernel state, in the order read.
+    public var kernelState: [String] = []
+    /// Per-CPU lines from the kernel's PerCPU blocks.
+    public var perCPU: [String] = []
+    public var problems: [String] = []
+    public var source = "gdbstub"
+
+    public init() {}
+
+    /// One line for the JUnit failure: every vCPU that is not idling in `hlt` with interrupts
+    /// on first (those are the interesting ones), the idle ones counted.
+    public var summary: String {
+        let busy = vcpus.filter { !($0.halted == true && $0.interruptsEnabled) }
+        let idle = vcpus.count - busy.count
+        var parts = busy.map { $0.summary() }
+        if idle > 0 { parts.append("\(idle) other CPU\(idle == 1 ? "" : "s") idle in hlt") }
+        return parts.joined(separator: "; ")
+    }
+
+    public var fullText: String {
+        var lines = ["diagnosis (\(source)): \(vcpus.count) vCPUs"]
+        for vcpu in vcpus { lines += vcpu.fullText }
+        if !perCPU.isEmpty { lines.append("per-CPU blocks (Kernel.CPUs.blocks):"); lines += perCPU.map { "  " + $0 } }
+        if !kernelState.isEmpty { lines.append("kernel state:"); lines += kernelState.map { "  " + $0 } }
+        if !problems.isEmpty { lines.append("not read:"); lines += problems.map { "  " + $0 } }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Collects everything over `client`. `symbols` nil leaves addresses unsymbolized and the
+    /// kernel state unread.
+    public static func collect(client: GDBClient, symbols: SymbolMap?) -> MachineDiagnosis {
+        var diagnosis = MachineDiagnosis()
+        let threads: [GDBThreadID]
+        do { threads = try client.threads() } catch {
+            diagnosis.problems.append("thread list: \(error)")
+            return diagnosis
+        }
+        let describe: (UInt64) -> String? = { address in
+            guard let symbols, let symbol = symbols.symbol(containing: address) else { return nil }
+            _ = symbol
+            return symbols.describe(address)
+        }
+        for thread in threads {
+            var vcpu = VCPUReport(index: thread.cpuIndex)
+            do {
+                let info = try client.extraInfo(thread)
+                vcpu.halted = info.contains("halted") ? true : info.contains("running") ? false : nil
+                try client.select(thread)
+                let registers = try client.registers()
+                vcpu.rip = registers.rip
+                vcpu.rsp = registers.rsp
+                vcpu.rbp = registers.rbp
+                vcpu.rflags = UInt64(registers.eflags)
+                vcpu.cr3 = registers.cr3
+                let walk = FrameWalker.walk(rip: registers.rip, rbp: registers.rbp, read: { address in
+                    let bytes = try client.readMemory(address, count: 16)
+                    let words = (0..<2).map { word in (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[word * 8 + $1]) << (8 * UInt64($1)) } }
+                    return (words[0], words[1])
+                }, symbolize: describe)
+                vcpu.frames = walk.frames
+                vcpu.walkEnded = walk.stoppedBecause
+            } catch {
+                vcpu.failure = "\(error)"
+            }
+            diagnosis.vcpus.append(vcpu)
+        }
+        if let symbols {
+            diagnosis.readKernelState(KernelVariables(symbols: symbols, client: client))
+        }
+        return diagnosis
+    }
+
+    /// Flat globals first (each read on its own, so one missing symbol costs only its line),
+    /// then the per-CPU blocks' leading fields, whose offsets follow kernel/smp/PerCPU.swift.
+    private mutating func readKernelState(_ variables: KernelVariables) {
+        if let selected = vcpus.first(where: { $0.failure == nil }) {
+            try? variables.client.select(GDBThreadID(thread: selected.index + 1))
+        }
+        let scalars = ["Kernel.CPUs.count", "Kernel.CPUs.onlineMask", "Kernel.Scheduler.liveTasks",
+                       "Kernel.Scheduler.deadAwaitingReap", "Kernel.KernelStacks.outstanding",
+                       "Kernel.Processes.live", "Kernel.Processes.zombies"]
+        for name in scalars {
+            do {
+                let value = try variables.words(name).first ?? 0
+                kernelState.append(name == "Kernel.CPUs.onlineMask" ? "\(name) = 0x\(hex(value))" : "\(name) = \(Int64(bitPattern: value))")
+            } catch { problems.append("\(name): \(error)") }
+        }
+        do {
+            let counters = try variables.words("Kernel.memoryCounters")
+            let names = ["heap.bytes", "heap.blocks", "heap.peak", "heap.mapped", "alloc.failed", "free.bad"]
+            let pairs = zip(names, counters).map { "\($0)=\($1)" }
+            kernelState.append("Kernel.memoryCounters: " + pairs.joined(separator: " "))
+        } catch { problems.append("Kernel.memoryCounters: \(error)") }
+        do {
+            let blocks = try variables.words("Kernel.CPUs.blocks")
+            for (index, block) in blocks.enumerated() where block != 0 {
+                // selfAddress, index, apicID (+pad), current, previous, idleTask, preemptDisabled
+                let fields = try variables.words(at: block, count: 7)
+                guard fields[0] == block else {
+                    perCPU.append("CPU\(index) block 0x\(hex(block)): selfAddress 0x\(hex(fields[0])) does not match; layout changed?")
+                    continue
+                }
+                let task = fields[3], idle = fields[5]
+                let running = task == 0 ? "none" : task == idle ? "idle task" : "task 0x\(hex(task))"
+                perCPU.append("CPU\(fields[1]) apic=\(fields[2] & 0xffff_ffff) current=\(running) preemptDisabled=\(fields[6])")
+            }
+        } catch { problems.append("Kernel.CPUs.blocks: \(error)") }
+    }
+}

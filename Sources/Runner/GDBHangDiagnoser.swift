@@ -1,0 +1,93 @@
+// The hang diagnosis of issue 6: connect to the VM's gdbstub (which stops the machine), report
+// every vCPU with a symbolized backtrace and the kernel's counters, write the full report to
+// the artifacts, and return a one-line summary for the JUnit failure. Without a gdbstub it
+// falls back to QMP's `info registers` per vCPU.
+import Diagnosis
+import Foundation
+import GDBRemote
+import HostSystem
+import KernelSymbols
+import QEMUMachine
+import QMP
+
+public struct GDBHangDiagnoser: HangDiagnoser {
+    public init() {}
+
+    public func diagnose(_ machine: QEMUMachine, watchdog: Watchdog, artifacts: String) -> [String] {
+        let started = MonotonicInstant.now
+        let symbols = machine.profile.kernel.flatMap { KernelImageSymbols.shared.map(forImage: $0) }
+        var diagnosis: MachineDiagnosis
+        var transcript: [String] = []
+        // QEMU's run state first: connecting the debugger stops the machine.
+        var lines = RunStateDiagnoser().diagnose(machine, watchdog: watchdog, artifacts: artifacts)
+        if let path = machine.sockets.gdb {
+            do {
+                let client = try GDBClient(socketPath: path, reactor: machine.reactor, timeout: 3)
+                // QEMU stops the machine when a debugger connects; `?` confirms it.
+                _ = try client.stopReason()
+                diagnosis = MachineDiagnosis.collect(client: client, symbols: symbols)
+                transcript = client.transcript
+                client.close()
+            } catch {
+                lines.append("gdbstub unavailable (\(error)); registers from QMP info registers")
+                diagnosis = Self.fromMonitor(machine)
+            }
+        } else {
+            diagnosis = Self.fromMonitor(machine)
+        }
+        if symbols == nil { diagnosis.problems.append("no ELF64 symbols found next to \(machine.profile.kernel ?? "the kernel")") }
+        let elapsed = MonotonicInstant.now.seconds(since: started)
+        let frames = diagnosis.vcpus.map { "CPU\($0.index) \($0.symbolizedFrameCount)/\($0.frames.count)" }
+        let report = diagnosis.fullText + "collected in \(Int(elapsed * 1000)) ms after the \(watchdog.rawValue) watchdog; frames symbolized: \(frames.joined(separator: ", "))\n"
+        try? report.write(toFile: "\(artifacts)/diagnosis.txt", atomically: true, encoding: .utf8)
+        if !transcript.isEmpty {
+            try? (transcript.joined(separator: "\n") + "\n").write(toFile: "\(artifacts)/gdb.log", atomically: true, encoding: .utf8)
+        }
+        lines.append("diagnosis: " + diagnosis.summary)
+        lines.append("full diagnosis (\(diagnosis.source), \(Int(elapsed * 1000)) ms): diagnosis.txt in the artifacts")
+        return lines
+    }
+
+    /// Registers only, per vCPU, through the QMP human monitor.
+    static func fromMonitor(_ machine: QEMUMachine) -> MachineDiagnosis {
+        var diagnosis = MachineDiagnosis()
+        diagnosis.source = "QMP info registers"
+        _ = try? machine.qmp.execute("stop", timeout: 2)
+        for index in 0..<machine.profile.vcpus {
+            let arguments: JSONValue = .object(["command-line": .string("info registers"), "cpu-index": .int(Int64(index))])
+            guard let text = try? machine.qmp.execute("human-monitor-command", arguments: arguments, timeout: 2).stringValue else {
+                var failed = VCPUReport(index: index)
+                failed.failure = "info registers did not answer"
+                diagnosis.vcpus.append(failed)
+                continue
+            }
+            diagnosis.vcpus.append(MonitorRegisters.parse(text, index: index))
+        }
+        return diagnosis
+    }
+}
+
+/// Symbol maps, read once per image for the whole harness run (runs share images).
+final class KernelImageSymbols {
+    static let shared = KernelImageSymbols()
+    private var maps: [String: SymbolMap?] = [:]
+    private let lock = NSLock()
+
+    /// The ELF64 symbols for a boot image: the image itself when it is ELF64, else `kernel.elf`
+    /// beside a `kernel.img` (our build converts the ELF64 image to ELF32 for QEMU's loader).
+    func map(forImage image: String) -> SymbolMap? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let known = maps[image] { return known }
+        let candidates = [image, (image as NSString).deletingPathExtension + ".elf"]
+        let map = candidates.lazy.compactMap { try? SymbolMap(path: $0) }.first
+        maps[image] = map
+        return map
+    }
+
+    /// The path of the ELF64 image with symbols, for the gdb command a person types.
+    static func elfPath(forImage image: String) -> String {
+        let sibling = (image as NSString).deletingPathExtension + ".elf"
+        return FileManager.default.fileExists(atPath: sibling) ? sibling : image
+    }
+}
