@@ -25,6 +25,7 @@ public final class GDBClient {
     /// The features the stub listed in its qSupported reply.
     public private(set) var features: [String] = []
     public var defaultTimeout = 5.0
+    private var hasReadTargetDescription = false
 
     /// Takes ownership of `fd`, a connected non-blocking stream socket, and negotiates
     /// `qSupported:multiprocess+` so thread ids are `pPID.TID`.
@@ -141,6 +142,12 @@ public final class GDBClient {
 
     /// One register by gdb number (`X86Registers.number`), little-endian.
     public func register(_ number: Int) throws -> UInt64 {
+        // QEMU 7.2 answers `p` only after the client has read the target description
+        // (gdb_has_xml); `g` works either way.
+        if !hasReadTargetDescription {
+            _ = try request("qXfer:features:read:target.xml:0,\(String(packetSize - 16, radix: 16))")
+            hasReadTargetDescription = true
+        }
         let reply = try request("p\(String(number, radix: 16))")
         guard let bytes = Hex.decode(reply), !bytes.isEmpty else { throw GDBError.malformedReply(request: "p", reply: reply) }
         return littleEndian(bytes, 0, min(bytes.count, 8))

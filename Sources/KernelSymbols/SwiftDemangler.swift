@@ -26,7 +26,15 @@ public enum SwiftDemangler {
     }
 
     static func simplify(_ full: String) -> String {
-        let text = full.replacingAll("static ", with: "").replacingAll("Kernel.", with: "").replacingAll("Swift.", with: "")
+        var text = full
+        // `(reportPressure in _E6A8...)` names a private function: keep the name.
+        text = text.replacingOccurrences(of: #"\((\w+) in _[0-9A-F]+\)"#, with: "$1", options: .regularExpression)
+        // A closure's own signature says little in a backtrace: `closure #1 (UInt64) -> () in`.
+        text = text.replacingOccurrences(of: #"(closure #\d+) .*? in "#, with: "$1 in ", options: .regularExpression)
+        // A global's closure: `in variable initialization expression of X : Type` → `in X`.
+        text = text.replacingOccurrences(of: "variable initialization expression of ", with: "")
+        text = text.replacingOccurrences(of: #" : [^ ].*$"#, with: "", options: .regularExpression)
+        text = text.replacingAll("static ", with: "").replacingAll("Kernel.", with: "").replacingAll("Swift.", with: "")
         // Keep argument labels only: `(cpu: Int, x: Int) -> ()` becomes `(cpu:x:)`.
         return dropSignatures(text)
     }
@@ -71,9 +79,12 @@ public enum SwiftDemangler {
         var result = ""
         var depth = 0
         var current = ""
+        var previous: Character = " "
         for c in inside {
             if c == "(" || c == "<" || c == "[" { depth += 1 }
-            if c == ")" || c == ">" || c == "]" { depth -= 1 }
+            // The `>` of an arrow `->` closes nothing.
+            if c == ")" || (c == ">" && previous != "-") || c == "]" { depth -= 1 }
+            previous = c
             if c == "," && depth == 0 {
                 result += label(current)
                 current = ""
@@ -94,7 +105,7 @@ public enum SwiftDemangler {
     }
 }
 
-import Glibc
+import Foundation
 
 extension String {
     fileprivate func replacingAll(_ target: String, with replacement: String) -> String {

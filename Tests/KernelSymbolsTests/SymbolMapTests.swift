@@ -48,7 +48,14 @@ let kernelELF = URL(fileURLWithPath: #filePath).deletingLastPathComponent().dele
         #expect(SwiftDemangler.simplified("$e6Kernel14MemoryCountersO7publishyyAA18HeapRunningFiguresVFZ")
                 == "MemoryCounters.publish()")
         #expect(SwiftDemangler.simplified("$e6Kernel3SMPO18startSecondaryCPUsyyFZyAA11ConsoleLineVXEfU2_")
-                == "closure #4 () in SMP.startSecondaryCPUs()")
+                == "closure #4 in SMP.startSecondaryCPUs()")
+        #expect(SwiftDemangler.simplify("closure #1 (Swift.UInt64) -> () in variable initialization expression of Kernel.haltWithInterruptsOff : @convention(c) (Swift.UInt64) -> ()")
+                == "closure #1 in haltWithInterruptsOff")
+        #expect(SwiftDemangler.simplify("static Kernel.CrossCall.run(on: Swift.UInt64, _: @convention(c) (Swift.UInt64) -> (), _: Swift.UInt64, waitForCompletion: Swift.Bool) -> ()")
+                == "CrossCall.run(on:_:_:waitForCompletion:)")
+        #expect(SwiftDemangler.simplify("closure #1 (Kernel.ConsoleLine) -> () in static Kernel.KernelHeap.(reportPressure in _E6A8995AFBBA4B57338201D7DD07C2F0)() -> ()")
+                == "closure #1 in KernelHeap.reportPressure()")
+        #expect(SwiftDemangler.simplify("static Kernel.Scheduler.idleLoop() -> Swift.Never") == "Scheduler.idleLoop()")
         #expect(SwiftDemangler.simplified("memcpy") == "memcpy")
     }
 }
