@@ -284,6 +284,10 @@ public final class ScenarioRun {
         if let machine, machine.isRunning, let diagnoser = options.diagnoser {
             verdict.details += diagnoser.diagnose(machine, watchdog: watchdog, artifacts: artifactsPath)
         }
+        if verdict.isSuccess, let missing = scenario.expectedDiagnosis.first(where: { pattern in !verdict.details.contains { pattern.matches($0) } }) {
+            verdict = Verdict(.failed, .expectedLineMissing, "the hang was diagnosed, but no diagnosis line matched \(missing)",
+                              watchdog: watchdog, details: verdict.details)
+        }
         return verdict
     }
 

@@ -16,6 +16,9 @@ public struct Scenario {
     public let never: [Pattern]
     public let steps: [Located<Step>]
     public let expectation: Expectation
+    /// `expect: {hang: {diagnosis: [...]}}`: each pattern must match a line of the hang's
+    /// diagnosis (e.g. the frozen CPU and its location).
+    public var expectedDiagnosis: [Pattern] = []
 
     public var isNightly: Bool { tags.contains("nightly") }
 

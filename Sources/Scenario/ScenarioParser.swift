@@ -80,7 +80,8 @@ public enum ScenarioParser {
             throw reader.error(machineNode ?? root, "no kernel: set machine.kernel or use a profile that has one")
         }
         return Scenario(file: file, name: name, description: description, tags: tags, machine: machine,
-                        watchdogs: watchdogs, never: never, steps: steps, expectation: expectation)
+                        watchdogs: watchdogs, never: never, steps: steps, expectation: expectation,
+                        expectedDiagnosis: try parseExpectedDiagnosis(expectNode, reader: reader))
     }
 
     static func applyMachine(_ mapping: YAMLReader.Mapping, to machine: inout MachineProfile,
@@ -219,6 +220,18 @@ public enum ScenarioParser {
         }
     }
 
+    /// `expect: {hang: {diagnosis: PATTERN or [PATTERN, ...]}}`; none for any other form.
+    static func parseExpectedDiagnosis(_ node: Node, reader: YAMLReader) throws -> [Pattern] {
+        guard case .mapping = node, let hang = try reader.mapping(node, "expect")["hang"] else { return [] }
+        let fields = try reader.mapping(hang, "expect.hang")
+        try fields.check(allowed: ["diagnosis"])
+        guard let patterns = fields["diagnosis"] else { return [] }
+        if case .sequence = patterns {
+            return try reader.sequence(patterns, "expect.hang.diagnosis").map { try reader.pattern($0, "expect.hang.diagnosis") }
+        }
+        return [try reader.pattern(patterns, "expect.hang.diagnosis")]
+    }
+
     static func parseExpectation(_ node: Node, reader: YAMLReader) throws -> Expectation {
         if case .scalar = node {
             switch try reader.string(node, "expect") {
@@ -231,11 +244,12 @@ public enum ScenarioParser {
             }
         }
         let fields = try reader.mapping(node, "expect")
-        try fields.check(allowed: ["exit", "panic", "ktap"])
+        try fields.check(allowed: ["exit", "panic", "ktap", "hang"])
         guard fields.keys.count == 1, let kind = fields.keys.first, let value = fields[kind] else {
-            throw reader.error(node, "expect takes exactly one of exit, panic, ktap")
+            throw reader.error(node, "expect takes exactly one of exit, panic, ktap, hang")
         }
         switch kind {
+        case "hang": return .hang
         case "exit": return .exit(Int32(try reader.integer(value, "expect.exit", range: 0...255)))
         case "panic": return .panic(try reader.pattern(value, "expect.panic"))
         default:
