@@ -9,9 +9,36 @@ public struct SymbolMap {
     public init(image: ELFImage) {
         self.image = image
         byAddress = image.symbols
+        // Variables (about 200) are demangled once here, so reading one during a diagnosis is a
+        // dictionary probe. Functions (about 1,000) are indexed by their short names only when
+        // first looked up: a diagnosis never needs that, a breakpoint step does.
         for symbol in image.symbols {
             byName[symbol.name] = byName[symbol.name] ?? symbol
+            guard !symbol.isFunction, let full = SwiftDemangler.demangle(symbol.name) else { continue }
+            let variable = Self.variableName(full)
+            for name in [variable, variable.hasPrefix("Kernel.") ? String(variable.dropFirst(7)) : variable]
+            where byDemangled[name] == nil {
+                byDemangled[name] = symbol
+            }
         }
+    }
+
+    /// Short function names (`Scheduler.idleLoop()`), built on first use and shared by copies.
+    private final class FunctionIndex {
+        var names: [String: ELFSymbol]?
+    }
+    private let functionIndex = FunctionIndex()
+
+    private func function(named name: String) -> ELFSymbol? {
+        if functionIndex.names == nil {
+            var names: [String: ELFSymbol] = [:]
+            for symbol in byAddress where symbol.isFunction {
+                let short = SwiftDemangler.simplified(symbol.name)
+                if names[short] == nil { names[short] = symbol }
+            }
+            functionIndex.names = names
+        }
+        return functionIndex.names?[name]
     }
 
     public init(path: String) throws { self.init(image: try ELFImage(path: path)) }
@@ -50,18 +77,11 @@ public struct SymbolMap {
         return offset == 0 ? name : "\(name)+0x\(String(offset, radix: 16))"
     }
 
-    /// A symbol by its mangled name, its full demangled name, or its simplified one
-    /// (`Kernel.CPUs.blocks`, `CPUs.blocks`).
+    /// A symbol by its mangled name; a variable by its demangled name with or without the module
+    /// (`Kernel.CPUs.blocks`, `CPUs.blocks`); a function by its short name (`Scheduler.idleLoop()`).
+    /// Not thread-safe on the first function lookup.
     public func lookup(_ name: String) -> ELFSymbol? {
-        if let exact = byName[name] { return exact }
-        for symbol in byAddress where !symbol.isFunction || name.contains("(") {
-            guard let full = SwiftDemangler.demangle(symbol.name) else { continue }
-            if Self.variableName(full) == name || Self.variableName(full) == "Kernel." + name
-                || SwiftDemangler.simplify(full) == name {
-                return symbol
-            }
-        }
-        return nil
+        byName[name] ?? byDemangled[name] ?? (name.hasSuffix(")") ? function(named: name) : nil)
     }
 
     /// `static Kernel.CPUs.blocks : Swift.InlineArray<...>` → `Kernel.CPUs.blocks`.

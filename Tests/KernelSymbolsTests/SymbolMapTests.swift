@@ -36,6 +36,8 @@ let kernelELF = URL(fileURLWithPath: #filePath).deletingLastPathComponent().dele
         #expect(map.lookup("CPUs.blocks") == blocks)
         #expect(map.lookup("Kernel.memoryCounters")?.size == 64)
         #expect(map.lookup("Kernel.NoSuchThing") == nil)
+        let idle = try #require(map.lookup("Scheduler.idleLoop()"))
+        #expect(map.describe(idle.address) == "Scheduler.idleLoop()")
         let kmain = try #require(map.image.symbols.first { $0.name.hasPrefix("$e6Kernel5kmain") })
         #expect(map.describe(kmain.address + 0x10).hasSuffix("+0x10"))
         #expect(map.describe(kmain.address).hasPrefix("kmain("))
