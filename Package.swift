@@ -68,7 +68,7 @@ let package = Package(
         // Scenario files: the model and the YAML parser that refuses bad files with file:line.
         .target(
             name: "Scenario",
-            dependencies: ["QMP", "QEMUMachine", .product(name: "Yams", package: "Yams")],
+            dependencies: ["QMP", "QEMUMachine", "KernelSymbols", .product(name: "Yams", package: "Yams")],
             swiftSettings: harnessSettings
         ),
         // Runs scenarios on machines under watchdogs and turns what happened into verdicts.

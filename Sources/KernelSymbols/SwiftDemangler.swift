@@ -74,7 +74,7 @@ public enum SwiftDemangler {
         return nil
     }
 
-    /// `cpu: Int, _: Int` → `cpu:_:`; a closure's `(Kernel.ConsoleLine)` → ``.
+    /// `cpu: Int, _: Int` → `cpu:_:`; `(Int)` → `_:`.
     private static func labels(_ inside: Substring) -> String {
         var result = ""
         var depth = 0
@@ -98,9 +98,11 @@ public enum SwiftDemangler {
 
     private static func label(_ parameter: String) -> String {
         let trimmed = parameter.drop(while: { $0 == " " })
-        guard let colon = trimmed.firstIndex(of: ":") else { return "" }
+        guard !trimmed.isEmpty else { return "" }
+        // The demangler leaves out `_:` when no parameter has a label: `trapDispatch(_:)`.
+        guard let colon = trimmed.firstIndex(of: ":") else { return "_:" }
         let name = trimmed[..<colon]
-        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { return "" }
+        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { return "_:" }
         return name + ":"
     }
 }

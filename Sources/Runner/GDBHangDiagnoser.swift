@@ -15,7 +15,7 @@ public struct GDBHangDiagnoser: HangDiagnoser {
 
     public func diagnose(_ machine: QEMUMachine, watchdog: Watchdog, artifacts: String) -> [String] {
         let started = MonotonicInstant.now
-        let symbols = machine.profile.kernel.flatMap { KernelImageSymbols.shared.map(forImage: $0) }
+        let symbols = machine.profile.kernel.flatMap { SymbolMapCache.shared.map(forImage: $0) }
         var diagnosis: MachineDiagnosis
         var transcript: [String] = []
         // QEMU's run state first: connecting the debugger stops the machine.
@@ -64,30 +64,5 @@ public struct GDBHangDiagnoser: HangDiagnoser {
             diagnosis.vcpus.append(MonitorRegisters.parse(text, index: index))
         }
         return diagnosis
-    }
-}
-
-/// Symbol maps, read once per image for the whole harness run (runs share images).
-final class KernelImageSymbols {
-    static let shared = KernelImageSymbols()
-    private var maps: [String: SymbolMap?] = [:]
-    private let lock = NSLock()
-
-    /// The ELF64 symbols for a boot image: the image itself when it is ELF64, else `kernel.elf`
-    /// beside a `kernel.img` (our build converts the ELF64 image to ELF32 for QEMU's loader).
-    func map(forImage image: String) -> SymbolMap? {
-        lock.lock()
-        defer { lock.unlock() }
-        if let known = maps[image] { return known }
-        let candidates = [image, (image as NSString).deletingPathExtension + ".elf"]
-        let map = candidates.lazy.compactMap { try? SymbolMap(path: $0) }.first
-        maps[image] = map
-        return map
-    }
-
-    /// The path of the ELF64 image with symbols, for the gdb command a person types.
-    static func elfPath(forImage image: String) -> String {
-        let sibling = (image as NSString).deletingPathExtension + ".elf"
-        return FileManager.default.fileExists(atPath: sibling) ? sibling : image
     }
 }

@@ -139,6 +139,9 @@ final class RunMonitor {
         return event
     }
 
+    /// Stores one captured value (a `gdb: {read: ...}` step's words).
+    func store(_ name: String, _ value: Int64) { captures[name] = value }
+
     /// Stores each `key=value` integer of a metrics line as `<name>.<key>`.
     func capture(_ line: String, as name: String) -> Int {
         let fields = line.split(separator: " ")

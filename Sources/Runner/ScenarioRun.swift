@@ -3,6 +3,7 @@
 // Runs entirely on the calling thread (one thread per VM).
 import Foundation
 import HostSystem
+import KernelSymbols
 import KTAP
 import QEMUMachine
 import QMP
@@ -17,6 +18,8 @@ public final class ScenarioRun {
     private var monitor: RunMonitor?
     /// The step being performed, for messages ("step 2 (line 14)").
     private var currentStep: (index: Int, step: Located<Step>)?
+    /// The scenario's `gdb:` steps' connection, closed before a diagnosis or a person needs the stub.
+    private var gdbSteps: GDBSteps?
     /// Called with each serial line (progress display, --verbose).
     public var onLine: ((SerialLine) -> Void)?
     /// Called once the VM is up, before the guest runs (tests use it to reach the process).
@@ -71,6 +74,7 @@ public final class ScenarioRun {
             result.firstSerialLineAfter = monitor.firstLineAt.map { $0.seconds(since: options.harnessStartedAt) }
         }
         result.properties = properties(firstSerialLineAfter: result.firstSerialLineAfter)
+        gdbSteps?.close()
         if let machine {
             if !verdict.isSuccess && options.keepVMOnFailure && machine.isRunning {
                 keepForInspection(machine)
@@ -205,6 +209,12 @@ public final class ScenarioRun {
             }
         case .assert(let assertion):
             return check(assertion, captures: monitor.captures)
+        case .gdb(let gdbStep):
+            let steps = gdbSteps ?? GDBSteps(machine: machine, monitor: monitor)
+            gdbSteps = steps
+            if let failure = try steps.perform(gdbStep, timeout: stepTimeout) {
+                return Verdict(.failed, .assertionFailed, "\(stepName): \(failure)")
+            }
         }
         return nil
     }
@@ -281,6 +291,7 @@ public final class ScenarioRun {
             verdict = Verdict(.error, .deadline, "the scenario deadline (\(scenario.watchdogs.deadline)s) passed during \(stepName)",
                               watchdog: watchdog)
         }
+        gdbSteps?.close()
         if let machine, machine.isRunning, let diagnoser = options.diagnoser {
             verdict.details += diagnoser.diagnose(machine, watchdog: watchdog, artifacts: artifactsPath)
         }
@@ -322,6 +333,7 @@ public final class ScenarioRun {
         }
         if monitor.stoppedByQEMU && monitor.exit == nil {
             var verdict = Verdict(.error, .crash, "QEMU stopped the guest by itself (STOP without a stop command) during \(stepName)")
+            gdbSteps?.close()
             if let machine, machine.isRunning, let diagnoser = options.diagnoser {
                 verdict.details += diagnoser.diagnose(machine, watchdog: .qemuGone, artifacts: artifactsPath)
             }
@@ -431,7 +443,7 @@ public final class ScenarioRun {
     /// The command that attaches gdb to this VM with the kernel's symbols loaded.
     private func gdbCommand(_ machine: QEMUMachine) -> String {
         guard let socket = machine.sockets.gdb else { return "(no gdbstub)" }
-        let image = machine.profile.kernel.map { KernelImageSymbols.elfPath(forImage: $0) }
+        let image = machine.profile.kernel.map { SymbolMapCache.elfPath(forImage: $0) }
         return "gdb \(image.map { shellQuoted($0) + " " } ?? "")-ex \(shellQuoted("target remote " + socket))"
     }
 

@@ -52,6 +52,8 @@ public enum Step {
     /// `<name>.<key>`.
     case capture(Pattern, as: String, within: Double?)
     case assert(Assertion)
+    /// Act through the gdbstub (see GDBStep).
+    case gdb(GDBStep)
 }
 
 public struct Assertion {

@@ -10,7 +10,7 @@ public enum ScenarioParser {
     static let machineKeys = ["profile", "qemu", "kernel", "modules", "vcpus", "memory", "accel", "cpu",
                               "cmdline", "devices", "qemu-args"]
     static let watchdogKeys = ["deadline", "step", "silence", "progress"]
-    static let stepKinds = ["wait-serial", "send-serial", "qmp", "wait-event", "pause", "capture", "assert"]
+    static let stepKinds = ["wait-serial", "send-serial", "qmp", "wait-event", "pause", "capture", "assert", "gdb"]
 
     /// Reads `path`, taking machine defaults from the nearest `profiles.yaml` found in the
     /// file's folder or above it.
@@ -79,6 +79,7 @@ public enum ScenarioParser {
         if machine.kernel == nil {
             throw reader.error(machineNode ?? root, "no kernel: set machine.kernel or use a profile that has one")
         }
+        try checkGDBSymbols(steps, kernel: machine.kernel, file: file)
         return Scenario(file: file, name: name, description: description, tags: tags, machine: machine,
                         watchdogs: watchdogs, never: never, steps: steps, expectation: expectation,
                         expectedDiagnosis: try parseExpectedDiagnosis(expectNode, reader: reader))
@@ -183,6 +184,8 @@ public enum ScenarioParser {
             captures.insert(name)
             return .capture(try reader.pattern(try fields.required("pattern"), "capture.pattern"), as: name,
                             within: try fields["within"].map { try reader.duration($0, "capture.within") })
+        case "gdb":
+            return .gdb(try parseGDBStep(body, reader: reader, captures: &captures))
         default:  // "assert"
             return .assert(try parseAssertion(body, reader: reader, captures: captures))
         }

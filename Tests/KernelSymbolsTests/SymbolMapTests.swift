@@ -48,7 +48,7 @@ let kernelELF = URL(fileURLWithPath: #filePath).deletingLastPathComponent().dele
         #expect(SwiftDemangler.demangle("$e6Kernel4CPUsO6blockss11InlineArrayVy$15_s6UInt64VGvpZ")
                 == "static Kernel.CPUs.blocks : Swift.InlineArray<16, Swift.UInt64>")
         #expect(SwiftDemangler.simplified("$e6Kernel14MemoryCountersO7publishyyAA18HeapRunningFiguresVFZ")
-                == "MemoryCounters.publish()")
+                == "MemoryCounters.publish(_:)")
         #expect(SwiftDemangler.simplified("$e6Kernel3SMPO18startSecondaryCPUsyyFZyAA11ConsoleLineVXEfU2_")
                 == "closure #4 in SMP.startSecondaryCPUs()")
         #expect(SwiftDemangler.simplify("closure #1 (Swift.UInt64) -> () in variable initialization expression of Kernel.haltWithInterruptsOff : @convention(c) (Swift.UInt64) -> ()")
