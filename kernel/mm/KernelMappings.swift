@@ -85,6 +85,13 @@ enum KernelMappings {
     /// interrupts on, no lock held. With `waitForOthers` false it returns at once when another
     /// CPU is flushing (the idle loop); otherwise it waits for that flush and then runs its own.
     static func flush(waitForOthers: Bool = true) {
+        // The holder of `flushing` must not be preempted: others spin on it, and a preempted
+        // holder (the idle task is the usual flusher, and runs only when nothing else can)
+        // would never get the CPU back from them. Found by the harness: a test task spun here
+        // for minutes behind its own CPU's preempted idle task.
+        let cpu = CPUs.current
+        cpu.pointee.preemptDisabled += 1
+        defer { cpu.pointee.preemptDisabled -= 1 }
         while flushing.exchange(true, ordering: .acquiring) {
             if !waitForOthers { return }
             cpu_pause()
