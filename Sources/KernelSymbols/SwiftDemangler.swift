@@ -27,6 +27,14 @@ public enum SwiftDemangler {
 
     static func simplify(_ full: String) -> String {
         var text = full
+        // The optimizer's copies read as the function they copy: `generic specialization
+        // <KernelHeapBacking> of KernelHeapCore.init(...)`, `function signature specialization
+        // <Arg[2] = [Closure Propagated : ...]> of kmain(...)`.
+        for prefix in ["merged "] where text.hasPrefix(prefix) { text.removeFirst(prefix.count) }
+        while text.hasPrefix("generic specialization <") || text.hasPrefix("function signature specialization <"),
+              let of = text.range(of: "> of ") {
+            text = String(text[of.upperBound...])
+        }
         // `(reportPressure in _E6A8...)` names a private function: keep the name.
         text = text.replacingOccurrences(of: #"\((\w+) in _[0-9A-F]+\)"#, with: "$1", options: .regularExpression)
         // A closure's own signature says little in a backtrace: `closure #1 (UInt64) -> () in`.

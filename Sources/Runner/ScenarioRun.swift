@@ -329,7 +329,15 @@ public final class ScenarioRun {
                 if monitor.expectedPanicMatched { return Verdict(.passed, .expected, "expected panic: \(how)", watchdog: .guestPanic) }
                 return Verdict(.failed, .expectedLineMissing, "the guest panicked (\(how)) but no line matched \(pattern)", watchdog: .guestPanic)
             }
-            return Verdict(.error, .panic, "guest panic: \(how)", watchdog: .guestPanic)
+            var verdict = Verdict(.error, .panic, "guest panic: \(how)", watchdog: .guestPanic)
+            // With panic=halt the kernel leaves its CPUs stopped for a debugger: the machine is
+            // still there to explain. (With panic=exit QEMU is already on its way out.)
+            if let machine, machine.isRunning, machine.profile.commandLine.split(separator: " ").contains("panic=halt"),
+               let diagnoser = options.diagnoser {
+                gdbSteps?.close()
+                verdict.details += diagnoser.diagnose(machine, watchdog: .guestPanic, artifacts: artifactsPath)
+            }
+            return verdict
         }
         if monitor.stoppedByQEMU && monitor.exit == nil {
             var verdict = Verdict(.error, .crash, "QEMU stopped the guest by itself (STOP without a stop command) during \(stepName)")

@@ -36,4 +36,19 @@ import Runner
         #expect(result.verdict.kind == .expectedLineMissing)
         #expect(result.verdict.message.contains("CPU3 running, IF=0"), "\(result.verdict.message)")
     }
+
+    /// panic=halt leaves the machine up with every CPU stopped: the panic is explained too.
+    @Test func aHaltedPanicIsDiagnosed() throws {
+        let result = try KernelScenario.run("""
+            machine: {vcpus: 2, cmdline: "panic=halt debug=panic"}
+            watchdogs: {silence: 10s, deadline: 60s}
+            steps:
+              - wait-serial: {pattern: "never printed", within: 30s}
+            expect: running
+            """)
+        #expect(result.verdict.kind == .panic, "\(result.verdict)")
+        let summary = result.verdict.details.first { $0.hasPrefix("diagnosis: ") } ?? ""
+        #expect(summary.contains("CPU0 halted, IF=0, in Panic.panic("), "\(summary)")
+        #expect(summary.contains("CPU1 halted, IF=0, in Panic.stopHere(_:)"), "\(summary)")
+    }
 }

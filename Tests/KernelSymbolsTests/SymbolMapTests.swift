@@ -58,6 +58,10 @@ let kernelELF = URL(fileURLWithPath: #filePath).deletingLastPathComponent().dele
         #expect(SwiftDemangler.simplify("closure #1 (Kernel.ConsoleLine) -> () in static Kernel.KernelHeap.(reportPressure in _E6A8995AFBBA4B57338201D7DD07C2F0)() -> ()")
                 == "closure #1 in KernelHeap.reportPressure()")
         #expect(SwiftDemangler.simplify("static Kernel.Scheduler.idleLoop() -> Swift.Never") == "Scheduler.idleLoop()")
+        #expect(SwiftDemangler.simplify("generic specialization <Kernel.KernelHeapBacking> of Kernel.KernelHeapCore.addSlabPage(ofClass: Swift.Int) -> Kernel.WindowClaim")
+                == "KernelHeapCore.addSlabPage(ofClass:)")
+        #expect(SwiftDemangler.simplify("function signature specialization <Arg[2] = [Closure Propagated : closure #1 () -> () in Kernel.kmain(Swift.UInt32, Swift.UInt32) -> Swift.Never, Argument Types : []]> of Kernel.Panic.stopHere(_: Swift.Int) -> Swift.Never")
+                == "Panic.stopHere(_:)")
         #expect(SwiftDemangler.simplified("memcpy") == "memcpy")
     }
 }
