@@ -101,6 +101,7 @@ let package = Package(
                     swiftSettings: harnessSettings),
         .testTarget(name: "KernelSymbolsTests", dependencies: ["KernelSymbols"], swiftSettings: harnessSettings),
         .testTarget(name: "KTAPTests", dependencies: ["KTAP"], swiftSettings: harnessSettings),
+        .testTarget(name: "RunnerSummaryTests", dependencies: ["Runner", "Scenario", "QEMUMachine"], swiftSettings: harnessSettings),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"], swiftSettings: harnessSettings),
         // xmllint against Jenkins' JUnit schema, shared by the report and end-to-end tests.
         .target(name: "SchemaCheck", path: "Tests/SchemaCheck", swiftSettings: harnessSettings),

@@ -101,6 +101,7 @@ struct Harness: ParsableCommand {
         try JUnitReport(results: results).write(to: junit)
         let counts = Summary.counts(results)
         if !results.isEmpty { printError(Summary.table(results)) }
+        for line in Summary.flakeRates(results) { printError(line) }
         printError("harness: JUnit report in \(junit)")
         printError(ResourceUsage.since(startedAt, cpuAtStart: cpuAtStart).description)
         print(Summary.closingLine(counts))

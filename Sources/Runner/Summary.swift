@@ -34,6 +34,27 @@ public enum Summary {
         }.joined(separator: "\n")
     }
 
+    /// For each scenario run more than once (`--repeat`, `--until-failure`): how many of its runs
+    /// failed, and the seeds that did, so an intermittent freeze has a rate and a way back in.
+    /// Scenarios run once are left out.
+    public static func flakeRates(_ results: [RunResult]) -> [String] {
+        var order: [String] = []
+        var runs: [String: [RunResult]] = [:]
+        for result in results where result.verdict.status != .skipped {
+            if runs[result.scenario.name] == nil { order.append(result.scenario.name) }
+            runs[result.scenario.name, default: []].append(result)
+        }
+        return order.compactMap { name in
+            let all = runs[name]!
+            guard all.count > 1 else { return nil }
+            let failed = all.filter { $0.verdict.status != .passed }
+            let percent = Double(failed.count) / Double(all.count) * 100
+            var line = "harness: flake rate \(name): \(failed.count)/\(all.count) runs failed (\(percent.fixed1)%)"
+            if !failed.isEmpty { line += ", seeds " + failed.map { String($0.seed) }.joined(separator: " ") }
+            return line
+        }
+    }
+
     /// `harness: N passed, M failed` (`, K skipped` when there are some).
     public static func closingLine(_ counts: Counts) -> String {
         var line = "harness: \(counts.passed) passed, \(counts.failed) failed"
