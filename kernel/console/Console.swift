@@ -3,7 +3,7 @@
 import Hardware
 import Synchronization
 
-let consoleLock = SpinLock()
+let consoleLock = SpinLock(registrySlot: .console)
 /// Set once a panic owns the machine: from then on the panicking CPU writes without the lock,
 /// which another (now stopped) CPU may have held.
 let consoleBypassLock = Atomic<Bool>(false)

@@ -7,15 +7,20 @@ final class ChurnNode {
     init(_ value: Int) { self.value = value }
 }
 
+/// Where `objects_are_freed` keeps its objects (a global: they must live on the heap).
+nonisolated(unsafe) var escaped: ChurnNode? = nil
+
 enum RuntimeAllocatorTests {
     static let suite = KernelTestSuite(name: "runtime", explicitOnly: false, tests: [
         KernelTest(name: "objects_are_freed") { t in
             let before = KernelHeap.statistics
             do {
-                let node = ChurnNode(1)
-                node.next = ChurnNode(2)
+                // Kept in a global so the optimizer cannot promote the objects to the stack.
+                escaped = ChurnNode(1)
+                escaped!.next = ChurnNode(2)
                 t.expect(KernelHeap.statistics.blocksInUse == before.blocksInUse + 2, "two objects are not two blocks")
-                t.expect(node.next!.value == 2, "object contents wrong")
+                t.expect(escaped!.next!.value == 2, "object contents wrong")
+                escaped = nil
             }
             let after = KernelHeap.statistics
             t.expect(after.frees >= before.frees + 2, "released objects were not freed")

@@ -13,7 +13,7 @@ enum HeapFailure: Error { case outOfFrames, outOfWindow, badRequest }
 
 enum KernelHeap {
     typealias Core = KernelHeapCore<KernelHeapBacking>
-    static let lock = SpinLock()
+    static let lock = SpinLock(registrySlot: .heap)
     nonisolated(unsafe) static var core: Core? = nil
     nonisolated(unsafe) static var pressureReported = false
 

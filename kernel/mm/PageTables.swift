@@ -68,7 +68,7 @@ struct AddressSpace {
 
 enum PageTables {
     static let addressMask: UInt64 = 0x000F_FFFF_FFFF_F000
-    static let lock = SpinLock()
+    static let lock = SpinLock(registrySlot: .pageTables)
     /// The kernel's top-level table; the boot tables until `buildKernelSpace` runs.
     nonisolated(unsafe) static var kernelRoot: UInt64 = 0
     /// The end of the identity map of physical memory.

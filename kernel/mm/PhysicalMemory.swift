@@ -3,7 +3,7 @@
 import Hardware
 
 enum PhysicalMemory {
-    static let lock = SpinLock()
+    static let lock = SpinLock(registrySlot: .frames)
     nonisolated(unsafe) static var frames: FrameAllocatorCore? = nil
 
     /// Builds the allocator: places its bitmap in the first free spot after the kernel, adds

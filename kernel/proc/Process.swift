@@ -44,7 +44,7 @@ enum Errno {
 
 enum Processes {
     static let slots = 1024
-    static let lock = SpinLock()
+    static let lock = SpinLock(registrySlot: .processes)
     /// `Kernel.Processes.table`: process records by slot `pid % slots` (0: free). Pids count up
     /// from 1, skipping those whose slot is taken.
     nonisolated(unsafe) static var table: InlineArray<1024, UInt64> = .init(repeating: 0)

@@ -4,7 +4,7 @@ import Synchronization
 
 enum KernelStacks {
     static let slots = 4096
-    static let lock = SpinLock()
+    static let lock = SpinLock(registrySlot: .kernelStacks)
     /// One bit per slot: set while the slot is in use.
     nonisolated(unsafe) static var used: InlineArray<64, UInt64> = .init(repeating: 0)
     /// `Kernel.KernelStacks.outstanding`: stacks allocated and not yet freed.

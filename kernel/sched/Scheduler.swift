@@ -76,7 +76,7 @@ enum Scheduler {
         t.pointee.cpu = target
         block.pointee.runQueueLock.withLock {
             block.pointee.runQueue.pushBack(t)
-            block.pointee.queueLength.store(block.pointee.runQueue.count, ordering: .relaxed)
+            block.pointee.queueLength.store(block.pointee.runQueue.count, ordering: .relaxed); cpuQueueLengths[block.pointee.index] = UInt64(block.pointee.runQueue.count)
         }
         let me = CPUs.currentIndex
         if target != me && block.pointee.isIdle.load(ordering: .relaxed) {
@@ -105,7 +105,7 @@ enum Scheduler {
         let v = CPUs.block(victim)
         v.pointee.runQueueLock.lockInterruptsOff()
         let t = v.pointee.runQueue.remove { !$0.pointee.pinned && !$0.pointee.onCPU.load(ordering: .acquiring) }
-        v.pointee.queueLength.store(v.pointee.runQueue.count, ordering: .relaxed)
+        v.pointee.queueLength.store(v.pointee.runQueue.count, ordering: .relaxed); cpuQueueLengths[v.pointee.index] = UInt64(v.pointee.runQueue.count)
         v.pointee.runQueueLock.unlockKeepingInterruptsOff()
         if let t {
             me.pointee.steals.wrappingAdd(1, ordering: .relaxed)
@@ -127,7 +127,7 @@ enum Scheduler {
             cpu.pointee.runQueue.pushBack(prev)
         }
         var next = cpu.pointee.runQueue.popFront()
-        cpu.pointee.queueLength.store(cpu.pointee.runQueue.count, ordering: .relaxed)
+        cpu.pointee.queueLength.store(cpu.pointee.runQueue.count, ordering: .relaxed); cpuQueueLengths[cpu.pointee.index] = UInt64(cpu.pointee.runQueue.count)
         cpu.pointee.runQueueLock.unlockKeepingInterruptsOff()
         if next == nil { next = steal(into: cpu) }
         let chosen = next ?? cpu.pointee.idleTask!

@@ -38,6 +38,11 @@ struct PerCPU: ~Copyable {
     init() {}
 }
 
+/// `Kernel.cpuHeartbeats` and `Kernel.cpuQueueLengths`: each CPU's tick count and run-queue
+/// length, mirrored flat (index = CPU) for a debugger reading a frozen machine.
+nonisolated(unsafe) var cpuHeartbeats: InlineArray<16, UInt64> = .init(repeating: 0)
+nonisolated(unsafe) var cpuQueueLengths: InlineArray<16, UInt64> = .init(repeating: 0)
+
 enum CPUs {
     /// Per-CPU blocks, by index. Filled by `prepare`; `Kernel.CPUs.blocks` for a debugger.
     nonisolated(unsafe) static var blocks: InlineArray<16, UInt64> = .init(repeating: 0)

@@ -13,7 +13,7 @@ enum Tick {
     static func interrupt(_ frame: UnsafeMutablePointer<trap_frame>) {
         LocalAPIC.endOfInterrupt()
         let cpu = CPUs.current
-        cpu.pointee.heartbeat.wrappingAdd(1, ordering: .relaxed)
+        cpuHeartbeats[cpu.pointee.index] = cpu.pointee.heartbeat.wrappingAdd(1, ordering: .relaxed).newValue
         let now = Clock.millisecondsSinceBoot
         if cpu.pointee.index == 0 && heartbeatInterval != 0 && Clock.elapsed(from: lastHeartbeatLine, to: now) >= heartbeatInterval {
             lastHeartbeatLine = now

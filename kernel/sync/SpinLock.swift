@@ -17,8 +17,13 @@ struct SpinLock: ~Copyable {
     private let holderAddress = Atomic<UInt64>(0)
     /// The CPU holding it, or -1.
     private let holderCPU = Atomic<Int>(-1)
+    /// Where this lock reports its holder in `Kernel.lockHolders` (-1: nowhere).
+    private let registrySlot: Int
 
-    init() {}
+    init() { registrySlot = -1 }
+
+    /// A lock a debugger can see from outside: its holder is mirrored into `lockHolders[slot]`.
+    init(registrySlot: LockRegistry.Slot) { self.registrySlot = registrySlot.rawValue }
 
     /// Takes the lock with interrupts off; returns the flags to hand back to `unlock`.
     @inline(never)
@@ -44,8 +49,11 @@ struct SpinLock: ~Copyable {
                 }
             }
         }
-        holderAddress.store(UInt64(UInt(bitPattern: returnAddress())), ordering: .relaxed)
-        holderCPU.store(CPUs.currentIndex, ordering: .relaxed)
+        let address = UInt64(UInt(bitPattern: returnAddress()))
+        let cpu = CPUs.currentIndex
+        holderAddress.store(address, ordering: .relaxed)
+        holderCPU.store(cpu, ordering: .relaxed)
+        if registrySlot >= 0 { lockHolders[registrySlot] = UInt64(cpu + 1) << 48 | (address & 0xFFFF_FFFF_FFFF) }
         return flags
     }
 
@@ -56,6 +64,7 @@ struct SpinLock: ~Copyable {
 
     /// Releases the lock but leaves interrupts off (the caller restores them later).
     func unlockKeepingInterruptsOff() {
+        if registrySlot >= 0 { lockHolders[registrySlot] = 0 }
         holderAddress.store(0, ordering: .relaxed)
         holderCPU.store(-1, ordering: .relaxed)
         if SpinLockMode.testAndSet { held.store(0, ordering: .releasing) }
@@ -93,6 +102,15 @@ enum SpinLockMode {
             testAndSet = c & (1 << 31) != 0
         }
     }
+}
+
+/// `Kernel.lockHolders`, for a debugger reading a frozen machine: one word per named lock
+/// (`LockRegistry.Slot`), 0 while free, else (holder CPU + 1) << 48 | the return address
+/// where it was taken.
+nonisolated(unsafe) var lockHolders: InlineArray<8, UInt64> = .init(repeating: 0)
+
+enum LockRegistry {
+    enum Slot: Int { case console = 0, heap = 1, pageTables = 2, frames = 3, processes = 4, kernelStacks = 5 }
 }
 
 /// `lockdebug=<ms>`: a CPU that waits longer than this for a spin lock says so (0: off).
