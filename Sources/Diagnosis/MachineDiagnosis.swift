@@ -12,6 +12,8 @@ public struct MachineDiagnosis {
     public var perCPU: [String] = []
     public var problems: [String] = []
     public var source = "gdbstub"
+    /// Kernel locks held when the machine stopped: "heap by CPU2 at Scheduler.schedule()+0x42".
+    public var locksHeld: [String] = []
 
     public init() {}
 
@@ -22,6 +24,7 @@ public struct MachineDiagnosis {
         let idle = vcpus.count - busy.count
         var parts = busy.map { $0.summary() }
         if idle > 0 { parts.append("\(idle) other CPU\(idle == 1 ? "" : "s") idle in hlt") }
+        if !locksHeld.isEmpty { parts.append("holding: " + locksHeld.joined(separator: ", ")) }
         return parts.joined(separator: "; ")
     }
 
@@ -74,6 +77,7 @@ public struct MachineDiagnosis {
         }
         if let symbols {
             diagnosis.readKernelState(KernelVariables(symbols: symbols, client: client))
+            diagnosis.readFlatCPUState(KernelVariables(symbols: symbols, client: client), symbols: symbols)
         }
         return diagnosis
     }
@@ -113,5 +117,30 @@ public struct MachineDiagnosis {
                 perCPU.append("CPU\(fields[1]) apic=\(fields[2] & 0xffff_ffff) current=\(running) preemptDisabled=\(fields[6])")
             }
         } catch { problems.append("Kernel.CPUs.blocks: \(error)") }
+    }
+
+    /// The kernel's flat mirrors (kernel/smp/PerCPU.swift, kernel/sync/SpinLock.swift): each
+    /// CPU's tick count and run-queue length, and who holds each named lock and where.
+    private mutating func readFlatCPUState(_ variables: KernelVariables, symbols: SymbolMap) {
+        do {
+            let beats = try variables.words("Kernel.cpuHeartbeats")
+            let queues = try variables.words("Kernel.cpuQueueLengths")
+            // Every discovered CPU, zeros included: a CPU that never ticked is the news.
+            let count = Int((try? variables.words("Kernel.CPUs.count").first) ?? UInt64(beats.count))
+            let line = zip(beats, queues).enumerated().prefix(min(count, beats.count))
+                .map { "CPU\($0.offset) beats=\($0.element.0) queue=\($0.element.1)" }
+            if !line.isEmpty { kernelState.append("Kernel.cpuHeartbeats/cpuQueueLengths: " + line.joined(separator: " ")) }
+        } catch { problems.append("Kernel.cpuHeartbeats: \(error)") }
+        do {
+            let holders = try variables.words("Kernel.lockHolders")
+            let names = ["console", "heap", "page tables", "frames", "processes", "kernel stacks"]
+            for (slot, word) in holders.enumerated() where word != 0 && slot < names.count {
+                let cpu = Int(word >> 48) - 1
+                let address = word & 0xFFFF_FFFF_FFFF
+                let held = "\(names[slot]) by CPU\(cpu) at \(symbols.describe(address &- 1))"
+                locksHeld.append(held)
+                kernelState.append("lock held: " + held)
+            }
+        } catch { problems.append("Kernel.lockHolders: \(error)") }
     }
 }
