@@ -10,6 +10,11 @@ enum DebugActions {
             Console.line("debug: hanging")
             cpu_cli()
             while true { cpu_pause() }
+        case .hangLocked:
+            // The freeze a debugger should explain as "CPU n, here, holding the heap lock".
+            Console.line("debug: hanging with the heap lock held")
+            _ = KernelHeap.lock.lock()
+            while true { cpu_pause() }
         case .panic:
             panic("deliberate panic (debug=panic)")
         case .tripleFault:
