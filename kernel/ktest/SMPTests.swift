@@ -7,12 +7,8 @@ let contendedLock = SpinLock()
 nonisolated(unsafe) var contendedCounter = 0
 
 enum SMPTests {
-    static let remaining = Atomic<Int>(0)
     static let flag = Atomic<Int>(0)
     static let seen = Atomic<UInt64>(0)
-    /// Threads of the stealing test that ran on each CPU.
-    nonisolated(unsafe) static var ranOn: InlineArray<16, Int> = .init(repeating: 0)
-    nonisolated(unsafe) static var done: WaitQueuePointer? = nil
 
     static func othersMask() -> UInt64 { CPUs.onlineMask.load(ordering: .acquiring) & ~(1 << UInt64(CPUs.currentIndex)) }
 
@@ -27,38 +23,31 @@ enum SMPTests {
                 KernelStacks.outstanding.load(ordering: .relaxed), Scheduler.liveTasks.load(ordering: .relaxed))
     }
 
-    static func finishOne() {
-        if remaining.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 { wakeAll(done!) }
-    }
-
-    static func waitForAll() {
-        wait(on: done!) { remaining.load(ordering: .acquiring) == 0 }
-    }
 
     /// 1,000 threads created on CPU 0 (not pinned): every CPU must run some, the steal counters
     /// must show it, and once all are reaped nothing may be left behind.
     static func stealing(_ t: inout TestContext) {
-        done = done ?? WaitQueue.make()
+        ThreadBatch.prepare()                       // before the baseline
         let before = settledFigures()
         var stealsBefore: UInt64 = 0
-        for c in 0..<CPUs.count where CPUs.isOnline(c) { stealsBefore &+= CPUs.block(c).pointee.steals.load(ordering: .relaxed); ranOn[c] = 0 }
-        remaining.store(1000, ordering: .releasing)
+        for c in 0..<CPUs.count where CPUs.isOnline(c) { stealsBefore &+= CPUs.block(c).pointee.steals.load(ordering: .relaxed) }
+        ThreadBatch.start(count: 1000)
         let start = Clock.microsecondsSinceBoot
         for i in 0..<1000 {
             if Scheduler.spawn(worker, UInt64(i), on: 0) == nil { t.expect(false, "spawn failed"); return }
         }
-        waitForAll()
+        ThreadBatch.waitForAll()
         let elapsed = Clock.microsecondsSince(start)
         var steals: UInt64 = 0
         var cpusUsed = 0
         for c in 0..<CPUs.count where CPUs.isOnline(c) {
             steals &+= CPUs.block(c).pointee.steals.load(ordering: .relaxed)
-            if ranOn[c] > 0 { cpusUsed += 1 }
+            if ThreadBatch.ranOn[c] > 0 { cpusUsed += 1 }
         }
         steals -= stealsBefore
         t.note { l in
             l.text("elapsed_us="); l.dec(elapsed); l.text(" steals="); l.dec(steals)
-            for c in 0..<CPUs.count where CPUs.isOnline(c) { l.text(" cpu"); l.dec(c); l.text("="); l.dec(ranOn[c]) }
+            for c in 0..<CPUs.count where CPUs.isOnline(c) { l.text(" cpu"); l.dec(c); l.text("="); l.dec(ThreadBatch.ranOn[c]) }
         }
         Console.line { $0.text("bench: threads_1000_us="); $0.dec(elapsed); $0.text(" cpus="); $0.dec(CPUs.onlineCount) }
         t.expect(cpusUsed == CPUs.onlineCount, "some CPU ran none of the threads")
@@ -81,12 +70,12 @@ enum SMPTests {
             t.note { $0.text("cpus="); $0.dec(CPUs.onlineCount); $0.text(" bringup_ms="); $0.dec(SMP.bringUpMilliseconds) }
         },
         KernelTest(name: "lock_contention") { t in
-            done = done ?? WaitQueue.make()
+            ThreadBatch.prepare()
             contendedCounter = 0
             let n = CPUs.onlineCount
-            remaining.store(n, ordering: .releasing)
+            ThreadBatch.start(count: n)
             for c in 0..<CPUs.count where CPUs.isOnline(c) { Scheduler.spawn(contender, 20_000, on: c, pinned: true) }
-            waitForAll()
+            ThreadBatch.waitForAll()
             t.expect(contendedCounter == n * 20_000, "increments were lost under contention")
         },
         KernelTest(name: "crosscall_every_cpu") { t in
@@ -137,7 +126,7 @@ enum SMPTests {
 
 private let contender: TaskEntry = { rounds in
     for _ in 0..<rounds { contendedLock.withLock { contendedCounter += 1 } }
-    SMPTests.finishOne()
+    ThreadBatch.finishOne()
 }
 
 private let markSeen: CrossCallFunction = { _ in
@@ -157,10 +146,8 @@ nonisolated(unsafe) var workerRounds = 400_000
 private let worker: TaskEntry = { i in
     var x = i
     for _ in 0..<workerRounds { x = x &* 6364136223846793005 &+ 1442695040888963407 }
-    let c = CPUs.currentIndex
-    contendedLock.withLock { SMPTests.ranOn[c] += 1 }
     if x == 42 { Console.line("never") }
-    SMPTests.finishOne()
+    ThreadBatch.finishOne()
 }
 
 private let yielder: TaskEntry = { _ in

@@ -11,7 +11,7 @@ enum StormKind { case exit, kill, churn, steal, mixed }
 
 enum Storms {
     static func run(_ kind: StormKind, count: Int, durationMilliseconds: UInt64) {
-        if kind == .steal || kind == .mixed { SMPTests.done = SMPTests.done ?? WaitQueue.make() }   // before the baseline
+        if kind == .steal || kind == .mixed { ThreadBatch.prepare() }   // before the baseline
         settle()
         Console.line { l in l.text("storm: start kind="); l.text(name(kind)); l.text(" count="); l.dec(count); l.text(" cpus="); l.dec(CPUs.onlineCount) }
         MemoryStatistics.printLine()
@@ -110,7 +110,6 @@ enum Storms {
     private static func mixed(milliseconds: UInt64) -> Int {
         let start = Clock.millisecondsSinceBoot
         var round = 0, failures = 0
-        SMPTests.done = SMPTests.done ?? WaitQueue.make()
         while Clock.millisecondsSince(start) < milliseconds {
             round += 1
             let kind: StormKind
@@ -127,22 +126,19 @@ enum Storms {
         return failures
     }
 
-    /// `count` kernel threads created on CPU 0 (see SMPTests.stealing), printing where they ran.
+    /// `count` kernel threads created on CPU 0, printing where they ran.
     private static func stealStorm(_ count: Int) {
-        for c in 0..<CPUs.count { SMPTests.ranOn[c] = 0 }
-        SMPTests.remaining.store(count, ordering: .releasing)
+        ThreadBatch.start(count: count)
         for i in 0..<count { Scheduler.spawn(stormWorker, UInt64(i), on: 0) }
-        SMPTests.waitForAll()
+        ThreadBatch.waitForAll()
         Console.line { l in
             l.text("storm: steal")
             var steals: UInt64 = 0
             for c in 0..<CPUs.count where CPUs.isOnline(c) {
                 steals &+= CPUs.block(c).pointee.steals.load(ordering: .relaxed)
-                l.text(" cpu"); l.dec(c); l.text(".ran="); l.dec(SMPTests.ranOn[c])
+                l.text(" cpu"); l.dec(c); l.text(".ran="); l.dec(ThreadBatch.ranOn[c])
             }
-            var busy = 0
-            for c in 0..<CPUs.count where CPUs.isOnline(c) && SMPTests.ranOn[c] > 0 { busy += 1 }
-            l.text(" cpus_used="); l.dec(busy); l.text(" steals="); l.dec(steals)
+            l.text(" cpus_used="); l.dec(ThreadBatch.cpusUsed); l.text(" steals="); l.dec(steals)
         }
     }
 }
@@ -150,8 +146,6 @@ enum Storms {
 private let stormWorker: TaskEntry = { i in
     var x = i
     for _ in 0..<200_000 { x = x &* 6364136223846793005 &+ 1442695040888963407 }
-    let c = CPUs.currentIndex
-    contendedLock.withLock { SMPTests.ranOn[c] += 1 }
     if x == 42 { Console.line("never") }
-    SMPTests.finishOne()
+    ThreadBatch.finishOne()
 }

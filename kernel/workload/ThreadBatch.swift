@@ -1,0 +1,40 @@
+// A batch of kernel threads the caller waits for: a countdown each thread ends with, the queue
+// the caller sleeps on meanwhile, and how many threads ran on each CPU. Used by the stealing
+// test and the steal storm. One batch at a time.
+import Synchronization
+
+enum ThreadBatch {
+    static let remaining = Atomic<Int>(0)
+    /// Threads of the batch that finished on each CPU.
+    nonisolated(unsafe) static var ranOn: InlineArray<16, Int> = .init(repeating: 0)
+    nonisolated(unsafe) static var done: WaitQueuePointer? = nil
+    static let lock = SpinLock()
+
+    /// Makes the wait queue (once), so a caller can do it before taking a memory baseline.
+    static func prepare() { done = done ?? WaitQueue.make() }
+
+    /// Expects `count` threads.
+    static func start(count: Int) {
+        prepare()
+        for c in 0..<CPUs.count { ranOn[c] = 0 }
+        remaining.store(count, ordering: .releasing)
+    }
+
+    /// The last thing a batch thread does: count it, and wake the waiter after the last one.
+    static func finishOne() {
+        let c = CPUs.currentIndex
+        lock.withLock { ranOn[c] += 1 }
+        if remaining.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 { wakeAll(done!) }
+    }
+
+    static func waitForAll() {
+        wait(on: done!) { remaining.load(ordering: .acquiring) == 0 }
+    }
+
+    /// CPUs that ran at least one thread of the batch.
+    static var cpusUsed: Int {
+        var n = 0
+        for c in 0..<CPUs.count where CPUs.isOnline(c) && ranOn[c] > 0 { n += 1 }
+        return n
+    }
+}
