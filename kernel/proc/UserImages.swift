@@ -12,6 +12,7 @@ enum UserImages {
         if match("spawner") { return image(user_image_spawner_start(), user_image_spawner_end()) }
         if match("hog") { return image(user_image_hog_start(), user_image_hog_end()) }
         if match("faulter") { return image(user_image_faulter_start(), user_image_faulter_end()) }
+        if match("fuzzer") { return image(user_image_fuzzer_start(), user_image_fuzzer_end()) }
         return nil
     }
 

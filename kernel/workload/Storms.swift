@@ -7,7 +7,7 @@
 import Hardware
 import Synchronization
 
-enum StormKind { case exit, kill, churn, steal, mixed }
+enum StormKind { case exit, kill, churn, steal, mixed, badInput }
 
 enum Storms {
     static func run(_ kind: StormKind, count: Int, durationMilliseconds: UInt64) {
@@ -23,6 +23,7 @@ enum Storms {
         case .churn: churn(count)
         case .steal: stealStorm(count)
         case .mixed: failures = mixed(milliseconds: durationMilliseconds)
+        case .badInput: failures = badInput(count)
         }
         let elapsed = Clock.microsecondsSince(start)
         settle()
@@ -37,7 +38,7 @@ enum Storms {
     static func name(_ k: StormKind) -> StaticString {
         switch k {
         case .exit: return "exit"; case .kill: return "kill"; case .churn: return "churn"
-        case .steal: return "steal"; case .mixed: return "mixed"
+        case .steal: return "steal"; case .mixed: return "mixed"; case .badInput: return "badinput"
         }
     }
 
@@ -123,6 +124,31 @@ enum Storms {
             Console.line { l in l.text("storm: round "); l.dec(round); l.text(" kind="); l.text(name(kind)); l.text(" failures="); l.dec(failures) }
             MemoryStatistics.printLine()
         }
+        return failures
+    }
+
+    /// `count` rounds of bad input from the seed: an `exit0` image with up to 8 random bytes of
+    /// its headers changed is loaded (refused, or loaded and torn down), and a `fuzzer` process
+    /// makes 300 random system calls with hostile arguments. The kernel must never fault; a
+    /// fuzzer that does not exit 0 counts as a failure. Prints how many images were refused.
+    private static func badInput(_ count: Int) -> Int {
+        guard let image = UserImages.find("exit0") else { return 1 }
+        let original = [UInt8](UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: UInt(image.start)), count: image.length))
+        var refused = 0, loaded = 0, failures = 0
+        for _ in 0..<count {
+            var bytes = original
+            for _ in 0..<(1 + Int(KernelRandom.generator.next(below: 8))) {
+                let at = Int(KernelRandom.generator.next(below: UInt64(min(256, bytes.count))))
+                bytes[at] = UInt8(truncatingIfNeeded: KernelRandom.generator.next())
+            }
+            switch bytes.withUnsafeBytes({ ProgramLoader.load($0) }) {
+            case .success(let l): l.space.destroy(); loaded += 1
+            case .failure: refused += 1
+            }
+            let pid = Processes.spawn("fuzzer", argument: KernelRandom.generator.next(), on: randomCPU())
+            if pid <= 0 || Processes.wait(pid, parent: 0) != 0 { failures += 1 }
+        }
+        Console.line { l in l.text("storm: badinput images_refused="); l.dec(refused); l.text(" images_loaded="); l.dec(loaded) }
         return failures
     }
 

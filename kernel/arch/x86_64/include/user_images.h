@@ -12,5 +12,6 @@ USER_IMAGE(spin)
 USER_IMAGE(spawner)
 USER_IMAGE(hog)
 USER_IMAGE(faulter)
+USER_IMAGE(fuzzer)
 #undef USER_IMAGE
 #endif
