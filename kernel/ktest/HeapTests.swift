@@ -4,8 +4,8 @@
 enum HeapTests {
     static func address(_ p: UnsafeMutableRawPointer) -> UInt64 { UInt64(UInt(bitPattern: p)) }
 
-    /// Free frames once every retired heap page has been shot down and given back (SMP).
-    static var settledFreeFrames: Int { KernelMappings.flush(); return PhysicalMemory.freeFrames }
+    /// Free frames once retired pages and caches are settled (see Settle).
+    static var settledFreeFrames: Int { Settle.memory(); return PhysicalMemory.freeFrames }
 
     static let suite = KernelTestSuite(name: "heap", explicitOnly: false, tests: [
         KernelTest(name: "size_classes") { t in

@@ -12,10 +12,7 @@ enum ProcessTests {
     /// Everything that must come back to baseline, once retired pages and cached stacks are settled.
     static func figures() -> Figures {
         var f = Figures()
-        // The reaper runs on whichever CPU a dead task left: wait for it (blocking, bounded).
-        TickWait.wait(milliseconds: 10_000) { Scheduler.deadAwaitingReap.load(ordering: .relaxed) == 0 }
-        KernelStacks.trimCache()
-        KernelMappings.flush()
+        Settle.memory()
         let heap = KernelHeap.statistics
         f.heapBytes = heap.bytesInUse
         f.frames = PhysicalMemory.freeFrames + heap.mappedBytes / 4096

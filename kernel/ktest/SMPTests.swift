@@ -16,8 +16,7 @@ enum SMPTests {
     /// `frames` counts free frames plus the heap's mapped pages: the heap may keep a cached
     /// empty page per size class, which is not a leak.
     static func settledFigures() -> (bytes: Int, frames: Int, stacks: Int, tasks: Int) {
-        KernelStacks.trimCache()
-        KernelMappings.flush()
+        Settle.memory()
         let heap = KernelHeap.statistics
         return (heap.bytesInUse, PhysicalMemory.freeFrames + heap.mappedBytes / 4096,
                 KernelStacks.outstanding.load(ordering: .relaxed), Scheduler.liveTasks.load(ordering: .relaxed))

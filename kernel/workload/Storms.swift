@@ -42,15 +42,13 @@ enum Storms {
         }
     }
 
-    /// Waits for the reaper, returns cached stacks and the heap's cached empty pages, and
-    /// flushes retired pages, so the memory lines (free frames included) compare exactly.
+    /// Waits until no process is left, then settles memory with the heap's cache returned too,
+    /// so the memory lines (free frames included) compare exactly.
     static func settle() {
         TickWait.wait(milliseconds: 10_000) {
             Scheduler.deadAwaitingReap.load(ordering: .relaxed) == 0 && Processes.live.load(ordering: .relaxed) == 0
         }
-        KernelStacks.trimCache()
-        KernelHeap.releaseCachedPages()
-        KernelMappings.flush()
+        Settle.memory(releaseHeapCache: true)
     }
 
     private static func randomCPU() -> Int {
