@@ -71,10 +71,12 @@ let package = Package(
             dependencies: ["QMP", "QEMUMachine", "KernelSymbols", .product(name: "Yams", package: "Yams")],
             swiftSettings: harnessSettings
         ),
+        // Figures sampled over a run: robust slope fit and the SVG plot of a scenario's `trend:`.
+        .target(name: "Trend", dependencies: ["HostSystem"], swiftSettings: harnessSettings),
         // Runs scenarios on machines under watchdogs and turns what happened into verdicts.
         .target(
             name: "Runner",
-            dependencies: ["HostSystem", "QMP", "QEMUMachine", "Scenario", "KTAP", "GDBRemote", "KernelSymbols", "Diagnosis"],
+            dependencies: ["HostSystem", "QMP", "QEMUMachine", "Scenario", "KTAP", "GDBRemote", "KernelSymbols", "Diagnosis", "Trend"],
             swiftSettings: harnessSettings
         ),
         // JUnit XML for CI.
@@ -102,10 +104,11 @@ let package = Package(
         .testTarget(name: "KernelSymbolsTests", dependencies: ["KernelSymbols"], swiftSettings: harnessSettings),
         .testTarget(name: "KTAPTests", dependencies: ["KTAP"], swiftSettings: harnessSettings),
         .testTarget(name: "RunnerSummaryTests", dependencies: ["Runner", "Scenario", "QEMUMachine"], swiftSettings: harnessSettings),
+        .testTarget(name: "TrendTests", dependencies: ["Trend"], swiftSettings: harnessSettings),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"], swiftSettings: harnessSettings),
         // xmllint against Jenkins' JUnit schema, shared by the report and end-to-end tests.
         .target(name: "SchemaCheck", path: "Tests/SchemaCheck", swiftSettings: harnessSettings),
-        .testTarget(name: "JUnitReportTests", dependencies: ["JUnitReport", "Runner", "KTAP", "SchemaCheck"],
+        .testTarget(name: "JUnitReportTests", dependencies: ["JUnitReport", "Runner", "KTAP", "SchemaCheck", "HostSystem"],
                     swiftSettings: harnessSettings),
         .testTarget(
             name: "EndToEndTests",

@@ -25,6 +25,9 @@ final class GDBSteps {
         guard let symbols = machine.profile.kernel.flatMap({ SymbolMapCache.shared.map(forImage: $0) }) else {
             return "no kernel symbols"
         }
+        // Connecting stops the machine; a read or write on a machine that ran before the step
+        // (connection or not) lets it run again afterwards.
+        let wasRunning = client == nil || !stopped
         let client = try connected()
         switch step {
         case .stop:
@@ -58,7 +61,6 @@ final class GDBSteps {
             note(reply)
             try client.removeBreakpoint(kind, at: symbol.address)
         case .read(let name, let capture):
-            let wasRunning = !stopped
             try stop(client)
             let words = try KernelVariables(symbols: symbols, client: client).words(name)
             monitor.store("\(capture).value", Int64(bitPattern: words.first ?? 0))
@@ -66,7 +68,6 @@ final class GDBSteps {
             if wasRunning { try resume(client) }
         case .write(let name, let index, let value):
             guard let symbol = symbols.lookup(name) else { return "the kernel image has no symbol \(name)" }
-            let wasRunning = !stopped
             try stop(client)
             let bytes = (0..<8).map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) }
             try client.writeMemory(symbol.address + UInt64(index * 8), bytes)

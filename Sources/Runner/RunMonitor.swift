@@ -5,6 +5,7 @@ import KTAP
 import QEMUMachine
 import QMP
 import Scenario
+import Trend
 
 /// Thrown out of a wait when a watchdog fires.
 struct WatchdogFired: Error {
@@ -40,6 +41,8 @@ final class RunMonitor {
     private(set) var expectedPanicMatched = false
     private(set) var firstLineAt: MonotonicInstant?
     private(set) var captures: [String: Int64] = [:]
+    /// `trend:` samples; nil until sampling starts.
+    private(set) var trend: TrendSeries?
 
     private var paused = false
     private var resumedAt: MonotonicInstant
@@ -77,6 +80,7 @@ final class RunMonitor {
             panicSeenAt = now
         }
         if panicSeenAt != nil && text.contains("end of panic report") { panicReportEnded = true }
+        if let spec = scenario.trend { sample(text, spec: spec, at: now) }
         if let progress = scenario.watchdogs.progress, progress.pattern.matches(text), text != lastProgressLine {
             lastProgressLine = text
             lastProgressAt = now
@@ -144,15 +148,16 @@ final class RunMonitor {
 
     /// Stores each `key=value` integer of a metrics line as `<name>.<key>`.
     func capture(_ line: String, as name: String) -> Int {
-        let fields = line.split(separator: " ")
-        var count = 0
-        for field in fields {
-            let parts = field.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, let value = Int64(parts[1]) else { continue }
-            captures["\(name).\(parts[0])"] = value
-            count += 1
-        }
-        return count
+        let fields = TrendSeries.fields(of: line)
+        for (key, value) in fields { captures["\(name).\(key)"] = value }
+        return fields.count
+    }
+
+    /// `trend:`: records the figures of a sampled line, once the `after` line has been seen.
+    private func sample(_ text: String, spec: TrendSpec, at now: MonotonicInstant) {
+        if trend == nil, spec.after?.matches(text) ?? true { trend = TrendSeries(keys: spec.keys) }
+        guard trend != nil, spec.pattern.matches(text) else { return }
+        trend!.record(time: now.seconds(since: startedAt), fields: TrendSeries.fields(of: text))
     }
 
     // MARK: state

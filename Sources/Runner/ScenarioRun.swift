@@ -8,6 +8,7 @@ import KTAP
 import QEMUMachine
 import QMP
 import Scenario
+import Trend
 
 public final class ScenarioRun {
     public let request: RunRequest
@@ -89,8 +90,21 @@ public final class ScenarioRun {
                 result.verdict = verdict
             }
         }
+        var keep: [String] = []
+        if let spec = scenario.trend {
+            let check = TrendCheck(spec, series: monitor?.trend, scenario: scenario.name, seed: request.seed)
+            if let failure = check.failure, verdict.isSuccess {
+                verdict = Verdict(.failed, .assertionFailed, failure)
+                result.verdict = verdict
+            }
+            let plot = "\(artifactsPath)/\(spec.plot)"
+            if (try? check.svg.write(toFile: plot, atomically: true, encoding: .utf8)) != nil {
+                keep.append(spec.plot)
+                result.properties += check.properties + [("trend.plot", plot)]
+            }
+        }
         if verdict.status == .passed || verdict.status == .skipped {
-            try? FileManager.default.removeItem(atPath: artifactsPath)
+            removeArtifacts(keeping: keep)
         } else {
             writeArtifacts(result)
             result.artifacts = artifactsPath
@@ -426,6 +440,18 @@ public final class ScenarioRun {
             list.append(("harness.first_serial_line_s", firstSerialLineAfter.fixed3))
         }
         return list
+    }
+
+    /// A passed run keeps nothing but what `keep` names (a trend plot); with nothing to keep,
+    /// not even its folder.
+    private func removeArtifacts(keeping keep: [String]) {
+        guard !keep.isEmpty else {
+            try? FileManager.default.removeItem(atPath: artifactsPath)
+            return
+        }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: artifactsPath)) ?? [] where !keep.contains(name) {
+            try? FileManager.default.removeItem(atPath: "\(artifactsPath)/\(name)")
+        }
     }
 
     private func writeArtifacts(_ result: RunResult) {

@@ -19,6 +19,8 @@ public struct Scenario {
     /// `expect: {hang: {diagnosis: [...]}}`: each pattern must match a line of the hang's
     /// diagnosis (e.g. the frozen CPU and its location).
     public var expectedDiagnosis: [Pattern] = []
+    /// `trend:`: figures sampled all run long whose fitted slopes must stay within bounds.
+    public var trend: TrendSpec?
 
     public var isNightly: Bool { tags.contains("nightly") }
 

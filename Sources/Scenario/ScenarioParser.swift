@@ -6,7 +6,7 @@ import QMP
 import Yams
 
 public enum ScenarioParser {
-    static let topKeys = ["name", "description", "tags", "machine", "watchdogs", "never", "steps", "expect"]
+    static let topKeys = ["name", "description", "tags", "machine", "watchdogs", "never", "steps", "expect", "trend"]
     static let machineKeys = ["profile", "qemu", "kernel", "modules", "vcpus", "memory", "accel", "cpu",
                               "cmdline", "devices", "qemu-args"]
     static let watchdogKeys = ["deadline", "step", "silence", "progress"]
@@ -80,9 +80,11 @@ public enum ScenarioParser {
             throw reader.error(machineNode ?? root, "no kernel: set machine.kernel or use a profile that has one")
         }
         try checkGDBSymbols(steps, kernel: machine.kernel, file: file)
-        return Scenario(file: file, name: name, description: description, tags: tags, machine: machine,
-                        watchdogs: watchdogs, never: never, steps: steps, expectation: expectation,
-                        expectedDiagnosis: try parseExpectedDiagnosis(expectNode, reader: reader))
+        var scenario = Scenario(file: file, name: name, description: description, tags: tags, machine: machine,
+                                watchdogs: watchdogs, never: never, steps: steps, expectation: expectation,
+                                expectedDiagnosis: try parseExpectedDiagnosis(expectNode, reader: reader))
+        scenario.trend = try top["trend"].map { try parseTrend($0, reader: reader) }
+        return scenario
     }
 
     static func applyMachine(_ mapping: YAMLReader.Mapping, to machine: inout MachineProfile,

@@ -49,6 +49,15 @@ struct YAMLReader {
         return value
     }
 
+    /// A finite number, whole or not (`2048`, `-0.5`, `1_000`).
+    func number(_ node: Node, _ what: String) throws -> Double {
+        let text = try string(node, what)
+        guard let value = Double(text.replacingOccurrences(of: "_", with: "")), value.isFinite else {
+            throw error(node, "\(what) must be a number, not '\(text)'")
+        }
+        return value
+    }
+
     func bool(_ node: Node, _ what: String) throws -> Bool {
         switch try string(node, what) {
         case "true", "yes", "on": return true

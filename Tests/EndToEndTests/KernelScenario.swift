@@ -34,8 +34,9 @@ enum KernelScenario {
         return folder
     }
 
-    /// Parses `yaml` as a scenario file and runs it once with `seed`.
-    static func run(_ yaml: String, seed: UInt64 = 4242, onLaunch: ((QEMUMachine) -> Void)? = nil,
+    /// Parses `yaml` as a scenario file and runs it once with `seed`. Artifacts go to a folder
+    /// removed afterwards unless `artifacts` names one.
+    static func run(_ yaml: String, seed: UInt64 = 4242, artifacts: URL? = nil, onLaunch: ((QEMUMachine) -> Void)? = nil,
                     onLine: ((SerialLine) -> Void)? = nil) throws -> RunResult {
         let folder = try folder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -43,7 +44,7 @@ enum KernelScenario {
         try yaml.write(to: file, atomically: true, encoding: .utf8)
         let scenario = try ScenarioParser.parse(file: file.path)
         var options = RunOptions()
-        options.artifactsDirectory = folder.appendingPathComponent("artifacts").path
+        options.artifactsDirectory = (artifacts ?? folder.appendingPathComponent("artifacts")).path
         let run = ScenarioRun(RunRequest(scenario: scenario, seed: seed, attempt: 1), options: options)
         run.onLaunch = onLaunch
         run.onLine = onLine

@@ -1,4 +1,5 @@
 import Foundation
+import HostSystem
 import SchemaCheck
 import Testing
 import KTAP

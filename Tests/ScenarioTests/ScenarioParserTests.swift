@@ -109,6 +109,12 @@ import QMP
         ("expect: running\nsteps:\n  - {pause: 1s, send-serial: x}\n", 3, "each step is one of"),
         ("expect: running\nsteps: [\n", 3, "not valid YAML"),
         ("expect: running\nmachine: {profile: huge}\n", 2, "no machine profile 'huge'"),
+        ("expect: running\ntrend: {pattern: x}\n", 2, "needs 'slopes'"),
+        ("expect: running\ntrend:\n  pattern: x\n  slopes: {heap.bytes: {}}\n", 4, "needs at-most or at-least"),
+        ("expect: running\ntrend:\n  pattern: x\n  slopes: {heap.bytes: {at-most: lots}}\n", 4, "must be a number"),
+        ("expect: running\ntrend:\n  pattern: x\n  slopes:\n    a: {at-least: 5, at-most: 1}\n", 5, "above at-most"),
+        ("expect: running\ntrend:\n  pattern: x\n  plot: ../../etc/x.svg\n  slopes: {a: {at-most: 1}}\n", 4, "plain file name"),
+        ("expect: running\ntrend:\n  pattern: x\n  min-samples: 2\n  slopes: {a: {at-most: 1}}\n", 4, "trend.min-samples"),
     ])
     func badFilesAreRefusedWithLineAndReason(text: String, line: Int, reason: String) {
         guard let error = refusal(text) else {
@@ -119,6 +125,29 @@ import QMP
         #expect(error.line == line, "\(error)")
         #expect(error.reason.contains(reason), "\(error)")
         #expect(error.description.hasPrefix("s.yaml:\(line): "))
+    }
+
+    @Test func trendParsesItsBoundsInFileOrder() throws {
+        let scenario = try parse("""
+            expect: running
+            trend:
+              pattern: "heartbeat:"
+              after: "storm: round 1 "
+              plot: memory.svg
+              min-samples: 50
+              slopes:
+                heap.bytes: {at-most: 2_048}
+                frames.free: {at-least: -16.5}
+                stacks: {at-least: -1, at-most: 1}
+            """)
+        let trend = try #require(scenario.trend)
+        #expect(trend.pattern.source == "heartbeat:")
+        #expect(trend.after?.source == "storm: round 1 ")
+        #expect(trend.plot == "memory.svg" && trend.minimumSamples == 50)
+        #expect(trend.keys == ["heap.bytes", "frames.free", "stacks"])
+        #expect(trend.bounds[0] == SlopeBound(key: "heap.bytes", atMost: 2048, atLeast: nil, line: 8))
+        #expect(trend.bounds[1].admits(-16.5) && !trend.bounds[1].admits(-17))
+        #expect(trend.bounds[2].description == "at least -1/min and at most 1/min")
     }
 
     @Test func shippedScenariosAllParse() throws {

@@ -110,7 +110,8 @@ struct KernelOptions {
             else if value.equals("steal") { storm = .steal }
             else if value.equals("mixed") { storm = .mixed }
             else if value.equals("badinput") { storm = .badInput }
-            else { warnBadValue(key, value, expected: "exit, kill, churn, steal, mixed or badinput") }
+            else if value.equals("speedup") { storm = .speedup }
+            else { warnBadValue(key, value, expected: "exit, kill, churn, steal, speedup, mixed or badinput") }
         } else if key.equals("count") {
             if let n = value.number, n > 0, n <= 100_000_000 { count = Int(n) } else { warnBadValue(key, value, expected: "1 to 100000000") }
         } else if key.equals("duration_ms") {

@@ -26,3 +26,19 @@ enum DebugActions {
         }
     }
 }
+
+/// A halt asked for from outside, through the gdbstub (`gdb: {write: Kernel.haltRequest, value:
+/// N}`): CPU N (1 and up; 0 means no request) stops at its next timer tick, spinning with
+/// interrupts off as `halt-cpu N` would make it. The scenario proves the freeze is found however
+/// it was made, without the kernel's help in making it.
+nonisolated(unsafe) var haltRequest: UInt64 = 0
+
+enum HaltRequest {
+    /// Called on every tick: the CPU named by `haltRequest` halts here for good.
+    static func check(_ index: Int) {
+        guard index != 0, haltRequest == UInt64(index) else { return }
+        haltRequest = 0
+        Console.line { $0.text("debug: CPU "); $0.dec(index); $0.text(" halting with interrupts off (debugger request)") }
+        haltWithInterruptsOff(0)
+    }
+}

@@ -83,12 +83,48 @@ enum Shell {
             }
             CrossCall.run(on: 1 << UInt64(n), haltWithInterruptsOff, 0, waitForCompletion: false)
             Console.line { $0.text("shell: CPU "); $0.dec(n); $0.text(" halted with interrupts off") }
+        } else if word("shootdown", count: count) {
+            TLBShootdown.flushAll()
+            Console.line { $0.text("shell: tlb shootdown answered by "); $0.dec(CPUs.onlineCount - 1); $0.text(" CPUs") }
+        } else if word("steal", count: count) {
+            guard let n = argument(count: count), n > 0, n <= 1000 else {
+                Console.line("shell: usage: steal <n> (1 to 1000 threads)"); return
+            }
+            stealBatch(n)
         } else if word("help", count: count) {
-            Console.line("shell: commands: help stats heartbeat crosscall halt-cpu <n> panic shutdown")
+            Console.line("shell: commands: help stats heartbeat crosscall shootdown steal <n> halt-cpu <n> panic shutdown")
         } else {
             Console.line("shell: unknown command (try help)")
         }
     }
+}
+
+extension Shell {
+    /// `steal <n>`: n threads queued round-robin on every online CPU, halted ones included; idle
+    /// CPUs must steal what a halted CPU cannot run. Prints how many ran where.
+    static func stealBatch(_ n: Int) {
+        ThreadBatch.start(count: n)
+        var cpu = 0
+        for _ in 0..<n {
+            while !CPUs.isOnline(cpu) { cpu = (cpu + 1) % CPUs.count }
+            guard Scheduler.spawn(stealWorker, 0, on: cpu) != nil else { panic("no memory for a steal thread") }
+            cpu = (cpu + 1) % CPUs.count
+        }
+        ThreadBatch.waitForAll()
+        Console.line { l in
+            l.text("shell: steal threads="); l.dec(n)
+            ThreadBatch.describe(l)
+        }
+    }
+}
+
+/// A little work, a yield (so a queue stays long enough to steal from), then done.
+private let stealWorker: TaskEntry = { _ in
+    var x: UInt64 = 1
+    for i in 0..<20_000 { x = x &* 6364136223846793005 &+ UInt64(i) }
+    if x == 0 { Console.line("unreachable") }
+    Scheduler.yield()
+    ThreadBatch.finishOne()
 }
 
 private let shellTask: TaskEntry = { _ in

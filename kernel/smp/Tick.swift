@@ -20,6 +20,7 @@ enum Tick {
             Heartbeat.printLine()
         }
         watchNextCPU(cpu, now: now)
+        HaltRequest.check(cpu.pointee.index)
         if cpu.pointee.index == 0 { TickWait.tick() }
         if cpu.pointee.preemptDisabled == 0 && Panic.owner.load(ordering: .relaxed) == -1 {
             Scheduler.schedule()

@@ -1,4 +1,4 @@
-// Workloads chosen on the command line (`storm=exit|kill|churn|steal count=N`, `storm=mixed
+// Workloads chosen on the command line (`storm=exit|kill|churn|steal|speedup count=N`, `storm=mixed
 // duration_ms=N`), for scenarios
 // that load the kernel and then check, from the serial line alone, that nothing leaked. Each
 // prints `storm: start ...`, settled memory lines, runs, settles again and prints
@@ -7,11 +7,11 @@
 import Hardware
 import Synchronization
 
-enum StormKind { case exit, kill, churn, steal, mixed, badInput }
+enum StormKind { case exit, kill, churn, steal, speedup, mixed, badInput }
 
 enum Storms {
     static func run(_ kind: StormKind, count: Int, durationMilliseconds: UInt64) {
-        if kind == .steal || kind == .mixed { ThreadBatch.prepare() }   // before the baseline
+        if kind == .steal || kind == .speedup || kind == .mixed { ThreadBatch.prepare() }   // before the baseline
         settle()
         Console.line { l in l.text("storm: start kind="); l.text(name(kind)); l.text(" count="); l.dec(count); l.text(" cpus="); l.dec(CPUs.onlineCount) }
         MemoryStatistics.printLine()
@@ -22,6 +22,7 @@ enum Storms {
         case .kill: failures = killStorm(count)
         case .churn: churn(count)
         case .steal: stealStorm(count)
+        case .speedup: Speedup.run(threads: count)
         case .mixed: failures = mixed(milliseconds: durationMilliseconds)
         case .badInput: failures = badInput(count)
         }
@@ -38,7 +39,8 @@ enum Storms {
     static func name(_ k: StormKind) -> StaticString {
         switch k {
         case .exit: return "exit"; case .kill: return "kill"; case .churn: return "churn"
-        case .steal: return "steal"; case .mixed: return "mixed"; case .badInput: return "badinput"
+        case .steal: return "steal"; case .speedup: return "speedup"; case .mixed: return "mixed"
+        case .badInput: return "badinput"
         }
     }
 
@@ -160,9 +162,9 @@ enum Storms {
             var steals: UInt64 = 0
             for c in 0..<CPUs.count where CPUs.isOnline(c) {
                 steals &+= CPUs.block(c).pointee.steals.load(ordering: .relaxed)
-                l.text(" cpu"); l.dec(c); l.text(".ran="); l.dec(ThreadBatch.ranOn[c])
             }
-            l.text(" cpus_used="); l.dec(ThreadBatch.cpusUsed); l.text(" steals="); l.dec(steals)
+            ThreadBatch.describe(l)
+            l.text(" steals="); l.dec(steals)
         }
     }
 }

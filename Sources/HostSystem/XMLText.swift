@@ -2,8 +2,8 @@
 // (control characters other than tab, newline and carriage return; U+FFFE and U+FFFF) written as
 // visible `\xNN` so a guest's stray bytes show up instead of breaking the report.
 
-enum XMLText {
-    static func escaped(_ text: String, attribute: Bool = false) -> String {
+public enum XMLText {
+    public static func escaped(_ text: String, attribute: Bool = false) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
@@ -29,7 +29,7 @@ enum XMLText {
     }
 
     /// XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
-    static func isAllowed(_ scalar: Unicode.Scalar) -> Bool {
+    public static func isAllowed(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x9, 0xA, 0xD, 0x20...0xD7FF, 0xE000...0xFFFD, 0x10000...0x10FFFF: return true
         default: return false
