@@ -465,6 +465,8 @@ public final class ScenarioRun {
 
             """
         for detail in result.verdict.details { verdictText += detail + "\n" }
+        // What a bug report needs besides the logs: kernel hash, QEMU version, machine, seed.
+        verdictText += "\nrun:\n" + result.properties.map { "  \($0.name): \($0.value)" }.joined(separator: "\n") + "\n"
         verdictText += "\nlast serial lines:\n" + result.lastLines.map { "  " + $0 }.joined(separator: "\n") + "\n"
         try? verdictText.write(toFile: "\(artifactsPath)/verdict.txt", atomically: true, encoding: .utf8)
         if let machine {

@@ -81,5 +81,9 @@ final class RecordingObserver: RunObserver {
         let verdict = try String(contentsOfFile: first.artifacts! + "/verdict.txt", encoding: .utf8)
         #expect(verdict.contains("watchdog: triple fault"))
         #expect(verdict.contains("rerun: swift run harness \(file.path) --seed 9"))
+        // Enough to file a bug: the exact kernel, QEMU and machine of the run.
+        let hash = try #require(first.properties.first { $0.name == "kernel.sha256" }?.value)
+        #expect(hash.count == 64 && verdict.contains("  kernel.sha256: \(hash)"))
+        #expect(verdict.contains("  qemu.version: ") && verdict.contains("  vcpus: 2") && verdict.contains("  seed: 9"))
     }
 }
