@@ -17,7 +17,7 @@ KARCH        := $(KERNEL_DIR)/arch/x86_64
 KERNEL_SWIFT := $(shell find $(KERNEL_DIR) -name '*.swift' -not -path '$(KERNEL_DIR)/user/*' | sort)
 KERNEL_ASM   := $(wildcard $(KARCH)/*.S)
 KERNEL_C     := $(wildcard $(KARCH)/*.c)
-KERNEL_HDRS  := $(wildcard $(KARCH)/include/*)
+KERNEL_HDRS  := $(wildcard $(KARCH)/include/*) $(KERNEL_DIR)/user/include/syscall_numbers.h
 
 KSWIFTFLAGS  := -target x86_64-unknown-none-elf -enable-experimental-feature Embedded -wmo \
                 -parse-as-library -Osize -module-name Kernel \

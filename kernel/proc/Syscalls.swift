@@ -4,11 +4,6 @@
 import Hardware
 import Synchronization
 
-enum Syscall {
-    static let exit = 0, spawn = 1, wait = 2, kill = 3, yield = 4, getpid = 5
-    static let write = 6, sleep = 7, map = 8, unmap = 9, clock = 10
-}
-
 enum Syscalls {
     static let maximumWrite: UInt64 = 4096
     static let maximumName: UInt64 = 64
@@ -20,28 +15,28 @@ enum Syscalls {
         cpu_sti()                               // system calls run with interrupts on
         let result: Int
         switch Int(frame.pointee.rax) {
-        case Syscall.exit: Processes.exitCurrent(status: Int(Int32(truncatingIfNeeded: a)))
-        case Syscall.spawn:
+        case Int(SYS_EXIT): Processes.exitCurrent(status: Int(Int32(truncatingIfNeeded: a)))
+        case Int(SYS_SPAWN):
             if b == 0 || b > maximumName || !p.pointee.space.isUserRange(a, b) { result = Errno.fault }
             else {
                 result = Processes.spawn(UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: UInt(a)), count: Int(b)),
                                          argument: c, parent: p.pointee.pid, on: CPUs.currentIndex)
             }
-        case Syscall.wait: result = Processes.wait(Int(Int64(bitPattern: a)), parent: p.pointee.pid)
-        case Syscall.kill: result = Processes.kill(Int(Int64(bitPattern: a)))
-        case Syscall.yield: Scheduler.yield(); result = 0
-        case Syscall.getpid: result = p.pointee.pid
-        case Syscall.write:
+        case Int(SYS_WAIT): result = Processes.wait(Int(Int64(bitPattern: a)), parent: p.pointee.pid)
+        case Int(SYS_KILL): result = Processes.kill(Int(Int64(bitPattern: a)))
+        case Int(SYS_YIELD): Scheduler.yield(); result = 0
+        case Int(SYS_GETPID): result = p.pointee.pid
+        case Int(SYS_WRITE):
             if b > maximumWrite || !p.pointee.space.isUserRange(a, b) { result = Errno.fault }
             else {
                 let bytes = UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: UInt(a)), count: Int(b))
                 consoleLock.withLock { for byte in bytes { Serial.put(byte) } }
                 result = Int(b)
             }
-        case Syscall.sleep: sleep(milliseconds: a, p); result = 0
-        case Syscall.map: result = map(length: a, p)
-        case Syscall.unmap: result = unmap(address: a, length: b, p)
-        case Syscall.clock: result = Int(Clock.millisecondsSinceBoot)
+        case Int(SYS_SLEEP): sleep(milliseconds: a, p); result = 0
+        case Int(SYS_MAP): result = map(length: a, p)
+        case Int(SYS_UNMAP): result = unmap(address: a, length: b, p)
+        case Int(SYS_CLOCK): result = Int(Clock.millisecondsSinceBoot)
         default: result = Errno.noSystemCall
         }
         frame.pointee.rax = UInt64(bitPattern: Int64(result))

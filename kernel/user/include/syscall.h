@@ -1,14 +1,10 @@
 // System calls for user programs: `int $0x80` with the number in rax and arguments in rdi,
-// rsi, rdx; the result comes back in rax (negative: an error). Numbers match the kernel's
-// proc/Syscalls.swift.
+// rsi, rdx; the result comes back in rax (negative: an error). The numbers are in
+// syscall_numbers.h, which the kernel reads too.
 #ifndef USER_SYSCALL_H
 #define USER_SYSCALL_H
 #include <stdint.h>
-
-enum {
-    SYS_EXIT = 0, SYS_SPAWN = 1, SYS_WAIT = 2, SYS_KILL = 3, SYS_YIELD = 4, SYS_GETPID = 5,
-    SYS_WRITE = 6, SYS_SLEEP = 7, SYS_MAP = 8, SYS_UNMAP = 9, SYS_CLOCK = 10,
-};
+#include "syscall_numbers.h"
 
 static inline int64_t syscall3(int64_t n, uint64_t a, uint64_t b, uint64_t c) {
     int64_t r;
