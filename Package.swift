@@ -22,9 +22,15 @@ let package = Package(
             path: "kernel/mm/core",
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
+        // The kernel's seeded generator (kernel/lib/core), built for the host for the tests above.
+        .target(
+            name: "KernelLibCore",
+            path: "kernel/lib/core",
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
         .testTarget(
             name: "KernelMemoryCoreTests",
-            dependencies: ["KernelMemoryCore"]
+            dependencies: ["KernelMemoryCore", "KernelLibCore"]
         ),
         // The kernel's ELF64 checker (kernel/exec/core), built for the host.
         .target(

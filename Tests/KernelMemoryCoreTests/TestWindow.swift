@@ -2,6 +2,7 @@
 // readable and writable only while the heap has them mapped, so a stray access crashes the test.
 
 import Glibc
+import KernelLibCore
 import KernelMemoryCore
 
 /// Maps pages with mprotect and counts every call. `frameLimit` caps the pages mapped at once,
@@ -86,18 +87,9 @@ final class TestHeap {
     var stats: HeapStatistics { heap.statistics }
 }
 
-/// SplitMix64: a tiny deterministic generator so every run sees the same "random" sequence.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The kernel's own seeded generator, so every run sees the same "random" sequence.
+typealias SeededGenerator = SeededRandom
+extension SeededRandom: RandomNumberGenerator {}
 
 /// Writes a pattern derived from `seed` over `count` bytes (a multiple of 8: usable sizes are
 /// multiples of 16), different in every word so that shifted copies are caught too.
