@@ -21,7 +21,9 @@ final class RunMonitor {
     /// to `backlogByteLimit` bytes): a flooding guest must not grow the harness.
     static let backlogLimit = 10_000
     static let backlogByteLimit = 1 << 20
-    /// After a panic is seen, the report gets this long to finish before the run ends anyway.
+    /// After a panic is seen, a report that stops printing for this long without its last line
+    /// is taken as ended anyway (a kernel that died mid-report). Counted from the last output, not
+    /// from the panic: on a loaded host a report can take longer than this to print.
     static let panicReportGrace = 3.0
 
     let scenario: Scenario
@@ -54,8 +56,14 @@ final class RunMonitor {
     /// Called for every line (the progress display).
     var onLine: ((SerialLine) -> Void)?
 
+    /// The panic report's last line: with `panic=halt` the kernel says it halted (every CPU is
+    /// then stopped, ready for the diagnosis); otherwise it ends the report and exits.
+    private let reportLastLine: String
+
     init(scenario: Scenario, serial: SerialConsole) {
         self.scenario = scenario
+        reportLastLine = scenario.machine.commandLine.split(separator: " ").contains("panic=halt")
+            ? "panic: halted" : "end of panic report"
         machineSerial = serial
         startedAt = .now
         resumedAt = startedAt
@@ -79,7 +87,7 @@ final class RunMonitor {
             panicLine = text
             panicSeenAt = now
         }
-        if panicSeenAt != nil && text.contains("end of panic report") { panicReportEnded = true }
+        if panicSeenAt != nil && text.contains(reportLastLine) { panicReportEnded = true }
         if let spec = scenario.trend { sample(text, spec: spec, at: now) }
         if let progress = scenario.watchdogs.progress, progress.pattern.matches(text), text != lastProgressLine {
             lastProgressLine = text
@@ -172,7 +180,7 @@ final class RunMonitor {
         if exit != nil && machineSerial.reachedEnd { return true }
         if tripleFault || forbidden != nil || stoppedByQEMU { return true }
         if let panicSeenAt {
-            return panicReportEnded || MonotonicInstant.now.seconds(since: panicSeenAt) >= Self.panicReportGrace
+            return panicReportEnded || MonotonicInstant.now >= max(panicSeenAt, machineSerial.lastOutput).adding(seconds: Self.panicReportGrace)
         }
         return false
     }
@@ -204,7 +212,8 @@ final class RunMonitor {
     /// When the reactor must wake up next even if nothing happens.
     func nextDeadline(_ extra: MonotonicInstant?) -> MonotonicInstant {
         var due = scenarioDue
-        for candidate in [silenceDue, progressDue, extra, panicSeenAt?.adding(seconds: Self.panicReportGrace)] {
+        let reportDue = panicSeenAt.map { max($0, machineSerial.lastOutput).adding(seconds: Self.panicReportGrace) }
+        for candidate in [silenceDue, progressDue, extra, reportDue] {
             if let candidate, candidate < due { due = candidate }
         }
         return due
