@@ -17,10 +17,16 @@ public struct MachineDiagnosis {
 
     public init() {}
 
+    /// vCPUs that were busy at the first look but idle in `hlt` at the second (a timer tick's
+    /// entry, caught by the stop): not part of the freeze.
+    public var passingThrough: Set<Int> = []
+    /// The second look's lines for the full report.
+    public var secondLook: [String] = []
+
     /// One line for the JUnit failure: every vCPU that is not idling in `hlt` with interrupts
     /// on first (those are the interesting ones), the idle ones counted.
     public var summary: String {
-        let busy = vcpus.filter { !($0.halted == true && $0.interruptsEnabled) }
+        let busy = vcpus.filter { !$0.isIdle && !passingThrough.contains($0.index) }
         let idle = vcpus.count - busy.count
         var parts = busy.map { $0.summary() }
         if idle > 0 { parts.append("\(idle) other CPU\(idle == 1 ? "" : "s") idle in hlt") }
@@ -31,15 +37,28 @@ public struct MachineDiagnosis {
     public var fullText: String {
         var lines = ["diagnosis (\(source)): \(vcpus.count) vCPUs"]
         for vcpu in vcpus { lines += vcpu.fullText }
+        if !secondLook.isEmpty { lines.append("second look:"); lines += secondLook.map { "  " + $0 } }
         if !perCPU.isEmpty { lines.append("per-CPU blocks (Kernel.CPUs.blocks):"); lines += perCPU.map { "  " + $0 } }
         if !kernelState.isEmpty { lines.append("kernel state:"); lines += kernelState.map { "  " + $0 } }
         if !problems.isEmpty { lines.append("not read:"); lines += problems.map { "  " + $0 } }
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// Takes in a second look at the machine, a moment after the first: a vCPU busy then and idle
+    /// now was passing through (an interrupt's entry, say) and is counted with the idle ones; one
+    /// busy both times is where the freeze is.
+    public mutating func compare(withSecondLook later: MachineDiagnosis, after seconds: Double) {
+        for vcpu in vcpus where !vcpu.isIdle && vcpu.failure == nil {
+            guard let again = later.vcpus.first(where: { $0.index == vcpu.index }) else { continue }
+            if again.isIdle { passingThrough.insert(vcpu.index) }
+            secondLook.append("\(again.summary(frames: 2)) (\(Int(seconds * 1000)) ms later\(again.isIdle ? ": it was passing through" : ""))")
+        }
+    }
+
     /// Collects everything over `client`. `symbols` nil leaves addresses unsymbolized and the
     /// kernel state unread.
-    public static func collect(client: GDBClient, symbols: SymbolMap?) -> MachineDiagnosis {
+    /// `kernelState: false` reads the vCPUs only (a second look).
+    public static func collect(client: GDBClient, symbols: SymbolMap?, kernelState: Bool = true) -> MachineDiagnosis {
         var diagnosis = MachineDiagnosis()
         let threads: [GDBThreadID]
         do { threads = try client.threads() } catch {
@@ -75,7 +94,7 @@ public struct MachineDiagnosis {
             }
             diagnosis.vcpus.append(vcpu)
         }
-        if let symbols {
+        if let symbols, kernelState {
             diagnosis.readKernelState(KernelVariables(symbols: symbols, client: client))
             diagnosis.readFlatCPUState(KernelVariables(symbols: symbols, client: client), symbols: symbols)
         }

@@ -13,6 +13,8 @@ public struct VCPUReport {
     public init(index: Int) { self.index = index }
 
     public var interruptsEnabled: Bool { rflags & 0x200 != 0 }
+    /// Idling in `hlt` with interrupts on: waiting for work, not part of a freeze.
+    public var isIdle: Bool { failure == nil && halted == true && interruptsEnabled }
     public var symbolizedFrameCount: Int { frames.filter { $0.location != nil }.count }
 
     /// `CPU2 running, IF=0, in haltWithInterruptsOff()+0x12 <- CrossCall.interrupt()+0x40 <- ...`

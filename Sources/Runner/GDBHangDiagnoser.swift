@@ -26,6 +26,9 @@ public struct GDBHangDiagnoser: HangDiagnoser {
                 // QEMU stops the machine when a debugger connects; `?` confirms it.
                 _ = try client.stopReason()
                 diagnosis = MachineDiagnosis.collect(client: client, symbols: symbols)
+                if watchdog != .qemuGone, diagnosis.vcpus.contains(where: { !$0.isIdle }) {
+                    try takeSecondLook(client, symbols: symbols, into: &diagnosis)
+                }
                 transcript = client.transcript
                 client.close()
             } catch {
@@ -46,6 +49,20 @@ public struct GDBHangDiagnoser: HangDiagnoser {
         lines.append("diagnosis: " + diagnosis.summary)
         lines.append("full diagnosis (\(diagnosis.source), \(Int(elapsed * 1000)) ms): diagnosis.txt in the artifacts")
         return lines
+    }
+
+    /// How long the machine runs between the two looks: long enough for any interrupt handler
+    /// to finish, short next to any watchdog.
+    static let secondLookDelay = 0.1
+
+    /// Lets the machine run a moment and stops it again, so a vCPU caught in passing (a timer
+    /// tick taken in the idle loop shows as "running, IF=0") is not reported as frozen.
+    private func takeSecondLook(_ client: GDBClient, symbols: SymbolMap?, into diagnosis: inout MachineDiagnosis) throws {
+        try client.resume()
+        usleep(UInt32(Self.secondLookDelay * 1_000_000))
+        _ = try client.interrupt()
+        let later = MachineDiagnosis.collect(client: client, symbols: symbols, kernelState: false)
+        diagnosis.compare(withSecondLook: later, after: Self.secondLookDelay)
     }
 
     /// Registers only, per vCPU, through the QMP human monitor.
