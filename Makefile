@@ -1,5 +1,7 @@
 # Top-level entry points. `make run` and `make test` are the two commands a newcomer needs;
-# both install missing Debian packages first (as root), then build what they use.
+# both install missing Debian packages first (as root), then build what they use. `make bench`
+# measures the kernel and the harness next to Debian's Linux in the same QEMU
+# (docs/performance.md); `make peer` only builds that Linux peer.
 
 SWIFT      ?= swift
 BUILD      := build
@@ -7,7 +9,7 @@ JUNIT      ?= $(BUILD)/junit.xml
 # Arguments for the harness on top of the scenario folder, e.g. `make run HARNESS_ARGS=--verbose`.
 HARNESS_ARGS ?=
 
-.PHONY: all deps kernel harness unit test run ktest nightly clean
+.PHONY: all deps kernel harness unit test run ktest nightly bench peer clean
 
 all: kernel harness
 
@@ -34,6 +36,7 @@ deps:
 	fi
 
 include kernel/kernel.mk
+include harness/peer/peer.mk
 
 harness: deps
 	$(SWIFT) build -j 2 --product harness
@@ -61,6 +64,20 @@ run: deps kernel harness
 NIGHTLY_REPEAT ?= 5
 nightly: deps kernel harness
 	$(SWIFT) run --skip-build harness scenarios/ --nightly --repeat $(NIGHTLY_REPEAT) --junit $(JUNIT) $(HARNESS_ARGS)
+
+# Figures: the kernel's, the harness's and the host heap core's, with Debian's Linux booted by
+# the same harness in the same QEMU as the peer; build/bench.json, build/bench.md and the table.
+# BENCH_REPEAT runs of each VM figure; BENCH_VMS VMs at once for the harness's peak memory.
+BENCH_REPEAT ?= 5
+BENCH_VMS    ?= 4
+bench: deps kernel
+	@$(MAKE) --no-print-directory deps DEPS="$(DEPS) $(PEER_DEPS)"
+	@$(MAKE) --no-print-directory peer
+	$(SWIFT) build -j 2 --product bench
+	$(SWIFT) build -j 2 -c release --product heap-bench
+	@mkdir -p $(BUILD)/bench
+	.build/release/heap-bench --json $(BUILD)/bench/heap.json
+	$(SWIFT) run --skip-build bench --repeat $(BENCH_REPEAT) --vms $(BENCH_VMS)
 
 clean:
 	rm -rf $(BUILD) .build

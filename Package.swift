@@ -42,11 +42,29 @@ let package = Package(
             name: "KernelExecCoreTests",
             dependencies: ["KernelExecCore"]
         ),
+        // `make bench`'s figures, their statistics, the JSON and the Markdown table.
+        .target(name: "BenchReport", swiftSettings: harnessSettings),
+        .testTarget(name: "BenchReportTests", dependencies: ["BenchReport", "Benchmarks"], swiftSettings: harnessSettings),
+        // `make bench`'s measurements: bench scenarios run through the Runner, figures from captures.
+        .target(
+            name: "Benchmarks",
+            dependencies: ["BenchReport", "Runner", "Scenario", "QEMUMachine", "HostSystem"],
+            swiftSettings: harnessSettings
+        ),
+        // The `bench` command: flags only.
+        .executableTarget(
+            name: "bench",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser"), "Benchmarks", "BenchReport",
+                           "HostSystem", "QEMUMachine", "Scenario"],
+            path: "Sources/BenchCommand",
+            swiftSettings: harnessSettings
+        ),
         // Host benchmark: the kernel heap core next to glibc malloc/free in one process.
         .executableTarget(
             name: "heap-bench",
-            dependencies: ["KernelMemoryCore"],
-            path: "Sources/HeapBench"
+            dependencies: ["KernelMemoryCore", "BenchReport"],
+            path: "Sources/HeapBench",
+            swiftSettings: harnessSettings
         ),
 
         // json-c through pkg-config: QMP is parsed with its incremental tokener.
@@ -96,6 +114,8 @@ let package = Package(
                 "Runner", "Scenario", "JUnitReport", "QEMUMachine",
             ],
             path: "harness",
+            // The Linux peer's guest programs for `make bench` (C, built by the Makefile).
+            exclude: ["peer"],
             swiftSettings: harnessSettings
         ),
         .testTarget(name: "QMPTests", dependencies: ["QMP", "HostSystem"], exclude: ["Fixtures"],

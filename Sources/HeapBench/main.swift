@@ -1,13 +1,18 @@
 // heap-bench: the kernel heap core next to glibc malloc/free in one process, same patterns,
-// ns per allocate+free pair per size. `swift run -c release heap-bench`.
+// ns per allocate+free pair per size, on one thread and on two sharing one heap.
+// `swift run -c release heap-bench [SIZE...] [--json PATH]`; `make bench` reads the JSON.
 
-import Glibc
+import BenchReport
+import Foundation
 import KernelMemoryCore
 
+/// `--json PATH`: also write every row as a `make bench` figure.
+let jsonPath = CommandLine.arguments.firstIndex(of: "--json").flatMap { index in
+    index + 1 < CommandLine.arguments.count ? CommandLine.arguments[index + 1] : nil
+}
 /// Sizes to measure: the arguments if any (`heap-bench 16 64`), else the standard set.
-let sizes = CommandLine.arguments.dropFirst().compactMap { Int($0) }.isEmpty
-    ? [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 16384]
-    : CommandLine.arguments.dropFirst().compactMap { Int($0) }
+let sizeArguments = CommandLine.arguments.dropFirst().filter { $0 != jsonPath }.compactMap { Int($0) }
+let sizes = sizeArguments.isEmpty ? [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 16384] : sizeArguments
 let repetitions = 7
 let pairsPerRun = 200_000
 /// Patterns to measure: `HEAP_BENCH_PATTERN=pairs` or `batch` picks one (handy under perf).
@@ -48,12 +53,14 @@ enum Allocator {
 /// and reached through `inout self`, so its generic code is specialised and inlined here and
 /// no global access (or exclusivity check) sits on the hot path.
 struct Bench {
+    let window: BenchWindow
     var heap: KernelHeapCore<CountingBacking>
     /// Where allocated pointers go, so that the optimiser cannot drop a malloc/free pair.
     let sink: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     let freeOrder: [Int]
 
     init(window: BenchWindow) {
+        self.window = window
         heap = window.makeHeap()
         sink = .allocate(capacity: batchSize)
         sink.initialize(repeating: nil, count: batchSize)
@@ -108,12 +115,7 @@ struct Bench {
     }
 }
 
-struct Summary {
-    var median: Double, minimum: Double, maximum: Double
-    init(_ samples: [Double]) {
-        let sorted = samples.sorted()
-        median = sorted[sorted.count / 2]; minimum = sorted[0]; maximum = sorted[sorted.count - 1]
-    }
+extension Samples {
     var text: String { "\(format(median, 7)) [\(format(minimum, 1))-\(format(maximum, 1))]" }
 }
 
@@ -135,6 +137,7 @@ var bench = Bench(window: BenchWindow())
 // Bring the CPU to speed before the first row counts (frequency scaling would penalise it).
 for _ in 0..<3 { _ = bench.run(.glibc, .pairs, size: 64); _ = bench.run(.core, .pairs, size: 64) }
 var smallRatios: [Double] = []
+var figures: [Figure] = []
 for size in sizes {
     for pattern in patterns {
         var samples: [Allocator: [Double]] = [.core: [], .glibc: []]
@@ -145,11 +148,12 @@ for size in sizes {
             samples[.core]!.append(bench.run(.core, pattern, size: size))
             samples[.glibc]!.append(bench.run(.glibc, pattern, size: size))
         }
-        let core = Summary(samples[.core]!), glibc = Summary(samples[.glibc]!)
+        let core = Samples(samples[.core]!), glibc = Samples(samples[.glibc]!)
         let ratio = core.median / glibc.median
         if size <= 256 { smallRatios.append(ratio) }
         print(pad("\(size)", 7) + pad(pattern.rawValue, 9) + pad(core.text, 24) + pad(glibc.text, 24)
               + format(ratio, 6, decimals: 2))
+        figures.append(figure(size: size, pattern: pattern.rawValue, threads: 1, core: core, glibc: glibc))
     }
 }
 let stats = bench.heap.statistics
@@ -158,3 +162,38 @@ print("heap-bench: core pages mapped \(bench.heap.backing.pagesMapped), unmapped
 let geometricMean = exp(smallRatios.map { log($0) }.reduce(0, +) / Double(max(1, smallRatios.count)))
 print("heap-bench: core/glibc ratio for sizes <= 256: "
       + (smallRatios.isEmpty ? "n/a" : format(geometricMean, 0, decimals: 2)) + " (target <= 1.00)")
+
+// Two threads: both allocate and free pairs at once, the core behind one lock (as in the
+// kernel, where one lock guards the heap), glibc with its per-thread arenas.
+let twoThreads = TwoThreadBench(window: bench.window)
+print("heap-bench: 2 threads at once, pairs pattern, wall ns per pair per thread, median [min-max] of \(repetitions) runs")
+print(pad("size", 7) + pad("threads", 9) + pad("core", 24) + pad("glibc", 24) + "core/glibc")
+for size in sizes where size <= 4096 {
+    var samples: [Allocator: [Double]] = [.core: [], .glibc: []]
+    _ = twoThreads.run(.core, size: size)
+    _ = twoThreads.run(.glibc, size: size)
+    for _ in 0..<repetitions {
+        samples[.core]!.append(twoThreads.run(.core, size: size))
+        samples[.glibc]!.append(twoThreads.run(.glibc, size: size))
+    }
+    let core = Samples(samples[.core]!), glibc = Samples(samples[.glibc]!)
+    print(pad("\(size)", 7) + pad("2", 9) + pad(core.text, 24) + pad(glibc.text, 24) + format(core.median / glibc.median, 6, decimals: 2))
+    figures.append(figure(size: size, pattern: "pairs", threads: 2, core: core, glibc: glibc))
+}
+
+if let jsonPath {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    guard let data = try? encoder.encode(figures), FileManager.default.createFile(atPath: jsonPath, contents: data) else {
+        fatalError("heap-bench: cannot write \(jsonPath)")
+    }
+}
+
+/// One row as a `make bench` figure: the core's samples, glibc as its peer.
+func figure(size: Int, pattern: String, threads: Int, core: Samples, glibc: Samples) -> Figure {
+    var figure = Figure(group: "host allocator", name: "alloc+free \(size) B, \(pattern), \(threads) thread\(threads == 1 ? "" : "s")",
+                        unit: "ns", better: .lower, accelerator: "host", samples: core.values)
+    figure.compare(with: "glibc", median: glibc.median)
+    if size <= 256 { figure.requireRatio(atLeast: 1) }
+    return figure
+}

@@ -20,3 +20,12 @@ public struct RunStateDiagnoser: HangDiagnoser {
         return ["QEMU run state: \(status["status"]?.stringValue ?? "\(status)")"]
     }
 }
+
+/// How long a diagnosed hang took to explain, for `make bench`: from the guest's last serial
+/// output (where a hang starts to show) and from the watchdog firing, to the complete report.
+public struct DiagnosisTiming {
+    /// Last serial byte to the finished report: the silence window plus the diagnosis.
+    public let fromLastOutput: Double
+    /// The watchdog firing to the finished report: the diagnosis alone.
+    public let fromWatchdog: Double
+}

@@ -50,7 +50,7 @@ final class RunMonitor {
     private var resumedAt: MonotonicInstant
     private var lastProgressAt: MonotonicInstant
     private var lastProgressLine: String?
-    private(set) var lineBacklog: [String] = []
+    private(set) var lineBacklog: [SerialLine] = []
     private var backlogBytes = 0
     private(set) var eventBacklog: [QMPEvent] = []
     /// Called for every line (the progress display).
@@ -95,10 +95,10 @@ final class RunMonitor {
         }
         if lineBacklog.count >= Self.backlogLimit || backlogBytes > Self.backlogByteLimit {
             let dropped = lineBacklog.count / 2
-            backlogBytes -= lineBacklog.prefix(dropped).reduce(0) { $0 + $1.utf8.count }
+            backlogBytes -= lineBacklog.prefix(dropped).reduce(0) { $0 + $1.text.utf8.count }
             lineBacklog.removeFirst(dropped)
         }
-        lineBacklog.append(text)
+        lineBacklog.append(line)
         backlogBytes += text.utf8.count
         onLine?(line)
     }
@@ -136,10 +136,13 @@ final class RunMonitor {
     // MARK: consuming lines and events (expect-style: each is matched at most once)
 
     /// Removes backlog lines up to and including the first one matching `pattern`.
-    func takeLine(matching pattern: Pattern) -> String? {
-        guard let index = lineBacklog.firstIndex(where: { pattern.matches($0) }) else { return nil }
+    func takeLine(matching pattern: Pattern) -> String? { takeSerialLine(matching: pattern)?.text }
+
+    /// The same, keeping when the line came.
+    func takeSerialLine(matching pattern: Pattern) -> SerialLine? {
+        guard let index = lineBacklog.firstIndex(where: { pattern.matches($0.text) }) else { return nil }
         let line = lineBacklog[index]
-        backlogBytes -= lineBacklog.prefix(index + 1).reduce(0) { $0 + $1.utf8.count }
+        backlogBytes -= lineBacklog.prefix(index + 1).reduce(0) { $0 + $1.text.utf8.count }
         lineBacklog.removeFirst(index + 1)
         return line
     }
@@ -154,8 +157,10 @@ final class RunMonitor {
     /// Stores one captured value (a `gdb: {read: ...}` step's words).
     func store(_ name: String, _ value: Int64) { captures[name] = value }
 
-    /// Stores each `key=value` integer of a metrics line as `<name>.<key>`.
-    func capture(_ line: String, as name: String) -> Int {
+    /// Stores each `key=value` integer of a metrics line as `<name>.<key>`, and with `at` (the
+    /// line's seconds since QEMU's launch) `<name>.at_ms`: when the harness saw it.
+    func capture(_ line: String, as name: String, at time: Double? = nil) -> Int {
+        if let time { captures["\(name).at_ms"] = Int64((time * 1000).rounded()) }
         let fields = TrendSeries.fields(of: line)
         for (key, value) in fields { captures["\(name).\(key)"] = value }
         return fields.count

@@ -24,6 +24,10 @@ public struct RunResult {
     public var rerunCommand: String
     /// Seconds from the harness's start to the first serial line (nil: none came).
     public var firstSerialLineAfter: Double?
+    /// The `capture` steps' values (`NAME.key`, and `NAME.at_ms` for when the line came).
+    public var captures: [String: Int64] = [:]
+    /// Set when a watchdog's hang was diagnosed on the live machine.
+    public var diagnosisTiming: DiagnosisTiming?
 
     public init(scenario: Scenario, seed: UInt64, attempt: Int, verdict: Verdict, duration: Double, rerunCommand: String) {
         self.scenario = scenario

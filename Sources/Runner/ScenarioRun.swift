@@ -19,6 +19,8 @@ public final class ScenarioRun {
     private var monitor: RunMonitor?
     /// The step being performed, for messages ("step 2 (line 14)").
     private var currentStep: (index: Int, step: Located<Step>)?
+    /// How long the hang diagnosis took, when there was one.
+    private var diagnosisTiming: DiagnosisTiming?
     /// The scenario's `gdb:` steps' connection, closed before a diagnosis or a person needs the stub.
     private var gdbSteps: GDBSteps?
     /// Called with each serial line (progress display, --verbose).
@@ -73,8 +75,10 @@ public final class ScenarioRun {
                 result.ktap = parser.document
             }
             result.firstSerialLineAfter = monitor.firstLineAt.map { $0.seconds(since: options.harnessStartedAt) }
+            result.captures = monitor.captures
         }
         result.properties = properties(firstSerialLineAfter: result.firstSerialLineAfter)
+        result.diagnosisTiming = diagnosisTiming
         gdbSteps?.close()
         if let machine {
             if !verdict.isSuccess && options.keepVMOnFailure && machine.isRunning {
@@ -153,7 +157,7 @@ public final class ScenarioRun {
         } catch let fired as WatchdogFired {
             return judge(fired.watchdog)
         } catch is RunEnded {
-            return judgeEnd()
+            return unfinishedSteps(judgeEnd())
         } catch is Interrupted {
             return interrupted()
         } catch let error as QMPError {
@@ -213,13 +217,13 @@ public final class ScenarioRun {
             let end = MonotonicInstant.now.adding(seconds: seconds)
             try wait(until: { MonotonicInstant.now >= end }, stepTimeout: nil, until: end)
         case .capture(let pattern, let name, let within):
-            var captured: String?
+            var captured: SerialLine?
             try wait(until: {
-                captured = monitor.takeLine(matching: pattern)
+                captured = monitor.takeSerialLine(matching: pattern)
                 return captured != nil
             }, stepTimeout: within ?? stepTimeout)
-            if let captured, monitor.capture(captured, as: name) == 0 {
-                return Verdict(.failed, .assertionFailed, "\(stepName): the line '\(captured)' holds no key=value numbers")
+            if let captured, monitor.capture(captured.text, as: name, at: captured.time) == 0 {
+                return Verdict(.failed, .assertionFailed, "\(stepName): the line '\(captured.text)' holds no key=value numbers")
             }
         case .assert(let assertion):
             return check(assertion, captures: monitor.captures)
@@ -307,7 +311,11 @@ public final class ScenarioRun {
         }
         gdbSteps?.close()
         if let machine, machine.isRunning, let diagnoser = options.diagnoser {
+            let firedAt = MonotonicInstant.now
             verdict.details += diagnoser.diagnose(machine, watchdog: watchdog, artifacts: artifactsPath)
+            let done = MonotonicInstant.now
+            diagnosisTiming = DiagnosisTiming(fromLastOutput: done.seconds(since: machine.serial.lastOutput),
+                                              fromWatchdog: done.seconds(since: firedAt))
         }
         if verdict.isSuccess, let missing = scenario.expectedDiagnosis.first(where: { pattern in !verdict.details.contains { pattern.matches($0) } }) {
             verdict = Verdict(.failed, .expectedLineMissing, "the hang was diagnosed, but no diagnosis line matched \(missing)",
@@ -323,6 +331,19 @@ public final class ScenarioRun {
         case .capture(let pattern, let name, _): return "a line matching \(pattern) to capture as \(name)"
         case .waitEvent(let name, let data, _): return "QMP event \(name)\(data.map { " with \($0)" } ?? "")"
         default: return "the step"
+        }
+    }
+
+    /// The run ended while a step still waited: the expected exit status does not make up for
+    /// a line or event the scenario never saw (a panic or hang expectation may cut steps short).
+    private func unfinishedSteps(_ verdict: Verdict) -> Verdict {
+        guard verdict.isSuccess, currentStep != nil else { return verdict }
+        switch scenario.expectation {
+        case .exit, .ktapAllPass:
+            return Verdict(.failed, .expectedLineMissing,
+                           "\(stepName): the run ended (\(verdict.message)) before \(describeCurrentStep())", watchdog: .qemuGone)
+        default:
+            return verdict
         }
     }
 

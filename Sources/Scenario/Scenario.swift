@@ -11,8 +11,8 @@ public struct Scenario {
     public let description: String?
     public let tags: [String]
     /// The machine, `{seed}` still unsubstituted in `commandLine`.
-    public let machine: MachineProfile
-    public let watchdogs: WatchdogSettings
+    public internal(set) var machine: MachineProfile
+    public internal(set) var watchdogs: WatchdogSettings
     public let never: [Pattern]
     public let steps: [Located<Step>]
     public let expectation: Expectation
@@ -23,6 +23,18 @@ public struct Scenario {
     public var trend: TrendSpec?
 
     public var isNightly: Bool { tags.contains("nightly") }
+    /// Figures for `make bench`, not checks: never part of a folder run.
+    public var isBench: Bool { tags.contains("bench") }
+
+    /// The same scenario on another machine size or accelerator, or with a shorter deadline:
+    /// `make bench` measures one scenario at 1 and 4 vCPUs, and probes KVM briefly.
+    public func variant(vcpus: Int? = nil, accelerator: Accelerator? = nil, deadline: Double? = nil) -> Scenario {
+        var copy = self
+        if let vcpus { copy.machine.vcpus = vcpus }
+        if let accelerator { copy.machine.accelerator = accelerator }
+        if let deadline { copy.watchdogs.deadline = deadline }
+        return copy
+    }
 
     /// The machine for a run with `seed`.
     public func machine(seed: UInt64) -> MachineProfile {

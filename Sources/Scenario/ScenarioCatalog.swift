@@ -7,7 +7,7 @@ public struct ScenarioCatalog {
     public var errors: [ScenarioError] = []
 
     /// Parses every scenario under `paths`. A path naming a file is taken as-is, even if it is a
-    /// nightly scenario (someone asked for it by name).
+    /// nightly or bench scenario (someone asked for it by name).
     public static func load(_ paths: [String], includeNightly: Bool, filter: String?) -> ScenarioCatalog {
         var catalog = ScenarioCatalog()
         for path in paths {
@@ -20,7 +20,8 @@ public struct ScenarioCatalog {
             for file in files {
                 do {
                     let scenario = try ScenarioParser.parse(file: file)
-                    if isDirectory.boolValue && scenario.isNightly && !includeNightly { continue }
+                    // Bench scenarios are measurements that `make bench` names one by one.
+                    if isDirectory.boolValue && (scenario.isBench || scenario.isNightly && !includeNightly) { continue }
                     if let filter, !matches(filter, scenario) { continue }
                     catalog.scenarios.append(scenario)
                 } catch let error as ScenarioError {

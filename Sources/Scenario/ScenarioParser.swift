@@ -90,7 +90,8 @@ public enum ScenarioParser {
     static func applyMachine(_ mapping: YAMLReader.Mapping, to machine: inout MachineProfile,
                              reader: YAMLReader, relativeTo file: String) throws {
         try mapping.check(allowed: machineKeys)
-        let folder = URL(fileURLWithPath: file).deletingLastPathComponent()
+        // Absolute first: Foundation standardizes "a/b/../../c" of a relative URL to "/c".
+        let folder = URL(fileURLWithPath: file).absoluteURL.deletingLastPathComponent()
         func path(_ text: String) -> String {
             text.hasPrefix("/") ? text : folder.appendingPathComponent(text).standardized.path
         }

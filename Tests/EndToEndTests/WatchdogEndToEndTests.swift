@@ -78,6 +78,33 @@ import Runner
         #expect(result.verdict.message.hasPrefix("step 2 (line 5)"))
     }
 
+    @Test func exitBeforeAStepIsDoneIsAFailureEvenWithTheExpectedStatus() throws {
+        // Found by `make bench`: the Linux peer exited 33 before its last line left the UART,
+        // and the run passed with that capture never made.
+        let result = try KernelScenario.run("""
+            machine: {cmdline: "ktest=frames.*"}
+            steps:
+              - capture: {pattern: "this line never comes", as: never, within: 60s}
+            expect: {exit: 33}
+            """)
+        #expect(result.verdict.status == .failed, "\(result.verdict)")
+        #expect(result.verdict.kind == .expectedLineMissing)
+        #expect(result.verdict.message.hasPrefix("step 1 (line 3): the run ended (exited with 33"))
+        #expect(result.duration < 30, "the exit ends the wait at once, not its 60 s")
+    }
+
+    @Test func captureKeepsWhenTheLineCame() throws {
+        let result = try KernelScenario.run("""
+            machine: {cmdline: "ktest=frames.*"}
+            steps:
+              - capture: {pattern: "kernel: ready", as: ready, within: 60s}
+            expect: {ktap: all-pass}
+            """)
+        #expect(result.verdict.status == .passed, "\(result.verdict)")
+        let at = result.captures["ready.at_ms"] ?? -1, own = result.captures["ready.boot_ms"] ?? -1
+        #expect(own >= 0 && at >= own, "seen by the harness (\(at) ms after launch) no sooner than the kernel's own boot_ms (\(own))")
+    }
+
     @Test func forbiddenLineFailsTheRun() throws {
         let result = try KernelScenario.run("""
             machine: {cmdline: "ktest=*"}
