@@ -67,9 +67,11 @@ nightly: deps kernel harness
 
 # Figures: the kernel's, the harness's and the host heap core's, with Debian's Linux booted by
 # the same harness in the same QEMU as the peer; build/bench.json, build/bench.md and the table.
-# BENCH_REPEAT runs of each VM figure; BENCH_VMS VMs at once for the harness's peak memory.
+# BENCH_REPEAT runs of each VM figure; BENCH_VMS VMs at once for the harness's peak memory;
+# BENCH_ARGS more flags for `bench`, e.g. BENCH_ARGS='--only kernel'.
 BENCH_REPEAT ?= 5
 BENCH_VMS    ?= 4
+BENCH_ARGS   ?=
 bench: deps kernel
 	@$(MAKE) --no-print-directory deps DEPS="$(DEPS) $(PEER_DEPS)"
 	@$(MAKE) --no-print-directory peer
@@ -77,7 +79,7 @@ bench: deps kernel
 	$(SWIFT) build -j 2 -c release --product heap-bench
 	@mkdir -p $(BUILD)/bench
 	.build/release/heap-bench --json $(BUILD)/bench/heap.json
-	$(SWIFT) run --skip-build bench --repeat $(BENCH_REPEAT) --vms $(BENCH_VMS)
+	$(SWIFT) run --skip-build bench --repeat $(BENCH_REPEAT) --vms $(BENCH_VMS) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) .build

@@ -34,16 +34,26 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "The peer kernel's package and version, written by `make peer`.")
     var peerInfo = "build/peer/linux.txt"
 
+    @Option(help: "Measure only these parts: kernel (with the Linux peer), kvm, harness, suite, host (repeatable; default all).")
+    var only: [String] = []
+
     @Option(help: "Where to write the JSON report.")
     var json = "build/bench.json"
 
     @Option(help: "Where to write the Markdown table.")
     var markdown = "build/bench.md"
 
+    static let parts = ["kernel", "kvm", "harness", "suite", "host"]
+
     func validate() throws {
+        if let unknown = only.first(where: { !Self.parts.contains($0) }) {
+            throw ValidationError("--only \(unknown): must be one of \(Self.parts.joined(separator: ", "))")
+        }
         guard `repeat` >= 1 else { throw ValidationError("--repeat must be at least 1") }
         guard vms >= 1 else { throw ValidationError("--vms must be at least 1") }
     }
+
+    func measures(_ part: String) -> Bool { only.isEmpty || only.contains(part) }
 
     func run() throws {
         let started = MonotonicInstant.now
@@ -57,7 +67,7 @@ struct BenchCommand: ParsableCommand {
 
         var figures: [Figure] = []
         var byVCPUs: [Int: KernelMeasurements] = [:]
-        for vcpus in [1, 4] {
+        for vcpus in [1, 4] where measures("kernel") {
             let measured = KernelMeasurements(
                 vcpus: vcpus,
                 spawn: try bench.measure("kernel-spawn", vcpus: vcpus),
@@ -74,20 +84,22 @@ struct BenchCommand: ParsableCommand {
            let speedUp = KernelFigures.stealingSpeedUp(one: one, many: four) {
             figures.append(speedUp)
         }
-        notes += try KVMProbe.run(bench, peer: peer != nil)
+        if measures("kvm") { notes += try KVMProbe.run(bench, peer: peer != nil) }
 
         let accelerator = byVCPUs[4]?.spawn.accelerator ?? "tcg"
-        figures += HarnessFigures.hang(bench.run(try bench.scenario("hang")), accelerator: accelerator)
-        let idleRuns = min(`repeat`, 3)
-        if let idle = HarnessFigures.idleCPUShare(bench, try bench.scenario("idle"), count: idleRuns, accelerator: accelerator) {
-            figures.append(idle)
+        if measures("harness") {
+            figures += HarnessFigures.hang(bench.run(try bench.scenario("hang")), accelerator: accelerator)
+            let idleRuns = min(`repeat`, 3)
+            if let idle = HarnessFigures.idleCPUShare(bench, try bench.scenario("idle"), count: idleRuns, accelerator: accelerator) {
+                figures.append(idle)
+            }
+            if let memory = HarnessFigures.peakMemory(bench, try bench.scenario("parallel"), vms: vms, accelerator: accelerator) {
+                figures.append(memory)
+            } else {
+                notes.append("peak memory with \(vms) VMs: not measured (a run failed, or /proc/self/clear_refs refused)")
+            }
         }
-        if let memory = HarnessFigures.peakMemory(bench, try bench.scenario("parallel"), vms: vms, accelerator: accelerator) {
-            figures.append(memory)
-        } else {
-            notes.append("peak memory with \(vms) VMs: not measured (a run failed, or /proc/self/clear_refs refused)")
-        }
-        if !suite.isEmpty {
+        if !suite.isEmpty && measures("suite") {
             let catalog = ScenarioCatalog.load([suite], includeNightly: false, filter: nil)
             for jobs in [1, 2] {
                 let (figure, failed) = HarnessFigures.suiteRate(bench, catalog.scenarios, jobs: jobs, accelerator: accelerator)
@@ -95,7 +107,7 @@ struct BenchCommand: ParsableCommand {
                 if failed > 0 { notes.append("the suite at --jobs \(jobs): \(failed) scenario(s) failed (see the lines above)") }
             }
         }
-        if !heap.isEmpty {
+        if !heap.isEmpty && measures("host") {
             if let data = FileManager.default.contents(atPath: heap), let hostFigures = try? JSONDecoder().decode([Figure].self, from: data) {
                 figures += hostFigures
             } else {

@@ -28,7 +28,7 @@ public struct MeasuredRuns {
         let first = passed.first ?? results.first
         let property = { (name: String) in first?.properties.first { $0.name == name }?.value ?? "unknown" }
         self.init(scenario: first?.scenario.name ?? "none", vcpus: vcpus,
-                  // "tcg,thread=multi (from the profile)" → "tcg,thread=multi"
+                  // "tcg (the profile asks for it)" → "tcg" (QEMU runs it as tcg,thread=multi)
                   accelerator: String(property("accelerator").split(separator: " ").first ?? "unknown"),
                   qemuVersion: property("qemu.version"), captures: passed.map(\.captures))
         failures = results.filter { $0.verdict.status != .passed }.map {
