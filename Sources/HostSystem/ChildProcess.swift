@@ -24,12 +24,14 @@ public final class ChildProcess {
 
     /// Starts `arguments[0]` (searched in PATH) with stdin and stdout on /dev/null, stderr on a
     /// pipe, default signal dispositions and an empty signal mask, as leader of a new group.
+    /// With `capturingStdout`, stdout goes into the same pipe as stderr (for `--version`).
     ///
     /// With `killedWithSpawningThread`, the child gets SIGKILL from the kernel if the spawning
     /// thread dies first (PR_SET_PDEATHSIG, set by util-linux `setpriv` just before it execs the
     /// program, same pid): even a harness killed outright leaves no QEMU behind. Precondition:
     /// the calling thread outlives the child (it reaps it). Without setpriv, the flag is moot.
-    public static func spawn(_ arguments: [String], killedWithSpawningThread: Bool = false) throws -> ChildProcess {
+    public static func spawn(_ arguments: [String], killedWithSpawningThread: Bool = false,
+                             capturingStdout: Bool = false) throws -> ChildProcess {
         precondition(!arguments.isEmpty)
         var command = arguments
         let setprivPaths: [String] = ["/usr/bin/setpriv", "/bin/setpriv"]
@@ -49,7 +51,11 @@ public final class ChildProcess {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        if capturingStdout {
+            posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], 1)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        }
         posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], 2)
 
         var attributes = posix_spawnattr_t()

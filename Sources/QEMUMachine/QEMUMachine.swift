@@ -50,6 +50,7 @@ public final class QEMUMachine {
     /// connected. The guest stays paused until `resume()`.
     public static func launch(_ profile: MachineProfile, reactor: Reactor, serialLog: String?,
                               timeouts: Timeouts = Timeouts()) throws -> QEMUMachine {
+        _ = try QEMUInstallation.check(profile.qemuBinary)
         let accelerator = AcceleratorChoice.resolve(profile.accelerator)
         let directory = try PrivateDirectory(prefix: socketDirectoryPrefix)
         let sockets = QEMUCommandLine.Sockets(directory: directory.path, gdb: profile.gdbStub,

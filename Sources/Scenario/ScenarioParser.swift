@@ -38,6 +38,7 @@ public enum ScenarioParser {
 
         let name = try top["name"].map { try reader.string($0, "name") }
             ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        if let problem = IsolationRules.problem(withName: name) { throw reader.error(top["name"] ?? root, problem) }
         let description = try top["description"].map { try reader.string($0, "description") }
         let tags = try top["tags"].map { try reader.strings($0, "tags") } ?? []
 
@@ -97,22 +98,49 @@ public enum ScenarioParser {
         }
         for key in mapping.keys {
             let node = mapping[key]!
+            /// Refuses `problem`'s complaint, if any, at this key's line.
+            func refuse(_ problem: String?) throws { if let problem { throw reader.error(node, problem) } }
             switch key {
-            case "qemu": machine.qemuBinary = try reader.string(node, "machine.qemu")
-            case "kernel": machine.kernel = path(try reader.string(node, "machine.kernel"))
-            case "modules": machine.modules = try reader.strings(node, "machine.modules").map(path)
+            case "qemu":
+                machine.qemuBinary = try reader.string(node, "machine.qemu")
+                try refuse(IsolationRules.problem(withBinary: machine.qemuBinary))
+            case "kernel":
+                let text = try reader.string(node, "machine.kernel")
+                try refuse(IsolationRules.textProblem(text).map { "machine.kernel: \($0)" })
+                machine.kernel = path(text)
+            case "modules":
+                let texts = try reader.strings(node, "machine.modules")
+                for text in texts {
+                    try refuse(IsolationRules.textProblem(text).map { "machine.modules: \($0)" })
+                    // QEMU splits -initrd at commas: a comma would make two modules of one.
+                    if text.contains(",") { try refuse("machine.modules: a module path cannot hold a comma: '\(text)'") }
+                }
+                machine.modules = texts.map(path)
             case "vcpus": machine.vcpus = Int(try reader.integer(node, "machine.vcpus", range: 1...255))
-            case "memory": machine.memoryMiB = try reader.mebibytes(node, "machine.memory")
+            case "memory":
+                machine.memoryMiB = try reader.mebibytes(node, "machine.memory")
+                let range = IsolationRules.memoryRange
+                if !range.contains(machine.memoryMiB) {
+                    try refuse("machine.memory must be \(range.lowerBound)M to \(range.upperBound / 1024)G, not \(machine.memoryMiB)M")
+                }
             case "accel":
                 let text = try reader.string(node, "machine.accel")
                 guard let accelerator = Accelerator(rawValue: text) else {
                     throw reader.error(node, "machine.accel must be auto, kvm or tcg, not '\(text)'")
                 }
                 machine.accelerator = accelerator
-            case "cpu": machine.cpuModel = try reader.string(node, "machine.cpu")
-            case "cmdline": machine.commandLine = try reader.string(node, "machine.cmdline")
-            case "devices": machine.devices = try reader.strings(node, "machine.devices")
-            case "qemu-args": machine.extraArguments = try reader.strings(node, "machine.qemu-args")
+            case "cpu":
+                machine.cpuModel = try reader.string(node, "machine.cpu")
+                try refuse(IsolationRules.problem(withValue: machine.cpuModel ?? "", of: "machine.cpu"))
+            case "cmdline":
+                machine.commandLine = try reader.string(node, "machine.cmdline")
+                try refuse(IsolationRules.textProblem(machine.commandLine).map { "machine.cmdline: \($0)" })
+            case "devices":
+                machine.devices = try reader.strings(node, "machine.devices")
+                for device in machine.devices { try refuse(IsolationRules.problem(withValue: device, of: "machine.devices")) }
+            case "qemu-args":
+                machine.extraArguments = try reader.strings(node, "machine.qemu-args")
+                try refuse(IsolationRules.problem(withArguments: machine.extraArguments))
             default: break  // "profile" was read by the caller
             }
         }
@@ -156,7 +184,11 @@ public enum ScenarioParser {
         case "send-serial":
             return .sendSerial(try reader.string(body, "send-serial"))
         case "qmp":
-            if case .scalar = body { return .qmp(command: try reader.string(body, "qmp"), arguments: nil, expect: nil, expectError: nil) }
+            if case .scalar = body {
+                let command = try reader.string(body, "qmp")
+                if let problem = IsolationRules.problem(withCommand: command, arguments: [:]) { throw reader.error(body, problem) }
+                return .qmp(command: command, arguments: nil, expect: nil, expectError: nil)
+            }
             let fields = try reader.mapping(body, "qmp")
             try fields.check(allowed: ["execute", "arguments", "expect", "expect-error"])
             let arguments = try fields["arguments"].map { try reader.json($0) }
@@ -168,8 +200,12 @@ public enum ScenarioParser {
             if expect != nil && expectError != nil {
                 throw reader.error(body, "qmp takes 'expect' or 'expect-error', not both")
             }
-            return .qmp(command: try reader.string(try fields.required("execute"), "qmp.execute"),
-                        arguments: arguments, expect: expect, expectError: expectError)
+            let command = try reader.string(try fields.required("execute"), "qmp.execute")
+            let textArguments = (arguments?.objectValue ?? [:]).compactMapValues(\.stringValue)
+            if let problem = IsolationRules.problem(withCommand: command, arguments: textArguments) {
+                throw reader.error(body, problem)
+            }
+            return .qmp(command: command, arguments: arguments, expect: expect, expectError: expectError)
         case "wait-event":
             if case .scalar = body { return .waitEvent(name: try reader.string(body, "wait-event"), data: nil, within: nil) }
             let fields = try reader.mapping(body, "wait-event")

@@ -84,10 +84,11 @@ struct YAMLReader {
         var scale = 1
         if text.hasSuffix("G") { number = String(text.dropLast()); scale = 1024 }
         else if text.hasSuffix("M") { number = String(text.dropLast()) }
-        guard let value = Int(number), value > 0 else {
+        guard let value = Int(number), value > 0, case let (mebibytes, overflow) = value.multipliedReportingOverflow(by: scale),
+              !overflow else {
             throw error(node, "\(what) must be a size such as 128M or 1G, not '\(text)'")
         }
-        return value * scale
+        return mebibytes
     }
 
     func pattern(_ node: Node, _ what: String) throws -> Pattern {

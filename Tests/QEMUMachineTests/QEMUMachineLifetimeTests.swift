@@ -1,4 +1,5 @@
 // A real QEMU, no guest kernel (SeaBIOS idles): launch, QMP, exits told apart, cleanup.
+import Foundation
 import Glibc
 import Testing
 import HostSystem
@@ -56,12 +57,44 @@ import QMP
         }
     }
 
-    @Test func missingBinaryIsALaunchFailure() throws {
+    /// Why launching `binary` fails ("" if it did not).
+    private func launchFailure(binary: String) -> String {
         var profile = bareProfile()
-        profile.qemuBinary = "qemu-system-does-not-exist"
-        #expect(throws: LaunchError.self) {
+        profile.qemuBinary = binary
+        do {
             _ = try QEMUMachine.launch(profile, reactor: Reactor(observesInterrupts: false), serialLog: nil)
+            return ""
+        } catch {
+            return (error as? LaunchError)?.reason ?? "not a LaunchError: \(error)"
         }
+    }
+
+    @Test func missingBinaryIsALaunchFailureNamingThePackage() throws {
+        let reason = launchFailure(binary: "/nonexistent/qemu-system-x86_64")
+        #expect(reason.contains("/nonexistent/qemu-system-x86_64 was not found"), "\(reason)")
+        #expect(reason.contains("apt-get install qemu-system-x86"), "\(reason)")
+        #expect(reason.contains("needs QEMU 6.0 or newer (tested with 7.2)"), "\(reason)")
+    }
+
+    /// A stand-in that only answers `--version` (the version check is all it meets).
+    /// Its folder goes away with the returned directory.
+    private func fakeQEMU(printing versionLine: String) throws -> PrivateDirectory {
+        let folder = try PrivateDirectory(prefix: "fake-qemu")
+        let script = "#!/bin/sh\necho '\(versionLine)'\n"
+        #expect(FileManager.default.createFile(atPath: folder.file("qemu-system-x86_64"), contents: Data(script.utf8),
+                                               attributes: [.posixPermissions: 0o755]))
+        return folder
+    }
+
+    @Test func oldQEMUIsRefusedWithFoundAndNeededVersions() throws {
+        let old = try fakeQEMU(printing: "QEMU emulator version 5.2.0 (Debian 1:5.2+dfsg-11+deb11u2)")
+        let reason = launchFailure(binary: old.file("qemu-system-x86_64"))
+        #expect(reason.contains("is QEMU 5.2.0, too old"), "\(reason)")
+        #expect(reason.contains("needs QEMU 6.0 or newer (tested with 7.2)"), "\(reason)")
+        #expect(reason.contains("apt-get install qemu-system-x86"), "\(reason)")
+        let other = try fakeQEMU(printing: "not a QEMU at all")
+        #expect(launchFailure(binary: other.file("qemu-system-x86_64")).contains("did not say which QEMU it is"))
+        #expect(try QEMUInstallation.check("qemu-system-x86_64").hasPrefix("7.2"))
     }
 
     @Test func killedQEMUIsSeenAsSignalAndDroppedConnection() throws {

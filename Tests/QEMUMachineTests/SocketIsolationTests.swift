@@ -1,0 +1,56 @@
+// What QEMU is given to listen on, checked from the outside (/proc): every socket of a VM is a
+// UNIX socket inside its private 0700 directory, and none is TCP or UDP.
+import Foundation
+import Glibc
+import Testing
+import HostSystem
+@testable import QEMUMachine
+
+@Suite(.serialized, .timeLimit(.minutes(2))) struct SocketIsolationTests {
+    /// Inodes of the sockets process `pid` holds open.
+    private func socketInodes(of pid: pid_t) -> Set<String> {
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+        return Set(fds.compactMap { fd in
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"),
+                  target.hasPrefix("socket:[") else { return nil }
+            return String(target.dropFirst("socket:[".count).dropLast())
+        })
+    }
+
+    /// Rows of a /proc/net table whose inode column is in `inodes`.
+    private func rows(_ table: String, inodes: Set<String>, inodeColumn: Int) -> [[Substring]] {
+        let text = (try? String(contentsOfFile: "/proc/net/\(table)", encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").dropFirst().map { $0.split(separator: " ") }
+            .filter { $0.count > inodeColumn && inodes.contains(String($0[inodeColumn])) }
+    }
+
+    @Test func everySocketIsUNIXInThePrivateDirectory() throws {
+        var profile = MachineProfile()
+        profile.accelerator = .tcg
+        profile.vcpus = 1
+        profile.memoryMiB = 32
+        profile.gdbStub = true
+        profile.humanMonitor = true
+        let reactor = Reactor(observesInterrupts: false)
+        let machine = try QEMUMachine.launch(profile, reactor: reactor, serialLog: nil)
+        defer { machine.shutdown() }
+        let directory = String(machine.sockets.qmp.dropLast("/qmp.sock".count))
+        var info = stat()
+        #expect(stat(directory, &info) == 0 && info.st_mode & 0o777 == 0o700)
+
+        let inodes = socketInodes(of: machine.process.pid)
+        #expect(inodes.count >= 4, "serial, QMP, gdbstub and monitor: \(inodes)")
+        for table in ["tcp", "tcp6", "udp", "udp6"] {
+            #expect(rows(table, inodes: inodes, inodeColumn: 9).isEmpty, "QEMU holds a \(table) socket")
+        }
+        // /proc/net/unix: "Num RefCount Protocol Flags Type St Inode Path"; listeners have a path.
+        let unix = rows("unix", inodes: inodes, inodeColumn: 6)
+        let paths = unix.compactMap { $0.count > 7 ? String($0[7]) : nil }
+        #expect(unix.count == inodes.count, "every socket QEMU holds is a UNIX socket")
+        #expect(paths.contains(machine.sockets.gdb ?? "?") && paths.contains(machine.sockets.humanMonitor ?? "?"), "\(paths)")
+        #expect(paths.allSatisfy { $0.hasPrefix(directory + "/") }, "\(paths)")
+        // And the command line names no TCP endpoint at all.
+        let arguments = machine.process.arguments.joined(separator: " ")
+        #expect(!arguments.contains("tcp") && !arguments.contains("host=") && !arguments.contains("port="), "\(arguments)")
+    }
+}
