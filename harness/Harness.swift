@@ -38,6 +38,10 @@ struct Harness: ParsableCommand {
     @Option(help: "Where failed runs keep their serial log, QMP transcript and verdict.")
     var artifacts = "build/artifacts"
 
+    @Option(help: ArgumentHelp("Most bytes a run's serial.log keeps (then its last lines and how much was left out): 64M, 512K, 1G.",
+                               valueName: "size"))
+    var artifactLimit = "64M"
+
     @Option(help: "Accelerator for every VM: auto, kvm or tcg (default: each scenario's profile).")
     var accel: String?
 
@@ -56,6 +60,9 @@ struct Harness: ParsableCommand {
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         if let count = `repeat`, count < 1 { throw ValidationError("--repeat must be at least 1") }
+        if byteCount(artifactLimit) == nil {
+            throw ValidationError("--artifact-limit must be a size of at least 64K such as 64M, 512K or 1G, not '\(artifactLimit)'")
+        }
         if let accel, Accelerator(rawValue: accel) == nil {
             throw ValidationError("--accel must be one of auto, kvm, tcg")
         }
@@ -87,6 +94,7 @@ struct Harness: ParsableCommand {
         var options = RunOptions()
         options.accelerator = accel.flatMap(Accelerator.init(rawValue:))
         options.artifactsDirectory = artifacts
+        options.artifactLimit = byteCount(artifactLimit) ?? RunOptions.defaultArtifactLimit
         options.keepVMOnFailure = keepVMOnFailure
         options.verbose = verbose
         options.harnessStartedAt = startedAt
@@ -111,6 +119,16 @@ struct Harness: ParsableCommand {
         }
         if counts.failed > 0 { throw ExitCode.failure }
     }
+}
+
+/// `64M`, `512K`, `1G` or a number of bytes; nil below 64 KiB or when unreadable.
+func byteCount(_ text: String) -> Int? {
+    let scales: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+    let scale = text.last.flatMap { scales[Character($0.uppercased())] } ?? 1
+    let digits = scale == 1 ? text : String(text.dropLast())
+    guard let number = Int(digits), case let (bytes, overflow) = number.multipliedReportingOverflow(by: scale),
+          !overflow, bytes >= 64 << 10 else { return nil }
+    return bytes
 }
 
 func printError(_ text: String) {

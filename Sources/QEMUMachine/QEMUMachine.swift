@@ -47,9 +47,10 @@ public final class QEMUMachine {
     }
 
     /// Starts QEMU for `profile` and returns once QMP is negotiated and the serial line is
-    /// connected. The guest stays paused until `resume()`.
+    /// connected. The guest stays paused until `resume()`. The serial log holds at most
+    /// `serialLogLimit` bytes of lines (then a marker and the last lines).
     public static func launch(_ profile: MachineProfile, reactor: Reactor, serialLog: String?,
-                              timeouts: Timeouts = Timeouts()) throws -> QEMUMachine {
+                              serialLogLimit: Int = .max, timeouts: Timeouts = Timeouts()) throws -> QEMUMachine {
         _ = try QEMUInstallation.check(profile.qemuBinary)
         let accelerator = AcceleratorChoice.resolve(profile.accelerator)
         let directory = try PrivateDirectory(prefix: socketDirectoryPrefix)
@@ -69,7 +70,7 @@ public final class QEMUMachine {
             throw LaunchError(commandLine: arguments.map(shellQuoted).joined(separator: " "),
                               reason: "\(error)", exitStatus: nil, stderrTail: "")
         }
-        let serial = try SerialConsole(start: startedAt, logPath: serialLog)
+        let serial = try SerialConsole(start: startedAt, logPath: serialLog, logLimit: serialLogLimit)
         let machine = QEMUMachine(profile: profile, accelerator: accelerator, reactor: reactor, process: process,
                                   qmpListener: qmpListener, serialListener: serialListener, serial: serial,
                                   sockets: sockets, directory: directory, startedAt: startedAt, timeouts: timeouts)

@@ -1,6 +1,8 @@
 // The guest's COM1 as lines. Every line goes to a timestamped log file and to the runner; memory
 // stays bounded however much the guest prints: over-long lines are cut, and only the first and
-// the last lines are kept in memory (for the report and the verdict).
+// the last lines are kept in memory (for the report and the verdict). The log file is bounded
+// too: past its limit, lines are counted instead of written, and at the end a marker says how
+// many were left out and the last lines follow it.
 import Glibc
 import HostSystem
 
@@ -33,13 +35,25 @@ public final class SerialConsole {
     private let start: MonotonicInstant
     private var logFD: Int32
     private var logBuffer: [UInt8] = []
+    /// Bytes the log may hold: seven eighths for the first lines, one eighth for the last
+    /// ones written after the marker (which comes on top).
+    private let logLimit: Int
+    private var headLimit: Int { logLimit - logLimit / 8 }
+    private var logBytes = 0
+    /// Lines (and their bytes) not written to the log; the first one's number.
+    public private(set) var unloggedLines = 0
+    public private(set) var unloggedBytes = 0
+    private var firstUnloggedLine: Int?
+    private var logFinished = false
     private var lastFlush = MonotonicInstant(nanoseconds: 0)
     private var fd: Int32 = -1
     private var reactor: Reactor?
 
     /// - Parameter logPath: where the timestamped log goes (nil: no log file).
-    public init(start: MonotonicInstant, logPath: String?) throws {
+    /// - Parameter logLimit: bytes of lines the log holds before it leaves lines out.
+    public init(start: MonotonicInstant, logPath: String?, logLimit: Int = .max) throws {
         self.start = start
+        self.logLimit = logLimit
         lastOutput = start
         if let logPath {
             logFD = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -50,9 +64,8 @@ public final class SerialConsole {
     }
 
     deinit {
-        flushLog()
-        if logFD >= 0 { close(logFD) }
         detach()
+        if logFD >= 0 { close(logFD) }
     }
 
     /// Starts reading the guest's serial line from `fd` (taking ownership).
@@ -72,11 +85,13 @@ public final class SerialConsole {
 
     /// Closes our end of the serial socket (before asking QEMU to quit, so it never blocks on
     /// a full console buffer).
+    /// Also ends the stream: an unfinished last line is delivered and the log completed.
     public func detach() {
-        guard fd >= 0 else { return }
-        reactor?.unwatch(fd)
-        close(fd)
-        fd = -1
+        if fd >= 0 {
+            reactor?.unwatch(fd)
+            close(fd)
+            fd = -1
+        }
         endOfStream()
     }
 
@@ -146,6 +161,28 @@ public final class SerialConsole {
 
     private func endOfStream() {
         if !partial.isEmpty { deliver() }
+        finishLog()
+    }
+
+    /// Once, at the end: what the limit left out, then the last lines that were not logged.
+    private func finishLog() {
+        guard !logFinished else { return }
+        logFinished = true
+        if let firstUnloggedLine, logFD >= 0 {
+            logBuffer += Array("[... \(unloggedLines) lines (\(unloggedBytes) bytes) not logged: this run's serial.log is limited to \(logLimit) bytes (--artifact-limit); the last lines follow ...]\n".utf8)
+            // The newest lines that fit in the last eighth, oldest first.
+            let tail = tailLines
+            let firstInTail = lineCount - tail.count
+            var kept: [[UInt8]] = []
+            var size = 0
+            for (offset, line) in tail.enumerated().reversed() where firstInTail + offset >= firstUnloggedLine {
+                let bytes = Array("[\(line.time.fixed3.leftPadded(9))] \(line.text)\n".utf8)
+                if size + bytes.count > logLimit / 8 { break }
+                size += bytes.count
+                kept.append(bytes)
+            }
+            for bytes in kept.reversed() { logBuffer += bytes }
+        }
         flushLog()
     }
 
@@ -164,10 +201,20 @@ public final class SerialConsole {
             tailStart = (tailStart + 1) % Self.tailLinesKept
         }
         if logFD >= 0 {
-            logBuffer += Array("[\(line.time.fixed3.leftPadded(9))] ".utf8)
-            logBuffer += bytes
-            logBuffer.append(UInt8(ascii: "\n"))
-            if logBuffer.count >= 64 * 1024 { flushLog() }
+            let stamp = Array("[\(line.time.fixed3.leftPadded(9))] ".utf8)
+            let size = stamp.count + bytes.count + 1
+            if firstUnloggedLine == nil && logBytes + size <= headLimit {
+                logBytes += size
+                logBuffer += stamp
+                logBuffer += bytes
+                logBuffer.append(UInt8(ascii: "\n"))
+                if logBuffer.count >= 64 * 1024 { flushLog() }
+            } else {
+                // Once one line is left out, all later ones are too: the log stays a prefix.
+                if firstUnloggedLine == nil { firstUnloggedLine = lineCount - 1 }
+                unloggedLines += 1
+                unloggedBytes += bytes.count + 1
+            }
         }
         onLine?(line)
     }

@@ -1,4 +1,6 @@
 // Everything sent to and received from QEMU's monitor, with times, for the artifacts of a run.
+// Bounded in memory however chatty a run is: the first messages up to `headBytes`, then only
+// the last `tailEntries` (each cut to `maximumEntryBytes`), and a count of what fell between.
 import HostSystem
 
 public final class QMPTranscript {
@@ -10,25 +12,54 @@ public final class QMPTranscript {
         public let text: String
     }
 
-    /// Enough for any scenario's conversation; a runaway one keeps its first entries.
-    public static let maximumEntries = 20_000
+    /// Enough for any scenario's conversation; a runaway one keeps its head and its tail.
+    public static let headBytes = 2 << 20
+    public static let tailEntries = 200
+    public static let maximumEntryBytes = 64 << 10
 
-    public private(set) var entries: [Entry] = []
+    public private(set) var head: [Entry] = []
+    private var headSize = 0
+    private var tail: [Entry] = []
+    private var tailStart = 0
+    /// Messages (and their bytes) that fell between the head and the tail.
+    public private(set) var droppedEntries = 0
+    public private(set) var droppedBytes = 0
     private let start: MonotonicInstant
 
     public init(start: MonotonicInstant = .now) { self.start = start }
 
+    /// Every entry kept, oldest first (the gap, if any, between head and tail).
+    public var entries: [Entry] { head + Array(tail[tailStart...] + tail[..<tailStart]) }
+
     public func record(_ direction: Direction, _ text: String) {
-        guard entries.count < Self.maximumEntries else { return }
-        let trimmed = text.hasSuffix("\n") ? String(text.dropLast()) : text
-        entries.append(Entry(seconds: MonotonicInstant.now.seconds(since: start), direction: direction, text: trimmed))
+        var trimmed = text.hasSuffix("\n") ? String(text.dropLast()) : text
+        if trimmed.utf8.count > Self.maximumEntryBytes {
+            let size = trimmed.utf8.count
+            trimmed = String(decoding: trimmed.utf8.prefix(Self.maximumEntryBytes), as: UTF8.self) + " [... cut at \(Self.maximumEntryBytes) of \(size) bytes]"
+        }
+        let entry = Entry(seconds: MonotonicInstant.now.seconds(since: start), direction: direction, text: trimmed)
+        if tail.isEmpty && headSize + trimmed.utf8.count <= Self.headBytes {
+            head.append(entry)
+            headSize += trimmed.utf8.count
+        } else if tail.count < Self.tailEntries {
+            tail.append(entry)
+        } else {
+            droppedEntries += 1
+            droppedBytes += tail[tailStart].text.utf8.count
+            tail[tailStart] = entry
+            tailStart = (tailStart + 1) % Self.tailEntries
+        }
     }
 
     /// One line per message: `[   1.234] >> {"execute": ...}`.
     public var text: String {
-        entries.map { entry in
-            let time = entry.seconds.fixed3.leftPadded(9)
-            return "[\(time)] \(entry.direction.rawValue) \(entry.text)"
-        }.joined(separator: "\n") + (entries.isEmpty ? "" : "\n")
+        func line(_ entry: Entry) -> String {
+            "[\(entry.seconds.fixed3.leftPadded(9))] \(entry.direction.rawValue) \(entry.text)\n"
+        }
+        var text = head.map(line).joined()
+        if droppedEntries > 0 {
+            text += "[... \(droppedEntries) messages (\(droppedBytes) bytes) left out: the transcript keeps \(Self.headBytes) bytes and the last \(Self.tailEntries) messages ...]\n"
+        }
+        return text + Array(tail[tailStart...] + tail[..<tailStart]).map(line).joined()
     }
 }

@@ -9,6 +9,10 @@ public struct RunOptions {
     public var accelerator: Accelerator?
     /// Failed runs leave their serial log, QMP transcript and verdict here.
     public var artifactsDirectory = "build/artifacts"
+    /// Bytes a run's serial.log may hold (the one artifact a guest can make grow); the other
+    /// files are bounded by construction (see docs/harness.md).
+    public var artifactLimit = RunOptions.defaultArtifactLimit
+    public static let defaultArtifactLimit = 64 << 20
     /// On failure, keep the VM (with a gdbstub and a monitor socket) until Ctrl-C.
     public var keepVMOnFailure = false
     /// Print every serial line as it comes.

@@ -129,7 +129,8 @@ public final class ScenarioRun {
         }
         let machine: QEMUMachine
         do {
-            machine = try QEMUMachine.launch(profile, reactor: reactor, serialLog: "\(artifactsPath)/serial.log")
+            machine = try QEMUMachine.launch(profile, reactor: reactor, serialLog: "\(artifactsPath)/serial.log",
+                                             serialLogLimit: options.artifactLimit)
         } catch let error as LaunchError {
             return Verdict(.error, .launchFailure, error.description)
         } catch is Interrupted {

@@ -1,6 +1,11 @@
-/* A tiny multiboot guest for the harness's memory benchmark: prints FLOOD_LINES lines of 100
-   bytes (100 MB for 1,048,576 lines) on COM1 as fast as the UART takes them, then exits
-   through isa-debug-exit with the kernel's clean status (33). Built by run-benchmarks.sh. */
+/* A tiny multiboot guest for the harness's flood tests and memory benchmark. Built with
+   FLOOD_LINES=N and FLOOD_MODE (run-benchmarks.sh, Tests/EndToEndTests/FloodGuest.swift):
+     0  text: N lines of 100 bytes (100 MiB for 1,048,576 lines)
+     1  hostile: N records of 4,700 bytes: NUL, 0xff, 0xfe, invalid and truncated UTF-8, a
+        lone CR, and a 4,600-byte run with no newline (longer than the harness's line limit)
+     2  silent: prints nothing and idles in hlt forever (the silence watchdog's case)
+   each as fast as the UART takes it, then exits through isa-debug-exit with the kernel's clean
+   status (33). */
     .set MAGIC, 0x1BADB002
     .set FLAGS, 0
     .section .multiboot, "a"
@@ -11,13 +16,17 @@
     .code32
     .globl _start
 _start:
+#if FLOOD_MODE == 2
+    jmp halt
+#endif
     mov $FLOOD_LINES, %ecx
+    test %ecx, %ecx
+    jz done
 next_line:
     mov $line, %esi
+    mov $(line_end - line), %edi
 next_byte:
     lodsb
-    test %al, %al
-    jz line_done
     mov %al, %bl
     mov $0x3fd, %dx          /* line status: wait until the transmitter holds nothing */
 wait_thre:
@@ -27,10 +36,11 @@ wait_thre:
     mov $0x3f8, %dx
     mov %bl, %al
     outb %al, %dx
-    jmp next_byte
-line_done:
+    dec %edi
+    jnz next_byte
     dec %ecx
     jnz next_line
+done:
     mov $0xf4, %dx
     mov $0x10, %al
     outb %al, %dx
@@ -40,5 +50,13 @@ halt:
 
     .data
 line:
+#if FLOOD_MODE == 1
+    .ascii "hostile: "
+    .byte 0x00, 0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80, 0xe2, 0x82, 0x0d, 0x00, 0xf0, 0x9f
+    .ascii " end\n"
+    .fill 4600, 1, 0xff
+    .ascii "\n"
+#else
     .ascii "flood: 01234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901\n"
-    .byte 0
+#endif
+line_end:
