@@ -34,10 +34,14 @@ enum KernelScenario {
         return folder
     }
 
-    /// Parses `yaml` as a scenario file and runs it once with `seed`. Artifacts go to a folder
-    /// removed afterwards unless `artifacts` names one.
-    static func run(_ yaml: String, seed: UInt64 = 4242, artifacts: URL? = nil, onLaunch: ((QEMUMachine) -> Void)? = nil,
-                    onLine: ((SerialLine) -> Void)? = nil) throws -> RunResult {
+    /// Parses `yaml` as a scenario file and runs it once with `seed`; `inspect` sees the result
+    /// while its artifacts still exist. Artifacts go to a folder removed afterwards unless
+    /// `artifacts` names one. Every run is checked to leave nothing behind: its QEMU reaped and
+    /// its private socket directory removed.
+    static func run(_ yaml: String, seed: UInt64 = 4242, artifacts: URL? = nil,
+                    configure: (inout RunOptions) -> Void = { _ in },
+                    onLaunch: ((QEMUMachine) -> Void)? = nil, onLine: ((SerialLine) -> Void)? = nil,
+                    inspect: (RunResult) throws -> Void = { _ in }) throws -> RunResult {
         let folder = try folder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("case.yaml")
@@ -45,9 +49,21 @@ enum KernelScenario {
         let scenario = try ScenarioParser.parse(file: file.path)
         var options = RunOptions()
         options.artifactsDirectory = (artifacts ?? folder.appendingPathComponent("artifacts")).path
+        configure(&options)
         let run = ScenarioRun(RunRequest(scenario: scenario, seed: seed, attempt: 1), options: options)
-        run.onLaunch = onLaunch
+        var launched: (pid: pid_t, directory: String)?
+        run.onLaunch = { machine in
+            launched = (machine.process.pid, String(machine.sockets.qmp.dropLast("/qmp.sock".count)))
+            onLaunch?(machine)
+        }
         run.onLine = onLine
-        return run.execute()
+        let result = run.execute()
+        if let launched {
+            // Reaped: not even a zombie answers kill(pid, 0).
+            #expect(kill(launched.pid, 0) == -1 && errno == ESRCH, "QEMU \(launched.pid) outlived its run")
+            #expect(!FileManager.default.fileExists(atPath: launched.directory), "\(launched.directory) was left behind")
+        }
+        try inspect(result)
+        return result
     }
 }

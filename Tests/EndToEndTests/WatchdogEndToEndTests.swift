@@ -173,10 +173,10 @@ import Runner
     }
 
     @Test func launchFailureCarriesCommandStatusAndStderr() throws {
-        let result = try KernelScenario.run("machine: {qemu-args: [-no-such-flag]}\nexpect: running\n")
+        let result = try KernelScenario.run("machine: {qemu-args: [-machine, no-such-machine]}\nexpect: running\n")
         #expect(result.verdict.status == .error)
         #expect(result.verdict.kind == .launchFailure)
         #expect(result.verdict.message.contains("exit status 1"))
-        #expect(result.verdict.message.contains("-no-such-flag"))
+        #expect(result.verdict.message.contains("no-such-machine"))
     }
 }

@@ -1,0 +1,39 @@
+// Builds Tests/Benchmarks/flood-guest.S (a multiboot program of a few dozen instructions) for
+// the flood and silence tests: text, hostile bytes, or nothing at all on COM1.
+import Foundation
+
+enum FloodGuest {
+    enum Mode: Int {
+        case text = 0, hostile = 1, silent = 2
+        /// Bytes each repetition prints (see flood-guest.S).
+        var recordBytes: Int { [100, 4_629, 0][rawValue] }
+    }
+
+    struct BuildFailed: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The image in `folder`, printing `records` repetitions in `mode`, then exiting with 33.
+    static func build(_ mode: Mode, records: Int, in folder: URL) throws -> String {
+        let source = KernelScenario.repository.appendingPathComponent("Tests/Benchmarks/flood-guest.S").path
+        let script = KernelScenario.repository.appendingPathComponent("Tests/Benchmarks/flood.ld").path
+        let object = folder.appendingPathComponent("flood.o").path
+        let image = folder.appendingPathComponent("flood-\(mode).elf").path
+        try tool(["gcc", "-m32", "-c", "-DFLOOD_LINES=\(records)", "-DFLOOD_MODE=\(mode.rawValue)",
+                  "-x", "assembler-with-cpp", source, "-o", object])
+        try tool(["ld", "-m", "elf_i386", "-T", script, "--no-warn-rwx-segments", "-o", image, object])
+        return image
+    }
+
+    private static func tool(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        if process.terminationStatus != 0 { throw BuildFailed(description: "\(arguments.joined(separator: " ")): \(text)") }
+    }
+}
