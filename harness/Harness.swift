@@ -106,18 +106,28 @@ struct Harness: ParsableCommand {
         let results = SuiteRunner(plan: plan, jobs: jobs, options: options, observer: reporter).run()
         display.finish()
 
-        try JUnitReport(results: results).write(to: junit)
+        var reportFailure: Error?
+        do {
+            try JUnitReport(results: results).write(to: junit)
+        } catch {
+            reportFailure = error
+        }
         let counts = Summary.counts(results)
         if !results.isEmpty { printError(Summary.table(results)) }
         for line in Summary.flakeRates(results) { printError(line) }
-        printError("harness: JUnit report in \(junit)")
+        if let reportFailure {
+            // No report is a failure whatever the runs did: CI must not read "nothing failed".
+            printError("harness: ERROR: the JUnit report could not be written (\(reportFailure)); no partial file was left in its place")
+        } else {
+            printError("harness: JUnit report in \(junit)")
+        }
         printError(ResourceUsage.since(startedAt, cpuAtStart: cpuAtStart).description)
         print(Summary.closingLine(counts))
         if InterruptSignal.wasReceived {
-            printError("harness: interrupted; the report holds the runs that finished")
-            throw ExitCode(130)
+            printError("harness: interrupted by signal \(InterruptSignal.lastSignal); the report holds the runs that finished")
+            throw ExitCode(128 + InterruptSignal.lastSignal)
         }
-        if counts.failed > 0 { throw ExitCode.failure }
+        if counts.failed > 0 || reportFailure != nil { throw ExitCode.failure }
     }
 }
 

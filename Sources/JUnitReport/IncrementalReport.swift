@@ -22,11 +22,26 @@ public final class IncrementalReport: RunObserver {
         display.runPrinted(slot: slot, request: request, line: line)
     }
 
+    public func runDiagnosing(slot: Int, request: RunRequest, watchdog: Watchdog) {
+        display.runDiagnosing(slot: slot, request: request, watchdog: watchdog)
+    }
+
+    /// The last write's failure, if the report on disk is behind (said once per kind of error).
+    public private(set) var writeFailure: Error?
+
     public func runFinished(slot: Int, result: RunResult) {
         lock.lock()
         finished.append(result)
-        try? JUnitReport(results: finished).write(to: path)
+        var firstFailure: Error?
+        do {
+            try JUnitReport(results: finished).write(to: path)
+            writeFailure = nil
+        } catch {
+            if writeFailure.map({ "\($0)" }) != "\(error)" { firstFailure = error }
+            writeFailure = error
+        }
         lock.unlock()
         display.runFinished(slot: slot, result: result)
+        if let firstFailure { display.note("harness: cannot write the JUnit report \(path): \(firstFailure)") }
     }
 }

@@ -43,7 +43,13 @@ public struct JUnitReport {
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        try Data(xml.utf8).write(to: temporary)
+        do {
+            try Data(xml.utf8).write(to: temporary)
+        } catch {
+            // A full disk leaves a partial temporary file: never let it stand for a report.
+            try? FileManager.default.removeItem(at: temporary)
+            throw ReportWriteError(path: path, cause: error)
+        }
         guard rename(temporary.path, url.path) == 0 else {
             let failure = SystemError("rename", detail: "\(temporary.path) -> \(url.path)")
             try? FileManager.default.removeItem(at: temporary)
@@ -151,4 +157,15 @@ public struct JUnitReport {
 
     private func attr(_ value: String) -> String { XMLText.escaped(value, attribute: true) }
     private func text(_ value: String) -> String { XMLText.escaped(value) }
+}
+
+/// The report could not be written (a full disk, a missing permission); the previous report, if
+/// any, is left as it was.
+public struct ReportWriteError: Error, CustomStringConvertible {
+    public let path: String
+    public let cause: Error
+
+    public var description: String {
+        "writing \(path) failed: \(fileErrorText(cause))"
+    }
 }

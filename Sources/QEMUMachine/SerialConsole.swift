@@ -219,14 +219,24 @@ public final class SerialConsole {
         onLine?(line)
     }
 
+    /// Why the log stopped short (a full disk), if it did; nothing more is written after it.
+    public private(set) var logFailure: SystemError?
+
     private func flushLog() {
         lastFlush = .now
-        guard logFD >= 0, !logBuffer.isEmpty else { return }
+        guard logFD >= 0, logFailure == nil, !logBuffer.isEmpty else {
+            logBuffer.removeAll(keepingCapacity: true)
+            return
+        }
         logBuffer.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
                 let written = write(logFD, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 { if errno == EINTR { continue } else { break } }
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    logFailure = SystemError("write", detail: "serial.log")
+                    break
+                }
                 offset += written
             }
         }

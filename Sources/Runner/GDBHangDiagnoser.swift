@@ -31,6 +31,10 @@ public struct GDBHangDiagnoser: HangDiagnoser {
                 }
                 transcript = client.transcript
                 client.close()
+            } catch let interrupted as Interrupted {
+                // Ctrl-C or SIGTERM: the person wants out; report what the watchdog saw and stop.
+                lines.append("diagnosis cut short: \(interrupted)")
+                return lines
             } catch {
                 lines.append("gdbstub unavailable (\(error)); registers from QMP info registers")
                 diagnosis = Self.fromMonitor(machine)

@@ -36,6 +36,13 @@ public final class ProgressDisplay: RunObserver {
         }
     }
 
+    public func runDiagnosing(slot: Int, request: RunRequest, watchdog: Watchdog) {
+        locked {
+            slots[slot]?.last = "diagnosing (\(watchdog.rawValue) watchdog)"
+            if interactive { redraw(force: true) } else { emit("harness: diagnosing \(label(request)) (\(watchdog.rawValue) watchdog)") }
+        }
+    }
+
     public func runFinished(slot: Int, result: RunResult) {
         locked {
             slots[slot] = nil
@@ -52,6 +59,15 @@ public final class ProgressDisplay: RunObserver {
             } else {
                 lines.forEach { emit("harness: " + $0) }
             }
+        }
+    }
+
+    /// A line of its own between the runs' lines (a problem the harness itself met).
+    public func note(_ line: String) {
+        locked {
+            if interactive { clearBlock() }
+            emit(line)
+            if interactive { redraw(force: true) }
         }
     }
 

@@ -27,6 +27,8 @@ public final class ScenarioRun {
     public var onLine: ((SerialLine) -> Void)?
     /// Called once the VM is up, before the guest runs (tests use it to reach the process).
     public var onLaunch: ((QEMUMachine) -> Void)?
+    /// Called when a hang diagnosis of the live VM begins (progress display).
+    public var onDiagnosis: ((Watchdog) -> Void)?
 
     public init(_ request: RunRequest, options: RunOptions) {
         self.request = request
@@ -47,9 +49,24 @@ public final class ScenarioRun {
         for index in 1...1000 {
             let candidate = index == 1 ? base : "\(base).\(index)"
             if mkdir(candidate, 0o755) == 0 { return candidate }
-            if errno != EEXIST { break }
+            if errno != EEXIST {
+                artifactProblems.append("\(SystemError("mkdir", detail: candidate))")
+                break
+            }
         }
         return base
+    }
+
+    /// Artifacts that could not be written (a full disk): the verdict stands, these join it.
+    private var artifactProblems: [String] = []
+
+    /// Writes `text` to the artifact `name`, noting a failure instead of hiding it.
+    private func writeArtifact(_ name: String, _ text: String) {
+        do {
+            try text.write(toFile: "\(artifactsPath)/\(name)", atomically: true, encoding: .utf8)
+        } catch {
+            artifactProblems.append("\(name): \(fileErrorText(error))")
+        }
     }
 
     public var rerunCommand: String {
@@ -110,8 +127,12 @@ public final class ScenarioRun {
         if verdict.status == .passed || verdict.status == .skipped {
             removeArtifacts(keeping: keep)
         } else {
+            if let failure = machine?.serial.logFailure { artifactProblems.append("\(failure)") }
             writeArtifacts(result)
             result.artifacts = artifactsPath
+            if !artifactProblems.isEmpty {
+                result.verdict.details.append("artifacts incomplete: " + artifactProblems.joined(separator: "; "))
+            }
         }
         return result
     }
@@ -129,7 +150,9 @@ public final class ScenarioRun {
         }
         let machine: QEMUMachine
         do {
-            machine = try QEMUMachine.launch(profile, reactor: reactor, serialLog: "\(artifactsPath)/serial.log",
+            // Without its artifacts folder (a full disk) the run still runs, unlogged.
+            let serialLog = artifactProblems.isEmpty ? "\(artifactsPath)/serial.log" : nil
+            machine = try QEMUMachine.launch(profile, reactor: reactor, serialLog: serialLog,
                                              serialLogLimit: options.artifactLimit)
         } catch let error as LaunchError {
             return Verdict(.error, .launchFailure, error.description)
@@ -311,18 +334,26 @@ public final class ScenarioRun {
                               watchdog: watchdog)
         }
         gdbSteps?.close()
-        if let machine, machine.isRunning, let diagnoser = options.diagnoser {
-            let firedAt = MonotonicInstant.now
-            verdict.details += diagnoser.diagnose(machine, watchdog: watchdog, artifacts: artifactsPath)
+        let firedAt = MonotonicInstant.now
+        let diagnosis = diagnoseIfRunning(watchdog)
+        if !diagnosis.isEmpty, let machine {
             let done = MonotonicInstant.now
             diagnosisTiming = DiagnosisTiming(fromLastOutput: done.seconds(since: machine.serial.lastOutput),
                                               fromWatchdog: done.seconds(since: firedAt))
         }
+        verdict.details += diagnosis
         if verdict.isSuccess, let missing = scenario.expectedDiagnosis.first(where: { pattern in !verdict.details.contains { pattern.matches($0) } }) {
             verdict = Verdict(.failed, .expectedLineMissing, "the hang was diagnosed, but no diagnosis line matched \(missing)",
                               watchdog: watchdog, details: verdict.details)
         }
         return verdict
+    }
+
+    /// The diagnoser's lines about the live VM (none once QEMU is gone or without a diagnoser).
+    private func diagnoseIfRunning(_ watchdog: Watchdog) -> [String] {
+        guard let machine, machine.isRunning, let diagnoser = options.diagnoser else { return [] }
+        onDiagnosis?(watchdog)
+        return diagnoser.diagnose(machine, watchdog: watchdog, artifacts: artifactsPath)
     }
 
     private func describeCurrentStep() -> String {
@@ -368,19 +399,16 @@ public final class ScenarioRun {
             var verdict = Verdict(.error, .panic, "guest panic: \(how)", watchdog: .guestPanic)
             // With panic=halt the kernel leaves its CPUs stopped for a debugger: the machine is
             // still there to explain. (With panic=exit QEMU is already on its way out.)
-            if let machine, machine.isRunning, machine.profile.commandLine.split(separator: " ").contains("panic=halt"),
-               let diagnoser = options.diagnoser {
+            if let machine, machine.profile.commandLine.split(separator: " ").contains("panic=halt") {
                 gdbSteps?.close()
-                verdict.details += diagnoser.diagnose(machine, watchdog: .guestPanic, artifacts: artifactsPath)
+                verdict.details += diagnoseIfRunning(.guestPanic)
             }
             return verdict
         }
         if monitor.stoppedByQEMU && monitor.exit == nil {
             var verdict = Verdict(.error, .crash, "QEMU stopped the guest by itself (STOP without a stop command) during \(stepName)")
             gdbSteps?.close()
-            if let machine, machine.isRunning, let diagnoser = options.diagnoser {
-                verdict.details += diagnoser.diagnose(machine, watchdog: .qemuGone, artifacts: artifactsPath)
-            }
+            verdict.details += diagnoseIfRunning(.qemuGone)
             return verdict
         }
         guard let exit = monitor.exit else {
@@ -490,11 +518,10 @@ public final class ScenarioRun {
         // What a bug report needs besides the logs: kernel hash, QEMU version, machine, seed.
         verdictText += "\nrun:\n" + result.properties.map { "  \($0.name): \($0.value)" }.joined(separator: "\n") + "\n"
         verdictText += "\nlast serial lines:\n" + result.lastLines.map { "  " + $0 }.joined(separator: "\n") + "\n"
-        try? verdictText.write(toFile: "\(artifactsPath)/verdict.txt", atomically: true, encoding: .utf8)
+        writeArtifact("verdict.txt", verdictText)
         if let machine {
-            try? machine.qmp.transcript.text.write(toFile: "\(artifactsPath)/qmp.log", atomically: true, encoding: .utf8)
-            try? (machine.process.shellCommand + "\n\n" + machine.stderrTail)
-                .write(toFile: "\(artifactsPath)/qemu.txt", atomically: true, encoding: .utf8)
+            writeArtifact("qmp.log", machine.qmp.transcript.text)
+            writeArtifact("qemu.txt", machine.process.shellCommand + "\n\n" + machine.stderrTail)
         }
     }
 

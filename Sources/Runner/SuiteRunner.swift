@@ -68,6 +68,7 @@ public final class SuiteRunner {
             observer.runStarted(slot: slot, request: request)
             let run = ScenarioRun(request, options: options)
             run.onLine = { [observer] line in observer.runPrinted(slot: slot, request: request, line: line) }
+            run.onDiagnosis = { [observer] watchdog in observer.runDiagnosing(slot: slot, request: request, watchdog: watchdog) }
             let result = run.execute()
             lock.lock()
             results.append((order, result))
@@ -100,4 +101,10 @@ public protocol RunObserver: AnyObject {
     func runStarted(slot: Int, request: RunRequest)
     func runPrinted(slot: Int, request: RunRequest, line: SerialLine)
     func runFinished(slot: Int, result: RunResult)
+    /// A watchdog fired and the live VM is being diagnosed.
+    func runDiagnosing(slot: Int, request: RunRequest, watchdog: Watchdog)
+}
+
+extension RunObserver {
+    public func runDiagnosing(slot: Int, request: RunRequest, watchdog: Watchdog) {}
 }

@@ -1,22 +1,21 @@
-// Ctrl-C in the middle of a run, through the real harness binary: no QEMU may survive, and the
-// report must still be written and valid.
+// Ctrl-C and SIGTERM through the real harness binary, at every phase of a run: booting, in a
+// step, in the middle of a hang diagnosis, and between runs while the report is written. Each
+// phase is reached by waiting for the line that announces it. In every case: the verdicts of
+// what finished, a valid JUnit file, no QEMU and no socket directory left behind.
 import Foundation
 import QEMUMachine
 import SchemaCheck
 import Testing
 
-@Suite(.serialized, .timeLimit(.minutes(3))) struct InterruptEndToEndTests {
-    private var harnessBinary: String { KernelScenario.repository.appendingPathComponent(".build/debug/harness").path }
-
-    /// Processes whose command line contains `text` (QEMU's -append carries the seed).
-    private func processes(containing text: String) -> [String] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.filter { Int($0) != nil }.compactMap { pid in
-            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
-            let commandLine = String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
-            return commandLine.contains(text) ? "\(pid): \(commandLine)" : nil
-        }
-    }
+@Suite(.serialized, .timeLimit(.minutes(5))) struct InterruptEndToEndTests {
+    static let longRun = """
+        machine: {cmdline: "debug=silent seed={seed}"}
+        watchdogs: {silence: 120s, deadline: 300s}
+        steps:
+          - wait-serial: "kernel: ready"
+          - pause: 120s
+        expect: running
+        """
 
     /// Blocks until process `pid` has ended (tail --pid), at most `seconds`; true if it ended.
     private func waitForEnd(of pid: String, seconds: Int) throws -> Bool {
@@ -29,10 +28,6 @@ import Testing
     }
 
     @Test func harnessKilledOutrightTakesItsQEMUAlong() throws {
-        guard FileManager.default.isExecutableFile(atPath: harnessBinary) else {
-            Issue.record("no harness binary at \(harnessBinary): run `swift build` first")
-            return
-        }
         let folder = try KernelScenario.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
         try """
@@ -44,28 +39,17 @@ import Testing
             expect: running
             """.write(to: folder.appendingPathComponent("long.yaml"), atomically: true, encoding: .utf8)
         let seed = UInt64.random(in: 1_000_000...9_000_000)
-        let harness = Process()
-        harness.executableURL = URL(fileURLWithPath: harnessBinary)
-        harness.arguments = [folder.path, "--seed", String(seed), "--verbose",
-                             "--junit", folder.appendingPathComponent("junit.xml").path,
-                             "--artifacts", folder.appendingPathComponent("artifacts").path]
-        let stderr = Pipe()
-        harness.standardError = stderr
-        harness.standardOutput = Pipe()
-        try harness.run()
-        var seen = ""
-        while !seen.contains("kernel: ready") {
-            let chunk = stderr.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
-        }
-        let qemu = processes(containing: "seed=\(seed)")
+        let harness = try HarnessProcess([folder.path, "--seed", String(seed), "--verbose",
+                                          "--junit", folder.appendingPathComponent("junit.xml").path,
+                                          "--artifacts", folder.appendingPathComponent("artifacts").path])
+        harness.read(until: "kernel: ready")
+        let qemu = HarnessProcess.processes(containing: "seed=\(seed)")
         #expect(qemu.count == 1)
-        kill(harness.processIdentifier, SIGKILL)
-        harness.waitUntilExit()
+        kill(harness.pid, SIGKILL)
+        _ = harness.finish()
         let pid = qemu.first.map { String($0.prefix { $0 != ":" }) } ?? "0"
         #expect(try waitForEnd(of: pid, seconds: 10), "QEMU \(pid) outlived the harness")
-        #expect(processes(containing: "seed=\(seed)").isEmpty)
+        #expect(HarnessProcess.processes(containing: "seed=\(seed)").isEmpty)
         // Its socket directory stayed behind; the next harness clears it away.
         let directory = qemu.first.flatMap { $0.range(of: "path=") }.map { range in
             String(qemu.first![range.upperBound...].prefix { $0 != "," && $0 != " " })
@@ -76,52 +60,86 @@ import Testing
     }
 
     @Test func sigintLeavesNoQEMUAndAValidPartialReport() throws {
-        guard FileManager.default.isExecutableFile(atPath: harnessBinary) else {
-            Issue.record("no harness binary at \(harnessBinary): run `swift build` first")
-            return
-        }
         let folder = try KernelScenario.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let longRun = """
-            machine: {cmdline: "debug=silent seed={seed}"}
-            watchdogs: {silence: 120s, deadline: 300s}
-            steps:
-              - wait-serial: "kernel: ready"
-              - pause: 120s
-            expect: running
-            """
-        try longRun.write(to: folder.appendingPathComponent("first.yaml"), atomically: true, encoding: .utf8)
-        try longRun.write(to: folder.appendingPathComponent("second.yaml"), atomically: true, encoding: .utf8)
+        try Self.longRun.write(to: folder.appendingPathComponent("first.yaml"), atomically: true, encoding: .utf8)
+        try Self.longRun.write(to: folder.appendingPathComponent("second.yaml"), atomically: true, encoding: .utf8)
         let seed = UInt64.random(in: 1_000_000...9_000_000)
         let junit = folder.appendingPathComponent("junit.xml").path
-
-        let harness = Process()
-        harness.executableURL = URL(fileURLWithPath: harnessBinary)
-        harness.arguments = [folder.path, "--jobs", "2", "--seed", String(seed), "--verbose",
-                             "--junit", junit, "--artifacts", folder.appendingPathComponent("artifacts").path]
-        let stderr = Pipe()
-        harness.standardError = stderr
-        harness.standardOutput = Pipe()
-        try harness.run()
-
+        let harness = try HarnessProcess([folder.path, "--jobs", "2", "--seed", String(seed), "--verbose",
+                                          "--junit", junit, "--artifacts", folder.appendingPathComponent("artifacts").path])
         // Wait (blocking reads, no sleeps) until both guests have booted.
-        var seen = ""
-        while seen.components(separatedBy: "kernel: ready").count - 1 < 2 {
-            let chunk = stderr.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
-        }
-        #expect(processes(containing: "seed=\(seed)").count == 2, "two QEMUs run before the interrupt")
-        harness.interrupt()
-        let rest = stderr.fileHandleForReading.readDataToEndOfFile()
-        harness.waitUntilExit()
-        let output = seen + String(decoding: rest, as: UTF8.self)
+        harness.read(until: "kernel: ready", count: 2)
+        #expect(HarnessProcess.processes(containing: "seed=\(seed)").count == 2, "two QEMUs run before the interrupt")
+        harness.process.interrupt()
+        let status = harness.finish()
 
-        #expect(harness.terminationStatus == 130, "\(output)")
-        #expect(processes(containing: "seed=\(seed)").isEmpty, "no QEMU outlives the harness")
-        #expect(output.contains("interrupted"))
+        #expect(status == 130, "\(harness.output)")
+        #expect(HarnessProcess.processes(containing: "seed=\(seed)").isEmpty, "no QEMU outlives the harness")
+        #expect(harness.leftoverDirectories.isEmpty)
+        #expect(harness.output.contains("interrupted"))
         #expect(try SchemaValidator.problems(in: junit) == nil)
         let report = try String(contentsOfFile: junit, encoding: .utf8)
         #expect(report.components(separatedBy: "<skipped>interrupted by signal 2").count - 1 == 2)
+    }
+
+    enum Phase: String, CaseIterable {
+        case boot, step, diagnosis, report
+    }
+
+    @Test(arguments: [SIGINT, SIGTERM], Phase.allCases)
+    func signalAtEveryPhaseEndsCleanly(signal: Int32, phase: Phase) throws {
+        let folder = try KernelScenario.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func scenario(_ name: String, _ text: String) throws {
+            try text.write(to: folder.appendingPathComponent("\(name).yaml"), atomically: true, encoding: .utf8)
+        }
+        // What announces the phase on the harness's stderr, and what the report must then say.
+        let trigger: String
+        switch phase {
+        case .boot:
+            try scenario("long", Self.longRun)
+            trigger = "harness: start long"
+        case .step:
+            try scenario("long", Self.longRun)
+            trigger = "[long] kernel: ready"
+        case .diagnosis:
+            try scenario("hang", """
+                machine: {cmdline: "debug=hang seed={seed}"}
+                watchdogs: {silence: 2s, deadline: 60s}
+                expect: {exit: 33}
+                """)
+            trigger = "harness: diagnosing hang"
+        case .report:
+            try scenario("a-quick", "machine: {cmdline: \"debug=triplefault seed={seed}\"}\nexpect: triple-fault\n")
+            try scenario("b-long", Self.longRun)
+            trigger = "harness: PASS a-quick"
+        }
+        let seed = UInt64.random(in: 1_000_000...9_000_000)
+        let junit = folder.appendingPathComponent("junit.xml").path
+        let harness = try HarnessProcess([folder.path, "--jobs", "1", "--seed", String(seed), "--verbose",
+                                          "--junit", junit, "--artifacts", folder.appendingPathComponent("artifacts").path])
+        #expect(harness.read(until: trigger), "\(harness.output)")
+        kill(harness.pid, signal)
+        let status = harness.finish()
+
+        #expect(status == 128 + signal, "\(harness.output)")
+        #expect(harness.output.contains("interrupted by signal \(signal)"))
+        #expect(HarnessProcess.processes(containing: "seed=\(seed)").isEmpty, "no QEMU outlives the harness")
+        #expect(harness.leftoverDirectories.isEmpty, "no socket directory is left")
+        #expect(try SchemaValidator.problems(in: junit) == nil)
+        let report = try String(contentsOfFile: junit, encoding: .utf8)
+        switch phase {
+        case .boot, .step:
+            #expect(report.contains("<skipped>interrupted by signal \(signal)"), "\(report)")
+        case .diagnosis:
+            // The watchdog had fired: the run finished as a hang, whatever the diagnosis managed.
+            #expect(report.contains("type=\"hang (serial silence watchdog)\""), "\(report)")
+            #expect(!report.contains("<skipped>"))
+        case .report:
+            #expect(report.contains("tests=\"1\"") || report.contains("<skipped>interrupted by signal \(signal)"), "\(report)")
+            #expect(report.contains("name=\"a-quick\""))
+            #expect(!report.contains("<error") && !report.contains("<failure"), "\(report)")
+        }
     }
 }

@@ -1,0 +1,67 @@
+// The real harness binary as a child of a test: started with flags, its stderr read until a
+// line appears (an event, never a sleep), and what it may leave behind looked up in /proc and
+// in $TMPDIR.
+import Foundation
+import Testing
+
+final class HarnessProcess {
+    static var binary: String { KernelScenario.repository.appendingPathComponent(".build/debug/harness").path }
+
+    let process = Process()
+    private let stderr = Pipe()
+    /// Everything read from its stderr so far.
+    private(set) var output = ""
+
+    struct BinaryMissing: Error, CustomStringConvertible {
+        var description: String { "no harness binary at \(HarnessProcess.binary): run `swift build` first" }
+    }
+
+    init(_ arguments: [String]) throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else { throw BinaryMissing() }
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        process.standardError = stderr
+        process.standardOutput = Pipe()
+        try process.run()
+    }
+
+    var pid: pid_t { process.processIdentifier }
+
+    /// Reads stderr (blocking) until `text` has appeared `count` times; false if it ended first.
+    @discardableResult
+    func read(until text: String, count: Int = 1) -> Bool {
+        while output.components(separatedBy: text).count - 1 < count {
+            let chunk = stderr.fileHandleForReading.availableData
+            if chunk.isEmpty { return false }
+            output += String(decoding: chunk, as: UTF8.self)
+        }
+        return true
+    }
+
+    /// Reads the rest of stderr and waits for the exit; returns the exit status.
+    func finish() -> Int32 {
+        output += String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Processes whose command line contains `text` (QEMU's -append carries the seed).
+    static func processes(containing text: String) -> [String] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.filter { Int($0) != nil }.compactMap { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
+            let commandLine = String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+            return commandLine.contains(text) ? "\(pid): \(commandLine)" : nil
+        }
+    }
+
+    /// VM socket directories ($TMPDIR/harness-vm.*) this harness created and left.
+    var leftoverDirectories: [String] {
+        let base = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []
+        return names.filter { $0.hasPrefix("harness-vm.") }.map { "\(base)/\($0)" }.filter { directory in
+            let owner = (try? String(contentsOfFile: "\(directory)/owner.pid", encoding: .utf8)) ?? ""
+            return owner.trimmingCharacters(in: .whitespacesAndNewlines) == String(pid)
+        }
+    }
+}
