@@ -17,7 +17,8 @@ public final class QMPClient {
         return nil
     }
 
-    private var fd: Int32
+    /// The socket (tests break it from outside); -1 before `connect` and after `close`.
+    private(set) var fd: Int32
     private let framer = QMPFramer()
     private var session = QMPSession()
     private var replies: [Int: Result<JSONValue, QMPError>] = [:]

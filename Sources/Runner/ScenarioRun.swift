@@ -172,6 +172,7 @@ public final class ScenarioRun {
 
         do {
             try machine.resume()
+            stepsStarted = true
             for (index, step) in scenario.steps.enumerated() {
                 currentStep = (index, step)
                 if let failure = try perform(step.value) { return failure }
@@ -305,8 +306,11 @@ public final class ScenarioRun {
 
     // MARK: verdicts
 
+    /// Set once the guest runs: before, a problem is one of boot.
+    private var stepsStarted = false
+
     private var stepName: String {
-        guard let currentStep else { return "after the steps" }
+        guard let currentStep else { return stepsStarted ? "after the steps" : "boot" }
         return "step \(currentStep.index + 1) (line \(currentStep.step.line))"
     }
 

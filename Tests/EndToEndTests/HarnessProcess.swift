@@ -38,6 +38,28 @@ final class HarnessProcess {
         return true
     }
 
+    /// Reads stderr to its end, calling `sample` after every piece (an event to sample on).
+    func readToEnd(sampling sample: () -> Void) {
+        while true {
+            sample()
+            let chunk = stderr.fileHandleForReading.availableData
+            if chunk.isEmpty { return }
+            output += String(decoding: chunk, as: UTF8.self)
+        }
+    }
+
+    /// Its live child processes that are QEMU (started through setpriv, which execs QEMU).
+    var qemuChildren: [String] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.filter { Int($0) != nil }.filter { child in
+            // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after ')'.
+            guard let stat = try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && fields[1] == "\(pid)" && fields[0] != "Z" && stat.contains("(qemu-system")
+        }
+    }
+
     /// Reads the rest of stderr and waits for the exit; returns the exit status.
     func finish() -> Int32 {
         output += String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

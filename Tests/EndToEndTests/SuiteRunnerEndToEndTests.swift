@@ -86,4 +86,30 @@ final class RecordingObserver: RunObserver {
         #expect(hash.count == 64 && verdict.contains("  kernel.sha256: \(hash)"))
         #expect(verdict.contains("  qemu.version: ") && verdict.contains("  vcpus: 2") && verdict.contains("  seed: 9"))
     }
+
+    /// `--jobs 2` over eight short runs: sampled at every line the harness prints, the live QEMU
+    /// children never exceed two, and two do run at once.
+    @Test func jobsBoundsTheVMsRunningAtOnce() throws {
+        let folder = try KernelScenario.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for index in 1...8 {
+            try """
+                machine: {cmdline: "debug=silent seed={seed}"}
+                steps:
+                  - wait-serial: "kernel: ready"
+                  - pause: 300ms
+                expect: running
+                """.write(to: folder.appendingPathComponent("short-\(index).yaml"), atomically: true, encoding: .utf8)
+        }
+        let harness = try HarnessProcess([folder.path, "--jobs", "2", "--verbose",
+                                          "--junit", folder.appendingPathComponent("junit.xml").path,
+                                          "--artifacts", folder.appendingPathComponent("artifacts").path])
+        var most = 0
+        var samples = 0
+        harness.readToEnd { most = max(most, harness.qemuChildren.count); samples += 1 }
+        #expect(harness.finish() == 0, "\(harness.output)")
+        #expect(most == 2, "at most two QEMUs at once, and two did run together (\(samples) samples)")
+        #expect(harness.output.components(separatedBy: "harness: PASS").count - 1 == 8)
+        #expect(harness.qemuChildren.isEmpty && harness.leftoverDirectories.isEmpty)
+    }
 }

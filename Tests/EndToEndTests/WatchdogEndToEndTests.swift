@@ -4,6 +4,7 @@ import Testing
 import HostSystem
 import QEMUMachine
 import Runner
+@testable import QMP
 
 @Suite(.serialized, .timeLimit(.minutes(5))) struct WatchdogEndToEndTests {
     @Test func ktapSelfTestsBecomeCasesAndTheSeedReachesTheKernel() throws {
@@ -45,7 +46,10 @@ import Runner
         #expect(result.verdict.watchdog == .noProgress)
     }
 
-    @Test func killedQEMUIsACrash() throws {
+    /// QEMU killed from outside (SIGKILL, or SIGSEGV as a crash of its own would), while the
+    /// guest boots (paused, before `cont`) or in the middle of a step.
+    @Test(arguments: [(SIGKILL, "boot"), (SIGSEGV, "boot"), (SIGKILL, "step 1 (line 4)"), (SIGSEGV, "step 1 (line 4)")])
+    func killedQEMUIsACrash(signal: Int32, moment: String) throws {
         var pid: pid_t = 0
         let result = try KernelScenario.run("""
             machine: {cmdline: "debug=silent"}
@@ -53,14 +57,40 @@ import Runner
             steps:
               - wait-serial: {pattern: "never printed", within: 30s}
             expect: running
-            """, onLaunch: { pid = $0.process.pid }, onLine: { line in
-                if line.text.hasPrefix("kernel: ready") { kill(pid, SIGKILL) }
+            """, onLaunch: { machine in
+                pid = machine.process.pid
+                if moment == "boot" { kill(pid, signal) }
+            }, onLine: { line in
+                if line.text.hasPrefix("kernel: ready") { kill(pid, signal) }
             })
-        #expect(result.verdict.status == .error)
+        #expect(result.verdict.status == .error, "\(result.verdict)")
         #expect(result.verdict.kind == .crash)
         #expect(result.verdict.watchdog == .qemuGone)
-        #expect(result.verdict.message.contains("signal 9"))
+        #expect(result.verdict.message.contains("killed by signal \(signal)"), "\(result.verdict)")
+        #expect(result.verdict.message.hasSuffix("during \(moment)"), "\(result.verdict)")
         #expect(result.artifacts != nil)
+        #expect(result.duration < 15, "no wait for a QEMU that is gone")
+    }
+
+    @Test func qmpConnectionLostMidRunIsAnErrorNotAHang() throws {
+        var qmpSocket: Int32 = -1
+        let result = try KernelScenario.run("""
+            machine: {cmdline: "debug=silent"}
+            watchdogs: {silence: 30s}
+            steps:
+              - wait-serial: "kernel: ready"
+              - qmp: {execute: query-status, expect: {running: true}}
+            expect: running
+            """, onLaunch: { qmpSocket = $0.qmp.fd }, onLine: { line in
+                // QMP's socket dies under the harness (as when QEMU's monitor goes away) just
+                // as the guest is up.
+                if line.text.hasPrefix("kernel: ready") { shutdown(qmpSocket, Int32(SHUT_RDWR)) }
+            })
+        #expect(result.verdict.status == .error, "\(result.verdict)")
+        #expect(result.verdict.kind == .infrastructure)
+        #expect(result.verdict.message.contains("step 2 (line 5)"), "\(result.verdict)")
+        #expect(result.verdict.message.contains("QMP"), "\(result.verdict)")
+        #expect(result.duration < 20)
     }
 
     @Test func missingLineIsAFailureAtItsStep() throws {

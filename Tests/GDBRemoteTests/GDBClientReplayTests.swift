@@ -53,4 +53,19 @@ import HostSystem
         close(theirs)
         #expect(throws: GDBError.self) { try client.request("g", timeout: 2) }
     }
+
+    /// The stub goes away in the middle of a reply (as when QEMU dies during a diagnosis): the
+    /// waiting request fails at once, the half packet is never taken for a reply.
+    @Test(arguments: ["$T05thread:01;core:0", "$T05thread:01;core:0#", "$m01020304#2"])
+    func aDisconnectMidPacketFailsTheRequestWithoutHanging(partial: String) throws {
+        let (ours, theirs) = try UnixSocket.pair()
+        try writeAll(theirs, Self.qemuSide[1])
+        let reactor = Reactor(observesInterrupts: false)
+        let client = try GDBClient(fd: ours, reactor: reactor, timeout: 2)
+        try writeAll(theirs, [UInt8(ascii: "+")] + Array(partial.utf8))
+        close(theirs)
+        let started = MonotonicInstant.now
+        #expect(throws: GDBError.self) { try client.request("?", timeout: 10) }
+        #expect(MonotonicInstant.now.seconds(since: started) < 1, "the end of the stream ends the wait")
+    }
 }
