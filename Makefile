@@ -9,7 +9,7 @@ JUNIT      ?= $(BUILD)/junit.xml
 # Arguments for the harness on top of the scenario folder, e.g. `make run HARNESS_ARGS=--verbose`.
 HARNESS_ARGS ?=
 
-.PHONY: all deps kernel harness unit test run ktest nightly bench peer clean
+.PHONY: all deps kernel harness unit test run ktest nightly bench peer harness-soak clean
 
 all: kernel harness
 
@@ -80,6 +80,11 @@ bench: deps kernel
 	@mkdir -p $(BUILD)/bench
 	.build/release/heap-bench --json $(BUILD)/bench/heap.json
 	$(SWIFT) run --skip-build bench --repeat $(BENCH_REPEAT) --vms $(BENCH_VMS) $(BENCH_ARGS)
+
+# The harness soaking itself: 500 quick runs with --jobs 2 (memory, descriptors, children and
+# leftovers sampled), then a guest flooding 200 MB of hostile bytes. RUNS=, FLOOD_MB= to change.
+harness-soak: deps kernel harness
+	Tests/Benchmarks/harness-soak.sh
 
 clean:
 	rm -rf $(BUILD) .build
