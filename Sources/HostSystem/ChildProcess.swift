@@ -23,7 +23,8 @@ public final class ChildProcess {
     public private(set) var exitStatus: ProcessExit?
 
     /// Starts `arguments[0]` (searched in PATH) with stdin and stdout on /dev/null, stderr on a
-    /// pipe, default signal dispositions and an empty signal mask, as leader of a new group.
+    /// pipe, no other descriptor, default signal dispositions and an empty signal mask, as
+    /// leader of a new group.
     /// With `capturingStdout`, stdout goes into the same pipe as stderr (for `--version`).
     ///
     /// With `killedWithSpawningThread`, the child gets SIGKILL from the kernel if the spawning
@@ -57,6 +58,10 @@ public final class ChildProcess {
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         }
         posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], 2)
+        // Nothing else crosses over, close-on-exec or not: a descriptor some library of ours
+        // left inheritable (a test runner's TCP connection was one) must not reach QEMU.
+        // (Actions run in order: this comes after the last dup2 from a higher descriptor.)
+        _ = closeFrom(&actions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -129,4 +134,16 @@ public func shellQuoted(_ word: String) -> String {
     }
     if plain && !word.isEmpty { return word }
     return "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+}
+
+/// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which Swift's Glibc module does
+/// not show (it is declared only under _GNU_SOURCE): looked up once, called as the C function it
+/// is. Without it (an older glibc) nothing is added and close-on-exec is the only guard.
+private let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+    return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+}()
+
+private func closeFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ lowest: Int32) -> Int32 {
+    addCloseFrom?(actions, lowest) ?? ENOSYS
 }

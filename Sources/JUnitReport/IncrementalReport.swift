@@ -9,7 +9,8 @@ public final class IncrementalReport: RunObserver {
     private let path: String
     private let display: ProgressDisplay
     private let lock = NSLock()
-    private var finished: [RunResult] = []
+    /// Each finished run's `<testsuite>`, made once.
+    private var suites: [JUnitReport.Suite] = []
 
     public init(path: String, forwardingTo display: ProgressDisplay) {
         self.path = path
@@ -31,10 +32,10 @@ public final class IncrementalReport: RunObserver {
 
     public func runFinished(slot: Int, result: RunResult) {
         lock.lock()
-        finished.append(result)
+        suites.append(JUnitReport(results: []).suite(for: result))
         var firstFailure: Error?
         do {
-            try JUnitReport(results: finished).write(to: path)
+            try JUnitReport.write(JUnitReport.document(suites: suites), to: path)
             writeFailure = nil
         } catch {
             if writeFailure.map({ "\($0)" }) != "\(error)" { firstFailure = error }

@@ -17,29 +17,33 @@ public struct JUnitReport {
 
     public init(results: [RunResult]) { self.results = results }
 
-    public var xml: String {
-        var suites: [String] = []
+    public var xml: String { Self.document(name: name, suites: results.map(suite)) }
+
+    /// The whole report around `suites` (made once each by `suite(for:)`: a long run of runs
+    /// rewrites its report after every one without rebuilding the earlier ones).
+    public static func document(name: String = "harness", suites: [Suite]) -> String {
         var totals = (tests: 0, failures: 0, errors: 0, time: 0.0)
-        for result in results {
-            let suite = testsuite(result)
-            suites.append(suite.xml)
+        for suite in suites {
             totals.tests += suite.tests
             totals.failures += suite.failures
             totals.errors += suite.errors
-            totals.time += result.duration
+            totals.time += suite.time
         }
         return """
             <?xml version="1.0" encoding="UTF-8"?>
-            <testsuites name="\(attr(name))" tests="\(totals.tests)" failures="\(totals.failures)" \
+            <testsuites name="\(XMLText.escaped(name, attribute: true))" tests="\(totals.tests)" failures="\(totals.failures)" \
             errors="\(totals.errors)" time="\(totals.time.fixed3)">
-            \(suites.joined())</testsuites>
+            \(suites.map(\.xml).joined())</testsuites>
 
             """
     }
 
     /// Writes the report to `path` atomically (a temporary file renamed over it), creating the
     /// folder if needed.
-    public func write(to path: String) throws {
+    public func write(to path: String) throws { try Self.write(xml, to: path) }
+
+    /// Writes `xml` to `path` atomically; a failure leaves the previous file, if any, as it was.
+    public static func write(_ xml: String, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
@@ -59,14 +63,16 @@ public struct JUnitReport {
 
     // MARK: pieces
 
-    private struct Suite {
-        var xml: String
-        var tests: Int
-        var failures: Int
-        var errors: Int
+    /// One run's `<testsuite>` and its counts.
+    public struct Suite {
+        public let xml: String
+        let tests: Int
+        let failures: Int
+        let errors: Int
+        let time: Double
     }
 
-    private func testsuite(_ result: RunResult) -> Suite {
+    public func suite(for result: RunResult) -> Suite {
         var cases: [String] = [runCase(result)]
         var counts = (failures: 0, errors: 0, skipped: 0)
         switch result.verdict.status {
@@ -104,7 +110,7 @@ public struct JUnitReport {
             \(properties(result))\(cases.joined())  </testsuite>
 
             """
-        return Suite(xml: xml, tests: tests, failures: counts.failures, errors: counts.errors)
+        return Suite(xml: xml, tests: tests, failures: counts.failures, errors: counts.errors, time: result.duration)
     }
 
     /// The run as one test case: its verdict, and the serial log in <system-out>.

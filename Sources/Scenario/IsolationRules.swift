@@ -32,7 +32,7 @@ public enum IsolationRules {
         "block-stream", "block-export-add", "nbd-server-start", "nbd-server-add", "dump-guest-memory",
         "screendump", "pmemsave", "memsave", "getfd", "add-fd", "xen-save-devices-state",
         "xen-load-devices-state", "snapshot-save", "snapshot-load", "qmp_capabilities", "qom-set",
-        "display-reload", "set_password", "device_add",
+        "display-reload", "set_password", "device_add", "transaction", "chardev-remove", "dump-skeys",
     ]
 
     /// Why `name` cannot name an artifacts folder, or nil if it can.

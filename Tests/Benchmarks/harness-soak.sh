@@ -47,7 +47,7 @@ leftovers() {   # QEMUs with the soak's seed, and socket directories owned by pi
   qemus=0
   for f in /proc/[0-9]*/cmdline; do
     # QEMU's own command line (setpriv execs it), not this loop's tools, which hold the pattern too.
-    tr '\0' ' ' < "$f" 2>/dev/null | grep -q "^[^ ]*qemu-system[^ ]* .*seed=$seed" && qemus=$((qemus + 1))
+    tr '\0' ' ' 2>/dev/null < "$f" | grep -q "^[^ ]*qemu-system[^ ]* .*seed=$seed" && qemus=$((qemus + 1))
   done
   for d in "${TMPDIR:-/tmp}"/harness-vm.*; do
     [ -f "$d/owner.pid" ] && [ "$(cat "$d/owner.pid")" = "$1" ] && dirs=$((dirs + 1))
