@@ -108,7 +108,7 @@ struct Harness: ParsableCommand {
 
         var reportFailure: Error?
         do {
-            try JUnitReport(results: results).write(to: junit)
+            try reporter.finish()
         } catch {
             reportFailure = error
         }

@@ -19,38 +19,58 @@ public struct JUnitReport {
 
     public var xml: String { Self.document(name: name, suites: results.map(suite)) }
 
-    /// The whole report around `suites` (made once each by `suite(for:)`: a long run of runs
-    /// rewrites its report after every one without rebuilding the earlier ones).
-    public static func document(name: String = "harness", suites: [Suite]) -> String {
-        var totals = (tests: 0, failures: 0, errors: 0, time: 0.0)
-        for suite in suites {
-            totals.tests += suite.tests
-            totals.failures += suite.failures
-            totals.errors += suite.errors
-            totals.time += suite.time
-        }
-        return """
-            <?xml version="1.0" encoding="UTF-8"?>
-            <testsuites name="\(XMLText.escaped(name, attribute: true))" tests="\(totals.tests)" failures="\(totals.failures)" \
-            errors="\(totals.errors)" time="\(totals.time.fixed3)">
-            \(suites.map(\.xml).joined())</testsuites>
+    /// What the `<testsuites>` element counts, summed over the runs.
+    public struct Totals {
+        public private(set) var tests = 0, failures = 0, errors = 0, time = 0.0
+        public init() {}
 
-            """
+        public mutating func add(_ suite: Suite) {
+            tests += suite.tests
+            failures += suite.failures
+            errors += suite.errors
+            time += suite.time
+        }
     }
+
+    /// The whole report around `suites` (each made once by `suite(for:)`).
+    public static func document(name: String = "harness", suites: [Suite]) -> String {
+        var totals = Totals()
+        suites.forEach { totals.add($0) }
+        return header(name: name, totals: totals) + suites.map(\.xml).joined() + footer
+    }
+
+    /// The report up to its first `<testsuite>`; `footer` closes it.
+    public static func header(name: String = "harness", totals: Totals) -> String {
+        """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <testsuites name="\(XMLText.escaped(name, attribute: true))" tests="\(totals.tests)" failures="\(totals.failures)" \
+        errors="\(totals.errors)" time="\(totals.time.fixed3)">
+
+        """
+    }
+
+    public static let footer = "</testsuites>\n"
 
     /// Writes the report to `path` atomically (a temporary file renamed over it), creating the
     /// folder if needed.
-    public func write(to path: String) throws { try Self.write(xml, to: path) }
+    public func write(to path: String) throws { try Self.write(to: path) { try $0.write(contentsOf: Data(xml.utf8)) } }
 
-    /// Writes `xml` to `path` atomically; a failure leaves the previous file, if any, as it was.
-    public static func write(_ xml: String, to path: String) throws {
+    /// Writes what `produce` puts in the file to `path` atomically: into a temporary file beside
+    /// it, then renamed over it. A failure (a full disk) removes the temporary file and leaves
+    /// the previous report, if any, as it was.
+    public static func write(to path: String, _ produce: (FileHandle) throws -> Void) throws {
         let url = URL(fileURLWithPath: path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
         do {
-            try Data(xml.utf8).write(to: temporary)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
+                throw SystemError("open", detail: temporary.path)
+            }
+            let handle = try FileHandle(forWritingTo: temporary)
+            defer { try? handle.close() }
+            try produce(handle)
+            try handle.synchronize()
         } catch {
-            // A full disk leaves a partial temporary file: never let it stand for a report.
             try? FileManager.default.removeItem(at: temporary)
             throw ReportWriteError(path: path, cause: error)
         }

@@ -41,6 +41,17 @@ public struct RunResult {
     /// "name" or "name #3" when repeated.
     public var displayName: String { attempt > 1 ? "\(scenario.name) #\(attempt)" : scenario.name }
 
+    /// The result without its output (serial lines, KTAP document, properties): what the
+    /// summary table, the flake rates and the counts need.
+    public var summary: RunResult {
+        var slim = self
+        slim.serialHead = []
+        slim.serialTail = []
+        slim.ktap = nil
+        slim.properties = []
+        return slim
+    }
+
     /// The last serial lines, for verdicts and failure messages.
     public var lastLines: [String] { (serialHead.suffix(max(0, 20 - serialTail.count)) + serialTail.suffix(20)).map(\.text) }
 }

@@ -43,7 +43,9 @@ public final class SuiteRunner {
         self.observer = observer
     }
 
-    /// Runs everything; returns the results in plan order (runs never started are absent).
+    /// Runs everything; returns the results in plan order (runs never started are absent), as
+    /// summaries: the serial lines, KTAP cases and properties of each went to the observer (the
+    /// report), so a long soak does not keep every run's output in memory.
     public func run() -> [RunResult] {
         guard !plan.scenarios.isEmpty else { return [] }
         let group = DispatchGroup()
@@ -70,13 +72,13 @@ public final class SuiteRunner {
             run.onLine = { [observer] line in observer.runPrinted(slot: slot, request: request, line: line) }
             run.onDiagnosis = { [observer] watchdog in observer.runDiagnosing(slot: slot, request: request, watchdog: watchdog) }
             let result = run.execute()
+            observer.runFinished(slot: slot, result: result)
             lock.lock()
-            results.append((order, result))
+            results.append((order, result.summary))
             if plan.untilFailure && (result.verdict.status == .failed || result.verdict.status == .error) {
                 stopHandingOut = true
             }
             lock.unlock()
-            observer.runFinished(slot: slot, result: result)
         }
     }
 

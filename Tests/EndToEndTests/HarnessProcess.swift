@@ -16,16 +16,24 @@ final class HarnessProcess {
         var description: String { "no harness binary at \(HarnessProcess.binary): run `swift build` first" }
     }
 
-    init(_ arguments: [String]) throws {
+    /// - Parameter temporaryDirectory: its TMPDIR, where its VMs' socket directories go.
+    init(_ arguments: [String], temporaryDirectory: String? = nil) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else { throw BinaryMissing() }
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = arguments
+        if let temporaryDirectory {
+            var environment = ProcessInfo.processInfo.environment
+            environment["TMPDIR"] = temporaryDirectory
+            process.environment = environment
+        }
+        self.temporaryDirectory = temporaryDirectory
         process.standardError = stderr
         process.standardOutput = Pipe()
         try process.run()
     }
 
     var pid: pid_t { process.processIdentifier }
+    private let temporaryDirectory: String?
 
     /// Reads stderr (blocking) until `text` has appeared `count` times; false if it ended first.
     @discardableResult
@@ -79,7 +87,7 @@ final class HarnessProcess {
 
     /// VM socket directories ($TMPDIR/harness-vm.*) this harness created and left.
     var leftoverDirectories: [String] {
-        let base = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
+        let base = temporaryDirectory ?? ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
         let names = (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []
         return names.filter { $0.hasPrefix("harness-vm.") }.map { "\(base)/\($0)" }.filter { directory in
             let owner = (try? String(contentsOfFile: "\(directory)/owner.pid", encoding: .utf8)) ?? ""

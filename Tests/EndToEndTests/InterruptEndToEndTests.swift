@@ -3,6 +3,7 @@
 // phase is reached by waiting for the line that announces it. In every case: the verdicts of
 // what finished, a valid JUnit file, no QEMU and no socket directory left behind.
 import Foundation
+import HostSystem
 import QEMUMachine
 import SchemaCheck
 import Testing
@@ -39,9 +40,11 @@ import Testing
             expect: running
             """.write(to: folder.appendingPathComponent("long.yaml"), atomically: true, encoding: .utf8)
         let seed = UInt64.random(in: 1_000_000...9_000_000)
+        // Its own TMPDIR: no other harness (tests run in parallel) clears its directory first.
         let harness = try HarnessProcess([folder.path, "--seed", String(seed), "--verbose",
                                           "--junit", folder.appendingPathComponent("junit.xml").path,
-                                          "--artifacts", folder.appendingPathComponent("artifacts").path])
+                                          "--artifacts", folder.appendingPathComponent("artifacts").path],
+                                         temporaryDirectory: folder.path)
         harness.read(until: "kernel: ready")
         let qemu = HarnessProcess.processes(containing: "seed=\(seed)")
         #expect(qemu.count == 1)
@@ -55,7 +58,7 @@ import Testing
             String(qemu.first![range.upperBound...].prefix { $0 != "," && $0 != " " })
         }.map { ($0 as NSString).deletingLastPathComponent }
         #expect(directory.map { FileManager.default.fileExists(atPath: $0) } == true)
-        #expect(QEMUMachine.removeAbandonedSocketDirectories().contains(directory ?? ""))
+        #expect(PrivateDirectory.removeAbandoned(prefix: "harness-vm", parent: folder.path).contains(directory ?? ""))
         #expect(directory.map { FileManager.default.fileExists(atPath: $0) } == false)
     }
 

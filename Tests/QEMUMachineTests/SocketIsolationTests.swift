@@ -20,7 +20,8 @@ import HostSystem
 
     /// Rows of a /proc/net table whose inode column is in `inodes`.
     private func rows(_ table: String, inodes: Set<String>, inodeColumn: Int) -> [[Substring]] {
-        let text = (try? String(contentsOfFile: "/proc/net/\(table)", encoding: .utf8)) ?? ""
+        // Read to the end: procfs files report size 0, and a one-page read would cut the table.
+        let text = String(decoding: (try? FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/net/\(table)")).readToEnd()) ?? nil ?? Data(), as: UTF8.self)
         return text.split(separator: "\n").dropFirst().map { $0.split(separator: " ") }
             .filter { $0.count > inodeColumn && inodes.contains(String($0[inodeColumn])) }
     }
