@@ -11,7 +11,7 @@ out=build/flood
 harness=.build/debug/harness
 rm -rf "$out" && mkdir -p "$out/scenarios"
 
-gcc -m32 -c -DFLOOD_LINES="$lines" -x assembler-with-cpp Tests/Benchmarks/flood-guest.S -o "$out/flood.o"
+gcc -m32 -c -DFLOOD_LINES="$lines" -DFLOOD_MODE=0 -x assembler-with-cpp Tests/Benchmarks/flood-guest.S -o "$out/flood.o"
 ld -m elf_i386 -T Tests/Benchmarks/flood.ld --no-warn-rwx-segments -o "$out/flood.elf" "$out/flood.o"
 
 cat > "$out/scenarios/flood.yaml" <<YAML
