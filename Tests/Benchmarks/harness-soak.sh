@@ -40,7 +40,9 @@ sample() {
   rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null) || return 1
   fds=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l)
   children=$(awk -v p="$pid" '$4 == p' /proc/[0-9]*/stat 2>/dev/null | grep -c '(qemu-system' || true)
-  echo "$SECONDS $rss $fds $children"
+  # The largest QEMU child's RSS (kB): the guest's -m plus QEMU's own, never more.
+  qemu_rss=$(awk -v p="$pid" '$4 == p && /\(qemu-system/ { print $24 * 4 }' /proc/[0-9]*/stat 2>/dev/null | sort -n | tail -1)
+  echo "$SECONDS $rss $fds $children ${qemu_rss:-0}"
 }
 leftovers() {   # QEMUs with the soak's seed, and socket directories owned by pid $1
   local qemus dirs=0
@@ -70,6 +72,7 @@ read -r qemus dirs < <(leftovers "$pid")
 count=$(wc -l < "$soak/samples")
 # Start and end: the median of the first and last fifth of the samples (after the first,
 # which catches the harness still loading).
+qemu_peak=$(awk '$5 > m { m = $5 } END { print m + 0 }' "$soak/samples")
 figures=$(awk -v n="$count" 'NR > 1 { rss[NR] = $2; fds[NR] = $3; if ($4 > most) most = $4 }
   END {
     k = int((n - 1) / 5); if (k < 1) k = 1
@@ -81,7 +84,7 @@ echo "runs in the report: $passed; harness exit status $status; $(tail -1 "$soak
 echo "samples: $count over ${SECONDS}s"
 echo "RSS: start $((rss_start / 1024)) MB ($rss_start kB), end $((rss_end / 1024)) MB ($rss_end kB), bound +$memory_bound_kb kB"
 echo "open descriptors: start $fd_start, end $fd_end, bound +$fd_bound"
-echo "most QEMU children at once: $most (--jobs 2)"
+echo "most QEMU children at once: $most (--jobs 2); largest QEMU RSS sampled $((qemu_peak / 1024)) MB (guest memory 64M)"
 echo "leftovers: QEMU processes $qemus, socket directories $dirs"
 grep -E "^harness: own CPU" "$soak/soak.log" || true
 fail=0
