@@ -144,6 +144,16 @@ let package = Package(
     ]
 )
 
+// libFuzzer targets (Tests/Fuzz): in the manifest only when SMP_FUZZ=1, which `make fuzz` sets
+// with its own scratch path, so `swift build` and `make test` never build them.
+if Context.environment["SMP_FUZZ"] == "1" {
+    package.targets += [
+        .target(name: "FuzzSupport", path: "Tests/Fuzz/FuzzSupport", swiftSettings: harnessSettings),
+        .executableTarget(name: "KTAPFuzz", dependencies: ["FuzzSupport", "KTAP"], path: "Tests/Fuzz/KTAPFuzz",
+                          swiftSettings: harnessSettings),
+    ]
+}
+
 // The harness targets are written for Swift 5 mode: the machine's I/O runs on plain threads,
 // one event loop per VM, and strict Sendable checking would only add ceremony there.
 var harnessSettings: [SwiftSetting] { [.swiftLanguageMode(.v5)] }
