@@ -151,6 +151,12 @@ if Context.environment["SMP_FUZZ"] == "1" {
         .target(name: "FuzzSupport", path: "Tests/Fuzz/FuzzSupport", swiftSettings: harnessSettings),
         .executableTarget(name: "KTAPFuzz", dependencies: ["FuzzSupport", "KTAP"], path: "Tests/Fuzz/KTAPFuzz",
                           swiftSettings: harnessSettings),
+        .executableTarget(name: "GDBFuzz", dependencies: ["FuzzSupport", "GDBRemote"], path: "Tests/Fuzz/GDBFuzz",
+                          swiftSettings: harnessSettings),
+        .executableTarget(name: "ScenarioFuzz", dependencies: ["FuzzSupport", "Scenario", "QEMUMachine"],
+                          path: "Tests/Fuzz/ScenarioFuzz", swiftSettings: harnessSettings),
+        .executableTarget(name: "QMPFuzz", dependencies: ["FuzzSupport", "QMP"], path: "Tests/Fuzz/QMPFuzz",
+                          swiftSettings: harnessSettings),
     ]
 }
 

@@ -13,13 +13,19 @@ public final class QMPFramer {
 
     /// Larger messages are refused rather than buffered without bound.
     public static let maximumMessageBytes = 16 << 20
+    /// This framer's limit (smaller ones let tests and the fuzzer reach it).
+    public let limit: Int
 
     private let tokener: UnsafeMutablePointer<json_tokener>
     private var pending: [UInt8] = []
     private var skippingToNewline = false
 
-    public init() {
+    public init(maximumMessageBytes: Int = QMPFramer.maximumMessageBytes) {
+        limit = maximumMessageBytes
         tokener = json_tokener_new()!
+        // Strict JSON, as QEMU writes it (no comments, NaN or raw control characters), and a
+        // value ends where its text ends.
+        json_tokener_set_flags(tokener, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS)
     }
 
     deinit { json_tokener_free(tokener) }
@@ -36,27 +42,31 @@ public final class QMPFramer {
         while offset < bytes.count {
             if skippingToNewline {
                 guard let newline = bytes[offset...].firstIndex(of: UInt8(ascii: "\n")) else {
-                    pending.append(contentsOf: bytes[offset...])
+                    keep(bytes[offset...])
                     break
                 }
-                pending.append(contentsOf: bytes[offset...newline])
+                keep(bytes[offset...newline])
                 outputs.append(.malformed(reason: malformedReason, raw: text(of: pending)))
                 pending.removeAll(keepingCapacity: true)
                 skippingToNewline = false
                 offset = newline + 1
                 continue
             }
-            let remaining = bytes.count - offset
-            let object = json_tokener_parse_ex(tokener, base + offset, Int32(remaining))
+            // One byte at a time: json-c reads some malformed text (numbers such as `1-2`, or
+            // a value followed by a comment) differently depending on where its input ends, so
+            // only a fixed cut gives the same messages however the stream arrived.
+            let object = json_tokener_parse_ex(tokener, base + offset, 1)
             let status = json_tokener_get_error(tokener)
             if status == json_tokener_continue {
-                pending.append(contentsOf: bytes[offset...])
-                if pending.count > Self.maximumMessageBytes {
-                    startSkipping(reason: "message longer than \(Self.maximumMessageBytes) bytes")
+                pending.append(bytes[offset])
+                offset += 1
+                if pending.count > limit {
+                    startSkipping(reason: "message longer than \(limit) bytes")
                 }
-                break
+                continue
             }
-            let consumed = max(1, Int(json_tokener_get_parse_end(tokener)))
+            // json-c stops before the byte it refuses, so an error consumes nothing.
+            let consumed = Int(json_tokener_get_parse_end(tokener))
             pending.append(contentsOf: bytes[offset..<(offset + consumed)])
             offset += consumed
             if status == json_tokener_success {
@@ -64,17 +74,23 @@ public final class QMPFramer {
                 json_object_put(object)
                 pending.removeAll(keepingCapacity: true)
                 json_tokener_reset(tokener)
+            } else if pending.last == UInt8(ascii: "\n"), !text(of: pending).isEmpty {
+                // The bad message's line had ended: report it, and parse on from the refused
+                // byte, which begins the next line.
+                outputs.append(.malformed(reason: String(cString: json_tokener_error_desc(status)), raw: text(of: pending)))
+                pending.removeAll(keepingCapacity: true)
+                json_tokener_reset(tokener)
             } else {
+                // Skip to the end of the refused byte's line (the byte may itself end it).
                 startSkipping(reason: String(cString: json_tokener_error_desc(status)))
-                // The offending byte may itself be the newline that ends the bad line.
-                if pending.last == UInt8(ascii: "\n") {
-                    outputs.append(.malformed(reason: malformedReason, raw: text(of: pending)))
-                    pending.removeAll(keepingCapacity: true)
-                    skippingToNewline = false
-                }
             }
         }
         return outputs
+    }
+
+    /// Keeps skipped text for the report, up to the limit; the rest is dropped.
+    private func keep(_ bytes: Slice<UnsafeRawBufferPointer>) {
+        pending.append(contentsOf: bytes.prefix(max(0, limit - pending.count)))
     }
 
     /// The peer closed the stream. Anything but whitespace left over is a message cut short.
@@ -102,6 +118,7 @@ public final class QMPFramer {
 
     private func startSkipping(reason: String) {
         malformedReason = reason
+        if pending.count > limit { pending.removeLast(pending.count - limit) }
         skippingToNewline = true
         json_tokener_reset(tokener)
     }
