@@ -21,7 +21,7 @@ public final class GDBClient {
     private var stops: [String] = []
     private var closedReason: String?
     /// Largest payload the stub accepts (from qSupported PacketSize).
-    public private(set) var packetSize = 0x1000
+    public private(set) var packetSize = GDBFeatures.defaultPacketSize
     /// The features the stub listed in its qSupported reply.
     public private(set) var features: [String] = []
     public var defaultTimeout = 5.0
@@ -34,11 +34,9 @@ public final class GDBClient {
         self.reactor = reactor
         reactor.watchStream(fd) { [weak self] event in self?.handle(event) }
         let reply = try request("qSupported:multiprocess+;swbreak+;hwbreak+", timeout: timeout)
-        features = reply.split(separator: ";").map(String.init)
-        if let size = features.first(where: { $0.hasPrefix("PacketSize=") }),
-           let value = Int(size.dropFirst("PacketSize=".count), radix: 16) {
-            packetSize = value
-        }
+        let supported = GDBFeatures(qSupportedReply: reply)
+        features = supported.names
+        packetSize = supported.packetSize
     }
 
     /// Connects to the gdbstub's UNIX socket at `path`.

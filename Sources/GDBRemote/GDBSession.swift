@@ -50,6 +50,9 @@ public struct GDBSession {
             return [.send([UInt8(ascii: "+")]), .packet(payload)]
         case .corrupt:
             return [.send([UInt8(ascii: "-")])]
+        case .overlong(let limit):
+            isFailed = true
+            return [.failed("the stub sent a packet longer than \(limit) bytes")]
         }
     }
 }

@@ -17,6 +17,15 @@ public struct FuzzInput {
         [[bytes[...]], bytes.indices.map { bytes[$0...$0] }, selfChosenChunks]
     }
 
+    /// What `parse` makes of the input, checked to be the same for every chunking.
+    public func sameForEveryChunking<Output: Equatable>(_ parse: ([ArraySlice<UInt8>]) -> [Output]) -> [Output] {
+        let results = chunkings.map(parse)
+        for result in results.dropFirst() {
+            require(result == results[0], "chunking changed the outputs: \(result) vs \(results[0])")
+        }
+        return results[0]
+    }
+
     private var selfChosenChunks: [ArraySlice<UInt8>] {
         var chunks: [ArraySlice<UInt8>] = []
         var start = 0
