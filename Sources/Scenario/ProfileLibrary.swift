@@ -39,16 +39,23 @@ public struct ProfileLibrary {
         cacheLock.lock()
         defer { cacheLock.unlock() }
         if let cached = cache[path] { return cached }
-        let reader = YAMLReader(file: path)
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ScenarioError(file: path, line: 1, reason: "cannot read the file")
         }
+        let library = try parse(text, file: path)
+        cache[path] = library
+        return library
+    }
+
+    /// The profiles in `text`; `file` names it in errors and anchors relative paths (no file is read).
+    public static func parse(_ text: String, file path: String) throws -> ProfileLibrary {
+        let reader = YAMLReader(file: path)
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else { throw reader.error(nil, "the file is empty") }
             root = node
         } catch let error as YamlError {
-            throw ScenarioParser.refusal(error, file: path)
+            throw ScenarioParser.refusal(error, file: path, text: text)
         }
         var library = ProfileLibrary(profiles: [:], file: path)
         let top = try reader.mapping(root, "profiles.yaml")
@@ -67,7 +74,6 @@ public struct ProfileLibrary {
         if library.profiles["default"] == nil {
             throw reader.error(root, "profiles.yaml needs a profile named 'default'")
         }
-        cache[path] = library
         return library
     }
 }

@@ -13,3 +13,21 @@ public struct ScenarioError: Error, CustomStringConvertible, Equatable {
 
     public var description: String { "\(file):\(line): \(reason)" }
 }
+
+extension ScenarioError {
+    /// Lines in `text` as YAML counts them (and so the line numbers Yams gives): CR LF, CR, LF,
+    /// NEL, LS and PS each end a line.
+    public static func lineCount(_ text: String) -> Int {
+        var lines = 1
+        var afterCR = false
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": if !afterCR { lines += 1 }
+            case "\r", "\u{85}", "\u{2028}", "\u{2029}": lines += 1
+            default: break
+            }
+            afterCR = scalar == "\r"
+        }
+        return lines
+    }
+}

@@ -22,7 +22,16 @@ public enum ScenarioParser {
         return try parse(text, file: path, profiles: profiles)
     }
 
+    /// Parses `text` and checks `gdb:` steps' symbols against the kernel image it names.
     public static func parse(_ text: String, file: String, profiles: ProfileLibrary = .builtIn) throws -> Scenario {
+        let scenario = try parseText(text, file: file, profiles: profiles)
+        try checkGDBSymbols(scenario.steps, kernel: scenario.machine.kernel, file: file)
+        return scenario
+    }
+
+    /// The text alone into a Scenario: reads no file (`file` only names it in errors and anchors
+    /// relative paths), so gdb symbols are left unchecked.
+    public static func parseText(_ text: String, file: String, profiles: ProfileLibrary = .builtIn) throws -> Scenario {
         let reader = YAMLReader(file: file)
         let root: Node
         do {
@@ -31,7 +40,7 @@ public enum ScenarioParser {
             }
             root = node
         } catch let error as YamlError {
-            throw refusal(error, file: file)
+            throw refusal(error, file: file, text: text)
         }
         let top = try reader.mapping(root, "a scenario")
         try top.check(allowed: topKeys)
@@ -80,7 +89,6 @@ public enum ScenarioParser {
         if machine.kernel == nil {
             throw reader.error(machineNode ?? root, "no kernel: set machine.kernel or use a profile that has one")
         }
-        try checkGDBSymbols(steps, kernel: machine.kernel, file: file)
         var scenario = Scenario(file: file, name: name, description: description, tags: tags, machine: machine,
                                 watchdogs: watchdogs, never: never, steps: steps, expectation: expectation,
                                 expectedDiagnosis: try parseExpectedDiagnosis(expectNode, reader: reader))
@@ -302,17 +310,22 @@ public enum ScenarioParser {
         }
     }
 
-    /// A YAML syntax error as file:line: reason.
-    static func refusal(_ error: YamlError, file: String) -> ScenarioError {
+    /// A YAML syntax error as file:line: reason. libyaml places an error at the end of the text
+    /// on the line after the last; it is reported on the last line, which exists.
+    static func refusal(_ error: YamlError, file: String, text: String) -> ScenarioError {
+        let lastLine = ScenarioError.lineCount(text)
+        func refused(_ line: Int, _ reason: String) -> ScenarioError {
+            ScenarioError(file: file, line: min(max(line, 1), lastLine), reason: reason)
+        }
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
              .composer(_, let problem, let mark, _):
-            return ScenarioError(file: file, line: mark.line, reason: "not valid YAML: \(problem)")
+            return refused(mark.line, "not valid YAML: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-            return ScenarioError(file: file, line: context.mark.line, reason: "\(keys) is given twice in the same mapping")
+            return refused(context.mark.line, "\(keys) is given twice in the same mapping")
         default:
-            return ScenarioError(file: file, line: 1, reason: "not valid YAML: \(error)")
+            return refused(1, "not valid YAML: \(error)")
         }
     }
 }
