@@ -2,6 +2,8 @@
 # both install missing Debian packages first (as root), then build what they use. `make bench`
 # measures the kernel and the harness next to Debian's Linux in the same QEMU
 # (docs/performance.md); `make peer` only builds that Linux peer.
+# `make fuzz` runs the libFuzzer targets (QMP, GDB, Scenario, KTAP parsers) for FUZZ_SECONDS each
+# (default 600) and fails on any finding; FUZZ_TARGETS picks some, `make -j 2 fuzz` runs two at once.
 
 SWIFT      ?= swift
 BUILD      := build
@@ -9,7 +11,7 @@ JUNIT      ?= $(BUILD)/junit.xml
 # Arguments for the harness on top of the scenario folder, e.g. `make run HARNESS_ARGS=--verbose`.
 HARNESS_ARGS ?=
 
-.PHONY: all deps kernel harness unit test run ktest nightly bench peer harness-soak clean
+.PHONY: all deps kernel harness unit test run ktest nightly bench peer harness-soak fuzz fuzz-build clean
 
 all: kernel harness
 
@@ -86,5 +88,31 @@ bench: deps kernel
 harness-soak: deps kernel harness
 	Tests/Benchmarks/harness-soak.sh
 
+# libFuzzer targets (Tests/Fuzz), built with the fuzzer and address sanitizers in their own
+# scratch path; SMP_FUZZ=1 puts them in the manifest, so `swift build` never sees them.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= QMP GDB Scenario KTAP
+# Longest input per target: a few QMP messages or GDB packets, a scenario file with profiles,
+# a KTAP run of a few hundred lines.
+FUZZ_MAX_LEN_QMP := 4096
+FUZZ_MAX_LEN_GDB := 4096
+FUZZ_MAX_LEN_Scenario := 8192
+FUZZ_MAX_LEN_KTAP := 16384
+FUZZ_BUILD_FLAGS := -c release --scratch-path .build-fuzz --sanitize fuzzer --sanitize address \
+	-Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld
+
+fuzz: $(addprefix fuzz-run-,$(FUZZ_TARGETS))
+	@cat $(foreach t,$(FUZZ_TARGETS),$(BUILD)/fuzz/$(t)/result); \
+	if ! grep -q 'findings 0 ' $(foreach t,$(FUZZ_TARGETS),$(BUILD)/fuzz/$(t)/result) \
+	  || grep -v -q 'findings 0 ' $(foreach t,$(FUZZ_TARGETS),$(BUILD)/fuzz/$(t)/result); then \
+	  echo "fuzz: findings above (inputs in $(BUILD)/fuzz/*/artifacts/)"; exit 1; fi
+
+fuzz-build: deps
+	@for t in $(FUZZ_TARGETS); do \
+	  SMP_FUZZ=1 $(SWIFT) build -j 2 $(FUZZ_BUILD_FLAGS) --product $${t}Fuzz || exit 1; done
+
+fuzz-run-%: fuzz-build
+	@Tests/Fuzz/run-target.sh $* $(FUZZ_MAX_LEN_$*) $(FUZZ_SECONDS) $(BUILD)/fuzz
+
 clean:
-	rm -rf $(BUILD) .build
+	rm -rf $(BUILD) .build .build-fuzz
