@@ -4,12 +4,16 @@
 // the next result line one level up.
 
 public struct KTAPParser {
-    /// The top-level document, complete once `isFinished`.
-    public private(set) var document = KTAPDocument()
+    /// The top-level document, complete once `isFinished`. Read from the stack, not kept as a
+    /// copy: a copy shares the tests array, so every result appended after it copied the whole
+    /// array (quadratic in the results, a hang for a guest printing result lines without end).
+    public var document: KTAPDocument { stack.first ?? KTAPDocument() }
     /// Set once "KTAP version 1" (or "TAP version 14") was seen at the top level.
     public private(set) var hasStarted = false
-    /// Lines that looked like KTAP but could not be read, with the reason (kept for the report).
+    /// Lines that looked like KTAP but could not be read, with the reason (kept for the report;
+    /// the first `maximumKept`, as for diagnostics).
     public private(set) var problems: [String] = []
+    public static let maximumKept = 200
 
     /// Open documents: index 0 is the top level, the last is the innermost.
     private var stack: [KTAPDocument] = []
@@ -46,7 +50,6 @@ public struct KTAPParser {
                 }
             }
             lastMark = time
-            sync()
             return
         }
         guard hasStarted, !stack.isEmpty else { return }
@@ -59,7 +62,7 @@ public struct KTAPParser {
             if let count = Int(body.dropFirst(3).prefix { $0.isNumber }) {
                 stack[level].plannedCount = count
             } else {
-                problems.append("bad plan: \(body)")
+                noteProblem("bad plan: \(body)")
             }
         } else if body.hasPrefix("ok ") || body.hasPrefix("not ok ") {
             record(result: body, level: level)
@@ -72,7 +75,6 @@ public struct KTAPParser {
             // now, whatever their indentation. Keep them with the innermost open document.
             appendDiagnostic(String(body), level: stack.count - 1)
         }
-        sync()
     }
 
     private func isResultOrPlan(_ body: Substring) -> Bool {
@@ -84,7 +86,7 @@ public struct KTAPParser {
         var rest = body.dropFirst(passed ? 3 : 7)
         let digits = rest.prefix { $0.isNumber }
         guard let number = Int(digits) else {
-            problems.append("result without a number: \(body)")
+            noteProblem("result without a number: \(body)")
             return
         }
         rest = rest.dropFirst(digits.count)
@@ -144,8 +146,12 @@ public struct KTAPParser {
     /// The most recently closed nested document, waiting for its parent's result line.
     private var pendingChild: (level: Int, document: KTAPDocument)?
 
+    private mutating func noteProblem(_ text: String) {
+        if problems.count < Self.maximumKept { problems.append(text) }
+    }
+
     private mutating func appendDiagnostic(_ text: String, level: Int) {
-        guard pendingDiagnostics[level, default: []].count < 200 else { return }
+        guard pendingDiagnostics[level, default: []].count < Self.maximumKept else { return }
         pendingDiagnostics[level, default: []].append(text)
     }
 
@@ -157,10 +163,6 @@ public struct KTAPParser {
             pendingDiagnostics[stack.count] = nil
             pendingChild = (stack.count, closed)
         }
-    }
-
-    private mutating func sync() {
-        if let top = stack.first { document = top }
     }
 
     /// The stream ended (the kernel exited, hung or panicked): close what is open, so a nested
@@ -178,6 +180,5 @@ public struct KTAPParser {
         }
         if !stack.isEmpty { stack[0].diagnostics += pendingDiagnostics[0] ?? [] }
         pendingDiagnostics = [:]
-        sync()
     }
 }
