@@ -1,6 +1,7 @@
 // Runs many scenario runs on --jobs worker threads, one VM per thread, and stops handing out
 // work after Ctrl-C (each running VM is then torn down by its own thread) or, with
-// --until-failure, after the first failure.
+// --until-failure, after the first failure. A scenario tagged `exclusive` (one whose figures
+// are about the host's cores, like a speed-up) runs with no other VM beside it.
 import Foundation
 import HostSystem
 import QEMUMachine
@@ -35,6 +36,11 @@ public final class SuiteRunner {
     private var stopHandingOut = false
     private var results: [(order: Int, result: RunResult)] = []
     private var generator = SystemRandomNumberGenerator()
+    /// VMs running now, and whether an exclusive run is running or waiting for the others to end
+    /// (no new run starts meanwhile, so it cannot be starved).
+    private let slots = NSCondition()
+    private var running = 0
+    private var exclusiveClaimed = false
 
     public init(plan: Plan, jobs: Int, options: RunOptions, observer: RunObserver) {
         self.plan = plan
@@ -67,6 +73,9 @@ public final class SuiteRunner {
 
     private func work(slot: Int) {
         while let (order, request) = nextRequest() {
+            let exclusive = request.scenario.isExclusive
+            guard claimSlot(exclusive: exclusive) else { break }
+            defer { releaseSlot(exclusive: exclusive) }
             observer.runStarted(slot: slot, request: request)
             let run = ScenarioRun(request, options: options)
             run.onLine = { [observer] line in observer.runPrinted(slot: slot, request: request, line: line) }
@@ -80,6 +89,34 @@ public final class SuiteRunner {
             }
             lock.unlock()
         }
+    }
+
+    /// Waits until this run may start: an exclusive one until no VM runs, any other while an
+    /// exclusive one runs or waits. False after Ctrl-C.
+    private func claimSlot(exclusive: Bool) -> Bool {
+        slots.lock()
+        defer { slots.unlock() }
+        if exclusive {
+            while exclusiveClaimed && !InterruptSignal.wasReceived { slots.wait() }
+            exclusiveClaimed = true
+            while running > 0 && !InterruptSignal.wasReceived { slots.wait() }
+        } else {
+            while exclusiveClaimed && !InterruptSignal.wasReceived { slots.wait() }
+        }
+        if InterruptSignal.wasReceived {
+            if exclusive { exclusiveClaimed = false; slots.broadcast() }
+            return false
+        }
+        running += 1
+        return true
+    }
+
+    private func releaseSlot(exclusive: Bool) {
+        slots.lock()
+        running -= 1
+        if exclusive { exclusiveClaimed = false }
+        slots.broadcast()
+        slots.unlock()
     }
 
     private func nextRequest() -> (Int, RunRequest)? {

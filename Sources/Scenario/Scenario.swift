@@ -23,6 +23,8 @@ public struct Scenario {
     public var trend: TrendSpec?
 
     public var isNightly: Bool { tags.contains("nightly") }
+    /// Runs with no other VM beside it: its figures depend on having the host's cores.
+    public var isExclusive: Bool { tags.contains("exclusive") }
     /// Figures for `make bench`, not checks: never part of a folder run.
     public var isBench: Bool { tags.contains("bench") }
 

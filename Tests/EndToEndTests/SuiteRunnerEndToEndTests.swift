@@ -10,15 +10,17 @@ final class RecordingObserver: RunObserver {
     private let lock = NSLock()
     private(set) var started: [String] = []
     private(set) var finished: [String] = []
+    /// "+name" at each start and "-name" at each finish, in the order they happened.
+    private(set) var events: [String] = []
 
     func runStarted(slot: Int, request: RunRequest) {
-        lock.lock(); started.append("\(request.scenario.name)#\(request.attempt)"); lock.unlock()
+        lock.lock(); started.append("\(request.scenario.name)#\(request.attempt)"); events.append("+\(request.scenario.name)"); lock.unlock()
     }
 
     func runPrinted(slot: Int, request: RunRequest, line: SerialLine) {}
 
     func runFinished(slot: Int, result: RunResult) {
-        lock.lock(); finished.append(result.displayName); lock.unlock()
+        lock.lock(); finished.append(result.displayName); events.append("-\(result.scenario.name)"); lock.unlock()
     }
 }
 
@@ -47,6 +49,26 @@ final class RecordingObserver: RunObserver {
         #expect(Set(results.map(\.seed)).count == 3)
         #expect(observer.finished.sorted() == ["fault", "fault #2", "fault #3"])
         #expect(Summary.closingLine(Summary.counts(results)) == "harness: 3 passed, 0 failed")
+    }
+
+    @Test func anExclusiveScenarioRunsWithNoOtherVMBesideIt() throws {
+        let folder = try KernelScenario.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let quick = "machine: {vcpus: 1, cmdline: debug=triplefault}\nexpect: triple-fault\n"
+        let plain = try (1...4).map { try scenario("plain\($0)", quick, in: folder) }
+        let alone = try scenario("alone", "tags: [exclusive]\n" + quick, in: folder)
+        let observer = RecordingObserver()
+        let plan = SuiteRunner.Plan(scenarios: [plain[0], plain[1], alone, plain[2], plain[3]], seed: nil,
+                                    repeatCount: 1, untilFailure: false, repeatLimit: nil)
+        let results = SuiteRunner(plan: plan, jobs: 3, options: options(folder), observer: observer).run()
+        #expect(results.count == 5 && results.allSatisfy { $0.verdict.status == .passed })
+        let start = try #require(observer.events.firstIndex(of: "+alone"))
+        // Nothing else in flight when it starts, and nothing starts or ends until it ends.
+        let before = observer.events[..<start]
+        #expect(before.filter { $0.hasPrefix("+") }.count == before.filter { $0.hasPrefix("-") }.count, "\(observer.events)")
+        #expect(observer.events[start + 1] == "-alone", "\(observer.events)")
+        // The others still ran side by side.
+        #expect(observer.events.contains { $0.hasPrefix("+plain") } && results.count == 5)
     }
 
     @Test func untilFailureStopsHandingOutRunsAfterTheFirstFailure() throws {

@@ -54,6 +54,15 @@ import QMP
         #expect(monitor.hasEnded)
     }
 
+    @Test func underPanicHaltTheReportEndsWhenTheKernelSaysItHalted() throws {
+        let monitor = try monitor("machine: {cmdline: \"panic=halt debug=panic\"}\nexpect: running\n")
+        monitor.observe(SerialLine(text: "KERNEL PANIC: deliberate panic (debug=panic)", time: 1))
+        monitor.observe(SerialLine(text: "end of panic report", time: 1.1))
+        #expect(!monitor.hasEnded, "CPU0 has yet to halt")
+        monitor.observe(SerialLine(text: "panic: halted (panic=halt): attach a debugger", time: 1.2))
+        #expect(monitor.hasEnded)
+    }
+
     @Test func exitEndsTheRunOnlyOnceTheConsoleHasEnded() throws {
         let monitor = try monitor()
         monitor.exited(.exited(33))
