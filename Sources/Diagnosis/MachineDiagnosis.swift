@@ -22,13 +22,16 @@ public struct MachineDiagnosis {
     public var passingThrough: Set<Int> = []
     /// The second look's lines for the full report.
     public var secondLook: [String] = []
+    /// For a vCPU busy at both looks but elsewhere the second time (the first caught it in an
+    /// interrupt handler, say), what the second look saw, for the summary.
+    public var movedTo: [Int: String] = [:]
 
     /// One line for the JUnit failure: every vCPU that is not idling in `hlt` with interrupts
     /// on first (those are the interesting ones), the idle ones counted.
     public var summary: String {
         let busy = vcpus.filter { !$0.isIdle && !passingThrough.contains($0.index) }
         let idle = vcpus.count - busy.count
-        var parts = busy.map { $0.summary() }
+        var parts = busy.map { vcpu in vcpu.summary() + (movedTo[vcpu.index].map { " (\($0))" } ?? "") }
         if idle > 0 { parts.append("\(idle) other CPU\(idle == 1 ? "" : "s") idle in hlt") }
         if !locksHeld.isEmpty { parts.append("holding: " + locksHeld.joined(separator: ", ")) }
         return parts.joined(separator: "; ")
@@ -50,7 +53,12 @@ public struct MachineDiagnosis {
     public mutating func compare(withSecondLook later: MachineDiagnosis, after seconds: Double) {
         for vcpu in vcpus where !vcpu.isIdle && vcpu.failure == nil {
             guard let again = later.vcpus.first(where: { $0.index == vcpu.index }) else { continue }
-            if again.isIdle { passingThrough.insert(vcpu.index) }
+            if again.isIdle {
+                passingThrough.insert(vcpu.index)
+            } else if again.function != vcpu.function {
+                let state = again.summary().dropFirst("CPU\(vcpu.index) ".count)
+                movedTo[vcpu.index] = "\(Int(seconds * 1000)) ms later: \(state)"
+            }
             secondLook.append("\(again.summary(frames: 2)) (\(Int(seconds * 1000)) ms later\(again.isIdle ? ": it was passing through" : ""))")
         }
     }

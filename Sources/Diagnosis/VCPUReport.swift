@@ -15,6 +15,11 @@ public struct VCPUReport {
     public var interruptsEnabled: Bool { rflags & 0x200 != 0 }
     /// Idling in `hlt` with interrupts on: waiting for work, not part of a freeze.
     public var isIdle: Bool { failure == nil && halted == true && interruptsEnabled }
+    /// The function it was in (the top frame's symbol without its offset), if known.
+    public var function: String? {
+        guard let location = frames.first?.location else { return nil }
+        return location.range(of: "+0x", options: .backwards).map { String(location[..<$0.lowerBound]) } ?? location
+    }
     public var symbolizedFrameCount: Int { frames.filter { $0.location != nil }.count }
 
     /// `CPU2 running, IF=0, in haltWithInterruptsOff()+0x12 <- CrossCall.interrupt()+0x40 <- ...`

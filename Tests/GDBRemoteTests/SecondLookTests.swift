@@ -27,8 +27,20 @@ import Testing
                         vcpu(3, halted: true, interrupts: true, at: "idle+0x4")]
         first.compare(withSecondLook: second, after: 0.1)
         #expect(first.summary == "CPU0 running, IF=1, in CrossCall.run+0x1f7; CPU2 running, IF=0, in haltWithInterruptsOff+0x7; 2 other CPUs idle in hlt")
+        #expect(first.movedTo.isEmpty, "the same functions both times")
         #expect(first.passingThrough == [3])
         #expect(first.fullText.contains("second look:\n  CPU0 running, IF=1, in CrossCall.run+0x1f0 (100 ms later)"))
         #expect(first.fullText.contains("CPU3 halted, IF=1, in idle+0x4 (100 ms later: it was passing through)"))
+    }
+
+    @Test func aBusyCPUFirstCaughtInAnInterruptShowsWhereItWasLater() {
+        var first = MachineDiagnosis()
+        first.vcpus = [vcpu(0, halted: false, interrupts: false, at: "Tick.interrupt(_:)+0x3c"),
+                       vcpu(2, halted: false, interrupts: false, at: "haltWithInterruptsOff+0x7")]
+        var second = MachineDiagnosis()
+        second.vcpus = [vcpu(0, halted: false, interrupts: true, at: "CrossCall.run(on:_:_:waitForCompletion:)+0x1f7"),
+                        vcpu(2, halted: false, interrupts: false, at: "haltWithInterruptsOff+0x7")]
+        first.compare(withSecondLook: second, after: 0.1)
+        #expect(first.summary == "CPU0 running, IF=0, in Tick.interrupt(_:)+0x3c (100 ms later: running, IF=1, in CrossCall.run(on:_:_:waitForCompletion:)+0x1f7); CPU2 running, IF=0, in haltWithInterruptsOff+0x7")
     }
 }
