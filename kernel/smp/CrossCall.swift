@@ -7,9 +7,14 @@ import Synchronization
 typealias CrossCallFunction = @convention(c) (UInt64) -> Void
 
 enum CrossCall {
-    /// One request at a time; a caller waiting for the slot keeps interrupts on, so it still
-    /// answers requests aimed at itself.
-    static let busy = Atomic<Bool>(false)
+    /// One request at a time, taken in turn (a ticket per caller): a caller waiting for its turn
+    /// keeps interrupts on, so it still answers requests aimed at itself. In turn, not first come
+    /// first served by luck: with an exchange, a CPU making cross-calls in a loop took the slot
+    /// back at once, and another CPU's TLB shootdown (a heap page returned) waited for over 30 s
+    /// on a loaded host (found by the harness: oom-on-ap went silent, the diagnosis showed CPU1 in
+    /// CrossCall.run under KernelMappings.flushIfWorthIt while CPU0 called again and again).
+    static let nextTurn = Atomic<UInt64>(0)
+    static let nowServing = Atomic<UInt64>(0)
     nonisolated(unsafe) static var function: CrossCallFunction? = nil
     nonisolated(unsafe) static var argument: UInt64 = 0
     nonisolated(unsafe) static var reportsCompletion = true
@@ -29,7 +34,8 @@ enum CrossCall {
         if targets == 0 { return }
         if cpu_rflags() & (1 << 9) == 0 { panic("cross-call with interrupts off (it could never be answered)") }
         me.pointee.preemptDisabled += 1
-        while busy.exchange(true, ordering: .acquiring) { cpu_pause() }
+        let turn = nextTurn.wrappingAdd(1, ordering: .relaxed).oldValue
+        while nowServing.load(ordering: .acquiring) != turn { cpu_pause() }
         self.function = function
         self.argument = argument
         self.reportsCompletion = waitForCompletion
@@ -49,7 +55,7 @@ enum CrossCall {
             }
             cpu_pause()
         }
-        busy.store(false, ordering: .releasing)
+        nowServing.wrappingAdd(1, ordering: .releasing)
         me.pointee.preemptDisabled -= 1
     }
 
