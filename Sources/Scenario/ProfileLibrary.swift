@@ -49,13 +49,13 @@ public struct ProfileLibrary {
 
     /// The profiles in `text`; `file` names it in errors and anchors relative paths (no file is read).
     public static func parse(_ text: String, file path: String) throws -> ProfileLibrary {
-        let reader = YAMLReader(file: path)
+        let reader = YAMLReader(file: path, text: text)
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else { throw reader.error(nil, "the file is empty") }
             root = node
         } catch let error as YamlError {
-            throw ScenarioParser.refusal(error, file: path, text: text)
+            throw ScenarioParser.refusal(error, reader: reader)
         }
         var library = ProfileLibrary(profiles: [:], file: path)
         let top = try reader.mapping(root, "profiles.yaml")

@@ -32,7 +32,7 @@ public enum ScenarioParser {
     /// The text alone into a Scenario: reads no file (`file` only names it in errors and anchors
     /// relative paths), so gdb symbols are left unchecked.
     public static func parseText(_ text: String, file: String, profiles: ProfileLibrary = .builtIn) throws -> Scenario {
-        let reader = YAMLReader(file: file)
+        let reader = YAMLReader(file: file, text: text)
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
@@ -40,7 +40,7 @@ public enum ScenarioParser {
             }
             root = node
         } catch let error as YamlError {
-            throw refusal(error, file: file, text: text)
+            throw refusal(error, reader: reader)
         }
         let top = try reader.mapping(root, "a scenario")
         try top.check(allowed: topKeys)
@@ -310,22 +310,17 @@ public enum ScenarioParser {
         }
     }
 
-    /// A YAML syntax error as file:line: reason. libyaml places an error at the end of the text
-    /// on the line after the last; it is reported on the last line, which exists.
-    static func refusal(_ error: YamlError, file: String, text: String) -> ScenarioError {
-        let lastLine = ScenarioError.lineCount(text)
-        func refused(_ line: Int, _ reason: String) -> ScenarioError {
-            ScenarioError(file: file, line: min(max(line, 1), lastLine), reason: reason)
-        }
+    /// A YAML syntax error as file:line: reason.
+    static func refusal(_ error: YamlError, reader: YAMLReader) -> ScenarioError {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
              .composer(_, let problem, let mark, _):
-            return refused(mark.line, "not valid YAML: \(problem)")
+            return reader.error(line: mark.line, "not valid YAML: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-            return refused(context.mark.line, "\(keys) is given twice in the same mapping")
+            return reader.error(line: context.mark.line, "\(keys) is given twice in the same mapping")
         default:
-            return refused(1, "not valid YAML: \(error)")
+            return reader.error(line: 1, "not valid YAML: \(error)")
         }
     }
 }

@@ -6,9 +6,21 @@ import Yams
 
 struct YAMLReader {
     let file: String
+    /// The text's last line. Yams places what ends the text (an empty document after `---`, an
+    /// error at the end) on the line after it; errors name the last line instead, which exists.
+    let lastLine: Int
+
+    init(file: String, text: String) {
+        self.file = file
+        lastLine = ScenarioError.lineCount(text)
+    }
 
     func error(_ node: Node?, _ reason: String) -> ScenarioError {
-        ScenarioError(file: file, line: node?.mark?.line ?? 1, reason: reason)
+        error(line: node?.mark?.line ?? 1, reason)
+    }
+
+    func error(line: Int, _ reason: String) -> ScenarioError {
+        ScenarioError(file: file, line: min(max(line, 1), lastLine), reason: reason)
     }
 
     /// A mapping whose keys are checked against what the caller reads.

@@ -31,3 +31,12 @@ extension ScenarioParserFuzzFindingsTests {
         #expect(ScenarioError.lineCount("a\r\nb\rc\nd\u{2028}e") == 5)
     }
 }
+
+extension ScenarioParserFuzzFindingsTests {
+    @Test func anEmptyDocumentIsRefusedOnItsOwnLine() {
+        // `---` alone: Yams put the empty document on line 2 of a 1-line file.
+        let error = refusal("---")
+        #expect(error?.line == 1)
+        #expect(error?.reason == "a scenario must be a mapping of keys to values")
+    }
+}
