@@ -17,6 +17,14 @@ import QEMUMachine
         let symbols = try SymbolMap(path: kernelELF)
         let client = try GDBClient(socketPath: machine.sockets.gdb!, reactor: reactor)
         #expect(client.features.contains("multiprocess+"))
+        // The stop may catch an AP entering a timer tick (gdb unwinds through the trap frame
+        // differently from us, and the AP is not in hlt): let it run on until every AP is idle.
+        for _ in 0..<50 {
+            let threads = try client.threads()
+            if try threads.dropFirst().allSatisfy({ try client.extraInfo($0).contains("halted") }) { break }
+            try client.resume()
+            _ = try client.interrupt()
+        }
         let ours = MachineDiagnosis.collect(client: client, symbols: symbols)
         // Closing without `D` leaves the machine stopped for gdb to see the same state.
         client.close()
