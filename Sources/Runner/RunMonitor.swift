@@ -56,14 +56,14 @@ final class RunMonitor {
     /// Called for every line (the progress display).
     var onLine: ((SerialLine) -> Void)?
 
-    /// The panic report's last line: with `panic=halt` the kernel says it halted (every CPU is
-    /// then stopped, ready for the diagnosis); otherwise it ends the report and exits.
-    private let reportLastLine: String
+    /// `panic=halt`: after a panic the kernel leaves every CPU stopped for a debugger (the
+    /// report then ends with its `panic: halted` line) instead of exiting.
+    let haltsAfterPanic: Bool
+    private var reportLastLine: String { haltsAfterPanic ? "panic: halted" : "end of panic report" }
 
     init(scenario: Scenario, serial: SerialConsole) {
         self.scenario = scenario
-        reportLastLine = scenario.machine.commandLine.split(separator: " ").contains("panic=halt")
-            ? "panic: halted" : "end of panic report"
+        haltsAfterPanic = scenario.machine.commandLine.split(separator: " ").contains("panic=halt")
         machineSerial = serial
         startedAt = .now
         resumedAt = startedAt

@@ -104,7 +104,7 @@ extension ScenarioRun {
             var verdict = Verdict(.error, .panic, "guest panic: \(how)", watchdog: .guestPanic)
             // With panic=halt the kernel leaves its CPUs stopped for a debugger: the machine is
             // still there to explain. (With panic=exit QEMU is already on its way out.)
-            if let machine, machine.profile.commandLine.split(separator: " ").contains("panic=halt") {
+            if monitor.haltsAfterPanic {
                 gdbSteps?.close()
                 verdict.details += diagnoseIfRunning(.guestPanic)
             }
