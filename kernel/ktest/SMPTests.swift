@@ -33,7 +33,7 @@ enum SMPTests {
         ThreadBatch.start(count: 1000)
         let start = Clock.microsecondsSinceBoot
         for i in 0..<1000 {
-            if Scheduler.spawn(worker, UInt64(i), on: 0) == nil { t.expect(false, "spawn failed"); return }
+            if !Scheduler.spawn(worker, UInt64(i), on: 0) { t.expect(false, "spawn failed"); return }
         }
         ThreadBatch.waitForAll()
         let elapsed = Clock.microsecondsSince(start)

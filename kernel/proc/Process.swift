@@ -97,6 +97,7 @@ enum Processes {
                 let candidate = nextPid
                 nextPid = nextPid >= Int(Int32.max) ? 1 : nextPid + 1
                 if candidate % slots != 0 && table[candidate % slots] == 0 {
+                    p.pointee.pid = candidate               // before `lookup` can see it
                     table[candidate % slots] = UInt64(UInt(bitPattern: p))
                     return candidate
                 }
@@ -109,7 +110,6 @@ enum Processes {
             Scheduler.discardUnstarted(task); loaded.space.destroy()
             return Errno.noMemory
         }
-        p.pointee.pid = pid
         task.pointee.process = UnsafeMutableRawPointer(p)
         live.wrappingAdd(1, ordering: .relaxed)
         spawned.wrappingAdd(1, ordering: .relaxed)
@@ -127,13 +127,13 @@ enum Processes {
         Scheduler.exitCurrent()
     }
 
-    /// The reaper's part, after the dead task's stack is gone: free the space, become a zombie
-    /// (or vanish, if nobody can wait), adopt out the children, wake the waiters.
-    /// Precondition: interrupts off; runs on another task's stack and address space.
+    /// The reaper's part, before the dead task's record is freed: let go of the task, free the
+    /// space, become a zombie (or vanish, if nobody can wait), adopt out the children, wake the
+    /// waiters. Precondition: interrupts off; runs on another task's stack and address space.
     static func reap(_ raw: UnsafeMutableRawPointer) {
         let p = ProcessPointer(bitPattern: UInt(bitPattern: raw))!
+        lock.withLock { p.pointee.task = nil }          // `kill` reads the task under this lock
         p.pointee.space.destroy()
-        p.pointee.task = nil
         let freeNow = lock.withLock { () -> Bool in
             for s in 1..<slots where table[s] != 0 {
                 let child = ProcessPointer(bitPattern: UInt(table[s]))!

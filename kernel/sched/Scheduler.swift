@@ -45,13 +45,14 @@ enum Scheduler {
         return t
     }
 
-    /// Creates a task and queues it on `cpu`.
+    /// Creates a task and queues it on `cpu`; false when no stack or memory is left. No pointer
+    /// to the task comes back: once queued it may run, exit and be reaped before this returns.
     @discardableResult
-    static func spawn(_ entry: TaskEntry, _ argument: UInt64, on cpu: Int, pinned: Bool = false) -> TaskPointer? {
-        guard let t = create(entry, argument) else { return nil }
+    static func spawn(_ entry: TaskEntry, _ argument: UInt64, on cpu: Int, pinned: Bool = false) -> Bool {
+        guard let t = create(entry, argument) else { return false }
         t.pointee.pinned = pinned
         enqueue(t, on: cpu)
-        return t
+        return true
     }
 
     /// Makes the calling context a task of its own (the boot CPU's main flow, an AP's idle loop).
@@ -69,10 +70,14 @@ enum Scheduler {
 
     // MARK: queues
 
-    /// Queues a ready task on `cpu` and wakes a CPU that can run it.
+    /// Queues a ready task on `cpu` and wakes a CPU that can run it. The task is not touched
+    /// once it is in the queue: it may run, exit and be reaped (its record freed) at once, on
+    /// another CPU or, after a tick, on this one. Found by the harness: the 1,000-thread
+    /// stealing test on 1 vCPU read `pinned` from a record whose page the heap had unmapped.
     static func enqueue(_ t: TaskPointer, on cpu: Int) {
         let target = CPUs.isOnline(cpu) ? cpu : 0
         let block = CPUs.block(target)
+        let pinned = t.pointee.pinned
         t.pointee.cpu = target
         block.pointee.runQueueLock.withLock {
             block.pointee.runQueue.pushBack(t)
@@ -81,7 +86,7 @@ enum Scheduler {
         let me = CPUs.currentIndex
         if target != me && block.pointee.isIdle.load(ordering: .relaxed) {
             LocalAPIC.sendIPI(to: block.pointee.apicID, vector: Vector.reschedule)
-        } else if !t.pointee.pinned {
+        } else if !pinned {
             // Work arrived on a busy CPU: wake one idle CPU so it can steal it.
             for c in 0..<CPUs.count where c != me && c != target && CPUs.isOnline(c) {
                 let other = CPUs.block(c)
@@ -168,9 +173,10 @@ enum Scheduler {
     /// Frees everything a dead task held, and its process's space. Precondition: it is off
     /// every CPU, and this CPU no longer uses its address space.
     private static func reap(_ t: TaskPointer) {
-        let process = t.pointee.process
+        // The process first: until it lets go of the task (under its lock), `kill` on another
+        // CPU may still read the task's record.
+        if let process = t.pointee.process { Processes.reap(process) }
         release(t)
-        if let process { Processes.reap(process) }
         deadAwaitingReap.wrappingSubtract(1, ordering: .relaxed)
         reaped.wrappingAdd(1, ordering: .relaxed)
     }

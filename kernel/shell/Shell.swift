@@ -19,7 +19,7 @@ enum Shell {
 
     static func start() {
         lineReady = WaitQueue.make()
-        guard Scheduler.spawn(shellTask, 0, on: 0, pinned: true) != nil else { panic("no memory for the shell") }
+        guard Scheduler.spawn(shellTask, 0, on: 0, pinned: true) else { panic("no memory for the shell") }
         Serial.enableReceiveInterrupt()
         PIC.unmask(line: 4)
     }
@@ -107,7 +107,7 @@ extension Shell {
         var cpu = 0
         for _ in 0..<n {
             while !CPUs.isOnline(cpu) { cpu = (cpu + 1) % CPUs.count }
-            guard Scheduler.spawn(stealWorker, 0, on: cpu) != nil else { panic("no memory for a steal thread") }
+            guard Scheduler.spawn(stealWorker, 0, on: cpu) else { panic("no memory for a steal thread") }
             cpu = (cpu + 1) % CPUs.count
         }
         ThreadBatch.waitForAll()

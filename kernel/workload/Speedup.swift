@@ -17,7 +17,7 @@ enum Speedup {
             let start = Clock.microsecondsSinceBoot
             ThreadBatch.start(count: threads)
             for i in 0..<threads {
-                guard Scheduler.spawn(worker, UInt64(i), on: 0, pinned: pinned) != nil else { panic("no memory for a speedup thread") }
+                guard Scheduler.spawn(worker, UInt64(i), on: 0, pinned: pinned) else { panic("no memory for a speedup thread") }
             }
             ThreadBatch.waitForAll()
             let elapsed = Clock.microsecondsSince(start)
