@@ -1,7 +1,7 @@
-// heap-bench's two-thread rows: two threads allocate and free pairs at the same moment. The
-// core is one heap behind one lock, as in the kernel (where a spin lock guards it; here a
-// Mutex, since a host thread holding a spin lock can be descheduled); glibc uses its
-// per-thread arenas.
+// heap-bench's two-thread rows: two threads allocate and free pairs at the same moment. Each
+// thread has its own object cache and the core is one heap behind one lock, as in the kernel
+// (per-CPU caches; a spin lock on the core, here a Mutex, since a host thread holding a spin
+// lock can be descheduled); glibc uses its per-thread caches and arenas.
 
 import Foundation
 import KernelMemoryCore
@@ -9,12 +9,15 @@ import Synchronization
 
 final class TwoThreadBench: @unchecked Sendable {
     private let heap: Mutex<KernelHeapCore<CountingBacking>>
+    private let lookup: HeapBlockLookup
     /// Threads that reached the start line; both start timing together.
     private let arrived = Atomic<Int>(0)
 
     /// A fresh heap over the window; the single-thread heap over it must be done with.
     init(window: BenchWindow) {
-        heap = Mutex(window.makeHeap())
+        let core = window.makeHeap()
+        lookup = core.lookup
+        heap = Mutex(core)
     }
 
     /// Wall nanoseconds per pair per thread, both threads doing `pairsPerRun` pairs.
@@ -38,18 +41,19 @@ final class TwoThreadBench: @unchecked Sendable {
 
     private func churn(_ allocator: Allocator, size: Int) {
         var sink = 0
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: HeapObjectCache.storageBytes, alignment: 8)
+        let cache = HeapObjectCache.prepare(storage: storage)
+        let classIndex = lookup.cachedClass(forSize: size, alignment: 16)
         for index in 0..<pairsPerRun {
             switch allocator {
             case .core:
-                let block = heap.withLock { heap -> UnsafeMutableRawPointer in
-                    guard case .allocated(let block) = heap.allocate(size: size, alignment: 16) else { fatalError("core: out of memory") }
-                    return block
-                }
+                // The lock only when the cache cannot serve (as KernelHeap does).
+                let cached = classIndex >= 0 ? cache.take(classIndex: classIndex) : nil
+                let block = cached ?? heap.withLock { allocateThroughCache(&$0, cache, lookup, size) }
                 block.storeBytes(of: index, as: Int.self)
                 sink &+= Int(bitPattern: block)
-                heap.withLock { heap in
-                    guard case .freed = heap.free(block) else { fatalError("core: bad free") }
-                }
+                if case .cacheable(let blockClass) = lookup.classify(block), cache.put(block, classIndex: blockClass) { continue }
+                heap.withLock { freeThroughCache(&$0, cache, lookup, block) }
             case .glibc:
                 guard let block = malloc(size) else { fatalError("glibc: out of memory") }
                 block.storeBytes(of: index, as: Int.self)
@@ -57,6 +61,8 @@ final class TwoThreadBench: @unchecked Sendable {
                 free(block)
             }
         }
+        heap.withLock { $0.drainAll(cache) }
+        storage.deallocate()
         if sink == 42 { print("heap-bench: unlikely sink") }
     }
 }

@@ -1,5 +1,6 @@
-// heap-bench: the kernel heap core next to glibc malloc/free in one process, same patterns,
-// ns per allocate+free pair per size, on one thread and on two sharing one heap.
+// heap-bench: the kernel heap (its core behind a per-CPU object cache, as kmalloc uses them)
+// next to glibc malloc/free in one process, same patterns, ns per allocate+free pair per size,
+// on one thread and on two sharing one heap.
 // `swift run -c release heap-bench [SIZE...] [--json PATH]`; `make bench` reads the JSON.
 
 import BenchReport
@@ -55,6 +56,9 @@ enum Allocator {
 struct Bench {
     let window: BenchWindow
     var heap: KernelHeapCore<CountingBacking>
+    /// The one CPU's object cache, as in the kernel (KernelHeap.tryAllocate / free).
+    let cache: HeapObjectCache
+    let lookup: HeapBlockLookup
     /// Where allocated pointers go, so that the optimiser cannot drop a malloc/free pair.
     let sink: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     let freeOrder: [Int]
@@ -62,6 +66,8 @@ struct Bench {
     init(window: BenchWindow) {
         self.window = window
         heap = window.makeHeap()
+        cache = HeapObjectCache.prepare(storage: .allocate(byteCount: HeapObjectCache.storageBytes, alignment: 8))
+        lookup = heap.lookup
         sink = .allocate(capacity: batchSize)
         sink.initialize(repeating: nil, count: batchSize)
         freeOrder = makeFreeOrder()
@@ -71,8 +77,7 @@ struct Bench {
     mutating func allocate(_ allocator: Allocator, _ size: Int) -> UnsafeMutableRawPointer {
         switch allocator {
         case .core:
-            guard case .allocated(let block) = heap.allocate(size: size, alignment: 16) else { fatalError("core: out of memory") }
-            return block
+            return allocateThroughCache(&heap, cache, lookup, size)
         case .glibc:
             guard let block = malloc(size) else { fatalError("glibc: out of memory") }
             return block
@@ -83,7 +88,7 @@ struct Bench {
     mutating func release(_ allocator: Allocator, _ block: UnsafeMutableRawPointer) {
         switch allocator {
         case .core:
-            guard case .freed = heap.free(block) else { fatalError("core: bad free") }
+            freeThroughCache(&heap, cache, lookup, block)
         case .glibc:
             free(block)
         }
@@ -130,7 +135,8 @@ func format(_ value: Double, _ width: Int, decimals: Int = 1) -> String {
 func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
 
 print("heap-bench: ns per allocate+free pair, median [min-max] of \(repetitions) runs of \(pairsPerRun) pairs")
-print("heap-bench: core = KernelHeapCore in a 256 MiB window (page maps counted, not timed); glibc = malloc/free")
+print("heap-bench: core = KernelHeapCore in a 256 MiB window behind a HeapObjectCache (<= 256 B), as kmalloc; page maps counted, not timed")
+print("heap-bench: glibc = malloc/free")
 print("heap-bench: the last line is the geometric mean of the core/glibc column for sizes <= 256, both patterns")
 print(pad("size", 7) + pad("pattern", 9) + pad("core", 24) + pad("glibc", 24) + "core/glibc")
 var bench = Bench(window: BenchWindow())
@@ -156,15 +162,18 @@ for size in sizes {
         figures.append(figure(size: size, pattern: pattern.rawValue, threads: 1, core: core, glibc: glibc))
     }
 }
-let stats = bench.heap.statistics
+var cacheTotals = HeapCacheTotals()
+cacheTotals.add(bench.cache)
+let stats = bench.heap.statistics(correctedBy: cacheTotals)
 print("heap-bench: core pages mapped \(bench.heap.backing.pagesMapped), unmapped \(bench.heap.backing.pagesUnmapped), "
       + "bytes in use at end \(stats.bytesInUse), peak \(stats.peakBytesInUse)")
 let geometricMean = exp(smallRatios.map { log($0) }.reduce(0, +) / Double(max(1, smallRatios.count)))
 print("heap-bench: core/glibc ratio for sizes <= 256: "
       + (smallRatios.isEmpty ? "n/a" : format(geometricMean, 0, decimals: 2)) + " (target <= 1.00)")
 
-// Two threads: both allocate and free pairs at once, the core behind one lock (as in the
-// kernel, where one lock guards the heap), glibc with its per-thread arenas.
+// Two threads: both allocate and free pairs at once, each with its own object cache and the core
+// behind one lock (as in the kernel: per-CPU caches, one lock on the core), glibc with its
+// per-thread caches and arenas.
 let twoThreads = TwoThreadBench(window: bench.window)
 print("heap-bench: 2 threads at once, pairs pattern, wall ns per pair per thread, median [min-max] of \(repetitions) runs")
 print(pad("size", 7) + pad("threads", 9) + pad("core", 24) + pad("glibc", 24) + "core/glibc")
@@ -196,4 +205,30 @@ func figure(size: Int, pattern: String, threads: Int, core: Samples, glibc: Samp
     figure.compare(with: "glibc", median: glibc.median)
     if size <= 256 { figure.requireRatio(atLeast: 1) }
     return figure
+}
+
+/// kmalloc's path on the host: the cache's bin, else a refill from the core (the kernel takes
+/// the heap lock around `refill`; the callers here hold whatever lock guards `heap`).
+@inline(__always)
+func allocateThroughCache(_ heap: inout KernelHeapCore<CountingBacking>, _ cache: HeapObjectCache,
+                          _ lookup: HeapBlockLookup, _ size: Int) -> UnsafeMutableRawPointer {
+    let classIndex = lookup.cachedClass(forSize: size, alignment: 16)
+    if classIndex >= 0, let block = cache.take(classIndex: classIndex) { return block }
+    let result = classIndex >= 0 ? heap.refill(cache, classIndex: classIndex) : heap.allocate(size: size, alignment: 16)
+    guard case .allocated(let block) = result else { fatalError("core: out of memory") }
+    return block
+}
+
+/// kfree's path on the host: into the cache's bin (half of a full bin drained first), else the core.
+@inline(__always)
+func freeThroughCache(_ heap: inout KernelHeapCore<CountingBacking>, _ cache: HeapObjectCache,
+                      _ lookup: HeapBlockLookup, _ block: UnsafeMutableRawPointer) {
+    guard case .cacheable(let classIndex) = lookup.classify(block) else {
+        guard case .freed = heap.free(block) else { fatalError("core: bad free") }
+        return
+    }
+    if !cache.put(block, classIndex: classIndex) {
+        heap.drain(cache, classIndex: classIndex)
+        _ = cache.put(block, classIndex: classIndex)
+    }
 }

@@ -1,6 +1,7 @@
 // kmalloc/kfree: KernelHeapCore (mm/core) in the kernel's 256 MiB heap window, behind a lock,
-// growing by mapping frames on demand and giving them back as pages empty. The failure
-// messages are the ones scenarios watch for (docs/kernel-interface.md).
+// growing by mapping frames on demand and giving them back as pages empty; in front of it, one
+// HeapObjectCache per CPU, so most blocks of up to 256 bytes come and go without the lock. The
+// failure messages are the ones scenarios watch for (docs/kernel-interface.md).
 import Hardware
 
 /// Maps heap pages through `KernelMappings`, which makes unmapping safe on SMP.
@@ -16,6 +17,11 @@ enum KernelHeap {
     static let lock = SpinLock(registrySlot: .heap)
     nonisolated(unsafe) static var core: Core? = nil
     nonisolated(unsafe) static var pressureReported = false
+    /// The core's fixed tables, for the paths that take no lock. Set once by `initialize`.
+    nonisolated(unsafe) static var lookup: HeapBlockLookup? = nil
+    /// Storage of every CPU's object cache (`maxCPUs` of them), from frames at boot.
+    nonisolated(unsafe) static var cacheStorage = UnsafeMutableRawPointer(bitPattern: 8)!
+    static let maxCPUs = 16
 
     /// Sets up the heap over its window; its metadata comes from contiguous frames.
     static func initialize() {
@@ -27,17 +33,60 @@ enum KernelHeap {
         // The window's page tables were built by KernelMappings.initialize.
         core = Core(windowBase: UInt(Layout.heapBase), windowPages: pages,
                     metadata: UnsafeMutableRawPointer(bitPattern: UInt(metadata))!, backing: KernelHeapBacking())
+        lookup = core!.lookup
+        let cacheBytes = UInt64(maxCPUs * HeapObjectCache.storageBytes)
+        guard let storage = PhysicalMemory.allocateContiguous(count: Int(pageAlignUp(cacheBytes) / Layout.pageSize)) else {
+            panic("no frames for the heap's per-CPU caches")
+        }
+        cacheStorage = UnsafeMutableRawPointer(bitPattern: UInt(storage))!
+        for cpu in 0..<maxCPUs { _ = HeapObjectCache.prepare(storage: cacheStorage + cpu * HeapObjectCache.storageBytes) }
         MemoryCounters.publish(core!.runningFigures)
+    }
+
+    /// CPU `cpu`'s object cache. Only that CPU uses it, with interrupts off.
+    @inline(__always)
+    static func cache(_ cpu: Int) -> HeapObjectCache {
+        HeapObjectCache(storage: cacheStorage + cpu * HeapObjectCache.storageBytes)
+    }
+
+    /// Every CPU's cache summed (read without synchronisation: exact when the CPUs are quiet,
+    /// within a few bins otherwise).
+    static var cachedTotals: HeapCacheTotals {
+        var totals = HeapCacheTotals()
+        for cpu in 0..<min(CPUs.count, maxCPUs) { totals.add(cache(cpu)) }
+        return totals
+    }
+
+    /// The running figures with cached objects counted as free. Precondition: `lock` held.
+    private static func publishFigures() -> HeapRunningFigures {
+        let figures = core!.runningFigures(correctedBy: cachedTotals)
+        MemoryCounters.publish(figures)
+        return figures
     }
 
     /// kmalloc for callers that can cope with failure: the block, or why there is none. The
     /// failure is also printed (`expand_heap: ...` / `kmalloc: ...`), since it is an event.
     static func tryAllocate(size: Int, alignment: Int = 16) -> Result<UnsafeMutableRawPointer, HeapFailure> {
-        let (result, pressure) = lock.withLock { () -> (HeapAllocation, Bool) in
-            let r = core!.allocate(size: size, alignment: alignment)
-            let figures = core!.runningFigures
-            MemoryCounters.publish(figures)
-            return (r, checkPressure(figures))
+        let classIndex = lookup!.cachedClass(forSize: size, alignment: alignment)
+        let result: HeapAllocation, pressure: Bool
+        if classIndex >= 0 {
+            let flags = cpu_rflags()
+            cpu_cli()
+            let cache = cache(CPUs.currentIndex)
+            if let object = cache.take(classIndex: classIndex) {
+                cpu_restore_rflags(flags)
+                return .success(object)
+            }
+            (result, pressure) = lock.withLock { () -> (HeapAllocation, Bool) in
+                let r = core!.refill(cache, classIndex: classIndex)
+                return (r, checkPressure(publishFigures()))
+            }
+            cpu_restore_rflags(flags)
+        } else {
+            (result, pressure) = lock.withLock { () -> (HeapAllocation, Bool) in
+                let r = core!.allocate(size: size, alignment: alignment)
+                return (r, checkPressure(publishFigures()))
+            }
         }
         if pressure { reportPressure() }
         KernelMappings.flushIfWorthIt()
@@ -65,9 +114,33 @@ enum KernelHeap {
     /// kfree. An invalid or double free is reported with the caller's backtrace and changes nothing.
     @inline(never)
     static func free(_ pointer: UnsafeMutableRawPointer) {
+        let block = lookup!.classify(pointer)
+        if case .cacheable(let classIndex) = block {
+            let flags = cpu_rflags()
+            cpu_cli()
+            let cache = cache(CPUs.currentIndex)
+            if !cache.put(pointer, classIndex: classIndex) {
+                lock.withLock {
+                    core!.drain(cache, classIndex: classIndex)
+                    _ = publishFigures()
+                }
+                _ = cache.put(pointer, classIndex: classIndex)
+                cpu_restore_rflags(flags)
+                KernelMappings.flushIfWorthIt()
+                return
+            }
+            cpu_restore_rflags(flags)
+            return
+        }
         let result = lock.withLock { () -> HeapFreeResult in
-            let r = core!.free(pointer)
-            MemoryCounters.publish(core!.runningFigures)
+            let r: HeapFreeResult
+            if case .markedFree(let classIndex) = block, anyCacheHolds(pointer, classIndex: classIndex) {
+                core!.countDoubleFree()
+                r = .doubleFree
+            } else {
+                r = core!.free(pointer)
+            }
+            _ = publishFigures()
             return r
         }
         KernelMappings.flushIfWorthIt()
@@ -82,20 +155,50 @@ enum KernelHeap {
         }
     }
 
-    /// Gives back the empty pages the heap keeps for reuse (for exact figures, or under pressure).
+    /// Whether a CPU's cache holds `pointer` (a block marked free): a second free of it. Other
+    /// CPUs' bins are read as they are; a block one of them takes meanwhile is live again.
+    private static func anyCacheHolds(_ pointer: UnsafeRawPointer, classIndex: Int) -> Bool {
+        for cpu in 0..<min(CPUs.count, maxCPUs) where cache(cpu).contains(pointer, classIndex: classIndex) { return true }
+        return false
+    }
+
+    /// Returns every CPU's cached objects to the core (each CPU its own, by cross-call), then
+    /// the empty pages the core keeps for reuse: for exact figures. Precondition: interrupts
+    /// on, every online CPU answering.
     static func releaseCachedPages() {
+        CrossCall.runOnOthers(drainOwnCache, 0)
+        drainOwnCache(0)
         lock.withLock {
             core!.releaseCachedPages()
-            MemoryCounters.publish(core!.runningFigures)
+            _ = publishFigures()
         }
     }
 
     /// Usable size of a live block, or nil.
     static func blockSize(of pointer: UnsafeRawPointer) -> Int? {
-        lock.withLock { core!.blockSize(of: pointer) }
+        lock.withLock {
+            if case .markedFree(let classIndex) = lookup!.classify(pointer), anyCacheHolds(pointer, classIndex: classIndex) { return nil }
+            return core!.blockSize(of: pointer)
+        }
     }
 
-    static var statistics: HeapStatistics { lock.withLock { core!.statistics } }
+    /// The heap's figures, cached objects counted as free.
+    static var statistics: HeapStatistics { lock.withLock { unlockedStatistics } }
+
+    /// `statistics` without the lock: for the heartbeat and a panicking machine, which must not
+    /// wait for it. Figures may be mid-update.
+    static var unlockedStatistics: HeapStatistics {
+        core!.statistics(correctedBy: cachedTotals)
+    }
+
+    /// Objects of size class `index` in use: the core's count less those in CPUs' caches.
+    static func blocksInUse(ofClass index: Int) -> Int {
+        var blocks = core!.sizeClassStatistics(index).blocksInUse
+        if index < HeapObjectCache.classCount {
+            for cpu in 0..<min(CPUs.count, maxCPUs) { blocks -= cache(cpu).count(classIndex: index) }
+        }
+        return blocks
+    }
 
     /// Whether mapped bytes just crossed the pressure threshold. Precondition: `lock` held.
     private static func checkPressure(_ s: HeapRunningFigures) -> Bool {
@@ -114,4 +217,13 @@ enum KernelHeap {
             l.text(" percent="); l.dec(s.mappedBytes * 100 / s.windowBytes)
         }
     }
+}
+
+/// Gives the calling CPU's cached objects back to the heap core (a cross-call, or the caller).
+let drainOwnCache: CrossCallFunction = { _ in
+    let flags = cpu_rflags()
+    cpu_cli()
+    let cache = KernelHeap.cache(CPUs.currentIndex)
+    KernelHeap.lock.withLock { KernelHeap.core!.drainAll(cache) }
+    cpu_restore_rflags(flags)
 }

@@ -2,7 +2,8 @@
 // a named global that a debugger can read from a frozen machine without calling anything.
 import Synchronization
 
-/// `Kernel.memoryCounters`: the figures below, in this order, updated under the heap lock.
+/// `Kernel.memoryCounters`: the figures below, in this order, updated under the heap lock
+/// (objects in the CPUs' caches counted as free, as of the last locked heap call).
 /// 0 heap bytes in use, 1 heap blocks in use, 2 heap peak bytes, 3 heap mapped bytes,
 /// 4 heap failed allocations, 5 heap invalid or double frees.
 nonisolated(unsafe) var memoryCounters: InlineArray<8, UInt64> = .init(repeating: 0)
@@ -23,9 +24,9 @@ enum MemoryStatistics {
     /// Prints `mm: stats ...`, `sched: stats ...` and `mm: classes ...`. Takes no heap lock
     /// when the machine is panicking (the lock may be held by the failed allocation), reading the counters as they are.
     static func printLine() {
-        guard let core = KernelHeap.core else { return }
+        guard KernelHeap.core != nil else { return }
         let panicking = Panic.owner.load(ordering: .relaxed) != -1
-        let s = panicking ? core.statistics : KernelHeap.statistics
+        let s = panicking ? KernelHeap.unlockedStatistics : KernelHeap.statistics
         let frames = PhysicalMemory.frames
         Console.line { l in
             l.text("mm: stats heap.bytes="); l.dec(s.bytesInUse); l.text(" heap.blocks="); l.dec(s.blocksInUse)
@@ -50,8 +51,7 @@ enum MemoryStatistics {
         Console.line { l in
             l.text("mm: classes")
             for i in 0..<KernelHeap.Core.sizeClassCount {
-                let c = core.sizeClassStatistics(i)
-                l.text(" size"); l.dec(c.size); l.text("="); l.dec(c.blocksInUse)
+                l.text(" size"); l.dec(HeapSizeClass.size(ofClass: i)); l.text("="); l.dec(KernelHeap.blocksInUse(ofClass: i))
             }
         }
     }

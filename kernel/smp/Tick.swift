@@ -55,7 +55,7 @@ enum Heartbeat {
     /// One line a debugger-free harness can tell progress from a hang by:
     /// `heartbeat: uptime_ms=... cpus=... switches=... steals=... tasks=... ...`.
     static func printLine() {
-        let heap = KernelHeap.core?.statistics
+        let heap = KernelHeap.core == nil ? nil : KernelHeap.unlockedStatistics
         Console.forcedLine { l in
             l.text("heartbeat: uptime_ms="); l.dec(Clock.millisecondsSinceBoot); l.text(" cpus="); l.dec(CPUs.onlineCount)
             var switches: UInt64 = 0, steals: UInt64 = 0

@@ -13,9 +13,7 @@ extension KernelHeapCore {
     /// Marker stored in the second word of every free object. Tied to the object's address so
     /// that data copied from elsewhere does not look like a free object.
     @inlinable @inline(__always)
-    static func freeMarker(for address: UInt) -> UInt64 {
-        UInt64(truncatingIfNeeded: address) ^ HeapCoreParameters.freeObjectMarkerKey
-    }
+    static func freeMarker(for address: UInt) -> UInt64 { HeapBlockLookup.freeMarker(for: address) }
 
     /// Takes an object of class `classIndex`, adding a slab page when the class has no room.
     @inlinable @inline(__always)
@@ -70,6 +68,16 @@ extension KernelHeapCore {
         case .free: counters.doubleFrees &+= 1; return .doubleFree
         case .notAnObject: counters.invalidFrees &+= 1; return .invalid
         }
+        return releaseObject(at: address, page: page, state: state, offset: offset)
+    }
+
+    /// Puts the live object at `address` (at `offset` in slab page `page`) back on its page's
+    /// free list. Precondition: it is one; nothing is checked.
+    @inlinable @inline(__always)
+    mutating func releaseObject(
+        at address: UInt, page: Int, state: UnsafeMutablePointer<HeapSizeClassState>, offset: Int
+    ) -> HeapFreeResult {
+        let descriptor = descriptors + page
         let objectSize = Int(truncatingIfNeeded: state.pointee.objectSize)
         let head = descriptor.pointee.freeListHead
         let wasFull = head == HeapPageDescriptor.noOffset

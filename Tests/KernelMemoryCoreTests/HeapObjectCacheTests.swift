@@ -1,0 +1,179 @@
+// Host tests of the per-CPU object caches in front of the heap core: refill and drain move the
+// right objects, a cached object is recognised as free, figures count cached objects as free,
+// and a seeded churn through two caches and the core never hands a block out twice.
+
+import Testing
+@testable import KernelMemoryCore
+
+/// The kernel's composition (KernelHeap.tryAllocate / free) over a test heap: cache first, core
+/// when the bin is empty or full; a block marked free that a cache holds is a double free.
+final class CachedTestHeap {
+    let test = TestHeap(windowPages: 2048)
+    let storage: [UnsafeMutableRawPointer]
+    let caches: [HeapObjectCache]
+    var doubleFrees = 0
+
+    init(cpus: Int = 2) {
+        storage = (0..<cpus).map { _ in UnsafeMutableRawPointer.allocate(byteCount: HeapObjectCache.storageBytes, alignment: 8) }
+        caches = storage.map { HeapObjectCache.prepare(storage: $0) }
+    }
+
+    deinit { storage.forEach { $0.deallocate() } }
+
+    func allocate(_ size: Int, on cpu: Int) -> UnsafeMutableRawPointer? {
+        let classIndex = test.heap.lookup.cachedClass(forSize: size, alignment: 16)
+        guard classIndex >= 0 else { return test.allocate(size) }
+        if let object = caches[cpu].take(classIndex: classIndex) { return object }
+        return test.heap.refill(caches[cpu], classIndex: classIndex).pointer
+    }
+
+    /// True when the block was freed; false when refused (invalid or double).
+    func free(_ block: UnsafeMutableRawPointer, on cpu: Int) -> Bool {
+        switch test.heap.lookup.classify(block) {
+        case .cacheable(let classIndex):
+            if !caches[cpu].put(block, classIndex: classIndex) {
+                test.heap.drain(caches[cpu], classIndex: classIndex)
+                #expect(caches[cpu].put(block, classIndex: classIndex))
+            }
+            return true
+        case .markedFree(let classIndex) where caches.contains(where: { $0.contains(block, classIndex: classIndex) }):
+            test.heap.countDoubleFree()
+            doubleFrees += 1
+            return false
+        default:
+            if case .freed = test.free(block) { return true }
+            return false
+        }
+    }
+
+    var totals: HeapCacheTotals {
+        var totals = HeapCacheTotals()
+        caches.forEach { totals.add($0) }
+        return totals
+    }
+
+    var stats: HeapStatistics { test.heap.statistics(correctedBy: totals) }
+}
+
+@Suite("Heap object caches")
+struct HeapObjectCacheTests {
+    @Test("a refill hands one object out and keeps up to a batch of the same class in the bin")
+    func refill() {
+        let heap = CachedTestHeap(cpus: 1)
+        let first = heap.allocate(48, on: 0)!
+        #expect(heap.caches[0].count(classIndex: 2) == HeapObjectCache.batch - 1)
+        #expect(heap.stats.blocksInUse == 1)
+        #expect(heap.stats.bytesInUse == 48)
+        #expect(heap.stats.allocations == 1)
+        // The next ones come from the bin: no new core allocation.
+        let coreAllocations = heap.test.heap.statistics.allocations
+        var more: [UnsafeMutableRawPointer] = []
+        for _ in 0..<(HeapObjectCache.batch - 1) { more.append(heap.allocate(40, on: 0)!) }
+        #expect(heap.test.heap.statistics.allocations == coreAllocations)
+        #expect(heap.caches[0].count(classIndex: 2) == 0)
+        #expect(Set(more + [first]).count == HeapObjectCache.batch)
+        #expect(heap.stats.blocksInUse == HeapObjectCache.batch)
+        #expect(heap.stats.allocations == HeapObjectCache.batch)
+        for block in more + [first] { #expect(heap.free(block, on: 0)) }
+        #expect(heap.stats.blocksInUse == 0 && heap.stats.bytesInUse == 0)
+        #expect(heap.stats.frees == HeapObjectCache.batch)
+    }
+
+    @Test("a full bin gives its oldest half back to the core, and drainAll gives back the rest")
+    func drain() {
+        let heap = CachedTestHeap(cpus: 1)
+        var blocks: [UnsafeMutableRawPointer] = []
+        for _ in 0..<(HeapObjectCache.binCapacity + 1) { blocks.append(heap.allocate(16, on: 0)!) }
+        heap.test.heap.drainAll(heap.caches[0])             // what the refills left in the bin
+        #expect(heap.caches[0].blocks == 0)
+        let drained = heap.caches[0].toCore
+        for block in blocks { #expect(heap.free(block, on: 0)) }
+        // 33 frees into a 32-object bin: one drain of 16, then the 33rd went in.
+        #expect(heap.caches[0].count(classIndex: 0) == HeapObjectCache.binCapacity - HeapObjectCache.batch + 1)
+        #expect(heap.caches[0].toCore - drained == HeapObjectCache.batch)
+        #expect(heap.stats.blocksInUse == 0)
+        heap.test.heap.drainAll(heap.caches[0])
+        #expect(heap.caches[0].blocks == 0)
+        #expect(heap.test.stats.blocksInUse == 0 && heap.test.stats.bytesInUse == 0)
+        heap.test.heap.releaseCachedPages()
+        #expect(heap.test.stats.mappedBytes == 0)
+        #expect(heap.test.heap.backing.protocolErrors == 0)
+    }
+
+    @Test("classify: a live small object is cacheable, a cached one marked free, anything else is the core's")
+    func classify() {
+        let heap = CachedTestHeap(cpus: 1)
+        let lookup = heap.test.heap.lookup
+        let small = heap.allocate(64, on: 0)!
+        let medium = heap.allocate(300, on: 0)!
+        let large = heap.allocate(8192, on: 0)!
+        #expect(lookup.classify(small) == .cacheable(3))
+        #expect(lookup.classify(small + 16) == .other)
+        #expect(lookup.classify(medium) == .other)
+        #expect(lookup.classify(large) == .other)
+        #expect(lookup.classify(UnsafeRawPointer(bitPattern: 0x1000)!) == .other)
+        #expect(heap.free(small, on: 0))
+        #expect(lookup.classify(small) == .markedFree(3))
+        #expect(heap.caches[0].contains(small, classIndex: 3))
+        // A second free is refused, counted, and changes nothing.
+        #expect(!heap.free(small, on: 0))
+        #expect(heap.doubleFrees == 1 && heap.stats.doubleFrees == 1)
+        #expect(heap.caches[0].count(classIndex: 3) == HeapObjectCache.batch)
+        // Taken again, it is live and unmarked.
+        let again = heap.allocate(64, on: 0)!
+        #expect(again == small && lookup.classify(again) == .cacheable(3))
+        #expect(heap.free(again, on: 0) && heap.free(medium, on: 0) && heap.free(large, on: 0))
+        #expect(heap.stats.blocksInUse == 0)
+    }
+
+    @Test("cachedClass: sizes up to 256 at alignments up to 16, nothing else")
+    func cachedClass() {
+        let lookup = CachedTestHeap(cpus: 1).test.heap.lookup
+        #expect(lookup.cachedClass(forSize: 0, alignment: 16) == 0)
+        #expect(lookup.cachedClass(forSize: 16, alignment: 8) == 0)
+        #expect(lookup.cachedClass(forSize: 17, alignment: 16) == 1)
+        #expect(lookup.cachedClass(forSize: 256, alignment: 16) == 11)
+        #expect(lookup.cachedClass(forSize: 257, alignment: 16) == -1)
+        #expect(lookup.cachedClass(forSize: 64, alignment: 32) == -1)
+        #expect(lookup.cachedClass(forSize: 64, alignment: 3) == -1)
+        #expect(lookup.cachedClass(forSize: -1, alignment: 16) == -1)
+    }
+
+    @Test("seeded churn over two caches and the core: no block twice, contents intact, figures exact", arguments: [1, 2, 3])
+    func churn(seed: UInt64) {
+        let heap = CachedTestHeap(cpus: 2)
+        var generator = SeededGenerator(seed: seed)
+        var live: [(block: UnsafeMutableRawPointer, size: Int, seed: UInt64)] = []
+        var addresses = Set<UInt>()
+        let sizes = [1, 16, 24, 48, 64, 100, 128, 200, 256, 300, 1024, 5000]
+        for step in 0..<20_000 {
+            let cpu = Int.random(in: 0...1, using: &generator)     // frees often land on the other CPU
+            if live.isEmpty || (live.count < 600 && Bool.random(using: &generator)) {
+                let size = sizes.randomElement(using: &generator)!
+                let block = heap.allocate(size, on: cpu)!
+                #expect(addresses.insert(UInt(bitPattern: block)).inserted, "block handed out twice at step \(step)")
+                let usable = size <= 256 ? HeapSizeClass.size(ofClass: HeapSizeClass.index(forSize: size)) : heap.test.heap.blockSize(of: block)!
+                fillPattern(block, count: usable, seed: UInt64(step))
+                live.append((block, usable, UInt64(step)))
+            } else {
+                let victim = live.remove(at: Int.random(in: 0..<live.count, using: &generator))
+                #expect(patternIntact(victim.block, count: victim.size, seed: victim.seed), "contents damaged at step \(step)")
+                addresses.remove(UInt(bitPattern: victim.block))
+                #expect(heap.free(victim.block, on: cpu))
+            }
+        }
+        #expect(heap.stats.blocksInUse == live.count)
+        #expect(heap.stats.bytesInUse == live.reduce(0) { $0 + $1.size })
+        for entry in live {
+            #expect(patternIntact(entry.block, count: entry.size, seed: entry.seed))
+            #expect(heap.free(entry.block, on: 0))
+        }
+        #expect(heap.stats.blocksInUse == 0 && heap.stats.bytesInUse == 0)
+        #expect(heap.stats.allocations == heap.stats.frees)
+        heap.caches.forEach { heap.test.heap.drainAll($0) }
+        #expect(heap.test.stats.blocksInUse == 0)
+        heap.test.heap.releaseCachedPages()
+        #expect(heap.test.stats.mappedBytes == 0)
+        #expect(heap.test.heap.backing.protocolErrors == 0)
+    }
+}

@@ -1,0 +1,243 @@
+// A cache of free small objects in front of the heap core: one per CPU in the kernel (one per
+// thread on the host). Blocks of up to 256 bytes are taken from and put back into it without the
+// heap's lock; the core is reached, under the lock, only to refill an empty bin or to drain half
+// of a full one (KernelHeapCore+ObjectCaches.swift). The idea is Bonwick's magazines (and
+// glibc's tcache): most frees are followed by an allocation of the same size on the same CPU.
+
+/// One CPU's (or thread's) bins of free objects, one bin per size class up to 256 bytes, in
+/// storage the owner provides. A value is a view: copies share the storage.
+///
+/// - Only the owner uses it, and never re-entrantly (the kernel: its own CPU with interrupts
+///   off). `contains` may be asked from elsewhere; it reads without synchronisation.
+/// - The core counts cached objects as allocated; the owner subtracts `blocks` and `bytes` of
+///   every cache from the core's figures.
+/// - A cached object carries the core's free marker in its second word, like an object on a
+///   page's free list, so a second free of it is recognised (`HeapBlockLookup`).
+public struct HeapObjectCache {
+    /// Size classes served: 16 ... 256 bytes (classes 0 ... 11 of `HeapSizeClass`).
+    @inlinable public static var classCount: Int { 12 }
+    /// Largest request served from the cache.
+    @inlinable public static var largestSize: Int { 256 }
+    /// Objects one bin holds.
+    @inlinable public static var binCapacity: Int { 32 }
+    /// Objects a refill brings or a drain takes away: half a bin.
+    @inlinable public static var batch: Int { 16 }
+    /// Words per bin: the count, then `binCapacity` slots (oldest first).
+    @inlinable static var binWords: Int { binCapacity + 1 }
+    /// Words before the bins: objects taken, objects put, objects the core put in (refills)
+    /// and objects given back to it (drains), ever.
+    @inlinable static var headerWords: Int { 4 }
+    @inlinable static var totalWords: Int { headerWords + classCount * binWords }
+    /// Bytes of storage one cache needs.
+    @inlinable public static var storageBytes: Int { totalWords * 8 }
+
+    @usableFromInline let words: UnsafeMutablePointer<UInt>
+
+    /// A view of a cache in `storage` (8-byte aligned, `storageBytes` long) that `prepare` set up.
+    @inlinable
+    public init(storage: UnsafeMutableRawPointer) {
+        words = storage.assumingMemoryBound(to: UInt.self)
+    }
+
+    /// Makes `storage` an empty cache.
+    public static func prepare(storage: UnsafeMutableRawPointer) -> HeapObjectCache {
+        storage.bindMemory(to: UInt.self, capacity: totalWords).initialize(repeating: 0, count: totalWords)
+        return HeapObjectCache(storage: storage)
+    }
+
+    @inlinable @inline(__always)
+    func bin(_ classIndex: Int) -> UnsafeMutablePointer<UInt> { words + (Self.headerWords &+ classIndex &* Self.binWords) }
+
+    /// Objects handed out from the bins, ever.
+    @inlinable public var takes: Int { Int(bitPattern: words[0]) }
+    /// Objects freed into the bins, ever.
+    @inlinable public var puts: Int { Int(bitPattern: words[1]) }
+    /// Objects the core put into the bins (refills), ever.
+    @inlinable public var fromCore: Int { Int(bitPattern: words[2]) }
+    /// Objects the bins gave back to the core (drains), ever.
+    @inlinable public var toCore: Int { Int(bitPattern: words[3]) }
+
+    /// The newest object of class `classIndex`, or nil when its bin is empty.
+    @inlinable @inline(__always)
+    public func take(classIndex: Int) -> UnsafeMutableRawPointer? {
+        let bin = bin(classIndex)
+        let count = bin[0]
+        if count == 0 { return nil }
+        bin[0] = count &- 1
+        words[0] &+= 1
+        let object = UnsafeMutableRawPointer(bitPattern: bin[Int(bitPattern: count)]).unsafelyUnwrapped
+        object.storeBytes(of: 0, toByteOffset: 8, as: UInt64.self)       // no longer marked free
+        return object
+    }
+
+    /// Keeps `object` (the start of a live object of class `classIndex`, being freed); false
+    /// when the bin is full.
+    @inlinable @inline(__always)
+    public func put(_ object: UnsafeMutableRawPointer, classIndex: Int) -> Bool {
+        let bin = bin(classIndex)
+        let count = bin[0]
+        if count == UInt(bitPattern: Self.binCapacity) { return false }
+        object.storeBytes(of: HeapBlockLookup.freeMarker(for: UInt(bitPattern: object)), toByteOffset: 8, as: UInt64.self)
+        bin[Int(bitPattern: count) &+ 1] = UInt(bitPattern: object)
+        bin[0] = count &+ 1
+        words[1] &+= 1
+        return true
+    }
+
+    /// Keeps `object`, fresh from the core (a refill). Precondition: the bin has room.
+    @inlinable @inline(__always)
+    func fill(_ object: UnsafeMutableRawPointer, classIndex: Int) {
+        let bin = bin(classIndex)
+        let count = bin[0]
+        object.storeBytes(of: HeapBlockLookup.freeMarker(for: UInt(bitPattern: object)), toByteOffset: 8, as: UInt64.self)
+        bin[Int(bitPattern: count) &+ 1] = UInt(bitPattern: object)
+        bin[0] = count &+ 1
+        words[2] &+= 1
+    }
+
+    /// Whether the bin of class `classIndex` has room for one more object.
+    @inlinable
+    func hasRoom(classIndex: Int) -> Bool { bin(classIndex)[0] < UInt(bitPattern: Self.binCapacity) }
+
+    /// Whether `object` sits in the bin of class `classIndex`.
+    public func contains(_ object: UnsafeRawPointer, classIndex: Int) -> Bool {
+        let bin = bin(classIndex)
+        let count = min(Int(bitPattern: bin[0]), Self.binCapacity)
+        var slot = 1
+        while slot <= count {
+            if bin[slot] == UInt(bitPattern: object) { return true }
+            slot += 1
+        }
+        return false
+    }
+
+    /// Objects in the bin of class `classIndex`.
+    @inlinable
+    public func count(classIndex: Int) -> Int { Int(bitPattern: bin(classIndex)[0]) }
+
+    /// Objects in every bin.
+    public var blocks: Int {
+        var total = 0
+        var classIndex = 0
+        while classIndex < Self.classCount { total += count(classIndex: classIndex); classIndex += 1 }
+        return total
+    }
+
+    /// Usable bytes of the objects in every bin.
+    public var bytes: Int {
+        var total = 0
+        var classIndex = 0
+        while classIndex < Self.classCount {
+            total += count(classIndex: classIndex) * HeapSizeClass.size(ofClass: classIndex)
+            classIndex += 1
+        }
+        return total
+    }
+
+    /// Takes the `count` oldest objects of bin `classIndex` out (they go back to the core),
+    /// passing each to `body`.
+    @inlinable
+    func removeOldest(_ count: Int, classIndex: Int, _ body: (UInt) -> Void) {
+        let bin = bin(classIndex)
+        let held = Int(bitPattern: bin[0])
+        let taken = min(count, held)
+        var slot = 1
+        while slot <= taken { body(bin[slot]); slot &+= 1 }
+        var from = taken &+ 1
+        while from <= held { bin[from &- taken] = bin[from]; from &+= 1 }
+        bin[0] = UInt(bitPattern: held &- taken)
+        words[3] &+= UInt(bitPattern: taken)
+    }
+}
+
+/// What every object cache holds and has done, summed: what the core's figures are corrected by
+/// (the core counts a refilled object as allocated and a drained one as freed; callers count
+/// the takes and puts).
+public struct HeapCacheTotals {
+    public var blocks = 0
+    public var bytes = 0
+    public var takes = 0
+    public var puts = 0
+    public var fromCore = 0
+    public var toCore = 0
+
+    public init() {}
+
+    public mutating func add(_ cache: HeapObjectCache) {
+        blocks += cache.blocks
+        bytes += cache.bytes
+        takes += cache.takes
+        puts += cache.puts
+        fromCore += cache.fromCore
+        toCore += cache.toCore
+    }
+}
+
+/// What a pointer being freed is, as far as the lock-free path can tell.
+public enum CachedBlock: Equatable {
+    /// The start of an object of a cached class (0 ... 11) that does not look free: it may go
+    /// into the freeing CPU's cache.
+    case cacheable(Int)
+    /// The start of an object of a cached class that carries the free marker: a double free,
+    /// unless live data happens to match; the locked path decides.
+    case markedFree(Int)
+    /// Anything else: a large block, a larger class, or not a block at all. The locked path.
+    case other
+}
+
+/// The heap's fixed tables, read without its lock: where a request or a block belongs.
+/// Everything it reads is set up by `KernelHeapCore.init` and, for a block the caller owns,
+/// stays put while the block is live.
+public struct HeapBlockLookup {
+    @usableFromInline let windowBase: UInt
+    @usableFromInline let windowBytes: UInt
+    @usableFromInline let descriptors: UnsafeMutablePointer<HeapPageDescriptor>
+    @usableFromInline let classStates: UnsafeMutablePointer<HeapSizeClassState>
+    @usableFromInline let classForUnits: UnsafeMutablePointer<UInt8>
+
+    @inlinable
+    init(windowBase: UInt, windowBytes: UInt, descriptors: UnsafeMutablePointer<HeapPageDescriptor>,
+         classStates: UnsafeMutablePointer<HeapSizeClassState>, classForUnits: UnsafeMutablePointer<UInt8>) {
+        self.windowBase = windowBase
+        self.windowBytes = windowBytes
+        self.descriptors = descriptors
+        self.classStates = classStates
+        self.classForUnits = classForUnits
+    }
+
+    /// The marker word of a free object at `address` (second word of the object).
+    @inlinable @inline(__always)
+    public static func freeMarker(for address: UInt) -> UInt64 {
+        UInt64(truncatingIfNeeded: address) ^ HeapCoreParameters.freeObjectMarkerKey
+    }
+
+    /// The cached class that serves `size` bytes at `alignment`, or -1 when the cache does not
+    /// serve such a request (then the core decides, validation included).
+    @inlinable @inline(__always)
+    public func cachedClass(forSize size: Int, alignment: Int) -> Int {
+        // Sizes 0 ... 256 with alignment 1, 2, 4, 8 or 16 (bits of 0x10116).
+        guard UInt(bitPattern: size) <= UInt(HeapObjectCache.largestSize),
+              UInt(bitPattern: alignment) <= UInt(HeapCoreParameters.minimumAlignment),
+              (0x10116 &>> UInt(bitPattern: alignment)) & 1 != 0
+        else { return -1 }
+        return Int(truncatingIfNeeded: classForUnits[(size &+ 15) &>> 4])
+    }
+
+    /// What `pointer` is, for a free. Reads only a slab page's descriptor and, for an object
+    /// start below the page's carved part, the object's marker word: never an unmapped page.
+    @inlinable @inline(__always)
+    public func classify(_ pointer: UnsafeRawPointer) -> CachedBlock {
+        let address = UInt(bitPattern: pointer)
+        let offsetInWindow = address &- windowBase
+        guard offsetInWindow < windowBytes else { return .other }
+        let descriptor = descriptors[Int(truncatingIfNeeded: offsetInWindow &>> UInt(HeapCoreParameters.pageShift))]
+        let classIndex = Int(truncatingIfNeeded: descriptor.sizeClass)
+        let offset = Int(truncatingIfNeeded: offsetInWindow) & (HeapCoreParameters.pageSize &- 1)
+        guard descriptor.kind == .slab, classIndex < HeapObjectCache.classCount,
+              offset < Int(truncatingIfNeeded: descriptor.bumpOffset),
+              classStates[classIndex].isObjectStart(offset)       // the object size and its reciprocal never change
+        else { return .other }
+        if pointer.load(fromByteOffset: 8, as: UInt64.self) == Self.freeMarker(for: address) { return .markedFree(classIndex) }
+        return .cacheable(classIndex)
+    }
+}
