@@ -30,12 +30,8 @@ enum SMPTests {
         let before = settledFigures()
         var stealsBefore: UInt64 = 0
         for c in 0..<CPUs.count where CPUs.isOnline(c) { stealsBefore &+= CPUs.block(c).pointee.steals.load(ordering: .relaxed) }
-        ThreadBatch.start(count: 1000)
         let start = Clock.microsecondsSinceBoot
-        for i in 0..<1000 {
-            if !Scheduler.spawn(worker, UInt64(i), on: 0) { t.expect(false, "spawn failed"); return }
-        }
-        ThreadBatch.waitForAll()
+        if !ThreadBatch.run(count: 1000, worker) { t.expect(false, "spawn failed"); return }
         let elapsed = Clock.microsecondsSince(start)
         var steals: UInt64 = 0
         var cpusUsed = 0
@@ -66,13 +62,10 @@ enum SMPTests {
             t.note { $0.text("cpus="); $0.dec(CPUs.onlineCount); $0.text(" bringup_ms="); $0.dec(SMP.bringUpMilliseconds) }
         },
         KernelTest(name: "lock_contention") { t in
-            ThreadBatch.prepare()
             contendedCounter = 0
             let n = CPUs.onlineCount
-            ThreadBatch.start(count: n)
-            for c in 0..<CPUs.count where CPUs.isOnline(c) { Scheduler.spawn(contender, 20_000, on: c, pinned: true) }
-            ThreadBatch.waitForAll()
-            t.expect(contendedCounter == n * 20_000, "increments were lost under contention")
+            ThreadBatch.run(count: n, contender, pinned: true, on: { CPUs.online(roundRobin: $0) })
+            t.expect(contendedCounter == n * contenderRounds, "increments were lost under contention")
         },
         KernelTest(name: "crosscall_every_cpu") { t in
             seen.store(0, ordering: .relaxed)
@@ -120,8 +113,9 @@ enum SMPTests {
     ])
 }
 
-private let contender: TaskEntry = { rounds in
-    for _ in 0..<rounds { contendedLock.withLock { contendedCounter += 1 } }
+private let contenderRounds = 20_000
+private let contender: TaskEntry = { _ in
+    for _ in 0..<contenderRounds { contendedLock.withLock { contendedCounter += 1 } }
     ThreadBatch.finishOne()
 }
 

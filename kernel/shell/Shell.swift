@@ -103,14 +103,7 @@ extension Shell {
     /// `steal <n>`: n threads queued round-robin on every online CPU, halted ones included; idle
     /// CPUs must steal what a halted CPU cannot run. Prints how many ran where.
     static func stealBatch(_ n: Int) {
-        ThreadBatch.start(count: n)
-        var cpu = 0
-        for _ in 0..<n {
-            while !CPUs.isOnline(cpu) { cpu = (cpu + 1) % CPUs.count }
-            guard Scheduler.spawn(stealWorker, 0, on: cpu) else { panic("no memory for a steal thread") }
-            cpu = (cpu + 1) % CPUs.count
-        }
-        ThreadBatch.waitForAll()
+        guard ThreadBatch.run(count: n, stealWorker, on: { CPUs.online(roundRobin: $0) }) else { panic("no memory for a steal thread") }
         Console.line { l in
             l.text("shell: steal threads="); l.dec(n)
             ThreadBatch.describe(l)

@@ -62,6 +62,14 @@ enum CPUs {
 
     static func isOnline(_ index: Int) -> Bool { onlineMask.load(ordering: .acquiring) & (1 << UInt64(index)) != 0 }
 
+    /// The index of the `(n mod onlineCount)`-th online CPU: round-robin placement over the CPUs
+    /// that are up, whatever their indices.
+    static func online(roundRobin n: Int) -> Int {
+        var cpu = -1
+        for _ in 0...(n % onlineCount) { cpu += 1; while !isOnline(cpu) { cpu += 1 } }
+        return cpu
+    }
+
     /// Allocates and initialises CPU `index`'s block (boot CPU, before it starts the AP).
     static func prepare(index: Int, apicID: UInt32) {
         let block = KernelHeap.allocate(size: MemoryLayout<PerCPU>.stride, alignment: 64).bindMemory(to: PerCPU.self, capacity: 1)

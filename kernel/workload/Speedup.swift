@@ -15,11 +15,7 @@ enum Speedup {
         for round in 0..<4 {
             let pinned = round % 2 == 0
             let start = Clock.microsecondsSinceBoot
-            ThreadBatch.start(count: threads)
-            for i in 0..<threads {
-                guard Scheduler.spawn(worker, UInt64(i), on: 0, pinned: pinned) else { panic("no memory for a speedup thread") }
-            }
-            ThreadBatch.waitForAll()
+            guard ThreadBatch.run(count: threads, worker, pinned: pinned) else { panic("no memory for a speedup thread") }
             let elapsed = Clock.microsecondsSince(start)
             if pinned { oneCPU += elapsed } else { allCPUs += elapsed }
         }

@@ -154,9 +154,7 @@ enum Storms {
 
     /// `count` kernel threads created on CPU 0, printing where they ran.
     private static func stealStorm(_ count: Int) {
-        ThreadBatch.start(count: count)
-        for i in 0..<count { Scheduler.spawn(stormWorker, UInt64(i), on: 0) }
-        ThreadBatch.waitForAll()
+        ThreadBatch.run(count: count, stormWorker)
         Console.line { l in
             l.text("storm: steal")
             var steals: UInt64 = 0

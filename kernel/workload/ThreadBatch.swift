@@ -1,6 +1,6 @@
 // A batch of kernel threads the caller waits for: a countdown each thread ends with, the queue
 // the caller sleeps on meanwhile, and how many threads ran on each CPU. Used by the stealing
-// test and the steal storm. One batch at a time.
+// test, the steal and speed-up storms and the shell's `steal`. One batch at a time.
 import Synchronization
 
 enum ThreadBatch {
@@ -28,6 +28,19 @@ enum ThreadBatch {
         let c = CPUs.currentIndex
         lock.withLock { ranOn[c] += 1 }
         if remaining.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 { wakeAll(done!) }
+    }
+
+    /// Runs a batch: `count` threads, thread i running `entry(i)` queued on CPU `placement(i)`,
+    /// then waits until every one has finished and been reaped. False when a spawn failed (no
+    /// stack or memory left); the threads already queued are still waited for.
+    @discardableResult
+    static func run(count: Int, _ entry: TaskEntry, pinned: Bool = false, on placement: (Int) -> Int = { _ in 0 }) -> Bool {
+        start(count: count)
+        var spawned = 0
+        while spawned < count && Scheduler.spawn(entry, UInt64(spawned), on: placement(spawned), pinned: pinned) { spawned += 1 }
+        if spawned < count { remaining.wrappingSubtract(count - spawned, ordering: .acquiringAndReleasing) }
+        waitForAll()
+        return spawned == count
     }
 
     /// Waits until every thread has finished and been reaped: a thread that has counted itself
