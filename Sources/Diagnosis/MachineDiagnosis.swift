@@ -25,13 +25,20 @@ public struct MachineDiagnosis {
     /// For a vCPU busy at both looks but elsewhere the second time (the first caught it in an
     /// interrupt handler, say), what the second look saw, for the summary.
     public var movedTo: [Int: String] = [:]
+    /// vCPUs running at the first look and halted with interrupts off at the second: stopped
+    /// for good (a panic's last instructions after its last line, say). The summary shows
+    /// where they stopped, and where the first look caught them.
+    public var settled: [Int: (report: VCPUReport, note: String)] = [:]
 
     /// One line for the JUnit failure: every vCPU that is not idling in `hlt` with interrupts
     /// on first (those are the interesting ones), the idle ones counted.
     public var summary: String {
         let busy = vcpus.filter { !$0.isIdle && !passingThrough.contains($0.index) }
         let idle = vcpus.count - busy.count
-        var parts = busy.map { vcpu in vcpu.summary() + (movedTo[vcpu.index].map { " (\($0))" } ?? "") }
+        var parts = busy.map { vcpu in
+            if let (report, note) = settled[vcpu.index] { return report.summary() + " (\(note))" }
+            return vcpu.summary() + (movedTo[vcpu.index].map { " (\($0))" } ?? "")
+        }
         if idle > 0 { parts.append("\(idle) other CPU\(idle == 1 ? "" : "s") idle in hlt") }
         if !locksHeld.isEmpty { parts.append("holding: " + locksHeld.joined(separator: ", ")) }
         return parts.joined(separator: "; ")
@@ -49,17 +56,22 @@ public struct MachineDiagnosis {
 
     /// Takes in a second look at the machine, a moment after the first: a vCPU busy then and idle
     /// now was passing through (an interrupt's entry, say) and is counted with the idle ones; one
-    /// busy both times is where the freeze is.
+    /// running then and halted with interrupts off now has settled where it stopped; one busy
+    /// both times is where the freeze is.
     public mutating func compare(withSecondLook later: MachineDiagnosis, after seconds: Double) {
         for vcpu in vcpus where !vcpu.isIdle && vcpu.failure == nil {
             guard let again = later.vcpus.first(where: { $0.index == vcpu.index }) else { continue }
+            let ms = Int(seconds * 1000)
             if again.isIdle {
                 passingThrough.insert(vcpu.index)
+            } else if vcpu.halted == false && again.halted == true && !again.interruptsEnabled {
+                settled[vcpu.index] = (again, "\(ms) ms earlier: running, in \(vcpu.function ?? "0x" + hex(vcpu.rip))")
             } else if again.function != vcpu.function {
                 let state = again.summary().dropFirst("CPU\(vcpu.index) ".count)
                 movedTo[vcpu.index] = "\(Int(seconds * 1000)) ms later: \(state)"
             }
-            secondLook.append("\(again.summary(frames: 2)) (\(Int(seconds * 1000)) ms later\(again.isIdle ? ": it was passing through" : ""))")
+            let verdict = again.isIdle ? ": it was passing through" : settled[vcpu.index] != nil ? ": stopped there" : ""
+            secondLook.append("\(again.summary(frames: 2)) (\(ms) ms later\(verdict))")
         }
     }
 

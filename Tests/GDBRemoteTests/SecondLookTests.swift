@@ -1,5 +1,6 @@
 // The hang summary's second look: a vCPU caught in a timer tick's entry at the first stop (busy,
-// IF=0) and idle in hlt a moment later is not reported with the frozen ones.
+// IF=0) and idle in hlt a moment later is not reported with the frozen ones; one caught in a
+// panic's last instructions and halted a moment later is reported where it stopped.
 import Testing
 @testable import Diagnosis
 
@@ -42,5 +43,20 @@ import Testing
                         vcpu(2, halted: false, interrupts: false, at: "haltWithInterruptsOff+0x7")]
         first.compare(withSecondLook: second, after: 0.1)
         #expect(first.summary == "CPU0 running, IF=0, in Tick.interrupt(_:)+0x3c (100 ms later: running, IF=1, in CrossCall.run(on:_:_:waitForCompletion:)+0x1f7); CPU2 running, IF=0, in haltWithInterruptsOff+0x7")
+    }
+
+    /// Found by the 20x make test loop (1 run in 20): under panic=halt the harness diagnoses once
+    /// "panic: halted" is read, and caught CPU0 still returning from printing that line.
+    @Test func aCPUCaughtJustBeforeItsFinalHaltIsReportedWhereItStopped() {
+        var first = MachineDiagnosis()
+        first.vcpus = [vcpu(0, halted: false, interrupts: false, at: "Console.line(_:)+0xdc"),
+                       vcpu(1, halted: true, interrupts: false, at: "Panic.stopHere(_:)+0x176")]
+        var second = MachineDiagnosis()
+        second.vcpus = [vcpu(0, halted: true, interrupts: false, at: "Panic.panic(_:frame:detail:)+0x5a3"),
+                        vcpu(1, halted: true, interrupts: false, at: "Panic.stopHere(_:)+0x176")]
+        first.compare(withSecondLook: second, after: 0.1)
+        #expect(first.summary == "CPU0 halted, IF=0, in Panic.panic(_:frame:detail:)+0x5a3 (100 ms earlier: running, in Console.line(_:)); CPU1 halted, IF=0, in Panic.stopHere(_:)+0x176")
+        #expect(first.fullText.contains("second look:\n  CPU0 halted, IF=0, in Panic.panic(_:frame:detail:)+0x5a3 (100 ms later: stopped there)"))
+        #expect(first.movedTo.isEmpty && first.passingThrough.isEmpty)
     }
 }
