@@ -91,7 +91,7 @@ enum PageTables {
             let entry = table(current) + index(virtual, level: level)
             if entry.pointee & PageFlags.present.rawValue == 0 {
                 guard create, let frame = PhysicalMemory.allocateFrame() else { return nil }
-                table(frame).initialize(repeating: 0, count: 512)
+                cpu_zero_page(frame)
                 var flags: PageFlags = [.present, .writable]
                 if user { flags.insert(.user); UserMemory.tableFrames.wrappingAdd(1, ordering: .relaxed) }
                 entry.pointee = frame | flags.rawValue
@@ -139,7 +139,7 @@ enum PageTables {
     /// guard pages left unmapped.
     static func buildKernelSpace() {
         guard let root = PhysicalMemory.allocateFrame() else { panic("no frame for the kernel page tables") }
-        table(root).initialize(repeating: 0, count: 512)
+        cpu_zero_page(root)
         kernelRoot = root
         if kernel_image_end() > Layout.smallPageMappedEnd { panic("kernel image larger than the small-page map") }
         let hugeSize = Layout.hugePageSize
@@ -171,7 +171,7 @@ enum PageTables {
             let entry = table(current) + index(virtual, level: level)
             if entry.pointee & PageFlags.present.rawValue == 0 {
                 guard let frame = PhysicalMemory.allocateFrame() else { return nil }
-                table(frame).initialize(repeating: 0, count: 512)
+                cpu_zero_page(frame)
                 entry.pointee = frame | PageFlags([.present, .writable]).rawValue
             }
             current = entry.pointee & addressMask

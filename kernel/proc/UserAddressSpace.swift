@@ -24,7 +24,7 @@ struct UserAddressSpace {
     static func create() -> UserAddressSpace? {
         guard let root = PhysicalMemory.allocateFrame() else { return nil }
         let table = PageTables.table(root)
-        table.initialize(repeating: 0, count: 512)
+        cpu_zero_page(root)
         table[0] = PageTables.table(PageTables.kernelRoot)[0]
         UserMemory.tableFrames.wrappingAdd(1, ordering: .relaxed)
         return UserAddressSpace(root: root)
@@ -33,7 +33,7 @@ struct UserAddressSpace {
     /// Maps a fresh zeroed frame at `virtual` for the user. False when frames run out.
     func mapZeroed(_ virtual: UInt64, writable: Bool, executable: Bool) -> Bool {
         guard let frame = PhysicalMemory.allocateFrame() else { return false }
-        PageTables.table(frame).initialize(repeating: 0, count: 512)
+        cpu_zero_page(frame)
         var flags: PageFlags = [.present, .user]
         if writable { flags.insert(.writable) }
         if !executable { flags.insert(.noExecute) }
