@@ -79,6 +79,27 @@ struct HeapObjectCacheTests {
         #expect(heap.stats.frees == HeapObjectCache.batch)
     }
 
+    @Test("a refill that fills its page takes the rest from the next page with room, or stops")
+    func refillAcrossPages() {
+        let heap = CachedTestHeap(cpus: 1)
+        // 256-byte objects: 16 a page. Leave one page with 3 free objects and one fresh page.
+        var blocks = (0..<32).map { _ in heap.test.allocate(256)! }
+        for block in blocks[13..<16] { #expect(heap.test.free(block) == .freed(size: 256)) }
+        blocks.removeSubrange(13..<16)
+        let first = heap.allocate(256, on: 0)!                      // refill: from the page with room
+        #expect(heap.caches[0].count(classIndex: 11) == 2, "the page had 3 free objects: 1 out, 2 in the bin")
+        let second = heap.allocate(256, on: 0)!, third = heap.allocate(256, on: 0)!
+        let fourth = heap.allocate(256, on: 0)!                     // bin empty again: a new page
+        #expect(heap.caches[0].count(classIndex: 11) == 15)
+        #expect(Set([first, second, third, fourth] + blocks).count == 33)
+        #expect(heap.stats.blocksInUse == 33 && heap.stats.bytesInUse == 33 * 256)
+        for block in blocks + [first, second, third, fourth] { #expect(heap.free(block, on: 0)) }
+        heap.test.heap.drainAll(heap.caches[0])
+        #expect(heap.test.stats.blocksInUse == 0)
+        heap.test.heap.releaseCachedPages()
+        #expect(heap.test.stats.mappedBytes == 0 && heap.test.heap.backing.protocolErrors == 0)
+    }
+
     @Test("a full bin gives its oldest half back to the core, and drainAll gives back the rest")
     func drain() {
         let heap = CachedTestHeap(cpus: 1)
