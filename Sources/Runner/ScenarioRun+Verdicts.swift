@@ -72,13 +72,21 @@ extension ScenarioRun {
     }
 
     /// The run ended while a step still waited: the expected exit status does not make up for
-    /// a line or event the scenario never saw (a panic or hang expectation may cut steps short).
-    func unfinishedSteps(_ verdict: Verdict) -> Verdict {
+    /// a line or event the scenario never saw. An expected panic ends a run on purpose, often
+    /// with its report's lines still unread by the steps: those steps run on against what
+    /// arrived (`finishing`), and a line that never came fails the run (found by reverting the
+    /// silent OOM halt: oom-heap-4cpu passed on a cross-call panic without "Allocation
+    /// failure:"). A hang expectation may cut steps short.
+    func unfinishedSteps(_ verdict: Verdict, finishing: () -> Verdict? = { nil }) -> Verdict {
         guard verdict.isSuccess, currentStep != nil else { return verdict }
         switch scenario.expectation {
         case .exit, .ktapAllPass:
             return Verdict(.failed, .expectedLineMissing,
                            "\(stepName): the run ended (\(verdict.message)) before \(describeCurrentStep())", watchdog: .qemuGone)
+        case .panic:
+            guard let failure = finishing() else { return verdict }
+            return Verdict(failure.status, failure.kind, "\(failure.message) (\(verdict.message))", watchdog: verdict.watchdog,
+                           details: verdict.details)
         default:
             return verdict
         }

@@ -146,7 +146,7 @@ public final class ScenarioRun {
         } catch let fired as WatchdogFired {
             return judge(fired.watchdog)
         } catch is RunEnded {
-            return unfinishedSteps(judgeEnd())
+            return unfinishedSteps(judgeEnd(), finishing: finishLineStepsAfterEnd)
         } catch is Interrupted {
             return interrupted()
         } catch let error as QMPError {
@@ -155,6 +155,30 @@ public final class ScenarioRun {
         } catch {
             return Verdict(.error, .infrastructure, "\(stepName): \(error)")
         }
+    }
+
+    /// After the run ended, the steps that only read what already arrived (serial lines,
+    /// captures, assertions) run on against it, from the one that was waiting; the first other
+    /// step ends the check. Returns the failure, if one of them fails or its line never came.
+    private func finishLineStepsAfterEnd() -> Verdict? {
+        guard let (first, _) = currentStep else { return nil }
+        for index in first..<scenario.steps.count {
+            let step = scenario.steps[index]
+            switch step.value {
+            case .waitSerial, .capture, .assert: break
+            default: return nil
+            }
+            currentStep = (index, step)
+            do {
+                if let failure = try perform(step.value) { return failure }
+            } catch is RunEnded {
+                return Verdict(.failed, .expectedLineMissing, "\(stepName): the run ended before \(describeCurrentStep())")
+            } catch {
+                return Verdict(.error, .infrastructure, "\(stepName): \(error)")
+            }
+        }
+        currentStep = nil
+        return nil
     }
 
     /// Runs the reactor until `condition` holds, the run ends, or a watchdog fires.

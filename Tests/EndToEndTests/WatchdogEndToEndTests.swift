@@ -123,6 +123,36 @@ import Runner
         #expect(result.duration < 30, "the exit ends the wait at once, not its 60 s")
     }
 
+    @Test func anExpectedPanicDoesNotMakeUpForALineThatNeverCame() throws {
+        // Found by reverting the silent OOM halt: oom-heap-4cpu passed on another panic (a
+        // cross-call deadline) while its step still waited for "Allocation failure:".
+        let result = try KernelScenario.run("""
+            machine: {cmdline: "ktest=crash.swift_trap"}
+            steps:
+              - wait-serial: {pattern: "this line never comes", within: 60s}
+            expect: {panic: "KERNEL PANIC:"}
+            """)
+        #expect(result.verdict.status == .failed, "\(result.verdict)")
+        #expect(result.verdict.kind == .expectedLineMissing)
+        #expect(result.verdict.message.hasPrefix("step 1 (line 3): the run ended before a serial line matching"), "\(result.verdict.message)")
+        #expect(result.duration < 30, "the panic ends the wait at once, not its 60 s")
+    }
+
+    @Test func stepsReadingThePanicReportRunOnAfterThePanicEndsTheRun() throws {
+        // The report's lines arrive faster than the steps read them: they are still read, in order.
+        let result = try KernelScenario.run("""
+            machine: {cmdline: "ktest=crash.swift_trap"}
+            steps:
+              - wait-serial: "kernel: ready"
+              - wait-serial: "KERNEL PANIC: invalid opcode"
+              - capture: {pattern: "mm: stats", as: stats}
+              - assert: {value: stats.heap.window, equals: 268435456}
+              - wait-serial: "end of panic report"
+            expect: {panic: "KERNEL PANIC: invalid opcode"}
+            """)
+        #expect(result.verdict.status == .passed, "\(result.verdict)")
+    }
+
     @Test func captureKeepsWhenTheLineCame() throws {
         let result = try KernelScenario.run("""
             machine: {cmdline: "ktest=frames.*"}
