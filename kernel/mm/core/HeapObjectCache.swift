@@ -74,12 +74,8 @@ public struct HeapObjectCache {
     /// when the bin is full.
     @inlinable @inline(__always)
     public func put(_ object: UnsafeMutableRawPointer, classIndex: Int) -> Bool {
-        let bin = bin(classIndex)
-        let count = bin[0]
-        if count == UInt(bitPattern: Self.binCapacity) { return false }
-        object.storeBytes(of: HeapBlockLookup.freeMarker(for: UInt(bitPattern: object)), toByteOffset: 8, as: UInt64.self)
-        bin[Int(bitPattern: count) &+ 1] = UInt(bitPattern: object)
-        bin[0] = count &+ 1
+        guard hasRoom(classIndex: classIndex) else { return false }
+        push(object, classIndex: classIndex)
         words[1] &+= 1
         return true
     }
@@ -87,16 +83,22 @@ public struct HeapObjectCache {
     /// Keeps `object`, fresh from the core (a refill). Precondition: the bin has room.
     @inlinable @inline(__always)
     func fill(_ object: UnsafeMutableRawPointer, classIndex: Int) {
+        push(object, classIndex: classIndex)
+        words[2] &+= 1
+    }
+
+    /// Marks `object` free and puts it on top of its bin. Precondition: the bin has room.
+    @inlinable @inline(__always)
+    func push(_ object: UnsafeMutableRawPointer, classIndex: Int) {
         let bin = bin(classIndex)
         let count = bin[0]
         object.storeBytes(of: HeapBlockLookup.freeMarker(for: UInt(bitPattern: object)), toByteOffset: 8, as: UInt64.self)
         bin[Int(bitPattern: count) &+ 1] = UInt(bitPattern: object)
         bin[0] = count &+ 1
-        words[2] &+= 1
     }
 
     /// Whether the bin of class `classIndex` has room for one more object.
-    @inlinable
+    @inlinable @inline(__always)
     func hasRoom(classIndex: Int) -> Bool { bin(classIndex)[0] < UInt(bitPattern: Self.binCapacity) }
 
     /// Whether `object` sits in the bin of class `classIndex`.

@@ -69,21 +69,8 @@ extension KernelHeapCore {
         var released = 0
         cache.removeOldest(count, classIndex: classIndex) { address in
             let offsetInWindow = address &- windowBase
-            let page = Int(truncatingIfNeeded: offsetInWindow &>> UInt(HeapCoreParameters.pageShift))
-            let descriptor = descriptors + page
-            let head = descriptor.pointee.freeListHead
-            let wasFull = head == HeapPageDescriptor.noOffset
-                && Int(truncatingIfNeeded: descriptor.pointee.bumpOffset) &+ objectSize > HeapCoreParameters.pageSize
-            let object = UnsafeMutablePointer<UInt64>(bitPattern: address).unsafelyUnwrapped
-            if junkFill {
-                UnsafeMutableRawPointer(object).initializeMemory(as: UInt8.self, repeating: HeapCoreParameters.junkByte, count: objectSize)
-                object[1] = Self.freeMarker(for: address)
-            }
-            object[0] = UInt64(head)                            // the marker is there since the cache took it
-            descriptor.pointee.freeListHead = UInt16(truncatingIfNeeded: Int(truncatingIfNeeded: offsetInWindow) & (HeapCoreParameters.pageSize &- 1))
-            if wasFull { pushPartialPage(page, state: state) }
-            descriptor.pointee.liveObjects &-= 1
-            if descriptor.pointee.liveObjects == 0 { slabPageBecameEmpty(page, state: state) }
+            returnToPage(address, page: Int(truncatingIfNeeded: offsetInWindow &>> UInt(HeapCoreParameters.pageShift)), state: state,
+                         offset: Int(truncatingIfNeeded: offsetInWindow) & (HeapCoreParameters.pageSize &- 1), objectSize: objectSize)
             released &+= 1
         }
         state.pointee.liveBlocks &-= released

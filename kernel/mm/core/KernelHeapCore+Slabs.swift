@@ -72,13 +72,24 @@ extension KernelHeapCore {
     }
 
     /// Puts the live object at `address` (at `offset` in slab page `page`) back on its page's
-    /// free list. Precondition: it is one; nothing is checked.
+    /// free list and counts the free. Precondition: it is one; nothing is checked.
     @inlinable @inline(__always)
     mutating func releaseObject(
         at address: UInt, page: Int, state: UnsafeMutablePointer<HeapSizeClassState>, offset: Int
     ) -> HeapFreeResult {
-        let descriptor = descriptors + page
         let objectSize = Int(truncatingIfNeeded: state.pointee.objectSize)
+        returnToPage(address, page: page, state: state, offset: offset, objectSize: objectSize)
+        state.pointee.liveBlocks &-= 1
+        recordFree(bytes: objectSize)
+        return .freed(size: objectSize)
+    }
+
+    /// The page's side of a free, without the class and heap counters (a drain counts once).
+    @inlinable @inline(__always)
+    mutating func returnToPage(
+        _ address: UInt, page: Int, state: UnsafeMutablePointer<HeapSizeClassState>, offset: Int, objectSize: Int
+    ) {
+        let descriptor = descriptors + page
         let head = descriptor.pointee.freeListHead
         let wasFull = head == HeapPageDescriptor.noOffset
             && Int(truncatingIfNeeded: descriptor.pointee.bumpOffset) &+ objectSize > HeapCoreParameters.pageSize
@@ -93,9 +104,6 @@ extension KernelHeapCore {
         if wasFull { pushPartialPage(page, state: state) }
         descriptor.pointee.liveObjects &-= 1
         if descriptor.pointee.liveObjects == 0 { slabPageBecameEmpty(page, state: state) }
-        state.pointee.liveBlocks &-= 1
-        recordFree(bytes: objectSize)
-        return .freed(size: objectSize)
     }
 
     /// Classifies `address` (at `offset` in slab page `page` of class `classIndex`). O(1) unless
