@@ -43,17 +43,16 @@ final class TwoThreadBench: @unchecked Sendable {
         var sink = 0
         let storage = UnsafeMutableRawPointer.allocate(byteCount: HeapObjectCache.storageBytes, alignment: 8)
         let cache = HeapObjectCache.prepare(storage: storage)
-        let classIndex = lookup.cachedClass(forSize: size, alignment: 16)
         for index in 0..<pairsPerRun {
             switch allocator {
             case .core:
                 // The lock only when the cache cannot serve (as KernelHeap does).
-                let cached = classIndex >= 0 ? cache.take(classIndex: classIndex) : nil
-                let block = cached ?? heap.withLock { allocateThroughCache(&$0, cache, lookup, size) }
+                let block = cache.allocate(size: size, alignment: 16, lookup)
+                    ?? heap.withLock { $0.allocate(size: size, alignment: 16, refilling: cache) }.block
                 block.storeBytes(of: index, as: Int.self)
                 sink &+= Int(bitPattern: block)
-                if case .cacheable(let blockClass) = lookup.classify(block), cache.put(block, classIndex: blockClass) { continue }
-                heap.withLock { freeThroughCache(&$0, cache, lookup, block) }
+                guard let classified = cache.free(block, lookup) else { continue }
+                heap.withLock { $0.free(block, classified: classified, cache: cache, cachesHold: { _, _ in false }) }.check()
             case .glibc:
                 guard let block = malloc(size) else { fatalError("glibc: out of memory") }
                 block.storeBytes(of: index, as: Int.self)

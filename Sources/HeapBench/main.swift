@@ -77,7 +77,7 @@ struct Bench {
     mutating func allocate(_ allocator: Allocator, _ size: Int) -> UnsafeMutableRawPointer {
         switch allocator {
         case .core:
-            return allocateThroughCache(&heap, cache, lookup, size)
+            return cache.allocate(size: size, alignment: 16, lookup) ?? heap.allocate(size: size, alignment: 16, refilling: cache).block
         case .glibc:
             guard let block = malloc(size) else { fatalError("glibc: out of memory") }
             return block
@@ -88,7 +88,8 @@ struct Bench {
     mutating func release(_ allocator: Allocator, _ block: UnsafeMutableRawPointer) {
         switch allocator {
         case .core:
-            freeThroughCache(&heap, cache, lookup, block)
+            guard let classified = cache.free(block, lookup) else { return }
+            heap.free(block, classified: classified, cache: cache, cachesHold: { _, _ in false }).check()
         case .glibc:
             free(block)
         }
@@ -207,28 +208,17 @@ func figure(size: Int, pattern: String, threads: Int, core: Samples, glibc: Samp
     return figure
 }
 
-/// kmalloc's path on the host: the cache's bin, else a refill from the core (the kernel takes
-/// the heap lock around `refill`; the callers here hold whatever lock guards `heap`).
-@inline(__always)
-func allocateThroughCache(_ heap: inout KernelHeapCore<CountingBacking>, _ cache: HeapObjectCache,
-                          _ lookup: HeapBlockLookup, _ size: Int) -> UnsafeMutableRawPointer {
-    let classIndex = lookup.cachedClass(forSize: size, alignment: 16)
-    if classIndex >= 0, let block = cache.take(classIndex: classIndex) { return block }
-    let result = classIndex >= 0 ? heap.refill(cache, classIndex: classIndex) : heap.allocate(size: size, alignment: 16)
-    guard case .allocated(let block) = result else { fatalError("core: out of memory") }
-    return block
+extension HeapAllocation {
+    /// The block, or the end of the benchmark.
+    var block: UnsafeMutableRawPointer {
+        guard case .allocated(let block) = self else { fatalError("core: out of memory") }
+        return block
+    }
 }
 
-/// kfree's path on the host: into the cache's bin (half of a full bin drained first), else the core.
-@inline(__always)
-func freeThroughCache(_ heap: inout KernelHeapCore<CountingBacking>, _ cache: HeapObjectCache,
-                      _ lookup: HeapBlockLookup, _ block: UnsafeMutableRawPointer) {
-    guard case .cacheable(let classIndex) = lookup.classify(block) else {
-        guard case .freed = heap.free(block) else { fatalError("core: bad free") }
-        return
-    }
-    if !cache.put(block, classIndex: classIndex) {
-        heap.drain(cache, classIndex: classIndex)
-        _ = cache.put(block, classIndex: classIndex)
+extension HeapFreeResult {
+    /// Ends the benchmark unless the block was freed.
+    func check() {
+        guard case .freed = self else { fatalError("core: bad free") }
     }
 }

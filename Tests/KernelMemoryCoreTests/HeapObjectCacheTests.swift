@@ -5,8 +5,9 @@
 import Testing
 @testable import KernelMemoryCore
 
-/// The kernel's composition (KernelHeap.tryAllocate / free) over a test heap: cache first, core
-/// when the bin is empty or full; a block marked free that a cache holds is a double free.
+/// The kernel's composition (KernelHeap.tryAllocate / free) over a test heap: the cache's
+/// lock-free step first, the core's locked step when it cannot serve; a block marked free that
+/// a cache holds is a double free.
 final class CachedTestHeap {
     let test = TestHeap(windowPages: 2048)
     let storage: [UnsafeMutableRawPointer]
@@ -21,28 +22,19 @@ final class CachedTestHeap {
     deinit { storage.forEach { $0.deallocate() } }
 
     func allocate(_ size: Int, on cpu: Int) -> UnsafeMutableRawPointer? {
-        let classIndex = test.heap.lookup.cachedClass(forSize: size, alignment: 16)
-        guard classIndex >= 0 else { return test.allocate(size) }
-        if let object = caches[cpu].take(classIndex: classIndex) { return object }
-        return test.heap.refill(caches[cpu], classIndex: classIndex).pointer
+        caches[cpu].allocate(size: size, alignment: 16, test.heap.lookup)
+            ?? test.heap.allocate(size: size, alignment: 16, refilling: caches[cpu]).pointer
     }
 
     /// True when the block was freed; false when refused (invalid or double).
     func free(_ block: UnsafeMutableRawPointer, on cpu: Int) -> Bool {
-        switch test.heap.lookup.classify(block) {
-        case .cacheable(let classIndex):
-            if !caches[cpu].put(block, classIndex: classIndex) {
-                test.heap.drain(caches[cpu], classIndex: classIndex)
-                #expect(caches[cpu].put(block, classIndex: classIndex))
-            }
-            return true
-        case .markedFree(let classIndex) where caches.contains(where: { $0.contains(block, classIndex: classIndex) }):
-            test.heap.countDoubleFree()
-            doubleFrees += 1
-            return false
-        default:
-            if case .freed = test.free(block) { return true }
-            return false
+        guard let classified = caches[cpu].free(block, test.heap.lookup) else { return true }
+        let caches = caches
+        switch test.heap.free(block, classified: classified, cache: caches[cpu],
+                              cachesHold: { pointer, classIndex in caches.contains { $0.contains(pointer, classIndex: classIndex) } }) {
+        case .freed: return true
+        case .doubleFree: doubleFrees += 1; return false
+        case .invalid: return false
         }
     }
 
@@ -145,6 +137,34 @@ struct HeapObjectCacheTests {
         #expect(again == small && lookup.classify(again) == .cacheable(3))
         #expect(heap.free(again, on: 0) && heap.free(medium, on: 0) && heap.free(large, on: 0))
         #expect(heap.stats.blocksInUse == 0)
+    }
+
+    @Test("a free goes into its own class's bin whichever class the cache predicted, and is counted once")
+    func predictedClass() {
+        let heap = CachedTestHeap(cpus: 1)
+        let cache = heap.caches[0]
+        let lookup = heap.test.heap.lookup
+        let smallClass = lookup.cachedClass(forSize: 16, alignment: 16), largeClass = lookup.cachedClass(forSize: 200, alignment: 16)
+        // The first of each class comes from a refill, the second from the bin (a take sets the prediction).
+        let smalls = [heap.allocate(16, on: 0)!, heap.allocate(16, on: 0)!]
+        let larges = [heap.allocate(200, on: 0)!, heap.allocate(200, on: 0)!]
+        let smallBin = cache.count(classIndex: smallClass), largeBin = cache.count(classIndex: largeClass)
+        #expect(cache.predictedClass == largeClass)
+        #expect(heap.free(smalls[1], on: 0))                   // mispredicted
+        #expect(cache.count(classIndex: smallClass) == smallBin + 1 && cache.count(classIndex: largeClass) == largeBin)
+        #expect(cache.predictedClass == smallClass, "a mispredicted free moves the prediction")
+        #expect(lookup.classify(smalls[1]) == .markedFree(smallClass))
+        #expect(heap.free(larges[1], on: 0))                   // mispredicted again
+        #expect(cache.count(classIndex: largeClass) == largeBin + 1 && cache.count(classIndex: smallClass) == smallBin + 1)
+        let again = heap.allocate(200, on: 0)!                 // the newest of its class: the same block
+        #expect(again == larges[1] && cache.predictedClass == largeClass)
+        #expect(heap.free(again, on: 0))                       // predicted
+        #expect(cache.count(classIndex: largeClass) == largeBin + 1)
+        #expect(!heap.free(again, on: 0), "a second free through the predicted bin is still a double free")
+        #expect(cache.count(classIndex: largeClass) == largeBin + 1 && heap.doubleFrees == 1)
+        #expect(heap.free(smalls[0], on: 0) && heap.free(larges[0], on: 0))
+        #expect(heap.stats.allocations == 5 && heap.stats.frees == 5 && heap.stats.blocksInUse == 0)
+        #expect(cache.puts == 5 && cache.takes == 3)
     }
 
     @Test("cachedClass: sizes up to 256 at alignments up to 16, nothing else")

@@ -49,45 +49,42 @@ enum KernelHeap {
         HeapObjectCache(storage: cacheStorage + cpu * HeapObjectCache.storageBytes)
     }
 
+    /// CPUs with a cache in use: those online, at most `maxCPUs`.
+    static var cacheCount: Int { min(CPUs.count, maxCPUs) }
+
     /// Every CPU's cache summed (read without synchronisation: exact when the CPUs are quiet,
     /// within a few bins otherwise).
     static var cachedTotals: HeapCacheTotals {
         var totals = HeapCacheTotals()
-        for cpu in 0..<min(CPUs.count, maxCPUs) { totals.add(cache(cpu)) }
+        for cpu in 0..<cacheCount { totals.add(cache(cpu)) }
         return totals
     }
 
     /// The running figures with cached objects counted as free. Precondition: `lock` held.
     private static func publishFigures() -> HeapRunningFigures {
-        let figures = core!.runningFigures(correctedBy: cachedTotals)
+        var caches = HeapCacheTotals()
+        for cpu in 0..<cacheCount { caches.addContents(cache(cpu)) }
+        let figures = core!.runningFigures(correctedBy: caches)
         MemoryCounters.publish(figures)
         return figures
     }
 
     /// kmalloc for callers that can cope with failure: the block, or why there is none. The
     /// failure is also printed (`expand_heap: ...` / `kmalloc: ...`), since it is an event.
+    /// The CPU's cache first, with interrupts off; the core under the lock when it cannot serve.
     static func tryAllocate(size: Int, alignment: Int = 16) -> Result<UnsafeMutableRawPointer, HeapFailure> {
-        let classIndex = lookup!.cachedClass(forSize: size, alignment: alignment)
-        let result: HeapAllocation, pressure: Bool
-        if classIndex >= 0 {
-            let flags = cpu_rflags()
-            cpu_cli()
-            let cache = cache(CPUs.currentIndex)
-            if let object = cache.take(classIndex: classIndex) {
-                cpu_restore_rflags(flags)
-                return .success(object)
-            }
-            (result, pressure) = lock.withLock { () -> (HeapAllocation, Bool) in
-                let r = core!.refill(cache, classIndex: classIndex)
-                return (r, checkPressure(publishFigures()))
-            }
+        let flags = cpu_rflags()
+        cpu_cli()
+        let cache = cache(CPUs.currentIndex)
+        if let object = cache.allocate(size: size, alignment: alignment, lookup!) {
             cpu_restore_rflags(flags)
-        } else {
-            (result, pressure) = lock.withLock { () -> (HeapAllocation, Bool) in
-                let r = core!.allocate(size: size, alignment: alignment)
-                return (r, checkPressure(publishFigures()))
-            }
+            return .success(object)
         }
+        let (result, pressure) = lock.withLock { () -> (HeapAllocation, Bool) in
+            let r = core!.allocate(size: size, alignment: alignment, refilling: cache)
+            return (r, checkPressure(publishFigures()))
+        }
+        cpu_restore_rflags(flags)
         if pressure { reportPressure() }
         KernelMappings.flushIfWorthIt()
         switch result {
@@ -112,37 +109,22 @@ enum KernelHeap {
     }
 
     /// kfree. An invalid or double free is reported with the caller's backtrace and changes nothing.
+    /// The CPU's cache first, with interrupts off; the core under the lock when it cannot keep the block.
     @inline(never)
     static func free(_ pointer: UnsafeMutableRawPointer) {
-        let block = lookup!.classify(pointer)
-        if case .cacheable(let classIndex) = block {
-            let flags = cpu_rflags()
-            cpu_cli()
-            let cache = cache(CPUs.currentIndex)
-            if !cache.put(pointer, classIndex: classIndex) {
-                lock.withLock {
-                    core!.drain(cache, classIndex: classIndex)
-                    _ = publishFigures()
-                }
-                _ = cache.put(pointer, classIndex: classIndex)
-                cpu_restore_rflags(flags)
-                KernelMappings.flushIfWorthIt()
-                return
-            }
+        let flags = cpu_rflags()
+        cpu_cli()
+        let cache = cache(CPUs.currentIndex)
+        guard let block = cache.free(pointer, lookup!) else {
             cpu_restore_rflags(flags)
             return
         }
         let result = lock.withLock { () -> HeapFreeResult in
-            let r: HeapFreeResult
-            if case .markedFree(let classIndex) = block, anyCacheHolds(pointer, classIndex: classIndex) {
-                core!.countDoubleFree()
-                r = .doubleFree
-            } else {
-                r = core!.free(pointer)
-            }
+            let r = core!.free(pointer, classified: block, cache: cache, cachesHold: anyCacheHolds)
             _ = publishFigures()
             return r
         }
+        cpu_restore_rflags(flags)
         KernelMappings.flushIfWorthIt()
         switch result {
         case .freed: return
@@ -155,10 +137,11 @@ enum KernelHeap {
         }
     }
 
-    /// Whether a CPU's cache holds `pointer` (a block marked free): a second free of it. Other
-    /// CPUs' bins are read as they are; a block one of them takes meanwhile is live again.
-    private static func anyCacheHolds(_ pointer: UnsafeRawPointer, classIndex: Int) -> Bool {
-        for cpu in 0..<min(CPUs.count, maxCPUs) where cache(cpu).contains(pointer, classIndex: classIndex) { return true }
+    /// Whether a CPU's cache holds `pointer` (a block marked free of class `classIndex`): a
+    /// second free of it. Other CPUs' bins are read as they are; a block one of them takes
+    /// meanwhile is live again.
+    private static func anyCacheHolds(_ pointer: UnsafeRawPointer, _ classIndex: Int) -> Bool {
+        for cpu in 0..<cacheCount where cache(cpu).contains(pointer, classIndex: classIndex) { return true }
         return false
     }
 
@@ -177,7 +160,7 @@ enum KernelHeap {
     /// Usable size of a live block, or nil.
     static func blockSize(of pointer: UnsafeRawPointer) -> Int? {
         lock.withLock {
-            if case .markedFree(let classIndex) = lookup!.classify(pointer), anyCacheHolds(pointer, classIndex: classIndex) { return nil }
+            if case .markedFree(let classIndex) = lookup!.classify(pointer), anyCacheHolds(pointer, classIndex) { return nil }
             return core!.blockSize(of: pointer)
         }
     }
@@ -195,7 +178,7 @@ enum KernelHeap {
     static func blocksInUse(ofClass index: Int) -> Int {
         var blocks = core!.sizeClassStatistics(index).blocksInUse
         if index < HeapObjectCache.classCount {
-            for cpu in 0..<min(CPUs.count, maxCPUs) { blocks -= cache(cpu).count(classIndex: index) }
+            for cpu in 0..<cacheCount { blocks -= cache(cpu).count(classIndex: index) }
         }
         return blocks
     }

@@ -3,6 +3,11 @@
 // heap's lock; the core is reached, under the lock, only to refill an empty bin or to drain half
 // of a full one (KernelHeapCore+ObjectCaches.swift). The idea is Bonwick's magazines (and
 // glibc's tcache): most frees are followed by an allocation of the same size on the same CPU.
+//
+// Every user (kmalloc/kfree, heap-bench, the host tests) goes through the same two steps:
+// `allocate`/`free` here without the lock, and when they return nil/a block,
+// `KernelHeapCore.allocate(size:alignment:refilling:)`/`free(_:classified:cache:cachesHold:)`
+// under it.
 
 /// One CPU's (or thread's) bins of free objects, one bin per size class up to 256 bytes, in
 /// storage the owner provides. A value is a view: copies share the storage.
@@ -24,8 +29,8 @@ public struct HeapObjectCache {
     @inlinable public static var batch: Int { 16 }
     /// Words per bin: the count, then `binCapacity` slots (oldest first).
     @inlinable static var binWords: Int { binCapacity + 1 }
-    /// Words before the bins: objects taken, objects put, objects the core put in (refills)
-    /// and objects given back to it (drains), ever.
+    /// Words before the bins: objects taken ever, the predicted class of the next free (see
+    /// `free`), objects the core put in (refills) and objects given back to it (drains), ever.
     @inlinable static var headerWords: Int { 4 }
     @inlinable static var totalWords: Int { headerWords + classCount * binWords }
     /// Bytes of storage one cache needs.
@@ -50,12 +55,54 @@ public struct HeapObjectCache {
 
     /// Objects handed out from the bins, ever.
     @inlinable public var takes: Int { Int(bitPattern: words[0]) }
-    /// Objects freed into the bins, ever.
-    @inlinable public var puts: Int { Int(bitPattern: words[1]) }
+    /// Objects freed into the bins, ever: what the bins hold, less what came and went otherwise
+    /// (counted this way so that the free path has one store fewer).
+    @inlinable public var puts: Int { puts(holding: blocks) }
+    /// `puts`, given what the bins hold now.
+    @inlinable func puts(holding blocks: Int) -> Int { blocks &+ takes &+ toCore &- fromCore }
+    /// The class `free` expects next: that of the last take, or of the last free that differed.
+    @inlinable var predictedClass: Int { Int(bitPattern: words[1]) }
     /// Objects the core put into the bins (refills), ever.
     @inlinable public var fromCore: Int { Int(bitPattern: words[2]) }
     /// Objects the bins gave back to the core (drains), ever.
     @inlinable public var toCore: Int { Int(bitPattern: words[3]) }
+
+    /// kmalloc's lock-free step: an object for `size` bytes at `alignment` from its bin, or nil
+    /// when the core must serve the request (`KernelHeapCore.allocate(size:alignment:refilling:)`).
+    @inlinable @inline(__always)
+    public func allocate(size: Int, alignment: Int, _ lookup: HeapBlockLookup) -> UnsafeMutableRawPointer? {
+        let classIndex = lookup.cachedClass(forSize: size, alignment: alignment)
+        return classIndex < 0 ? nil : take(classIndex: classIndex)
+    }
+
+    /// kfree's lock-free step: nil when `object` went into its bin; otherwise what it is, for
+    /// `KernelHeapCore.free(_:classified:cache:cachesHold:)` under the lock (a cacheable block
+    /// whose bin is full, one that looks free already, or anything the cache does not keep).
+    ///
+    /// The bin is picked before the block's class is known, from `predictedClass`; a right
+    /// guess (an allocate/free churn of one size, or a run of frees of one size) lets the CPU
+    /// work on the bin while the page descriptor that tells the class is still being read,
+    /// instead of after it: half the time of a pair on the host (docs/performance.md). A
+    /// wrong guess costs the branch. The side effect on the wrong-guess path keeps the
+    /// compiler from folding the two paths back into one that waits for the class.
+    @inlinable @inline(__always)
+    public func free(_ object: UnsafeMutableRawPointer, _ lookup: HeapBlockLookup) -> CachedBlock? {
+        let predicted = predictedClass
+        let predictedBin = bin(predicted)
+        let block = lookup.classify(object)
+        guard case .cacheable(let classIndex) = block else { return block }
+        let bin: UnsafeMutablePointer<UInt>
+        if classIndex == predicted {
+            bin = predictedBin
+        } else {
+            words[1] = UInt(bitPattern: classIndex)
+            bin = self.bin(classIndex)
+        }
+        let count = bin[0]
+        guard count < UInt(bitPattern: Self.binCapacity) else { return block }
+        Self.push(object, onto: bin, count: count)
+        return nil
+    }
 
     /// The newest object of class `classIndex`, or nil when its bin is empty.
     @inlinable @inline(__always)
@@ -65,6 +112,7 @@ public struct HeapObjectCache {
         if count == 0 { return nil }
         bin[0] = count &- 1
         words[0] &+= 1
+        words[1] = UInt(bitPattern: classIndex)
         let object = UnsafeMutableRawPointer(bitPattern: bin[Int(bitPattern: count)]).unsafelyUnwrapped
         object.storeBytes(of: 0, toByteOffset: 8, as: UInt64.self)       // no longer marked free
         return object
@@ -74,32 +122,36 @@ public struct HeapObjectCache {
     /// when the bin is full.
     @inlinable @inline(__always)
     public func put(_ object: UnsafeMutableRawPointer, classIndex: Int) -> Bool {
-        guard hasRoom(classIndex: classIndex) else { return false }
-        push(object, classIndex: classIndex)
-        words[1] &+= 1
+        let bin = bin(classIndex)
+        let count = bin[0]
+        guard count < UInt(bitPattern: Self.binCapacity) else { return false }
+        Self.push(object, onto: bin, count: count)
         return true
     }
 
-    /// Keeps `object`, fresh from the core (a refill). Precondition: the bin has room.
+    /// Starts a refill of the bin of class `classIndex`: objects go in through the filler, and
+    /// `finishFill` publishes them (the count is stored once, not once per object).
     @inlinable @inline(__always)
-    func fill(_ object: UnsafeMutableRawPointer, classIndex: Int) {
-        push(object, classIndex: classIndex)
-        words[2] &+= 1
+    func startFill(classIndex: Int) -> BinFiller {
+        let bin = bin(classIndex)
+        return BinFiller(bin: bin, count: bin[0])
     }
 
-    /// Marks `object` free and puts it on top of its bin. Precondition: the bin has room.
+    /// Ends a refill: the bin holds what went through `filler`, counted as from the core.
     @inlinable @inline(__always)
-    func push(_ object: UnsafeMutableRawPointer, classIndex: Int) {
-        let bin = bin(classIndex)
-        let count = bin[0]
+    func finishFill(_ filler: BinFiller, added: Int) {
+        filler.bin[0] = filler.count
+        words[2] &+= UInt(bitPattern: added)
+    }
+
+    /// Marks `object` free and puts it on top of `bin`, which holds `count` objects.
+    /// Precondition: `count` is below the capacity.
+    @inlinable @inline(__always)
+    static func push(_ object: UnsafeMutableRawPointer, onto bin: UnsafeMutablePointer<UInt>, count: UInt) {
         object.storeBytes(of: HeapBlockLookup.freeMarker(for: UInt(bitPattern: object)), toByteOffset: 8, as: UInt64.self)
         bin[Int(bitPattern: count) &+ 1] = UInt(bitPattern: object)
         bin[0] = count &+ 1
     }
-
-    /// Whether the bin of class `classIndex` has room for one more object.
-    @inlinable @inline(__always)
-    func hasRoom(classIndex: Int) -> Bool { bin(classIndex)[0] < UInt(bitPattern: Self.binCapacity) }
 
     /// Whether `object` sits in the bin of class `classIndex`.
     public func contains(_ object: UnsafeRawPointer, classIndex: Int) -> Bool {
@@ -118,22 +170,22 @@ public struct HeapObjectCache {
     public func count(classIndex: Int) -> Int { Int(bitPattern: bin(classIndex)[0]) }
 
     /// Objects in every bin.
-    public var blocks: Int {
-        var total = 0
-        var classIndex = 0
-        while classIndex < Self.classCount { total += count(classIndex: classIndex); classIndex += 1 }
-        return total
-    }
+    public var blocks: Int { contents.blocks }
 
     /// Usable bytes of the objects in every bin.
-    public var bytes: Int {
-        var total = 0
+    public var bytes: Int { contents.bytes }
+
+    /// Objects and their usable bytes in every bin, in one pass.
+    public var contents: (blocks: Int, bytes: Int) {
+        var blocks = 0, bytes = 0
         var classIndex = 0
         while classIndex < Self.classCount {
-            total += count(classIndex: classIndex) * HeapSizeClass.size(ofClass: classIndex)
+            let count = count(classIndex: classIndex)
+            blocks += count
+            bytes += count * HeapSizeClass.size(ofClass: classIndex)
             classIndex += 1
         }
-        return total
+        return (blocks, bytes)
     }
 
     /// Takes the `count` oldest objects of bin `classIndex` out (they go back to the core),
@@ -152,6 +204,26 @@ public struct HeapObjectCache {
     }
 }
 
+/// A bin being refilled, its count in a register until `HeapObjectCache.finishFill`.
+@usableFromInline
+struct BinFiller {
+    @usableFromInline let bin: UnsafeMutablePointer<UInt>
+    @usableFromInline var count: UInt
+
+    @inlinable
+    init(bin: UnsafeMutablePointer<UInt>, count: UInt) {
+        self.bin = bin
+        self.count = count
+    }
+
+    /// Puts `object` (fresh from the core) on top. Precondition: the bin has room.
+    @inlinable @inline(__always)
+    mutating func add(_ object: UnsafeMutableRawPointer) {
+        HeapObjectCache.push(object, onto: bin, count: count)
+        count &+= 1
+    }
+}
+
 /// What every object cache holds and has done, summed: what the core's figures are corrected by
 /// (the core counts a refilled object as allocated and a drained one as freed; callers count
 /// the takes and puts).
@@ -166,12 +238,20 @@ public struct HeapCacheTotals {
     public init() {}
 
     public mutating func add(_ cache: HeapObjectCache) {
-        blocks += cache.blocks
-        bytes += cache.bytes
+        let held = blocks
+        addContents(cache)
         takes += cache.takes
-        puts += cache.puts
+        puts += cache.puts(holding: blocks - held)
         fromCore += cache.fromCore
         toCore += cache.toCore
+    }
+
+    /// Adds only what `cache` holds, all that `runningFigures(correctedBy:)` reads: one pass
+    /// over its bins.
+    public mutating func addContents(_ cache: HeapObjectCache) {
+        let contents = cache.contents
+        blocks += contents.blocks
+        bytes += contents.bytes
     }
 }
 

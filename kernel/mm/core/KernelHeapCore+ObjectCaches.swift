@@ -8,6 +8,35 @@ extension KernelHeapCore {
                         descriptors: descriptors, classStates: classStates, classForUnits: classForUnits)
     }
 
+    /// kmalloc's locked step, after `HeapObjectCache.allocate` returned nil: a refill of the
+    /// bin that was empty, or an allocation the caches do not serve.
+    @inlinable
+    public mutating func allocate(size: Int, alignment: Int, refilling cache: HeapObjectCache) -> HeapAllocation {
+        let classIndex = lookup.cachedClass(forSize: size, alignment: alignment)
+        return classIndex < 0 ? allocate(size: size, alignment: alignment) : refill(cache, classIndex: classIndex)
+    }
+
+    /// kfree's locked step, after `HeapObjectCache.free` returned `block` for `pointer`: half
+    /// of a full bin drained to make room, a double free when the block looks free and some
+    /// cache holds it (`cachesHold`, asked of every CPU's cache), else the core's own free.
+    @inlinable
+    public mutating func free(
+        _ pointer: UnsafeMutableRawPointer, classified block: CachedBlock, cache: HeapObjectCache,
+        cachesHold: (UnsafeRawPointer, Int) -> Bool
+    ) -> HeapFreeResult {
+        switch block {
+        case .cacheable(let classIndex):
+            drain(cache, classIndex: classIndex)
+            _ = cache.put(pointer, classIndex: classIndex)
+            return .freed(size: HeapSizeClass.size(ofClass: classIndex))
+        case .markedFree(let classIndex) where cachesHold(pointer, classIndex):
+            counters.doubleFrees &+= 1
+            return .doubleFree
+        case .markedFree, .other:
+            return free(pointer)
+        }
+    }
+
     /// An object of cached class `classIndex` for a caller whose bin of that class is empty,
     /// plus up to `HeapObjectCache.batch - 1` more into the bin, taken from pages the class
     /// already has (a new page only for the caller's object), a page's worth at a time: the
@@ -19,40 +48,43 @@ extension KernelHeapCore {
         let state = classStates + classIndex
         let objectSize = Int(truncatingIfNeeded: state.pointee.objectSize)
         let wanted = min(HeapObjectCache.batch &- 1, HeapObjectCache.binCapacity &- cache.count(classIndex: classIndex))
+        var filler = cache.startFill(classIndex: classIndex)
         var taken = 0
         // Whole stretches of the class's first page with room at a time: its free list, then its
         // uncarved tail; the page leaves the list once full, and the next one serves the rest.
+        // The page's list head and carve offset stay in registers until the stretch ends.
         while taken < wanted && state.pointee.partialHead != HeapPageDescriptor.noPage {
             let page = Int(truncatingIfNeeded: state.pointee.partialHead)
             let descriptor = descriptors + page
             let pageAddress = address(ofPage: page)
             let before = taken
+            var head = descriptor.pointee.freeListHead
+            var bump = Int(truncatingIfNeeded: descriptor.pointee.bumpOffset)
             while taken < wanted {
-                let head = descriptor.pointee.freeListHead
                 let offset: Int
                 if head != HeapPageDescriptor.noOffset {
                     offset = Int(truncatingIfNeeded: head)
-                    let link = UnsafeMutablePointer<UInt64>(bitPattern: pageAddress &+ UInt(bitPattern: offset)).unsafelyUnwrapped[0]
-                    descriptor.pointee.freeListHead = HeapPageDescriptor.sanitizedLink(link)
+                    head = HeapPageDescriptor.sanitizedLink(
+                        UnsafeMutablePointer<UInt64>(bitPattern: pageAddress &+ UInt(bitPattern: offset)).unsafelyUnwrapped[0])
                 } else {
-                    offset = Int(truncatingIfNeeded: descriptor.pointee.bumpOffset)
-                    if offset &+ objectSize > HeapCoreParameters.pageSize { break }
-                    descriptor.pointee.bumpOffset = UInt16(truncatingIfNeeded: offset &+ objectSize)
+                    if bump &+ objectSize > HeapCoreParameters.pageSize { break }
+                    offset = bump
+                    bump &+= objectSize
                 }
-                cache.fill(UnsafeMutableRawPointer(bitPattern: pageAddress &+ UInt(bitPattern: offset)).unsafelyUnwrapped,
-                           classIndex: classIndex)
+                filler.add(UnsafeMutableRawPointer(bitPattern: pageAddress &+ UInt(bitPattern: offset)).unsafelyUnwrapped)
                 taken &+= 1
             }
+            descriptor.pointee.freeListHead = head
+            descriptor.pointee.bumpOffset = UInt16(truncatingIfNeeded: bump)
             descriptor.pointee.liveObjects &+= UInt16(truncatingIfNeeded: taken &- before)
-            guard descriptor.pointee.freeListHead == HeapPageDescriptor.noOffset
-                && Int(truncatingIfNeeded: descriptor.pointee.bumpOffset) &+ objectSize > HeapCoreParameters.pageSize
-            else { break }
+            guard head == HeapPageDescriptor.noOffset && bump &+ objectSize > HeapCoreParameters.pageSize else { break }
             // Full: it leaves the list of pages with room (it was that list's head).
             let next = descriptor.pointee.link
             state.pointee.partialHead = next
             if next != HeapPageDescriptor.noPage { descriptors[Int(truncatingIfNeeded: next)].previous = HeapPageDescriptor.noPage }
             descriptor.pointee.link = HeapPageDescriptor.noPage
         }
+        cache.finishFill(filler, added: taken)
         state.pointee.liveBlocks &+= taken
         counters.allocations &+= taken
         counters.bytesInUse &+= taken &* objectSize
@@ -86,9 +118,6 @@ extension KernelHeapCore {
             classIndex += 1
         }
     }
-
-    /// Counts a double free the caller found in an object cache (the core cannot see those).
-    public mutating func countDoubleFree() { counters.doubleFrees &+= 1 }
 
     /// The running figures as callers see them: objects sitting in object caches are free.
     @inlinable
