@@ -159,10 +159,7 @@ enum KernelHeap {
 
     /// Usable size of a live block, or nil.
     static func blockSize(of pointer: UnsafeRawPointer) -> Int? {
-        lock.withLock {
-            if case .markedFree(let classIndex) = lookup!.classify(pointer), anyCacheHolds(pointer, classIndex) { return nil }
-            return core!.blockSize(of: pointer)
-        }
+        lock.withLock { core!.blockSize(of: pointer, cachesHold: anyCacheHolds) }
     }
 
     /// The heap's figures, cached objects counted as free.

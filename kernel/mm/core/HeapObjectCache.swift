@@ -98,10 +98,7 @@ public struct HeapObjectCache {
             words[1] = UInt(bitPattern: classIndex)
             bin = self.bin(classIndex)
         }
-        let count = bin[0]
-        guard count < UInt(bitPattern: Self.binCapacity) else { return block }
-        Self.push(object, onto: bin, count: count)
-        return nil
+        return Self.pushIfRoom(object, onto: bin) ? nil : block
     }
 
     /// The newest object of class `classIndex`, or nil when its bin is empty.
@@ -122,10 +119,15 @@ public struct HeapObjectCache {
     /// when the bin is full.
     @inlinable @inline(__always)
     public func put(_ object: UnsafeMutableRawPointer, classIndex: Int) -> Bool {
-        let bin = bin(classIndex)
+        Self.pushIfRoom(object, onto: bin(classIndex))
+    }
+
+    /// `push` onto `bin` unless it is full; false when it is.
+    @inlinable @inline(__always)
+    static func pushIfRoom(_ object: UnsafeMutableRawPointer, onto bin: UnsafeMutablePointer<UInt>) -> Bool {
         let count = bin[0]
-        guard count < UInt(bitPattern: Self.binCapacity) else { return false }
-        Self.push(object, onto: bin, count: count)
+        guard count < UInt(bitPattern: binCapacity) else { return false }
+        push(object, onto: bin, count: count)
         return true
     }
 
@@ -171,9 +173,6 @@ public struct HeapObjectCache {
 
     /// Objects in every bin.
     public var blocks: Int { contents.blocks }
-
-    /// Usable bytes of the objects in every bin.
-    public var bytes: Int { contents.bytes }
 
     /// Objects and their usable bytes in every bin, in one pass.
     public var contents: (blocks: Int, bytes: Int) {
@@ -238,18 +237,19 @@ public struct HeapCacheTotals {
     public init() {}
 
     public mutating func add(_ cache: HeapObjectCache) {
-        let held = blocks
-        addContents(cache)
+        let contents = cache.contents
+        add(contents)
         takes += cache.takes
-        puts += cache.puts(holding: blocks - held)
+        puts += cache.puts(holding: contents.blocks)
         fromCore += cache.fromCore
         toCore += cache.toCore
     }
 
     /// Adds only what `cache` holds, all that `runningFigures(correctedBy:)` reads: one pass
     /// over its bins.
-    public mutating func addContents(_ cache: HeapObjectCache) {
-        let contents = cache.contents
+    public mutating func addContents(_ cache: HeapObjectCache) { add(cache.contents) }
+
+    private mutating func add(_ contents: (blocks: Int, bytes: Int)) {
         blocks += contents.blocks
         bytes += contents.bytes
     }

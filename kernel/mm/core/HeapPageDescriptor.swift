@@ -62,6 +62,12 @@ struct HeapPageDescriptor {
             liveObjects: 0, kind: .unused, sizeClass: 0)
     }
 
+    /// Whether a slab page with this free-list head and carve offset has no object left to hand out.
+    @inlinable @inline(__always)
+    static func isFull(freeListHead: UInt16, bumpOffset: Int, objectSize: Int) -> Bool {
+        freeListHead == noOffset && bumpOffset &+ objectSize > HeapCoreParameters.pageSize
+    }
+
     /// A valid free-list link is an in-page, 16-byte aligned offset; anything else (including
     /// `noOffset`, or a link a use-after-free overwrote) reads as the end of the list, so the
     /// heap never follows a link out of the page.

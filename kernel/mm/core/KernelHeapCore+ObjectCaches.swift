@@ -60,29 +60,16 @@ extension KernelHeapCore {
             let before = taken
             var head = descriptor.pointee.freeListHead
             var bump = Int(truncatingIfNeeded: descriptor.pointee.bumpOffset)
-            while taken < wanted {
-                let offset: Int
-                if head != HeapPageDescriptor.noOffset {
-                    offset = Int(truncatingIfNeeded: head)
-                    head = HeapPageDescriptor.sanitizedLink(
-                        UnsafeMutablePointer<UInt64>(bitPattern: pageAddress &+ UInt(bitPattern: offset)).unsafelyUnwrapped[0])
-                } else {
-                    if bump &+ objectSize > HeapCoreParameters.pageSize { break }
-                    offset = bump
-                    bump &+= objectSize
-                }
+            while taken < wanted,
+                  let offset = Self.nextObject(head: &head, bump: &bump, pageAddress: pageAddress, objectSize: objectSize) {
                 filler.add(UnsafeMutableRawPointer(bitPattern: pageAddress &+ UInt(bitPattern: offset)).unsafelyUnwrapped)
                 taken &+= 1
             }
             descriptor.pointee.freeListHead = head
             descriptor.pointee.bumpOffset = UInt16(truncatingIfNeeded: bump)
             descriptor.pointee.liveObjects &+= UInt16(truncatingIfNeeded: taken &- before)
-            guard head == HeapPageDescriptor.noOffset && bump &+ objectSize > HeapCoreParameters.pageSize else { break }
-            // Full: it leaves the list of pages with room (it was that list's head).
-            let next = descriptor.pointee.link
-            state.pointee.partialHead = next
-            if next != HeapPageDescriptor.noPage { descriptors[Int(truncatingIfNeeded: next)].previous = HeapPageDescriptor.noPage }
-            descriptor.pointee.link = HeapPageDescriptor.noPage
+            guard HeapPageDescriptor.isFull(freeListHead: head, bumpOffset: bump, objectSize: objectSize) else { break }
+            leavePartialList(descriptor, state: state)
         }
         cache.finishFill(filler, added: taken)
         state.pointee.liveBlocks &+= taken
@@ -108,6 +95,13 @@ extension KernelHeapCore {
         state.pointee.liveBlocks &-= released
         counters.frees &+= released
         counters.bytesInUse &-= released &* objectSize
+    }
+
+    /// `blockSize(of:)` for a caller with object caches: nil also for a block marked free that
+    /// one of them holds (`cachesHold`, asked of every CPU's cache), which its page counts as live.
+    public func blockSize(of pointer: UnsafeRawPointer, cachesHold: (UnsafeRawPointer, Int) -> Bool) -> Int? {
+        if case .markedFree(let classIndex) = lookup.classify(pointer), cachesHold(pointer, classIndex) { return nil }
+        return blockSize(of: pointer)
     }
 
     /// Gives every object in `cache` back (before exact figures are taken, or when its owner goes).

@@ -30,31 +30,47 @@ extension KernelHeapCore {
         let descriptor = descriptors + page
         let objectSize = Int(truncatingIfNeeded: state.pointee.objectSize)
         let pageAddress = address(ofPage: page)
-        let offset: Int
-        let head = descriptor.pointee.freeListHead
-        if head != HeapPageDescriptor.noOffset {
-            offset = Int(truncatingIfNeeded: head)
-            let object = UnsafeMutablePointer<UInt64>(bitPattern: pageAddress &+ UInt(bitPattern: offset)).unsafelyUnwrapped
-            descriptor.pointee.freeListHead = HeapPageDescriptor.sanitizedLink(object[0])
-            object[1] = 0
-        } else {
-            offset = Int(truncatingIfNeeded: descriptor.pointee.bumpOffset)
-            descriptor.pointee.bumpOffset = UInt16(truncatingIfNeeded: offset &+ objectSize)
-            // Fresh memory may hold a stale marker from the frame's previous life.
-            UnsafeMutablePointer<UInt64>(bitPattern: pageAddress &+ UInt(bitPattern: offset)).unsafelyUnwrapped[1] = 0
-        }
+        var head = descriptor.pointee.freeListHead
+        var bump = Int(truncatingIfNeeded: descriptor.pointee.bumpOffset)
+        // A page on the list of pages with room has one.
+        let offset = Self.nextObject(head: &head, bump: &bump, pageAddress: pageAddress, objectSize: objectSize).unsafelyUnwrapped
+        descriptor.pointee.freeListHead = head
+        descriptor.pointee.bumpOffset = UInt16(truncatingIfNeeded: bump)
+        // No longer marked free (fresh memory may also hold a stale marker from the frame's previous life).
+        UnsafeMutablePointer<UInt64>(bitPattern: pageAddress &+ UInt(bitPattern: offset)).unsafelyUnwrapped[1] = 0
         descriptor.pointee.liveObjects &+= 1
-        if descriptor.pointee.freeListHead == HeapPageDescriptor.noOffset
-            && Int(truncatingIfNeeded: descriptor.pointee.bumpOffset) &+ objectSize > HeapCoreParameters.pageSize {
-            // Full: it leaves the list of pages with room (it was that list's head).
-            let next = descriptor.pointee.link
-            state.pointee.partialHead = next
-            if next != HeapPageDescriptor.noPage { descriptors[Int(truncatingIfNeeded: next)].previous = HeapPageDescriptor.noPage }
-            descriptor.pointee.link = HeapPageDescriptor.noPage
+        if HeapPageDescriptor.isFull(freeListHead: head, bumpOffset: bump, objectSize: objectSize) {
+            leavePartialList(descriptor, state: state)
         }
         state.pointee.liveBlocks &+= 1
         recordAllocation(bytes: objectSize)
         return .allocated(UnsafeMutableRawPointer(bitPattern: pageAddress &+ UInt(bitPattern: offset)).unsafelyUnwrapped)
+    }
+
+    /// The offset of the next object a slab page hands out, from its free list (`head`) or
+    /// else its uncarved tail (`bump`), both advanced past it; nil when the page is full.
+    /// Callers keep `head` and `bump` in registers and store them back once.
+    @inlinable @inline(__always)
+    static func nextObject(head: inout UInt16, bump: inout Int, pageAddress: UInt, objectSize: Int) -> Int? {
+        if head != HeapPageDescriptor.noOffset {
+            let offset = Int(truncatingIfNeeded: head)
+            head = HeapPageDescriptor.sanitizedLink(
+                UnsafeMutablePointer<UInt64>(bitPattern: pageAddress &+ UInt(bitPattern: offset)).unsafelyUnwrapped[0])
+            return offset
+        }
+        if bump &+ objectSize > HeapCoreParameters.pageSize { return nil }
+        defer { bump &+= objectSize }
+        return bump
+    }
+
+    /// A page that just became full leaves the list of pages with room (it was that list's head).
+    @inlinable @inline(__always)
+    mutating func leavePartialList(_ descriptor: UnsafeMutablePointer<HeapPageDescriptor>,
+                                   state: UnsafeMutablePointer<HeapSizeClassState>) {
+        let next = descriptor.pointee.link
+        state.pointee.partialHead = next
+        if next != HeapPageDescriptor.noPage { descriptors[Int(truncatingIfNeeded: next)].previous = HeapPageDescriptor.noPage }
+        descriptor.pointee.link = HeapPageDescriptor.noPage
     }
 
     /// Frees the object at `address` in slab page `page`, after checking that it is one.
@@ -91,8 +107,8 @@ extension KernelHeapCore {
     ) {
         let descriptor = descriptors + page
         let head = descriptor.pointee.freeListHead
-        let wasFull = head == HeapPageDescriptor.noOffset
-            && Int(truncatingIfNeeded: descriptor.pointee.bumpOffset) &+ objectSize > HeapCoreParameters.pageSize
+        let wasFull = HeapPageDescriptor.isFull(
+            freeListHead: head, bumpOffset: Int(truncatingIfNeeded: descriptor.pointee.bumpOffset), objectSize: objectSize)
         if junkFill {
             UnsafeMutableRawPointer(bitPattern: address).unsafelyUnwrapped
                 .initializeMemory(as: UInt8.self, repeating: HeapCoreParameters.junkByte, count: objectSize)
