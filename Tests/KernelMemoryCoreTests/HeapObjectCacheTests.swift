@@ -9,12 +9,13 @@ import Testing
 /// lock-free step first, the core's locked step when it cannot serve; a block marked free that
 /// a cache holds is a double free.
 final class CachedTestHeap {
-    let test = TestHeap(windowPages: 2048)
+    let test: TestHeap
     let storage: [UnsafeMutableRawPointer]
     let caches: [HeapObjectCache]
     var doubleFrees = 0
 
-    init(cpus: Int = 2) {
+    init(cpus: Int = 2, frameLimit: Int = .max) {
+        test = TestHeap(windowPages: 2048, frameLimit: frameLimit)
         storage = (0..<cpus).map { _ in UnsafeMutableRawPointer.allocate(byteCount: HeapObjectCache.storageBytes, alignment: 8) }
         caches = storage.map { HeapObjectCache.prepare(storage: $0) }
     }

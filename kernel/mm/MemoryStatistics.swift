@@ -31,6 +31,7 @@ enum MemoryStatistics {
         Console.line { l in
             l.text("mm: stats heap.bytes="); l.dec(s.bytesInUse); l.text(" heap.blocks="); l.dec(s.blocksInUse)
             l.text(" heap.peak="); l.dec(s.peakBytesInUse); l.text(" heap.mapped="); l.dec(s.mappedBytes)
+            l.text(" heap.depot="); l.dec(s.depotBlocks)
             l.text(" heap.window="); l.dec(s.windowBytes); l.text(" heap.allocs="); l.dec(s.allocations)
             l.text(" heap.frees="); l.dec(s.frees); l.text(" heap.failed="); l.dec(s.failedAllocations)
             l.text(" heap.bad_frees="); l.dec(s.invalidFrees + s.doubleFrees)

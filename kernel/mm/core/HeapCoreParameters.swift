@@ -14,6 +14,12 @@ public enum HeapCoreParameters {
     /// object does not map and unmap a page every time. Fixed at one: the class state records
     /// that page by index (`HeapSizeClassState.keptEmptyPage`).
     @inlinable public static var cachedEmptySlabPagesPerClass: Int { 1 }
+    /// Slots of the depot's stack for one size class: at most this many objects the object
+    /// caches gave back wait there per class (`HeapDepot`).
+    @inlinable public static var depotSlotsPerClass: Int { 1024 }
+    /// Bytes of objects the depot may hold per size class: a class of 64-byte objects or less
+    /// fills its 1,024 slots, a class of 256-byte objects 256 of them.
+    @inlinable public static var depotBytesPerClass: Int { 64 * 1024 }
     /// Freed page runs of at most this many pages may stay mapped in the run cache.
     @inlinable public static var runCacheLargestRunPages: Int { 4 }
     /// Slots in the run cache (each holds one freed run).

@@ -146,6 +146,22 @@ public struct HeapObjectCache {
         words[2] &+= UInt(bitPattern: added)
     }
 
+    /// Puts the `count` objects listed oldest first at `objects` on top of bin `classIndex`,
+    /// counted as from the core. They carry the free marker already (the core's depot holds
+    /// them), so only pointers move. Precondition: the bin has room.
+    @inlinable @inline(__always)
+    func restock(from objects: UnsafePointer<UInt>, count: Int, classIndex: Int) {
+        let bin = bin(classIndex)
+        let held = Int(bitPattern: bin[0])
+        var index = 0
+        while index < count {
+            bin[held &+ 1 &+ index] = objects[index]
+            index &+= 1
+        }
+        bin[0] = UInt(bitPattern: held &+ count)
+        words[2] &+= UInt(bitPattern: count)
+    }
+
     /// Marks `object` free and puts it on top of `bin`, which holds `count` objects.
     /// Precondition: `count` is below the capacity.
     @inlinable @inline(__always)

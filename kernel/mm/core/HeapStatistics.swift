@@ -20,6 +20,9 @@ public struct HeapStatistics {
     public var runPages: Int
     /// Mapped pages holding no live block: empty slab pages plus cached runs.
     public var cachedPages: Int
+    /// Free objects waiting in the depot for the next refill of an object cache (counted as
+    /// free; their pages stay mapped until the depot is flushed).
+    public var depotBlocks: Int
     /// Successful allocations.
     public var allocations: Int
     /// Successful frees.
@@ -36,7 +39,7 @@ public struct HeapStatistics {
     public var pagesUnmapped: Int
 
     @inlinable
-    init(_ counters: HeapCounters, blocksInUse: Int, cachedPages: Int) {
+    init(_ counters: HeapCounters, blocksInUse: Int, cachedPages: Int, depotBlocks: Int) {
         windowBytes = counters.windowBytes
         mappedBytes = counters.mappedBytes
         bytesInUse = counters.bytesInUse
@@ -45,6 +48,7 @@ public struct HeapStatistics {
         slabPages = counters.slabPages
         runPages = counters.runPages
         self.cachedPages = cachedPages
+        self.depotBlocks = depotBlocks
         allocations = counters.allocations
         frees = counters.frees
         failedAllocations = counters.failedAllocations
@@ -65,6 +69,8 @@ public struct SizeClassStatistics {
     public var pages: Int
     /// Of those, pages with no live object.
     public var emptyPages: Int
+    /// Free objects of the class waiting in the depot (not in `blocksInUse`).
+    public var depotBlocks: Int
 }
 
 /// The subset of `HeapStatistics` read without walking the size classes.

@@ -1,5 +1,6 @@
 // The heap core's side of the per-CPU object caches (HeapObjectCache): refilling an empty bin
-// and draining a full one in one locked call each, and the figures with cached objects left out.
+// and draining a full one in one locked call each, through the depot (HeapDepot) when it can,
+// and the figures with cached objects left out.
 
 extension KernelHeapCore {
     /// The tables the lock-free paths read (`HeapBlockLookup`); fixed for the heap's lifetime.
@@ -38,16 +39,19 @@ extension KernelHeapCore {
     }
 
     /// An object of cached class `classIndex` for a caller whose bin of that class is empty,
-    /// plus up to `HeapObjectCache.batch - 1` more into the bin, taken from pages the class
-    /// already has (a new page only for the caller's object), a page's worth at a time: the
-    /// counters once per refill, not once per object.
+    /// plus up to `HeapObjectCache.batch - 1` more into the bin: from the depot when it holds
+    /// any of the class, else from pages the class already has (a new page only for the
+    /// caller's object), a page's worth at a time. The counters once per refill, not once per object.
     @inlinable
     public mutating func refill(_ cache: HeapObjectCache, classIndex: Int) -> HeapAllocation {
-        let first = allocateObject(ofClass: classIndex)
-        guard case .allocated = first else { return first }
         let state = classStates + classIndex
         let objectSize = Int(truncatingIfNeeded: state.pointee.objectSize)
         let wanted = min(HeapObjectCache.batch &- 1, HeapObjectCache.binCapacity &- cache.count(classIndex: classIndex))
+        if depot.count(classIndex: classIndex) != 0 {
+            return .allocated(refillFromDepot(cache, classIndex: classIndex, wanted: wanted, state: state, objectSize: objectSize))
+        }
+        let first = allocateObject(ofClass: classIndex)
+        guard case .allocated = first else { return first }
         var filler = cache.startFill(classIndex: classIndex)
         var taken = 0
         // Whole stretches of the class's first page with room at a time: its free list, then its
@@ -72,29 +76,79 @@ extension KernelHeapCore {
             leavePartialList(descriptor, state: state)
         }
         cache.finishFill(filler, added: taken)
-        state.pointee.liveBlocks &+= taken
-        counters.allocations &+= taken
-        counters.bytesInUse &+= taken &* objectSize
-        if counters.bytesInUse > counters.peakBytesInUse { counters.peakBytesInUse = counters.bytesInUse }
+        recordRefill(taken, state: state, objectSize: objectSize)
         return first
     }
 
-    /// Gives the `count` oldest objects of bin `classIndex` back to their pages.
-    /// The counters once per drain, not once per object.
+    /// `refill`'s step when the depot holds objects of the class: its newest for the caller,
+    /// up to `wanted` more into the bin. Pointers are copied; of the objects, only the
+    /// caller's is touched (its free marker cleared), and no page.
+    @inlinable
+    mutating func refillFromDepot(
+        _ cache: HeapObjectCache, classIndex: Int, wanted: Int, state: UnsafeMutablePointer<HeapSizeClassState>, objectSize: Int
+    ) -> UnsafeMutableRawPointer {
+        let stack = depot.stack(classIndex)
+        let held = Int(bitPattern: stack[0])
+        let moved = min(wanted, held &- 1)
+        cache.restock(from: stack + (held &- moved), count: moved, classIndex: classIndex)
+        stack[0] = UInt(bitPattern: held &- moved &- 1)
+        let object = UnsafeMutableRawPointer(bitPattern: stack[held]).unsafelyUnwrapped
+        object.storeBytes(of: 0, toByteOffset: 8, as: UInt64.self)       // no longer marked free
+        recordRefill(moved &+ 1, state: state, objectSize: objectSize)
+        return object
+    }
+
+    /// Counts `count` objects of a class handed to a CPU's cache (or its caller) by a refill.
+    @inlinable @inline(__always)
+    mutating func recordRefill(_ count: Int, state: UnsafeMutablePointer<HeapSizeClassState>, objectSize: Int) {
+        state.pointee.liveBlocks &+= count
+        counters.allocations &+= count
+        counters.bytesInUse &+= count &* objectSize
+        if counters.bytesInUse > counters.peakBytesInUse { counters.peakBytesInUse = counters.bytesInUse }
+    }
+
+    /// Gives the `count` oldest objects of bin `classIndex` back: into the depot while it has
+    /// room for the class, the rest to their pages. The counters once per drain, not once per object.
     @inlinable
     public mutating func drain(_ cache: HeapObjectCache, classIndex: Int, count: Int = HeapObjectCache.batch) {
         let state = classStates + classIndex
         let objectSize = Int(truncatingIfNeeded: state.pointee.objectSize)
+        let stack = depot.stack(classIndex)
+        var held = Int(bitPattern: stack[0])
+        let room = HeapDepot.capacity(objectSize: objectSize) &- held
         var released = 0
         cache.removeOldest(count, classIndex: classIndex) { address in
-            let offsetInWindow = address &- windowBase
-            returnToPage(address, page: Int(truncatingIfNeeded: offsetInWindow &>> UInt(HeapCoreParameters.pageShift)), state: state,
-                         offset: Int(truncatingIfNeeded: offsetInWindow) & (HeapCoreParameters.pageSize &- 1), objectSize: objectSize)
+            if released < room {
+                held &+= 1
+                stack[held] = address
+            } else {
+                returnToPage(address, state: state, objectSize: objectSize)
+            }
             released &+= 1
         }
+        stack[0] = UInt(bitPattern: held)
         state.pointee.liveBlocks &-= released
         counters.frees &+= released
         counters.bytesInUse &-= released &* objectSize
+    }
+
+    /// Puts every object in the depot back on its page; pages that empty are kept or released
+    /// as on any free. The figures counted them as free already.
+    @usableFromInline
+    mutating func flushDepot() {
+        var classIndex = 0
+        while classIndex < HeapObjectCache.classCount {
+            let state = classStates + classIndex
+            let objectSize = Int(truncatingIfNeeded: state.pointee.objectSize)
+            let stack = depot.stack(classIndex)
+            var slot = Int(bitPattern: stack[0])
+            while slot > 0 {
+                returnToPage(stack[slot], state: state, objectSize: objectSize)
+                slot -= 1
+            }
+            stack[0] = 0
+            classIndex += 1
+        }
     }
 
     /// `blockSize(of:)` for a caller with object caches: nil also for a block marked free that

@@ -100,6 +100,14 @@ extension KernelHeapCore {
         return .freed(size: objectSize)
     }
 
+    /// `returnToPage` of an object of the class `state` describes, found from its address alone.
+    @inlinable @inline(__always)
+    mutating func returnToPage(_ address: UInt, state: UnsafeMutablePointer<HeapSizeClassState>, objectSize: Int) {
+        let offsetInWindow = address &- windowBase
+        returnToPage(address, page: Int(truncatingIfNeeded: offsetInWindow &>> UInt(HeapCoreParameters.pageShift)), state: state,
+                     offset: Int(truncatingIfNeeded: offsetInWindow) & (HeapCoreParameters.pageSize &- 1), objectSize: objectSize)
+    }
+
     /// The page's side of a free, without the class and heap counters (a drain counts once).
     @inlinable @inline(__always)
     mutating func returnToPage(
@@ -123,8 +131,9 @@ extension KernelHeapCore {
     }
 
     /// Classifies `address` (at `offset` in slab page `page` of class `classIndex`). O(1) unless
-    /// the object carries the free marker; then a walk of the page's free list (at most one step
-    /// per object on the page) decides. Live data that happens to match the marker is still
+    /// the object carries the free marker; then the depot (a pass over its stack for the class)
+    /// and a walk of the page's free list (at most one step per object on the page) decide.
+    /// An object in the depot is free. Live data that happens to match the marker is still
     /// freed, but only when the walk saw the whole, intact list; if a use-after-free broke the
     /// list, the free is refused as a double free rather than risk freeing a block twice.
     @inlinable @inline(__always)
@@ -136,6 +145,7 @@ extension KernelHeapCore {
         else { return .notAnObject }
         let object = UnsafeMutablePointer<UInt64>(bitPattern: address).unsafelyUnwrapped
         if object[1] != Self.freeMarker(for: address) { return .live }
+        if depot.contains(address, classIndex: Int(truncatingIfNeeded: descriptor.pointee.sizeClass)) { return .free }
         return HeapPageDescriptor.freeListProvesLive(
             descriptor, pageAddress: address & ~UInt(HeapCoreParameters.pageSize &- 1),
             offset: offset, classIndex: Int(truncatingIfNeeded: descriptor.pointee.sizeClass)) ? .live : .free

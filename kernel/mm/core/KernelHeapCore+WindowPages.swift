@@ -64,27 +64,25 @@ extension KernelHeapCore {
         counters.mappedBytes -= count << HeapCoreParameters.pageShift
     }
 
-    /// Gives back every mapped page that holds no live block (empty slab pages and cached
-    /// runs). The heap calls this itself before reporting a failure; the kernel may call it
-    /// under memory pressure. Returns the number of pages unmapped.
+    /// Gives back every mapped page that holds no live block (empty slab pages, cached runs,
+    /// and pages that only the depot's objects kept: the depot is flushed first). The heap
+    /// calls this itself before reporting a failure; the kernel may call it under memory
+    /// pressure. Returns the number of pages unmapped.
     @discardableResult
     public mutating func releaseCachedPages() -> Int {
-        var released = 0
+        let unmappedBefore = counters.pagesUnmapped
+        flushDepot()
         var slot = 0
         while slot < HeapCoreParameters.runCacheSlots {
-            released += Int(runCache[slot].pages)
             evictCachedRun(slot: slot)
             slot += 1
         }
         var classIndex = 0
         while classIndex < HeapSizeClass.count {
             let state = classStates + classIndex
-            if let page = emptyKeptPage(state) {
-                releaseSlabPage(page, state: state)
-                released += 1
-            }
+            if let page = emptyKeptPage(state) { releaseSlabPage(page, state: state) }
             classIndex += 1
         }
-        return released
+        return counters.pagesUnmapped - unmappedBefore
     }
 }

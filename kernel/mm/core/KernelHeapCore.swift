@@ -11,7 +11,8 @@
 /// - Pages are mapped through `backing` when needed and unmapped when they empty, keeping one
 ///   empty slab page per class and a few small freed runs mapped, so alloc/free loops do not
 ///   map and unmap every time. Before failing for lack of frames or window space the heap
-///   gives those cached pages back and tries again.
+///   gives those cached pages back (flushing the depot of objects the object caches gave
+///   back, which keeps their pages) and tries again.
 ///
 /// Not thread-safe: the kernel holds its heap spinlock around every call.
 public struct KernelHeapCore<Backing: HeapPageBacking> {
@@ -22,6 +23,8 @@ public struct KernelHeapCore<Backing: HeapPageBacking> {
     @usableFromInline let descriptors: UnsafeMutablePointer<HeapPageDescriptor>
     @usableFromInline let classStates: UnsafeMutablePointer<HeapSizeClassState>
     @usableFromInline let runCache: UnsafeMutablePointer<HeapRunCacheSlot>
+    /// Free objects the object caches gave back, by class (KernelHeapCore+ObjectCaches.swift).
+    @usableFromInline let depot: HeapDepot
     /// One bit per window page: set when the page is claimed (slab, run or cached run).
     @usableFromInline let usedPages: UnsafeMutablePointer<UInt64>
     /// Size class for each request size in 16-byte units (0...128): one load instead of a
@@ -36,8 +39,8 @@ public struct KernelHeapCore<Backing: HeapPageBacking> {
     @usableFromInline var counters: HeapCounters
 
     /// Bytes of metadata storage `init` needs for a window of `windowPages` pages: the page
-    /// descriptors (16 bytes a page), the size-class states, the run cache and the bitmap of
-    /// claimed pages and the size-to-class table, each section 16-byte aligned.
+    /// descriptors (16 bytes a page), the size-class states, the run cache, the bitmap of
+    /// claimed pages, the size-to-class table and the depot, each section 16-byte aligned.
     public static func metadataBytes(windowPages: Int) -> Int {
         MetadataLayout(windowPages: windowPages).totalBytes
     }
@@ -78,6 +81,7 @@ public struct KernelHeapCore<Backing: HeapPageBacking> {
         runCache = (metadata + layout.runCacheOffset)
             .bindMemory(to: HeapRunCacheSlot.self, capacity: HeapCoreParameters.runCacheSlots)
         runCache.initialize(repeating: .empty, count: HeapCoreParameters.runCacheSlots)
+        depot = HeapDepot(storage: metadata + layout.depotOffset)
         let words = BitmapSearch.wordCount(bits: windowPages)
         usedPages = (metadata + layout.usedPagesOffset).bindMemory(to: UInt64.self, capacity: words)
         usedPages.initialize(repeating: 0, count: words)
@@ -107,15 +111,16 @@ public struct KernelHeapCore<Backing: HeapPageBacking> {
     }
 
     public var statistics: HeapStatistics {
-        var emptySlabPages = 0
+        var emptySlabPages = 0, depotBlocks = 0
         var classIndex = 0
         while classIndex < HeapSizeClass.count {
             if emptyKeptPage(classStates + classIndex) != nil { emptySlabPages += 1 }
+            if classIndex < HeapObjectCache.classCount { depotBlocks += depot.count(classIndex: classIndex) }
             classIndex += 1
         }
         return HeapStatistics(
             counters, blocksInUse: counters.allocations - counters.frees,
-            cachedPages: emptySlabPages + counters.cachedRunPages)
+            cachedPages: emptySlabPages + counters.cachedRunPages, depotBlocks: depotBlocks)
     }
 
     /// Number of size classes (for `sizeClassStatistics`).
@@ -127,7 +132,8 @@ public struct KernelHeapCore<Backing: HeapPageBacking> {
         let state = classStates[index]
         return SizeClassStatistics(
             size: Int(state.objectSize), blocksInUse: state.liveBlocks,
-            pages: state.pages, emptyPages: emptyKeptPage(classStates + index) == nil ? 0 : 1)
+            pages: state.pages, emptyPages: emptyKeptPage(classStates + index) == nil ? 0 : 1,
+            depotBlocks: index < HeapObjectCache.classCount ? depot.count(classIndex: index) : 0)
     }
 
     /// Allocates at least `size` bytes aligned to `alignment` (a power of two; anything below
@@ -227,6 +233,7 @@ struct MetadataLayout {
     let runCacheOffset: Int
     let usedPagesOffset: Int
     let classTableOffset: Int
+    let depotOffset: Int
     let totalBytes: Int
     /// Entries of the size-to-class table: 16-byte units 0...128.
     static var classTableEntries: Int { HeapSizeClass.largestSize / 16 + 1 }
@@ -238,6 +245,7 @@ struct MetadataLayout {
         runCacheOffset = roundUp16(classStatesOffset + HeapSizeClass.count * MemoryLayout<HeapSizeClassState>.stride)
         usedPagesOffset = roundUp16(runCacheOffset + HeapCoreParameters.runCacheSlots * MemoryLayout<HeapRunCacheSlot>.stride)
         classTableOffset = roundUp16(usedPagesOffset + BitmapSearch.wordCount(bits: windowPages) * 8)
-        totalBytes = roundUp16(classTableOffset + Self.classTableEntries)
+        depotOffset = roundUp16(classTableOffset + Self.classTableEntries)
+        totalBytes = roundUp16(depotOffset + HeapDepot.storageBytes)
     }
 }
