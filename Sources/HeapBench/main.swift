@@ -136,7 +136,7 @@ func format(_ value: Double, _ width: Int, decimals: Int = 1) -> String {
 func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
 
 print("heap-bench: ns per allocate+free pair, median [min-max] of \(repetitions) runs of \(pairsPerRun) pairs")
-print("heap-bench: core = KernelHeapCore in a 256 MiB window behind a HeapObjectCache (<= 256 B), as kmalloc; page maps counted, not timed")
+print("heap-bench: core = KernelHeapCore in a 256 MiB window behind a HeapObjectCache (slab sizes, <= 2048 B), as kmalloc; page maps counted, not timed")
 print("heap-bench: glibc = malloc/free")
 print("heap-bench: the last line is the geometric mean of the core/glibc column for sizes <= 256, both patterns")
 print(pad("size", 7) + pad("pattern", 9) + pad("core", 24) + pad("glibc", 24) + "core/glibc")

@@ -20,11 +20,11 @@ struct HeapDepotTests {
     func drainFillsTheDepot() {
         let (heap, _) = heapWithSixteenInTheDepot()
         let classStats = heap.test.heap.sizeClassStatistics(3)
-        #expect(classStats.depotBlocks == HeapObjectCache.batch)
-        #expect(heap.test.stats.depotBlocks == HeapObjectCache.batch)
-        #expect(heap.caches[0].count(classIndex: 3) == HeapObjectCache.binCapacity)
+        #expect(classStats.depotBlocks == HeapObjectCache.batch(ofClass: 3))
+        #expect(heap.test.stats.depotBlocks == HeapObjectCache.batch(ofClass: 3))
+        #expect(heap.caches[0].count(classIndex: 3) == HeapObjectCache.capacity(ofClass: 3))
         #expect(heap.stats.blocksInUse == 0 && heap.stats.bytesInUse == 0)
-        #expect(classStats.blocksInUse == HeapObjectCache.binCapacity, "the core counts only the bin's objects as handed out")
+        #expect(classStats.blocksInUse == HeapObjectCache.capacity(ofClass: 3), "the core counts only the bin's objects as handed out")
         #expect(classStats.pages == 1 && classStats.emptyPages == 0, "the depot's objects hold their page")
         #expect(heap.stats.allocations == 48 && heap.stats.frees == 48)
     }
@@ -34,16 +34,16 @@ struct HeapDepotTests {
         let (heap, blocks) = heapWithSixteenInTheDepot()
         let mapped = heap.test.heap.backing.mapCalls
         let taken = heap.allocate(64, on: 1)!
-        #expect(taken == blocks[HeapObjectCache.batch - 1], "the caller gets the depot's newest")
+        #expect(taken == blocks[HeapObjectCache.batch(ofClass: 3) - 1], "the caller gets the depot's newest")
         #expect(heap.test.heap.lookup.classify(taken) == .cacheable(3), "and it is no longer marked free")
-        #expect(heap.caches[1].count(classIndex: 3) == HeapObjectCache.batch - 1)
-        #expect(heap.caches[1].fromCore == HeapObjectCache.batch - 1)
+        #expect(heap.caches[1].count(classIndex: 3) == HeapObjectCache.batch(ofClass: 3) - 1)
+        #expect(heap.caches[1].fromCore == HeapObjectCache.batch(ofClass: 3) - 1)
         #expect(heap.test.heap.sizeClassStatistics(3).depotBlocks == 0)
-        let rest = (1..<HeapObjectCache.batch).map { _ in heap.allocate(64, on: 1)! }
-        #expect(Set(rest) == Set(blocks[0..<(HeapObjectCache.batch - 1)]))
+        let rest = (1..<HeapObjectCache.batch(ofClass: 3)).map { _ in heap.allocate(64, on: 1)! }
+        #expect(Set(rest) == Set(blocks[0..<(HeapObjectCache.batch(ofClass: 3) - 1)]))
         #expect(rest.allSatisfy { heap.test.heap.lookup.classify($0) == .cacheable(3) })
         #expect(heap.test.heap.backing.mapCalls == mapped)
-        #expect(heap.stats.blocksInUse == HeapObjectCache.batch && heap.stats.allocations == 48 + HeapObjectCache.batch)
+        #expect(heap.stats.blocksInUse == HeapObjectCache.batch(ofClass: 3) && heap.stats.allocations == 48 + HeapObjectCache.batch(ofClass: 3))
         for block in rest + [taken] { #expect(heap.free(block, on: 1)) }
         #expect(heap.stats.blocksInUse == 0)
     }
@@ -58,10 +58,10 @@ struct HeapDepotTests {
         #expect(heap.test.heap.free(inDepot) == .doubleFree, "straight to the core")
         #expect(heap.test.heap.blockSize(of: inDepot) == nil)
         #expect(heap.test.stats.doubleFrees == 2)
-        #expect(heap.test.heap.sizeClassStatistics(3).depotBlocks == HeapObjectCache.batch)
+        #expect(heap.test.heap.sizeClassStatistics(3).depotBlocks == HeapObjectCache.batch(ofClass: 3))
         #expect(heap.caches[1].count(classIndex: 3) == 0)
         // Handed out again, it is live, and freeing it is fine.
-        let again = (0..<HeapObjectCache.batch).map { _ in heap.allocate(64, on: 1)! }
+        let again = (0..<HeapObjectCache.batch(ofClass: 3)).map { _ in heap.allocate(64, on: 1)! }
         #expect(again.contains(inDepot) && heap.test.heap.blockSize(of: inDepot) == 64)
         for block in again { #expect(heap.free(block, on: 1)) }
         #expect(heap.stats.blocksInUse == 0 && heap.doubleFrees == 1)

@@ -54,22 +54,22 @@ struct HeapObjectCacheTests {
     func refill() {
         let heap = CachedTestHeap(cpus: 1)
         let first = heap.allocate(48, on: 0)!
-        #expect(heap.caches[0].count(classIndex: 2) == HeapObjectCache.batch - 1)
+        #expect(heap.caches[0].count(classIndex: 2) == HeapObjectCache.batch(ofClass: 2) - 1)
         #expect(heap.stats.blocksInUse == 1)
         #expect(heap.stats.bytesInUse == 48)
         #expect(heap.stats.allocations == 1)
         // The next ones come from the bin: no new core allocation.
         let coreAllocations = heap.test.heap.statistics.allocations
         var more: [UnsafeMutableRawPointer] = []
-        for _ in 0..<(HeapObjectCache.batch - 1) { more.append(heap.allocate(40, on: 0)!) }
+        for _ in 0..<(HeapObjectCache.batch(ofClass: 2) - 1) { more.append(heap.allocate(40, on: 0)!) }
         #expect(heap.test.heap.statistics.allocations == coreAllocations)
         #expect(heap.caches[0].count(classIndex: 2) == 0)
-        #expect(Set(more + [first]).count == HeapObjectCache.batch)
-        #expect(heap.stats.blocksInUse == HeapObjectCache.batch)
-        #expect(heap.stats.allocations == HeapObjectCache.batch)
+        #expect(Set(more + [first]).count == HeapObjectCache.batch(ofClass: 2))
+        #expect(heap.stats.blocksInUse == HeapObjectCache.batch(ofClass: 2))
+        #expect(heap.stats.allocations == HeapObjectCache.batch(ofClass: 2))
         for block in more + [first] { #expect(heap.free(block, on: 0)) }
         #expect(heap.stats.blocksInUse == 0 && heap.stats.bytesInUse == 0)
-        #expect(heap.stats.frees == HeapObjectCache.batch)
+        #expect(heap.stats.frees == HeapObjectCache.batch(ofClass: 2))
     }
 
     @Test("a refill that fills its page takes the rest from the next page with room, or stops")
@@ -97,14 +97,14 @@ struct HeapObjectCacheTests {
     func drain() {
         let heap = CachedTestHeap(cpus: 1)
         var blocks: [UnsafeMutableRawPointer] = []
-        for _ in 0..<(HeapObjectCache.binCapacity + 1) { blocks.append(heap.allocate(16, on: 0)!) }
+        for _ in 0..<(HeapObjectCache.capacity(ofClass: 0) + 1) { blocks.append(heap.allocate(16, on: 0)!) }
         heap.test.heap.drainAll(heap.caches[0])             // what the refills left in the bin
         #expect(heap.caches[0].blocks == 0)
         let drained = heap.caches[0].toCore
         for block in blocks { #expect(heap.free(block, on: 0)) }
         // 33 frees into a 32-object bin: one drain of 16, then the 33rd went in.
-        #expect(heap.caches[0].count(classIndex: 0) == HeapObjectCache.binCapacity - HeapObjectCache.batch + 1)
-        #expect(heap.caches[0].toCore - drained == HeapObjectCache.batch)
+        #expect(heap.caches[0].count(classIndex: 0) == HeapObjectCache.capacity(ofClass: 0) - HeapObjectCache.batch(ofClass: 0) + 1)
+        #expect(heap.caches[0].toCore - drained == HeapObjectCache.batch(ofClass: 0))
         #expect(heap.stats.blocksInUse == 0)
         heap.test.heap.drainAll(heap.caches[0])
         #expect(heap.caches[0].blocks == 0)
@@ -114,7 +114,7 @@ struct HeapObjectCacheTests {
         #expect(heap.test.heap.backing.protocolErrors == 0)
     }
 
-    @Test("classify: a live small object is cacheable, a cached one marked free, anything else is the core's")
+    @Test("classify: a live slab object is cacheable, a cached one marked free, anything else is the core's")
     func classify() {
         let heap = CachedTestHeap(cpus: 1)
         let lookup = heap.test.heap.lookup
@@ -123,7 +123,7 @@ struct HeapObjectCacheTests {
         let large = heap.allocate(8192, on: 0)!
         #expect(lookup.classify(small) == .cacheable(3))
         #expect(lookup.classify(small + 16) == .other)
-        #expect(lookup.classify(medium) == .other)
+        #expect(lookup.classify(medium) == .cacheable(12))
         #expect(lookup.classify(large) == .other)
         #expect(lookup.classify(UnsafeRawPointer(bitPattern: 0x1000)!) == .other)
         #expect(heap.free(small, on: 0))
@@ -132,7 +132,7 @@ struct HeapObjectCacheTests {
         // A second free is refused, counted, and changes nothing.
         #expect(!heap.free(small, on: 0))
         #expect(heap.doubleFrees == 1 && heap.stats.doubleFrees == 1)
-        #expect(heap.caches[0].count(classIndex: 3) == HeapObjectCache.batch)
+        #expect(heap.caches[0].count(classIndex: 3) == HeapObjectCache.batch(ofClass: 3))
         // Taken again, it is live and unmarked.
         let again = heap.allocate(64, on: 0)!
         #expect(again == small && lookup.classify(again) == .cacheable(3))
@@ -168,14 +168,38 @@ struct HeapObjectCacheTests {
         #expect(cache.puts == 5 && cache.takes == 3)
     }
 
-    @Test("cachedClass: sizes up to 256 at alignments up to 16, nothing else")
+    @Test("a bin of a class above 256 bytes holds 8 KiB of objects; refills and drains move half of that")
+    func largeClassBins() {
+        let heap = CachedTestHeap(cpus: 1)
+        #expect(HeapObjectCache.capacity(ofClass: 11) == 32 && HeapObjectCache.capacity(ofClass: 15) == 16)
+        #expect(HeapObjectCache.capacity(ofClass: 21) == 4 && heap.caches[0].capacity(classIndex: 21) == 4)
+        #expect(HeapObjectCache.batch(ofClass: 21) == 2)
+        // 2048-byte objects, 2 a page: each refill brings the caller's object and its page's other one.
+        let blocks = (0..<8).map { _ in heap.allocate(2048, on: 0)! }
+        #expect(Set(blocks).count == 8 && heap.test.heap.sizeClassStatistics(21).pages == 4)
+        #expect(heap.caches[0].fromCore == 4 && heap.caches[0].count(classIndex: 21) == 0)
+        // Freed: the bin takes 4, and each free that finds it full drains 2 into the depot first.
+        for block in blocks { #expect(heap.free(block, on: 0)) }
+        #expect(heap.caches[0].count(classIndex: 21) == 4 && heap.caches[0].toCore == 4)
+        #expect(heap.test.heap.sizeClassStatistics(21).depotBlocks == 4)
+        #expect(heap.stats.blocksInUse == 0 && heap.stats.bytesInUse == 0 && heap.stats.frees == 8)
+        #expect(!heap.free(blocks[7], on: 0) && !heap.free(blocks[0], on: 0), "second frees, from the bin and from the depot")
+        #expect(heap.doubleFrees == 2)
+        heap.test.heap.drainAll(heap.caches[0])
+        #expect(heap.test.heap.releaseCachedPages() == 4)
+        #expect(heap.test.stats.mappedBytes == 0 && heap.test.heap.backing.protocolErrors == 0)
+    }
+
+    @Test("cachedClass: slab sizes (up to 2048) at alignments up to 16, nothing else")
     func cachedClass() {
         let lookup = CachedTestHeap(cpus: 1).test.heap.lookup
         #expect(lookup.cachedClass(forSize: 0, alignment: 16) == 0)
         #expect(lookup.cachedClass(forSize: 16, alignment: 8) == 0)
         #expect(lookup.cachedClass(forSize: 17, alignment: 16) == 1)
         #expect(lookup.cachedClass(forSize: 256, alignment: 16) == 11)
-        #expect(lookup.cachedClass(forSize: 257, alignment: 16) == -1)
+        #expect(lookup.cachedClass(forSize: 257, alignment: 16) == 12)
+        #expect(lookup.cachedClass(forSize: 2048, alignment: 16) == 21)
+        #expect(lookup.cachedClass(forSize: 2049, alignment: 16) == -1)
         #expect(lookup.cachedClass(forSize: 64, alignment: 32) == -1)
         #expect(lookup.cachedClass(forSize: 64, alignment: 3) == -1)
         #expect(lookup.cachedClass(forSize: -1, alignment: 16) == -1)

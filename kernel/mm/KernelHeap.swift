@@ -1,6 +1,6 @@
 // kmalloc/kfree: KernelHeapCore (mm/core) in the kernel's 256 MiB heap window, behind a lock,
 // growing by mapping frames on demand and giving them back as pages empty; in front of it, one
-// HeapObjectCache per CPU, so most blocks of up to 256 bytes come and go without the lock. The
+// HeapObjectCache per CPU, so most blocks of up to 2048 bytes come and go without the lock. The
 // failure messages are the ones scenarios watch for (docs/kernel-interface.md).
 import Hardware
 
@@ -174,9 +174,7 @@ enum KernelHeap {
     /// Objects of size class `index` in use: the core's count less those in CPUs' caches.
     static func blocksInUse(ofClass index: Int) -> Int {
         var blocks = core!.sizeClassStatistics(index).blocksInUse
-        if index < HeapObjectCache.classCount {
-            for cpu in 0..<cacheCount { blocks -= cache(cpu).count(classIndex: index) }
-        }
+        for cpu in 0..<cacheCount { blocks -= cache(cpu).count(classIndex: index) }
         return blocks
     }
 

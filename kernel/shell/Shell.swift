@@ -71,6 +71,7 @@ enum Shell {
 
     static func run(count: Int) {
         if word("stats", count: count) { KernelMappings.flush(); MemoryStatistics.printLine() }
+        else if word("settle", count: count) { Settle.memory(releaseHeapCache: true); MemoryStatistics.printLine() }
         else if word("heartbeat", count: count) { Heartbeat.printLine() }
         else if word("shutdown", count: count) { Console.line("kernel: shutdown"); Machine.exit(.success) }
         else if word("panic", count: count) { panic("requested from the shell") }
@@ -92,7 +93,7 @@ enum Shell {
             }
             stealBatch(n)
         } else if word("help", count: count) {
-            Console.line("shell: commands: help stats heartbeat crosscall shootdown steal <n> halt-cpu <n> panic shutdown")
+            Console.line("shell: commands: help stats settle heartbeat crosscall shootdown steal <n> halt-cpu <n> panic shutdown")
         } else {
             Console.line("shell: unknown command (try help)")
         }

@@ -1,32 +1,45 @@
 // The heap core's depot: objects the per-CPU object caches gave back, kept as a stack of
-// pointers per cached class instead of being put back on their pages, so that the next refill
+// pointers per size class instead of being put back on their pages, so that the next refill
 // of any CPU's bin copies pointers rather than following a page's free list. Bonwick's magazine
 // depot (Solaris kmem, "Magazines and Vmem", 2001); Linux's slab sheaves keep theirs in a "barn".
 
-/// One stack of free objects per cached size class (0 ..< `HeapObjectCache.classCount`), in the
-/// heap's metadata, used under the heap's lock only.
+/// One stack of free objects per slab size class, in the heap's metadata, used under the
+/// heap's lock only.
 ///
 /// - An object in the depot carries the free marker (it came from a bin) and counts as free in
 ///   the core's figures, but as live on its page: no page's free list holds it, so its page
 ///   stays mapped until the depot is flushed (`KernelHeapCore.flushDepot`, which
 ///   `releaseCachedPages` does, and with it every allocation about to fail).
-/// - A class holds at most `capacity(objectSize:)` objects (`HeapCoreParameters`: 64 KiB of
-///   them, 1,024 at most), so the depot pins 672 KiB of objects at most.
+/// - A class holds at most `capacity(ofClass:)` objects (`HeapCoreParameters`: 64 KiB of
+///   them, 1,024 at most), so the depot pins 1,312 KiB of objects at most.
 @usableFromInline
 struct HeapDepot {
-    /// Words per class: the count, then the slots (oldest first).
-    @inlinable static var stackWords: Int { HeapCoreParameters.depotSlotsPerClass + 1 }
-    /// Bytes of metadata the depot needs.
-    static var storageBytes: Int { HeapObjectCache.classCount * stackWords * 8 }
-
+    /// Each class's stack: the offset of its first word in `words`, from the table at the start.
     @usableFromInline let words: UnsafeMutablePointer<UInt>
+
+    /// Words of storage: the table of offsets, then per class the count and its slots (oldest first).
+    static var storageWords: Int {
+        var total = HeapObjectCache.classCount
+        var classIndex = 0
+        while classIndex < HeapObjectCache.classCount {
+            total += 1 + capacity(ofClass: classIndex)
+            classIndex += 1
+        }
+        return total
+    }
+
+    /// Bytes of metadata the depot needs.
+    static var storageBytes: Int { storageWords * 8 }
 
     /// An empty depot in `storage` (8-byte aligned, `storageBytes` long).
     init(storage: UnsafeMutableRawPointer) {
-        words = storage.bindMemory(to: UInt.self, capacity: HeapObjectCache.classCount * Self.stackWords)
+        words = storage.bindMemory(to: UInt.self, capacity: Self.storageWords)
+        var offset = HeapObjectCache.classCount
         var classIndex = 0
         while classIndex < HeapObjectCache.classCount {
-            stack(classIndex)[0] = 0
+            words[classIndex] = UInt(bitPattern: offset)
+            words[offset] = 0
+            offset += 1 + Self.capacity(ofClass: classIndex)
             classIndex += 1
         }
     }
@@ -37,9 +50,12 @@ struct HeapDepot {
         min(HeapCoreParameters.depotSlotsPerClass, HeapCoreParameters.depotBytesPerClass / objectSize)
     }
 
+    /// Objects class `classIndex` may hold.
+    static func capacity(ofClass classIndex: Int) -> Int { capacity(objectSize: HeapSizeClass.size(ofClass: classIndex)) }
+
     /// The stack of class `classIndex`: its count, then its slots.
     @inlinable @inline(__always)
-    func stack(_ classIndex: Int) -> UnsafeMutablePointer<UInt> { words + classIndex &* Self.stackWords }
+    func stack(_ classIndex: Int) -> UnsafeMutablePointer<UInt> { words + Int(bitPattern: words[classIndex]) }
 
     /// Objects class `classIndex` holds.
     @inlinable @inline(__always)

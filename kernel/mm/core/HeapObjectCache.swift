@@ -1,6 +1,6 @@
 // A cache of free small objects in front of the heap core: one per CPU in the kernel (one per
-// thread on the host). Blocks of up to 256 bytes are taken from and put back into it without the
-// heap's lock; the core is reached, under the lock, only to refill an empty bin or to drain half
+// thread on the host). Slab blocks (up to 2048 bytes) are taken from and put back into it without
+// the heap's lock; the core is reached, under the lock, only to refill an empty bin or to drain half
 // of a full one (KernelHeapCore+ObjectCaches.swift). The idea is Bonwick's magazines (and
 // glibc's tcache): most frees are followed by an allocation of the same size on the same CPU.
 //
@@ -9,8 +9,8 @@
 // `KernelHeapCore.allocate(size:alignment:refilling:)`/`free(_:classified:cache:cachesHold:)`
 // under it.
 
-/// One CPU's (or thread's) bins of free objects, one bin per size class up to 256 bytes, in
-/// storage the owner provides. A value is a view: copies share the storage.
+/// One CPU's (or thread's) bins of free objects, one bin per slab size class, in storage the
+/// owner provides. A value is a view: copies share the storage.
 ///
 /// - Only the owner uses it, and never re-entrantly (the kernel: its own CPU with interrupts
 ///   off). `contains` may be asked from elsewhere; it reads without synchronisation.
@@ -19,19 +19,29 @@
 /// - A cached object carries the core's free marker in its second word, like an object on a
 ///   page's free list, so a second free of it is recognised (`HeapBlockLookup`).
 public struct HeapObjectCache {
-    /// Size classes served: 16 ... 256 bytes (classes 0 ... 11 of `HeapSizeClass`).
-    @inlinable public static var classCount: Int { 12 }
+    /// Size classes served: every slab class, 16 ... 2048 bytes (`HeapSizeClass`).
+    @inlinable public static var classCount: Int { HeapSizeClass.count }
     /// Largest request served from the cache.
-    @inlinable public static var largestSize: Int { 256 }
-    /// Objects one bin holds.
+    @inlinable public static var largestSize: Int { HeapSizeClass.largestSize }
+    /// Slots of one bin: the objects a bin of objects up to 256 bytes holds.
     @inlinable public static var binCapacity: Int { 32 }
-    /// Objects a refill brings or a drain takes away: half a bin.
-    @inlinable public static var batch: Int { 16 }
+    /// Bytes of objects the bin of a larger class holds at most, so that the bins of one CPU
+    /// keep at most 123 KiB of free objects out of the other CPUs' reach (44 KiB of them in
+    /// the classes up to 256 bytes).
+    @inlinable public static var binBytes: Int { 8192 }
+    /// Objects the bin of class `classIndex` holds: 32 up to 256 bytes, then fewer (4 of 2048 bytes).
+    public static func capacity(ofClass classIndex: Int) -> Int {
+        min(binCapacity, binBytes / HeapSizeClass.size(ofClass: classIndex))
+    }
+    /// Objects a refill brings or a drain takes away: half a bin (16 up to 256 bytes).
+    public static func batch(ofClass classIndex: Int) -> Int { capacity(ofClass: classIndex) / 2 }
     /// Words per bin: the count, then `binCapacity` slots (oldest first).
     @inlinable static var binWords: Int { binCapacity + 1 }
-    /// Words before the bins: objects taken ever, the predicted class of the next free (see
-    /// `free`), objects the core put in (refills) and objects given back to it (drains), ever.
-    @inlinable static var headerWords: Int { 4 }
+    /// Words before the capacities: objects taken ever, the predicted class of the next free
+    /// (see `free`), objects the core put in (refills) and objects given back to it (drains), ever.
+    @inlinable static var counterWords: Int { 4 }
+    /// Words before the bins: the counters, then each class's `capacity(ofClass:)`.
+    @inlinable static var headerWords: Int { counterWords + classCount }
     @inlinable static var totalWords: Int { headerWords + classCount * binWords }
     /// Bytes of storage one cache needs.
     @inlinable public static var storageBytes: Int { totalWords * 8 }
@@ -46,9 +56,19 @@ public struct HeapObjectCache {
 
     /// Makes `storage` an empty cache.
     public static func prepare(storage: UnsafeMutableRawPointer) -> HeapObjectCache {
-        storage.bindMemory(to: UInt.self, capacity: totalWords).initialize(repeating: 0, count: totalWords)
+        let words = storage.bindMemory(to: UInt.self, capacity: totalWords)
+        words.initialize(repeating: 0, count: totalWords)
+        var classIndex = 0
+        while classIndex < classCount {
+            words[counterWords + classIndex] = UInt(bitPattern: capacity(ofClass: classIndex))
+            classIndex += 1
+        }
         return HeapObjectCache(storage: storage)
     }
+
+    /// `capacity(ofClass:)`, read from the cache's header (one load, no division).
+    @inlinable @inline(__always)
+    public func capacity(classIndex: Int) -> Int { Int(bitPattern: words[Self.counterWords &+ classIndex]) }
 
     @inlinable @inline(__always)
     func bin(_ classIndex: Int) -> UnsafeMutablePointer<UInt> { words + (Self.headerWords &+ classIndex &* Self.binWords) }
@@ -89,16 +109,20 @@ public struct HeapObjectCache {
     public func free(_ object: UnsafeMutableRawPointer, _ lookup: HeapBlockLookup) -> CachedBlock? {
         let predicted = predictedClass
         let predictedBin = bin(predicted)
+        let predictedCapacity = capacity(classIndex: predicted)
         let block = lookup.classify(object)
         guard case .cacheable(let classIndex) = block else { return block }
         let bin: UnsafeMutablePointer<UInt>
+        let capacity: Int
         if classIndex == predicted {
             bin = predictedBin
+            capacity = predictedCapacity
         } else {
             words[1] = UInt(bitPattern: classIndex)
             bin = self.bin(classIndex)
+            capacity = self.capacity(classIndex: classIndex)
         }
-        return Self.pushIfRoom(object, onto: bin) ? nil : block
+        return Self.pushIfRoom(object, onto: bin, capacity: capacity) ? nil : block
     }
 
     /// The newest object of class `classIndex`, or nil when its bin is empty.
@@ -119,14 +143,14 @@ public struct HeapObjectCache {
     /// when the bin is full.
     @inlinable @inline(__always)
     public func put(_ object: UnsafeMutableRawPointer, classIndex: Int) -> Bool {
-        Self.pushIfRoom(object, onto: bin(classIndex))
+        Self.pushIfRoom(object, onto: bin(classIndex), capacity: capacity(classIndex: classIndex))
     }
 
-    /// `push` onto `bin` unless it is full; false when it is.
+    /// `push` onto `bin` unless it holds `capacity` objects already; false when it does.
     @inlinable @inline(__always)
-    static func pushIfRoom(_ object: UnsafeMutableRawPointer, onto bin: UnsafeMutablePointer<UInt>) -> Bool {
+    static func pushIfRoom(_ object: UnsafeMutableRawPointer, onto bin: UnsafeMutablePointer<UInt>, capacity: Int) -> Bool {
         let count = bin[0]
-        guard count < UInt(bitPattern: binCapacity) else { return false }
+        guard count < UInt(bitPattern: capacity) else { return false }
         push(object, onto: bin, count: count)
         return true
     }
@@ -273,7 +297,7 @@ public struct HeapCacheTotals {
 
 /// What a pointer being freed is, as far as the lock-free path can tell.
 public enum CachedBlock: Equatable {
-    /// The start of an object of a cached class (0 ... 11) that does not look free: it may go
+    /// The start of an object of a cached class (0 ... 21) that does not look free: it may go
     /// into the freeing CPU's cache.
     case cacheable(Int)
     /// The start of an object of a cached class that carries the free marker: a double free,
@@ -313,7 +337,7 @@ public struct HeapBlockLookup {
     /// serve such a request (then the core decides, validation included).
     @inlinable @inline(__always)
     public func cachedClass(forSize size: Int, alignment: Int) -> Int {
-        // Sizes 0 ... 256 with alignment 1, 2, 4, 8 or 16 (bits of 0x10116).
+        // Sizes 0 ... 2048 with alignment 1, 2, 4, 8 or 16 (bits of 0x10116).
         guard UInt(bitPattern: size) <= UInt(HeapObjectCache.largestSize),
               UInt(bitPattern: alignment) <= UInt(HeapCoreParameters.minimumAlignment),
               (0x10116 &>> UInt(bitPattern: alignment)) & 1 != 0

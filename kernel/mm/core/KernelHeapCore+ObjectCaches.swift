@@ -39,14 +39,15 @@ extension KernelHeapCore {
     }
 
     /// An object of cached class `classIndex` for a caller whose bin of that class is empty,
-    /// plus up to `HeapObjectCache.batch - 1` more into the bin: from the depot when it holds
+    /// plus up to `HeapObjectCache.batch(ofClass:) - 1` more into the bin: from the depot when it holds
     /// any of the class, else from pages the class already has (a new page only for the
     /// caller's object), a page's worth at a time. The counters once per refill, not once per object.
     @inlinable
     public mutating func refill(_ cache: HeapObjectCache, classIndex: Int) -> HeapAllocation {
         let state = classStates + classIndex
         let objectSize = Int(truncatingIfNeeded: state.pointee.objectSize)
-        let wanted = min(HeapObjectCache.batch &- 1, HeapObjectCache.binCapacity &- cache.count(classIndex: classIndex))
+        let capacity = cache.capacity(classIndex: classIndex)
+        let wanted = min(capacity &>> 1 &- 1, capacity &- cache.count(classIndex: classIndex))
         if depot.count(classIndex: classIndex) != 0 {
             return .allocated(refillFromDepot(cache, classIndex: classIndex, wanted: wanted, state: state, objectSize: objectSize))
         }
@@ -107,10 +108,12 @@ extension KernelHeapCore {
         if counters.bytesInUse > counters.peakBytesInUse { counters.peakBytesInUse = counters.bytesInUse }
     }
 
-    /// Gives the `count` oldest objects of bin `classIndex` back: into the depot while it has
-    /// room for the class, the rest to their pages. The counters once per drain, not once per object.
+    /// Gives the `count` oldest objects of bin `classIndex` back (a batch, half the bin, when
+    /// nil): into the depot while it has room for the class, the rest to their pages. The
+    /// counters once per drain, not once per object.
     @inlinable
-    public mutating func drain(_ cache: HeapObjectCache, classIndex: Int, count: Int = HeapObjectCache.batch) {
+    public mutating func drain(_ cache: HeapObjectCache, classIndex: Int, count: Int? = nil) {
+        let count = count ?? cache.capacity(classIndex: classIndex) &>> 1
         let state = classStates + classIndex
         let objectSize = Int(truncatingIfNeeded: state.pointee.objectSize)
         let stack = depot.stack(classIndex)

@@ -115,7 +115,7 @@ public struct KernelHeapCore<Backing: HeapPageBacking> {
         var classIndex = 0
         while classIndex < HeapSizeClass.count {
             if emptyKeptPage(classStates + classIndex) != nil { emptySlabPages += 1 }
-            if classIndex < HeapObjectCache.classCount { depotBlocks += depot.count(classIndex: classIndex) }
+            depotBlocks += depot.count(classIndex: classIndex)
             classIndex += 1
         }
         return HeapStatistics(
@@ -133,7 +133,7 @@ public struct KernelHeapCore<Backing: HeapPageBacking> {
         return SizeClassStatistics(
             size: Int(state.objectSize), blocksInUse: state.liveBlocks,
             pages: state.pages, emptyPages: emptyKeptPage(classStates + index) == nil ? 0 : 1,
-            depotBlocks: index < HeapObjectCache.classCount ? depot.count(classIndex: index) : 0)
+            depotBlocks: depot.count(classIndex: index))
     }
 
     /// Allocates at least `size` bytes aligned to `alignment` (a power of two; anything below
