@@ -14,6 +14,12 @@ public struct KTAPParser {
     /// the first `maximumKept`, as for diagnostics).
     public private(set) var problems: [String] = []
     public static let maximumKept = 200
+    /// Results kept in the whole stream; later ones are only counted, in their document's
+    /// `unkeptResults` and `unkeptFailures`, so that a guest printing results without end
+    /// cannot exhaust the harness's memory (each result costs a few hundred bytes).
+    public static let maximumResults = 100_000
+    /// Results kept so far, at every level.
+    private var keptResults = 0
 
     /// Open documents: index 0 is the top level, the last is the innermost.
     private var stack: [KTAPDocument] = []
@@ -24,7 +30,7 @@ public struct KTAPParser {
 
     /// True once the top-level plan is met.
     public var isFinished: Bool {
-        hasStarted && stack.count <= 1 && document.plannedCount.map { document.tests.count >= $0 } == true
+        hasStarted && stack.count <= 1 && document.plannedCount.map { document.reportedCount >= $0 } == true
     }
 
     /// Feeds one line. `time` (seconds, any origin) gives each result a duration: the time since
@@ -102,6 +108,26 @@ public struct KTAPParser {
         while name.last == " " { name = name.dropLast() }
 
         var status: KTAPTest.Status = passed ? .passed : .failed
+        if keptResults >= Self.maximumResults {
+            if stack[level].unkeptResults == 0 {
+                noteProblem("more than \(Self.maximumResults) results: later ones are counted, not kept")
+            }
+            stack[level].unkeptResults += 1
+            if !passed && directive.map({ $0.drop { $0 == " " }.uppercased().hasPrefix("TODO") }) != true {
+                stack[level].unkeptFailures += 1
+            }
+            // Subtests that ran as this result go with it, their failures counted.
+            if let finishedChild = pendingChild, finishedChild.level == level + 1 {
+                stack[level].unkeptFailures += finishedChild.document.unkeptFailures
+                    + finishedChild.document.leafCases().filter { $0.test.status == .failed }.count
+            }
+            pendingDiagnostics[level] = nil
+            pendingChild = nil
+            lastMark = currentTime
+            if stack.count > level + 1 { closeDocuments(deeperThan: indents[level]); pendingChild = nil }
+            return
+        }
+        keptResults += 1
         if let directive {
             let text = directive.drop { $0 == " " }
             if text.uppercased().hasPrefix("SKIP") {
@@ -125,6 +151,8 @@ public struct KTAPParser {
             test.subtests = finishedChild.document.tests
             test.missingSubtests = finishedChild.document.missingCount
             test.diagnostics = finishedChild.document.diagnostics
+            // Failures the nested document could not keep count one level up, and so on to the top.
+            stack[level].unkeptFailures += finishedChild.document.unkeptFailures
         }
         pendingChild = nil
         test.diagnostics = pendingDiagnostics[level, default: []] + test.diagnostics
@@ -176,6 +204,7 @@ public struct KTAPParser {
                                            diagnostics: child.document.diagnostics + ["the suite's result line never came"],
                                            subtests: child.document.tests,
                                            missingSubtests: max(1, child.document.missingCount), duration: nil))
+            stack[0].unkeptFailures += child.document.unkeptFailures
             pendingChild = nil
         }
         if !stack.isEmpty { stack[0].diagnostics += pendingDiagnostics[0] ?? [] }

@@ -31,9 +31,17 @@ public struct KTAPDocument: Equatable {
     public var tests: [KTAPTest] = []
     /// Diagnostics outside any test (before the first result, or after the last).
     public var diagnostics: [String] = []
+    /// Results of this document that came after the parser's `maximumResults`: counted (for
+    /// the plan), not kept.
+    public var unkeptResults = 0
+    /// Failed results (`not ok` without `# TODO`) that were not kept, in this document or any
+    /// nested one, and failed cases of nested documents whose own result was not kept.
+    public var unkeptFailures = 0
 
     /// Tests announced by the plan that never reported (e.g. the kernel hung or panicked).
-    public var missingCount: Int { max(0, (plannedCount ?? tests.count) - tests.count) }
+    public var missingCount: Int { max(0, (plannedCount ?? reportedCount) - reportedCount) }
+    /// Results this document received, kept or not.
+    public var reportedCount: Int { tests.count + unkeptResults }
 
     /// Leaf cases with their path of suite names, depth first: one JUnit test case each.
     public func leafCases(prefix: [String] = []) -> [(suite: [String], test: KTAPTest)] {
@@ -58,7 +66,7 @@ public struct KTAPDocument: Equatable {
 
     /// True when every test reported, none failed, and the plan was met.
     public var allPassed: Bool {
-        plannedCount != nil && missingCount == 0
+        plannedCount != nil && missingCount == 0 && unkeptFailures == 0
             && leafCases().allSatisfy { if case .failed = $0.test.status { return false } else { return true } }
     }
 }

@@ -156,6 +156,9 @@ extension ScenarioRun {
         }
         var problems: [String] = []
         if !failed.isEmpty { problems.append("failed: \(failed.joined(separator: ", "))") }
+        if document.unkeptFailures > 0 {
+            problems.append("\(document.unkeptFailures) failed result(s) past the first \(KTAPParser.maximumResults) (counted, not kept)")
+        }
         if document.missingCount > 0 { problems.append("\(document.missingCount) planned test(s) never reported") }
         if exitCode != 33 { problems.append("QEMU exited with \(exitCode), expected 33") }
         return Verdict(.failed, .ktapFailures, "KTAP: " + problems.joined(separator: "; "))
