@@ -10,9 +10,26 @@ extension KernelHeapCore {
     }
 
     /// kmalloc's locked step, after `HeapObjectCache.allocate` returned nil: a refill of the
-    /// bin that was empty, or an allocation the caches do not serve.
+    /// bin that was empty, or an allocation the caches do not serve. When frames or window run
+    /// out, the caller's cache is emptied into the core and the allocation tried once more (the
+    /// core then gives back every page that only cached objects kept); other callers' caches
+    /// are theirs to empty.
     @inlinable
     public mutating func allocate(size: Int, alignment: Int, refilling cache: HeapObjectCache) -> HeapAllocation {
+        let first = allocateOnce(size: size, alignment: alignment, refilling: cache)
+        switch first {
+        case .outOfFrames, .outOfWindow:
+            guard cache.blocks != 0 else { return first }
+            counters.failedAllocations &-= 1        // one call, one outcome: the second try's
+            drainAll(cache)
+            return allocateOnce(size: size, alignment: alignment, refilling: cache)
+        default:
+            return first
+        }
+    }
+
+    @inlinable
+    mutating func allocateOnce(size: Int, alignment: Int, refilling cache: HeapObjectCache) -> HeapAllocation {
         let classIndex = lookup.cachedClass(forSize: size, alignment: alignment)
         return classIndex < 0 ? allocate(size: size, alignment: alignment) : refill(cache, classIndex: classIndex)
     }
