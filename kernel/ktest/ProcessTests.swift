@@ -156,6 +156,17 @@ enum ProcessTests {
             t.note { $0.text("hog_mib="); $0.dec(mebibytes) }
             expectBaseline(&t, before)
         },
+        KernelTest(name: "parent_ends_before_its_children") { t in
+            // Each spawner ends without waiting: its children that already ended are freed with
+            // it, the others (now detached) when they end. Nothing may be left either way.
+            let before = figures()
+            for i in 0..<40 {
+                let pid = Processes.spawn("spawner", argument: UInt64(100 + 1 + i % 8), on: i % CPUs.count)
+                t.expect(Processes.wait(pid, parent: 0) == 0, "the spawner failed")
+            }
+            TickWait.wait(milliseconds: 10_000) { Processes.live.load(ordering: .relaxed) == before.live }
+            expectBaseline(&t, before)
+        },
         KernelTest(name: "unwaited_zombies_reclaimed") { t in
             let before = figures()
             for i in 0..<100 {

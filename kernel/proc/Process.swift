@@ -25,6 +25,9 @@ struct Process: ~Copyable {
     let zombie = Atomic<Bool>(false)
     let killRequested = Atomic<Bool>(false)
     var detached = false
+    /// Records (live or zombie) whose parent this is: the reaper looks for them only when
+    /// there are any. Precondition for both: `Processes.lock` held.
+    var children = 0
     /// Next address `map` hands out.
     var mapCursor = UserMemory.mapBase
     init() {}
@@ -99,6 +102,7 @@ enum Processes {
                 if candidate % slots != 0 && table[candidate % slots] == 0 {
                     p.pointee.pid = candidate               // before `lookup` can see it
                     table[candidate % slots] = UInt64(UInt(bitPattern: p))
+                    if let parentRecord = lookup(parent) { parentRecord.pointee.children += 1 }
                     return candidate
                 }
             }
@@ -135,11 +139,18 @@ enum Processes {
         lock.withLock { p.pointee.task = nil }          // `kill` reads the task under this lock
         p.pointee.space.destroy()
         let freeNow = lock.withLock { () -> Bool in
-            for s in 1..<slots where table[s] != 0 {
-                let child = ProcessPointer(bitPattern: UInt(table[s]))!
-                if child.pointee.parent == p.pointee.pid && child != p {
-                    if child.pointee.zombie.load(ordering: .acquiring) { release(slot: s) } else { child.pointee.detached = true }
+            // The table is searched only for a process that has children, until all are found.
+            var unseen = p.pointee.children
+            var s = 1
+            while unseen > 0 && s < slots {
+                if table[s] != 0 {
+                    let child = ProcessPointer(bitPattern: UInt(table[s]))!
+                    if child.pointee.parent == p.pointee.pid && child != p {
+                        unseen -= 1
+                        if child.pointee.zombie.load(ordering: .acquiring) { release(slot: s) } else { child.pointee.detached = true }
+                    }
                 }
+                s += 1
             }
             let orphan = p.pointee.detached || (p.pointee.parent != 0 && lookup(p.pointee.parent) == nil)
             if orphan { release(slot: p.pointee.pid % slots) } else { p.pointee.zombie.store(true, ordering: .releasing) }
@@ -153,6 +164,7 @@ enum Processes {
     private static func release(slot s: Int) {
         let p = ProcessPointer(bitPattern: UInt(table[s]))!
         table[s] = 0
+        if let parentRecord = lookup(p.pointee.parent) { parentRecord.pointee.children -= 1 }
         if p.pointee.zombie.load(ordering: .relaxed) { zombies.wrappingSubtract(1, ordering: .relaxed) }
         p.deinitialize(count: 1)
         KernelHeap.free(UnsafeMutableRawPointer(p))
