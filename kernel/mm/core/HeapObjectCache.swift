@@ -70,6 +70,10 @@ public struct HeapObjectCache {
     @inlinable @inline(__always)
     public func capacity(classIndex: Int) -> Int { Int(bitPattern: words[Self.counterWords &+ classIndex]) }
 
+    /// `batch(ofClass:)`, from the header.
+    @inlinable @inline(__always)
+    public func batch(classIndex: Int) -> Int { capacity(classIndex: classIndex) &>> 1 }
+
     @inlinable @inline(__always)
     func bin(_ classIndex: Int) -> UnsafeMutablePointer<UInt> { words + (Self.headerWords &+ classIndex &* Self.binWords) }
 

@@ -63,8 +63,8 @@ extension KernelHeapCore {
     public mutating func refill(_ cache: HeapObjectCache, classIndex: Int) -> HeapAllocation {
         let state = classStates + classIndex
         let objectSize = Int(truncatingIfNeeded: state.pointee.objectSize)
-        let capacity = cache.capacity(classIndex: classIndex)
-        let wanted = min(capacity &>> 1 &- 1, capacity &- cache.count(classIndex: classIndex))
+        let wanted = min(cache.batch(classIndex: classIndex) &- 1,
+                         cache.capacity(classIndex: classIndex) &- cache.count(classIndex: classIndex))
         if depot.count(classIndex: classIndex) != 0 {
             return .allocated(refillFromDepot(cache, classIndex: classIndex, wanted: wanted, state: state, objectSize: objectSize))
         }
@@ -130,7 +130,7 @@ extension KernelHeapCore {
     /// counters once per drain, not once per object.
     @inlinable
     public mutating func drain(_ cache: HeapObjectCache, classIndex: Int, count: Int? = nil) {
-        let count = count ?? cache.capacity(classIndex: classIndex) &>> 1
+        let count = count ?? cache.batch(classIndex: classIndex)
         let state = classStates + classIndex
         let objectSize = Int(truncatingIfNeeded: state.pointee.objectSize)
         let stack = depot.stack(classIndex)
