@@ -52,6 +52,10 @@ final class RunMonitor {
     private var lastProgressLine: String?
     private(set) var lineBacklog: [SerialLine] = []
     private var backlogBytes = 0
+    /// Lines at the front of the backlog already known not to match `pattern`: a wait step is
+    /// re-checked on every wakeup, and without this it re-read the whole backlog each time (a
+    /// 10-minute soak waiting for its last line: up to 10,000 lines per wakeup, a third of a core).
+    private var scanned: (pattern: Pattern, lines: Int)?
     private(set) var eventBacklog: [QMPEvent] = []
     /// Called for every line (the progress display).
     var onLine: ((SerialLine) -> Void)?
@@ -97,6 +101,7 @@ final class RunMonitor {
             let dropped = lineBacklog.count / 2
             backlogBytes -= lineBacklog.prefix(dropped).reduce(0) { $0 + $1.text.utf8.count }
             lineBacklog.removeFirst(dropped)
+            if let memo = scanned { scanned = (memo.pattern, max(0, memo.lines - dropped)) }
         }
         lineBacklog.append(line)
         backlogBytes += text.utf8.count
@@ -140,10 +145,15 @@ final class RunMonitor {
 
     /// The same, keeping when the line came.
     func takeSerialLine(matching pattern: Pattern) -> SerialLine? {
-        guard let index = lineBacklog.firstIndex(where: { pattern.matches($0.text) }) else { return nil }
+        let start = scanned.flatMap { $0.pattern == pattern ? min($0.lines, lineBacklog.count) : nil } ?? 0
+        guard let index = lineBacklog[start...].firstIndex(where: { pattern.matches($0.text) }) else {
+            scanned = (pattern, lineBacklog.count)
+            return nil
+        }
         let line = lineBacklog[index]
         backlogBytes -= lineBacklog.prefix(index + 1).reduce(0) { $0 + $1.text.utf8.count }
         lineBacklog.removeFirst(index + 1)
+        scanned = nil
         return line
     }
 

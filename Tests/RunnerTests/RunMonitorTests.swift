@@ -84,4 +84,26 @@ import QMP
         #expect(monitor.takeLine(matching: pattern) == "mm: stats a=2", "lines before the last match are gone")
         #expect(monitor.takeLine(matching: pattern) == nil)
     }
+
+    @Test func aWaitReCheckedAsLinesArriveStillFindsEveryLine() throws {
+        // A wait looks only at lines that came since it last looked; other patterns, and the
+        // same pattern after the backlog was trimmed, must still see everything kept.
+        let monitor = try monitor()
+        let done = try Pattern("storm: done"), round = try Pattern("/storm: round [0-9]+/")
+        for index in 0..<5 { monitor.observe(SerialLine(text: "storm: round \(index)", time: 0)) }
+        #expect(monitor.takeLine(matching: done) == nil)
+        monitor.observe(SerialLine(text: "heartbeat: x=1", time: 0))
+        #expect(monitor.takeLine(matching: done) == nil)
+        #expect(monitor.takeLine(matching: round) == "storm: round 0", "another pattern reads the lines the wait skipped")
+        monitor.observe(SerialLine(text: "storm: done kind=mixed", time: 0))
+        #expect(monitor.takeLine(matching: done) == "storm: done kind=mixed")
+        #expect(monitor.lineBacklog.isEmpty)
+        // Past the backlog's limit the oldest half goes; the wait's place moves with it.
+        for index in 0..<(RunMonitor.backlogLimit - 1) { monitor.observe(SerialLine(text: "noise \(index)", time: 0)) }
+        #expect(monitor.takeLine(matching: done) == nil)
+        monitor.observe(SerialLine(text: "storm: done again", time: 0))   // the 10,000th line
+        monitor.observe(SerialLine(text: "noise after", time: 0))        // trims the oldest half first
+        #expect(monitor.lineBacklog.count == RunMonitor.backlogLimit / 2 + 1)
+        #expect(monitor.takeLine(matching: done) == "storm: done again")
+    }
 }
