@@ -108,26 +108,6 @@ public struct KTAPParser {
         while name.last == " " { name = name.dropLast() }
 
         var status: KTAPTest.Status = passed ? .passed : .failed
-        if keptResults >= Self.maximumResults {
-            if stack[level].unkeptResults == 0 {
-                noteProblem("more than \(Self.maximumResults) results: later ones are counted, not kept")
-            }
-            stack[level].unkeptResults += 1
-            if !passed && directive.map({ $0.drop { $0 == " " }.uppercased().hasPrefix("TODO") }) != true {
-                stack[level].unkeptFailures += 1
-            }
-            // Subtests that ran as this result go with it, their failures counted.
-            if let finishedChild = pendingChild, finishedChild.level == level + 1 {
-                stack[level].unkeptFailures += finishedChild.document.unkeptFailures
-                    + finishedChild.document.leafCases().filter { $0.test.status == .failed }.count
-            }
-            pendingDiagnostics[level] = nil
-            pendingChild = nil
-            lastMark = currentTime
-            if stack.count > level + 1 { closeDocuments(deeperThan: indents[level]); pendingChild = nil }
-            return
-        }
-        keptResults += 1
         if let directive {
             let text = directive.drop { $0 == " " }
             if text.uppercased().hasPrefix("SKIP") {
@@ -157,12 +137,27 @@ public struct KTAPParser {
         pendingChild = nil
         test.diagnostics = pendingDiagnostics[level, default: []] + test.diagnostics
         pendingDiagnostics[level] = nil
-        stack[level].tests.append(test)
+        keep(test, level: level)
         if stack.count > level + 1 {
             // A result at this level ends any deeper document still open.
             closeDocuments(deeperThan: indents[level])
             pendingChild = nil
         }
+    }
+
+    /// Appends `test` to the document at `level`, or past `maximumResults` only counts it
+    /// there, with its failures (its own, its subtests', a plan its subtests did not meet).
+    private mutating func keep(_ test: KTAPTest, level: Int) {
+        if keptResults < Self.maximumResults {
+            keptResults += 1
+            stack[level].tests.append(test)
+            return
+        }
+        if stack[level].unkeptResults == 0 {
+            noteProblem("more than \(Self.maximumResults) results: later ones are counted, not kept")
+        }
+        stack[level].unkeptResults += 1
+        stack[level].unkeptFailures += KTAPDocument(tests: [test]).leafCases().filter { $0.test.status == .failed }.count
     }
 
     private var currentTime: Double?

@@ -65,7 +65,6 @@ struct HeapDepot {
     /// it, or of data that only looks free). One pass over at most `depotSlotsPerClass` slots.
     @usableFromInline
     func contains(_ address: UInt, classIndex: Int) -> Bool {
-        guard classIndex < HeapObjectCache.classCount else { return false }
         let stack = stack(classIndex)
         let count = Int(bitPattern: stack[0])
         var slot = 1

@@ -179,15 +179,13 @@ public struct HeapObjectCache {
     /// them), so only pointers move. Precondition: the bin has room.
     @inlinable @inline(__always)
     func restock(from objects: UnsafePointer<UInt>, count: Int, classIndex: Int) {
-        let bin = bin(classIndex)
-        let held = Int(bitPattern: bin[0])
+        var filler = startFill(classIndex: classIndex)
         var index = 0
         while index < count {
-            bin[held &+ 1 &+ index] = objects[index]
+            filler.addMarked(objects[index])
             index &+= 1
         }
-        bin[0] = UInt(bitPattern: held &+ count)
-        words[2] &+= UInt(bitPattern: count)
+        finishFill(filler, added: count)
     }
 
     /// Marks `object` free and puts it on top of `bin`, which holds `count` objects.
@@ -264,6 +262,14 @@ struct BinFiller {
     mutating func add(_ object: UnsafeMutableRawPointer) {
         HeapObjectCache.push(object, onto: bin, count: count)
         count &+= 1
+    }
+
+    /// Puts the object at `address`, which carries the free marker already, on top.
+    /// Precondition: the bin has room.
+    @inlinable @inline(__always)
+    mutating func addMarked(_ address: UInt) {
+        count &+= 1
+        bin[Int(bitPattern: count)] = address
     }
 }
 
@@ -359,7 +365,7 @@ public struct HeapBlockLookup {
         let descriptor = descriptors[Int(truncatingIfNeeded: offsetInWindow &>> UInt(HeapCoreParameters.pageShift))]
         let classIndex = Int(truncatingIfNeeded: descriptor.sizeClass)
         let offset = Int(truncatingIfNeeded: offsetInWindow) & (HeapCoreParameters.pageSize &- 1)
-        guard descriptor.kind == .slab, classIndex < HeapObjectCache.classCount,
+        guard descriptor.kind == .slab,       // every slab class is cached
               offset < Int(truncatingIfNeeded: descriptor.bumpOffset),
               classStates[classIndex].isObjectStart(offset)       // the object size and its reciprocal never change
         else { return .other }
