@@ -22,11 +22,16 @@ let package = Package(
             path: "kernel/mm/core",
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
-        // The kernel's seeded generator (kernel/lib/core), built for the host for the tests above.
+        // The kernel's seeded generator and clock-calibration sampling (kernel/lib/core), built
+        // for the host for the tests above and their own.
         .target(
             name: "KernelLibCore",
             path: "kernel/lib/core",
             swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .testTarget(
+            name: "KernelLibCoreTests",
+            dependencies: ["KernelLibCore"]
         ),
         .testTarget(
             name: "KernelMemoryCoreTests",

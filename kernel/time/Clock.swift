@@ -4,8 +4,23 @@ import Hardware
 enum Clock {
     nonisolated(unsafe) static var ticksPerMillisecond: UInt64 = 1_000_000
 
-    /// Measures the TSC rate over 5 ms of PIT time. Called once on the boot CPU.
+    /// Measures the TSC rate over 5 ms of PIT time until two measurements agree (or takes the
+    /// median of five). Called once on the boot CPU. One measurement alone was trusted before:
+    /// on a loaded host the vCPU thread could be descheduled while the PIT ran out, the window
+    /// read 20× too long, and every kernel deadline (the 500 ms cross-call one included) came
+    /// 20× late (halted-ap-ktest: no "unresponsive" within 10 s; boot_ms=19 against 400 ms).
     static func calibrate() {
+        var samples = AgreeingSamples()
+        while true {
+            if let rate = samples.add(measureTicksPerMillisecond()) {
+                ticksPerMillisecond = max(1, rate)
+                return
+            }
+        }
+    }
+
+    /// TSC ticks in 1 ms, from one 5 ms count of the PIT's channel 2.
+    private static func measureTicksPerMillisecond() -> UInt64 {
         let pitHz: UInt64 = 1_193_182
         let count = pitHz * 5 / 1000
         outb(0x61, (inb(0x61) & ~0x02) | 0x01)          // gate channel 2 on, speaker off
@@ -17,8 +32,7 @@ enum Clock {
         outb(0x61, gate | 0x01)
         let start = cpu_rdtsc()
         while inb(0x61) & 0x20 == 0 { cpu_pause() }
-        let elapsed = cpu_rdtsc() &- start
-        ticksPerMillisecond = max(1, elapsed / 5)
+        return (cpu_rdtsc() &- start) / 5
     }
 
     /// Milliseconds since the boot CPU entered the kernel.
