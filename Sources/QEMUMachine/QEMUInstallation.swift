@@ -37,9 +37,9 @@ public enum QEMUInstallation {
     /// `binary` as a path to run: a path as given (the person's, from --qemu), a name looked up
     /// in the absolute entries of PATH (a relative entry would make the working directory, a
     /// scenario folder perhaps, a source of programs). nil when no such program is there.
-    public static func locate(_ binary: String) -> String? {
+    public static func locate(_ binary: String, searchPath: String? = nil) -> String? {
         if binary.contains("/") { return binary }
-        let searchPath = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin"
+        let searchPath = searchPath ?? getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin"
         for folder in searchPath.split(separator: ":") where folder.hasPrefix("/") {
             let candidate = folder + "/" + binary
             var info = stat()

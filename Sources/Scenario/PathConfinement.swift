@@ -19,18 +19,23 @@ public struct PathConfinement: Equatable, Sendable {
     }
 
     /// The root for scenarios reached through `path` as given on the command line: the nearest
-    /// folder at or above it holding `.git` (the repository), else the folder itself (for a
-    /// file, its folder).
+    /// folder at or above it holding `.git` (the repository); outside a repository, the nearest
+    /// folder at or above it holding a profiles.yaml (the top of a scenario library); else the
+    /// folder itself (for a file, its folder).
     public static func root(for path: String) -> String {
         var isDirectory: ObjCBool = false
         let real = realPath(path)
         let start = FileManager.default.fileExists(atPath: real, isDirectory: &isDirectory) && isDirectory.boolValue
             ? real : (real as NSString).deletingLastPathComponent
+        var library: String?
         var folder = start
         while true {
             if FileManager.default.fileExists(atPath: folder + "/.git") { return folder }
+            if library == nil && FileManager.default.fileExists(atPath: folder + "/" + ProfileLibrary.fileName) {
+                library = folder
+            }
             let parent = (folder as NSString).deletingLastPathComponent
-            if parent == folder || parent.isEmpty { return start }
+            if parent == folder || parent.isEmpty { return library ?? start }
             folder = parent
         }
     }
