@@ -16,7 +16,7 @@ HARNESS_ARGS ?=
 all: kernel harness
 
 # Debian packages we depend on: "command-or-pkgconfig-check package" pairs.
-DEPS := qemu-system-x86_64:qemu-system-x86 pkg-config:pkg-config pc/json-c:libjson-c-dev xmllint:libxml2-utils
+DEPS := qemu-system-x86_64:qemu-system-x86 pkg-config:pkg-config pc/json-c:libjson-c-dev xmllint:libxml2-utils bwrap:bubblewrap
 
 deps:
 	@missing=""; \

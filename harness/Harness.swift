@@ -45,6 +45,15 @@ struct Harness: ParsableCommand {
     @Option(help: "Accelerator for every VM: auto, kvm or tcg (default: each scenario's profile).")
     var accel: String?
 
+    @Option(help: ArgumentHelp("The QEMU program for every run (default: each scenario's machine.qemu, looked up on PATH).",
+                               valueName: "path"))
+    var qemu: String?
+
+    @Option(name: .customLong("allow-dir"),
+            help: ArgumentHelp("A directory outside the scenario root whose files scenarios may name as kernel or modules (repeatable).",
+                               valueName: "dir"))
+    var allowedDirectories: [String] = []
+
     @Flag(help: "Leave a failed run's VM up (with gdbstub and monitor sockets) until Ctrl-C.")
     var keepVMOnFailure = false
 
@@ -66,13 +75,22 @@ struct Harness: ParsableCommand {
         if let accel, Accelerator(rawValue: accel) == nil {
             throw ValidationError("--accel must be one of auto, kvm, tcg")
         }
+        if let qemu, !qemu.contains("/") {
+            throw ValidationError("--qemu takes a path to a QEMU program (e.g. /usr/bin/qemu-system-x86_64), not '\(qemu)'")
+        }
+        for directory in allowedDirectories {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--allow-dir: '\(directory)' is not a directory")
+            }
+        }
     }
 
     func run() throws {
         let startedAt = MonotonicInstant.now
         let cpuAtStart = ResourceUsage.cpuSeconds()
         InterruptSignal.install()
-        let catalog = ScenarioCatalog.load(paths, includeNightly: nightly, filter: filter)
+        let catalog = ScenarioCatalog.load(paths, includeNightly: nightly, filter: filter, allowing: allowedDirectories)
         guard catalog.errors.isEmpty else {
             catalog.errors.forEach { printError("\($0)") }
             printError("harness: \(catalog.errors.count) scenario file(s) refused; nothing was run")
@@ -96,6 +114,9 @@ struct Harness: ParsableCommand {
         options.artifactsDirectory = artifacts
         options.artifactLimit = byteCount(artifactLimit) ?? RunOptions.defaultArtifactLimit
         options.keepVMOnFailure = keepVMOnFailure
+        options.qemuBinary = qemu
+        options.allowedDirectories = allowedDirectories
+        warnIfUnsandboxed(Set(catalog.scenarios.map { qemu ?? $0.machine.qemuBinary }))
         options.verbose = verbose
         options.harnessStartedAt = startedAt
 
@@ -128,6 +149,15 @@ struct Harness: ParsableCommand {
             throw ExitCode(128 + InterruptSignal.lastSignal)
         }
         if counts.failed > 0 || reportFailure != nil { throw ExitCode.failure }
+    }
+}
+
+/// Says once, before any VM, when QEMU cannot get its private filesystem view here (each run's
+/// `sandbox` property says it again).
+func warnIfUnsandboxed(_ binaries: Set<String>) {
+    for binary in binaries.sorted() {
+        guard let path = QEMUInstallation.locate(binary), let problem = QEMUSandbox.problem(forBinary: path) else { continue }
+        printError("harness: WARNING: \(binary) runs with seccomp only, without its private filesystem view: \(problem)")
     }
 }
 

@@ -93,6 +93,7 @@ struct BenchCommand: ParsableCommand {
             if let idle = HarnessFigures.idleCPUShare(bench, try bench.scenario("idle"), count: idleRuns, accelerator: accelerator) {
                 figures.append(idle)
             }
+            if let sandbox = SandboxCost.figure(count: `repeat` * 4) { figures.append(sandbox) }
             if let memory = HarnessFigures.peakMemory(bench, try bench.scenario("parallel"), vms: vms, accelerator: accelerator) {
                 figures.append(memory)
             } else {

@@ -149,7 +149,10 @@ public struct JUnitReport {
         case .error: body += "<error type=\"\(attr(type))\" message=\"\(attr(verdict.message))\">\(text(detail))</error>"
         }
         body += "<system-out>\(text(serialExcerpt(result)))</system-out>"
-        let classname = (result.scenario.file as NSString).deletingPathExtension.replacingOccurrences(of: "/", with: ".")
+        // From the scenario root, so the same file has the same class however it was named
+        // (`../scenarios/x.yaml`, `/abs/path/x.yaml`), and never a leading '.'.
+        let classname = (result.scenario.pathInRoot as NSString).deletingPathExtension
+            .split(separator: "/").joined(separator: ".")
         return "    <testcase classname=\"\(attr(classname))\" name=\"\(attr(result.displayName))\" time=\"\(result.duration.fixed3)\">\(body)</testcase>\n"
     }
 

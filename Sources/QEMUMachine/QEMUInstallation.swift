@@ -34,22 +34,42 @@ public enum QEMUInstallation {
         }
     }
 
+    /// `binary` as a path to run: a path as given (the person's, from --qemu), a name looked up
+    /// in the absolute entries of PATH (a relative entry would make the working directory, a
+    /// scenario folder perhaps, a source of programs). nil when no such program is there.
+    public static func locate(_ binary: String, searchPath: String? = nil) -> String? {
+        if binary.contains("/") { return binary }
+        let searchPath = searchPath ?? getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin"
+        for folder in searchPath.split(separator: ":") where folder.hasPrefix("/") {
+            let candidate = folder + "/" + binary
+            var info = stat()
+            if stat(candidate, &info) == 0, info.st_mode & S_IFMT == S_IFREG, access(candidate, X_OK) == 0 {
+                return candidate
+            }
+        }
+        return nil
+    }
+
     /// "6.0" style text of a version.
     static func text(_ version: [Int]) -> String { version.map(String.init).joined(separator: ".") }
 
     private static func probe(_ binary: String) -> Result<String, LaunchError> {
-        let command = [binary, "--version"]
+        let command = [locate(binary) ?? binary, "--version"]
+        let place = binary.contains("/") ? "" : " on PATH"
         let needs = "the harness needs QEMU \(text(minimumVersion)) or newer (tested with \(testedVersion))"
         let install = "install the Debian package \(package(for: binary)) (`apt-get install \(package(for: binary))`, or `make deps` as root)"
         func failure(_ reason: String, output: String = "", status: ProcessExit? = nil) -> Result<String, LaunchError> {
             .failure(LaunchError(commandLine: command.map(shellQuoted).joined(separator: " "), reason: reason,
                                  exitStatus: status, stderrTail: output))
         }
+        guard locate(binary) != nil else {
+            return failure("\(binary) was not found on PATH: \(install); \(needs)")
+        }
         let process: ChildProcess
         do {
             process = try ChildProcess.spawn(command, capturingStdout: true)
         } catch let error as SystemError where error.errno == ENOENT || error.errno == EACCES {
-            return failure("\(binary) was not found or cannot run (\(error)): \(install); \(needs)")
+            return failure("\(binary) was not found\(place) or cannot run (\(error)): \(install); \(needs)")
         } catch {
             return failure("\(binary) could not be started (\(error)): \(install); \(needs)")
         }
@@ -72,7 +92,7 @@ public enum QEMUInstallation {
     }
 
     /// Everything the process prints, and how it ended; at most 10 s and 64 KiB.
-    private static func collectOutput(of process: ChildProcess) -> (String, ProcessExit) {
+    static func collectOutput(of process: ChildProcess) -> (String, ProcessExit) {
         var bytes: [UInt8] = []
         var ended = false
         let reactor = Reactor(observesInterrupts: false)

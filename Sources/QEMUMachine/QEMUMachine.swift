@@ -23,6 +23,10 @@ public final class QEMUMachine {
     public let serial: SerialConsole
     public let sockets: QEMUCommandLine.Sockets
     public let startedAt: MonotonicInstant
+    /// What isolated this QEMU (for the run's properties).
+    public private(set) var appliedSandbox = QEMUSandbox.Applied.off
+    /// The QEMU process itself (inside bubblewrap, `process` is bubblewrap's); nil once gone.
+    public var qemuProcessID: pid_t? { QEMUSandbox.innermostProcess(of: process.pid) }
     /// Called once when QEMU has exited and been reaped.
     public var onExit: ((ProcessExit) -> Void)?
 
@@ -48,10 +52,14 @@ public final class QEMUMachine {
 
     /// Starts QEMU for `profile` and returns once QMP is negotiated and the serial line is
     /// connected. The guest stays paused until `resume()`. The serial log holds at most
-    /// `serialLogLimit` bytes of lines (then a marker and the last lines).
+    /// `serialLogLimit` bytes of lines (then a marker and the last lines). QEMU runs inside
+    /// `sandbox` (QEMUSandbox: always `.full` for runs; what it got is `appliedSandbox`).
     public static func launch(_ profile: MachineProfile, reactor: Reactor, serialLog: String?,
-                              serialLogLimit: Int = .max, timeouts: Timeouts = Timeouts()) throws -> QEMUMachine {
+                              serialLogLimit: Int = .max, timeouts: Timeouts = Timeouts(),
+                              sandbox: QEMUSandbox.Level = .full) throws -> QEMUMachine {
         _ = try QEMUInstallation.check(profile.qemuBinary)
+        var located = profile
+        located.qemuBinary = QEMUInstallation.locate(profile.qemuBinary) ?? profile.qemuBinary
         let accelerator = AcceleratorChoice.resolve(profile.accelerator)
         let directory = try PrivateDirectory(prefix: socketDirectoryPrefix)
         let sockets = QEMUCommandLine.Sockets(directory: directory.path, gdb: profile.gdbStub,
@@ -61,7 +69,10 @@ public final class QEMUMachine {
         let serialListener = try UnixSocket.listen(at: sockets.serial)
         defer { close(serialListener) }
 
-        let arguments = QEMUCommandLine.arguments(for: profile, accelerator: accelerator, sockets: sockets)
+        let (arguments, applied) = QEMUSandbox.wrap(
+            QEMUCommandLine.arguments(for: located, accelerator: accelerator, sockets: sockets), level: sandbox,
+            readOnly: (profile.kernel.map { [$0] } ?? []) + profile.modules, writable: [directory.path],
+            kvm: accelerator.accelerator == .kvm)
         let startedAt = MonotonicInstant.now
         let process: ChildProcess
         do {
@@ -74,6 +85,7 @@ public final class QEMUMachine {
         let machine = QEMUMachine(profile: profile, accelerator: accelerator, reactor: reactor, process: process,
                                   qmpListener: qmpListener, serialListener: serialListener, serial: serial,
                                   sockets: sockets, directory: directory, startedAt: startedAt, timeouts: timeouts)
+        machine.appliedSandbox = applied
         try machine.finishLaunch(qmpListener: qmpListener, serialListener: serialListener)
         return machine
     }

@@ -5,6 +5,12 @@ import QEMUMachine
 import Scenario
 
 public struct RunOptions {
+    /// The QEMU program for every run (`--qemu PATH`), instead of the name each scenario's
+    /// `machine.qemu` looks up on PATH.
+    public var qemuBinary: String?
+    /// Directories besides the scenario root that scenario files may name (`--allow-dir`);
+    /// the catalog applies them, the rerun command repeats them.
+    public var allowedDirectories: [String] = []
     /// Overrides every scenario's accelerator when set.
     public var accelerator: Accelerator?
     /// Failed runs leave their serial log, QMP transcript and verdict here.

@@ -41,6 +41,8 @@ extension ScenarioRun {
     public var rerunCommand: String {
         var words = [options.rerunPrefix, shellQuoted(scenario.file), "--seed", String(request.seed)]
         if let accel = options.accelerator { words += ["--accel", accel.rawValue] }
+        if let qemu = options.qemuBinary { words += ["--qemu", shellQuoted(qemu)] }
+        for directory in options.allowedDirectories { words += ["--allow-dir", shellQuoted(directory)] }
         return words.joined(separator: " ")
     }
 
@@ -53,6 +55,7 @@ extension ScenarioRun {
         if let machine {
             list.append(("qemu.version", machine.qemuVersion))
             list.append(("accelerator", machine.accelerator.description))
+            list.append(("sandbox", machine.appliedSandbox.description))
         }
         if let kernel = profile.kernel {
             list.append(("kernel", kernel))
@@ -109,7 +112,7 @@ extension ScenarioRun {
     /// --keep-vm-on-failure: the VM stays up for a person until Ctrl-C.
     func keepForInspection(_ machine: QEMUMachine) {
         let message = """
-            harness: keeping the VM of \(scenario.name) (QEMU pid \(machine.process.pid)) for inspection:
+            harness: keeping the VM of \(scenario.name) (QEMU pid \(machine.qemuProcessID ?? machine.process.pid)) for inspection:
               gdb:     \(gdbCommand(machine))
               monitor: socat - UNIX-CONNECT:\(machine.sockets.humanMonitor ?? "(none)")
               press Ctrl-C to end it

@@ -106,6 +106,8 @@ public final class ScenarioRun {
     private func run() -> Verdict {
         var profile = scenario.machine(seed: request.seed)
         if let accelerator = options.accelerator { profile.accelerator = accelerator }
+        // The person's QEMU (--qemu) over the name a scenario gives.
+        if let qemu = options.qemuBinary { profile.qemuBinary = qemu }
         // Every run has a gdbstub: hang diagnosis reads the frozen machine through it.
         profile.gdbStub = true
         if options.keepVMOnFailure { profile.humanMonitor = true }

@@ -20,35 +20,43 @@ public struct ProfileLibrary {
     /// Used when no profiles.yaml exists: 4 vCPUs, 128 MiB, no kernel.
     public static let builtIn = ProfileLibrary(profiles: ["default": Profile(machine: MachineProfile(), never: [])], file: nil)
 
-    /// The profiles.yaml nearest to `scenarioPath`, walking up from its folder.
-    public static func nearest(to scenarioPath: String) throws -> ProfileLibrary {
-        var folder = URL(fileURLWithPath: scenarioPath).deletingLastPathComponent().standardized
-        while true {
-            let candidate = folder.appendingPathComponent(fileName).path
-            if FileManager.default.fileExists(atPath: candidate) { return try load(candidate) }
-            let parent = folder.deletingLastPathComponent()
-            if parent.path == folder.path { return builtIn }
+    /// The profiles.yaml nearest to `scenarioPath`, walking up from its folder to the root of
+    /// `confinement` (a profiles.yaml above the root is not the scenario tree's).
+    public static func nearest(to scenarioPath: String, confinement: PathConfinement? = nil) throws -> ProfileLibrary {
+        let confinement = confinement ?? .forFile(scenarioPath)
+        // The real path first: "../scenarios/x.yaml" walks up from where it really is.
+        var folder = (PathConfinement.realPath(scenarioPath) as NSString).deletingLastPathComponent
+        while confinement.contains(folder) {
+            let candidate = folder + "/" + fileName
+            if FileManager.default.fileExists(atPath: candidate) { return try load(candidate, confinement: confinement) }
+            let parent = (folder as NSString).deletingLastPathComponent
+            if parent == folder { break }
             folder = parent
         }
+        return builtIn
     }
 
     private static var cache: [String: ProfileLibrary] = [:]
     private static let cacheLock = NSLock()
 
-    public static func load(_ path: String) throws -> ProfileLibrary {
+    public static func load(_ path: String, confinement: PathConfinement? = nil) throws -> ProfileLibrary {
+        let confinement = confinement ?? .forFile(path)
+        let key = ([path, confinement.root] + confinement.allowed).joined(separator: "\u{0}")
         cacheLock.lock()
         defer { cacheLock.unlock() }
-        if let cached = cache[path] { return cached }
+        if let cached = cache[key] { return cached }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ScenarioError(file: path, line: 1, reason: "cannot read the file")
         }
-        let library = try parse(text, file: path)
-        cache[path] = library
+        let library = try parse(text, file: path, confinement: confinement)
+        cache[key] = library
         return library
     }
 
-    /// The profiles in `text`; `file` names it in errors and anchors relative paths (no file is read).
-    public static func parse(_ text: String, file path: String) throws -> ProfileLibrary {
+    /// The profiles in `text`; `file` names it in errors and anchors relative paths, which are
+    /// resolved and confined (no file is read).
+    public static func parse(_ text: String, file path: String, confinement: PathConfinement? = nil) throws -> ProfileLibrary {
+        let confinement = confinement ?? .forFile(path)
         let reader = YAMLReader(file: path, text: text)
         let root: Node
         do {
@@ -65,7 +73,7 @@ public struct ProfileLibrary {
             var machine = MachineProfile()
             let machineOnly = YAMLReader.Mapping(reader: reader, node: fields.node, what: "profile '\(name)'",
                                                  entries: fields.entries.filter { $0.key != "never" })
-            try ScenarioParser.applyMachine(machineOnly, to: &machine, reader: reader, relativeTo: path)
+            try ScenarioParser.applyMachine(machineOnly, to: &machine, reader: reader, relativeTo: path, confinement: confinement)
             let never = try fields["never"].map { node in
                 try reader.sequence(node, "never").map { try reader.pattern($0, "each pattern of never") }
             } ?? []

@@ -7,6 +7,8 @@ import QMP
 public struct Scenario {
     /// The file as found (relative to where the harness was pointed).
     public let file: String
+    /// The file's path from the scenario root (PathConfinement), for report class names.
+    public let pathInRoot: String
     public let name: String
     public let description: String?
     public let tags: [String]

@@ -7,8 +7,10 @@ public struct ScenarioCatalog {
     public var errors: [ScenarioError] = []
 
     /// Parses every scenario under `paths`. A path naming a file is taken as-is, even if it is a
-    /// nightly or bench scenario (someone asked for it by name).
-    public static func load(_ paths: [String], includeNightly: Bool, filter: String?) -> ScenarioCatalog {
+    /// nightly or bench scenario (someone asked for it by name). Each path's scenarios are
+    /// confined to its root (PathConfinement.root(for:)) and the `allowed` directories.
+    public static func load(_ paths: [String], includeNightly: Bool, filter: String?,
+                            allowing allowed: [String] = []) -> ScenarioCatalog {
         var catalog = ScenarioCatalog()
         for path in paths {
             var isDirectory: ObjCBool = false
@@ -17,9 +19,10 @@ public struct ScenarioCatalog {
                 continue
             }
             let files = isDirectory.boolValue ? scenarioFiles(under: path) : [path]
+            let confinement = PathConfinement(root: PathConfinement.root(for: path), allowed: allowed)
             for file in files {
                 do {
-                    let scenario = try ScenarioParser.parse(file: file)
+                    let scenario = try ScenarioParser.parse(file: file, confinement: confinement)
                     // Bench scenarios are measurements that `make bench` names one by one.
                     if isDirectory.boolValue && (scenario.isBench || scenario.isNightly && !includeNightly) { continue }
                     if let filter, !matches(filter, scenario) { continue }

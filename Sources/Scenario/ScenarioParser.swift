@@ -1,6 +1,7 @@
 // Scenario files (YAML) into Scenario values. Everything is checked here, before anything boots:
 // unknown keys, bad values, patterns that do not compile, captures used before they are made.
 import Foundation
+import KernelSymbols
 import QEMUMachine
 import QMP
 import Yams
@@ -13,25 +14,34 @@ public enum ScenarioParser {
     static let stepKinds = ["wait-serial", "send-serial", "qmp", "wait-event", "pause", "capture", "assert", "gdb"]
 
     /// Reads `path`, taking machine defaults from the nearest `profiles.yaml` found in the
-    /// file's folder or above it.
-    public static func parse(file path: String) throws -> Scenario {
+    /// file's folder or above it, up to the scenario root. Files the scenario names must lie in
+    /// `confinement` (by default the root the file's own path gives, see PathConfinement).
+    public static func parse(file path: String, confinement: PathConfinement? = nil) throws -> Scenario {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ScenarioError(file: path, line: 1, reason: "cannot read the file")
         }
-        let profiles = try ProfileLibrary.nearest(to: path)
-        return try parse(text, file: path, profiles: profiles)
+        let confinement = confinement ?? .forFile(path)
+        let real = PathConfinement.realPath(path)
+        guard confinement.contains(real) else {
+            throw ScenarioError(file: path, line: 1, reason: "the file leads to \(real), outside the scenario root \(confinement.root)")
+        }
+        let profiles = try ProfileLibrary.nearest(to: path, confinement: confinement)
+        return try parse(text, file: path, profiles: profiles, confinement: confinement)
     }
 
     /// Parses `text` and checks `gdb:` steps' symbols against the kernel image it names.
-    public static func parse(_ text: String, file: String, profiles: ProfileLibrary = .builtIn) throws -> Scenario {
-        let scenario = try parseText(text, file: file, profiles: profiles)
+    public static func parse(_ text: String, file: String, profiles: ProfileLibrary = .builtIn,
+                             confinement: PathConfinement? = nil) throws -> Scenario {
+        let scenario = try parseText(text, file: file, profiles: profiles, confinement: confinement)
         try checkGDBSymbols(scenario.steps, kernel: scenario.machine.kernel, file: file)
         return scenario
     }
 
     /// The text alone into a Scenario: reads no file (`file` only names it in errors and anchors
-    /// relative paths), so gdb symbols are left unchecked.
-    public static func parseText(_ text: String, file: String, profiles: ProfileLibrary = .builtIn) throws -> Scenario {
+    /// relative paths, which are resolved and confined), so gdb symbols are left unchecked.
+    public static func parseText(_ text: String, file: String, profiles: ProfileLibrary = .builtIn,
+                                 confinement: PathConfinement? = nil) throws -> Scenario {
+        let confinement = confinement ?? .forFile(file)
         let reader = YAMLReader(file: file, text: text)
         let root: Node
         do {
@@ -60,7 +70,7 @@ public enum ScenarioParser {
         }
         var machine = base.machine
         if let machineMapping {
-            try applyMachine(machineMapping, to: &machine, reader: reader, relativeTo: file)
+            try applyMachine(machineMapping, to: &machine, reader: reader, relativeTo: file, confinement: confinement)
         }
 
         let watchdogs = try top["watchdogs"].map { try parseWatchdogs($0, reader: reader) } ?? WatchdogSettings()
@@ -89,7 +99,7 @@ public enum ScenarioParser {
         if machine.kernel == nil {
             throw reader.error(machineNode ?? root, "no kernel: set machine.kernel or use a profile that has one")
         }
-        var scenario = Scenario(file: file, name: name, description: description, tags: tags, machine: machine,
+        var scenario = Scenario(file: file, pathInRoot: confinement.relativePath(of: file), name: name, description: description, tags: tags, machine: machine,
                                 watchdogs: watchdogs, never: never, steps: steps, expectation: expectation,
                                 expectedDiagnosis: try parseExpectedDiagnosis(expectNode, reader: reader))
         scenario.trend = try top["trend"].map { try parseTrend($0, reader: reader) }
@@ -97,33 +107,44 @@ public enum ScenarioParser {
     }
 
     static func applyMachine(_ mapping: YAMLReader.Mapping, to machine: inout MachineProfile,
-                             reader: YAMLReader, relativeTo file: String) throws {
+                             reader: YAMLReader, relativeTo file: String, confinement: PathConfinement) throws {
         try mapping.check(allowed: machineKeys)
-        // Absolute first: Foundation standardizes "a/b/../../c" of a relative URL to "/c".
-        let folder = URL(fileURLWithPath: file).absoluteURL.deletingLastPathComponent()
-        func path(_ text: String) -> String {
-            text.hasPrefix("/") ? text : folder.appendingPathComponent(text).standardized.path
-        }
+        let folder = PathConfinement.realPath((file as NSString).deletingLastPathComponent.isEmpty
+                                              ? "." : (file as NSString).deletingLastPathComponent)
         for key in mapping.keys {
             let node = mapping[key]!
             /// Refuses `problem`'s complaint, if any, at this key's line.
             func refuse(_ problem: String?) throws { if let problem { throw reader.error(node, problem) } }
+            /// The checked value, or the refusal at this key's line.
+            func checked<Value>(_ result: Result<Value, IsolationProblem>) throws -> Value {
+                switch result {
+                case .success(let value): return value
+                case .failure(let problem): throw reader.error(node, problem.message)
+                }
+            }
+            /// A file the VM reads, resolved and confined.
+            func path(_ text: String, _ what: String) throws -> String {
+                try refuse(IsolationRules.textProblem(text).map { "\(what): \($0)" })
+                return try checked(confinement.resolve(text, relativeTo: folder, what: what))
+            }
             switch key {
             case "qemu":
                 machine.qemuBinary = try reader.string(node, "machine.qemu")
                 try refuse(IsolationRules.problem(withBinary: machine.qemuBinary))
             case "kernel":
-                let text = try reader.string(node, "machine.kernel")
-                try refuse(IsolationRules.textProblem(text).map { "machine.kernel: \($0)" })
-                machine.kernel = path(text)
+                let kernel = try path(try reader.string(node, "machine.kernel"), "machine.kernel")
+                // The symbols beside it (kernel.elf) are read by the harness: confined alike.
+                let symbols = SymbolMapCache.elfPath(forImage: kernel)
+                if symbols != kernel { _ = try path(symbols, "the symbols of machine.kernel") }
+                machine.kernel = kernel
             case "modules":
                 let texts = try reader.strings(node, "machine.modules")
-                for text in texts {
-                    try refuse(IsolationRules.textProblem(text).map { "machine.modules: \($0)" })
+                machine.modules = try texts.map { text in
+                    let module = try path(text, "machine.modules")
                     // QEMU splits -initrd at commas: a comma would make two modules of one.
-                    if text.contains(",") { try refuse("machine.modules: a module path cannot hold a comma: '\(text)'") }
+                    if module.contains(",") { try refuse("machine.modules: a module path cannot hold a comma: '\(module)'") }
+                    return module
                 }
-                machine.modules = texts.map(path)
             case "vcpus": machine.vcpus = Int(try reader.integer(node, "machine.vcpus", range: 1...255))
             case "memory":
                 machine.memoryMiB = try reader.mebibytes(node, "machine.memory")
@@ -138,17 +159,14 @@ public enum ScenarioParser {
                 }
                 machine.accelerator = accelerator
             case "cpu":
-                machine.cpuModel = try reader.string(node, "machine.cpu")
-                try refuse(IsolationRules.problem(withValue: machine.cpuModel ?? "", of: "machine.cpu"))
+                machine.cpuModel = try checked(QEMUOptionRules.cpu(try reader.string(node, "machine.cpu")))
             case "cmdline":
                 machine.commandLine = try reader.string(node, "machine.cmdline")
                 try refuse(IsolationRules.textProblem(machine.commandLine).map { "machine.cmdline: \($0)" })
             case "devices":
-                machine.devices = try reader.strings(node, "machine.devices")
-                for device in machine.devices { try refuse(IsolationRules.problem(withValue: device, of: "machine.devices")) }
+                machine.devices = try reader.strings(node, "machine.devices").map { try checked(QEMUOptionRules.device($0)) }
             case "qemu-args":
-                machine.extraArguments = try reader.strings(node, "machine.qemu-args")
-                try refuse(IsolationRules.problem(withArguments: machine.extraArguments))
+                machine.extraArguments = try checked(QEMUOptionRules.arguments(try reader.strings(node, "machine.qemu-args")))
             default: break  // "profile" was read by the caller
             }
         }
@@ -192,10 +210,16 @@ public enum ScenarioParser {
         case "send-serial":
             return .sendSerial(try reader.string(body, "send-serial"))
         case "qmp":
+            /// The command's arguments as checked and rebuilt, or the refusal at `node`'s line.
+            func checkedArguments(_ command: String, _ arguments: JSONValue?, at node: Node) throws -> JSONValue? {
+                switch ScenarioQMPRules.arguments(for: command, arguments) {
+                case .success(let rebuilt): return rebuilt
+                case .failure(let problem): throw reader.error(node, problem.message)
+                }
+            }
             if case .scalar = body {
                 let command = try reader.string(body, "qmp")
-                if let problem = IsolationRules.problem(withCommand: command, arguments: [:]) { throw reader.error(body, problem) }
-                return .qmp(command: command, arguments: nil, expect: nil, expectError: nil)
+                return .qmp(command: command, arguments: try checkedArguments(command, nil, at: body), expect: nil, expectError: nil)
             }
             let fields = try reader.mapping(body, "qmp")
             try fields.check(allowed: ["execute", "arguments", "expect", "expect-error"])
@@ -209,11 +233,8 @@ public enum ScenarioParser {
                 throw reader.error(body, "qmp takes 'expect' or 'expect-error', not both")
             }
             let command = try reader.string(try fields.required("execute"), "qmp.execute")
-            let textArguments = (arguments?.objectValue ?? [:]).compactMapValues(\.stringValue)
-            if let problem = IsolationRules.problem(withCommand: command, arguments: textArguments) {
-                throw reader.error(body, problem)
-            }
-            return .qmp(command: command, arguments: arguments, expect: expect, expectError: expectError)
+            return .qmp(command: command, arguments: try checkedArguments(command, arguments, at: fields["arguments"] ?? body),
+                        expect: expect, expectError: expectError)
         case "wait-event":
             if case .scalar = body { return .waitEvent(name: try reader.string(body, "wait-event"), data: nil, within: nil) }
             let fields = try reader.mapping(body, "wait-event")

@@ -20,7 +20,7 @@ import Testing
         let harness = try HarnessProcess([folder.path, "--seed", String(seed), "--junit", junit,
                                           "--artifacts", folder.appendingPathComponent("artifacts").path])
         #expect(harness.read(until: "harness: diagnosing hang"), "\(harness.output)")
-        let qemu = HarnessProcess.processes(containing: "seed=\(seed)").compactMap { pid_t($0.prefix { $0 != ":" }) }
+        let qemu = HarnessProcess.processes(containing: "seed=\(seed)", qemuOnly: true).compactMap { pid_t($0.prefix { $0 != ":" }) }
         #expect(qemu.count == 1)
         qemu.forEach { kill($0, SIGKILL) }
         let status = harness.finish()

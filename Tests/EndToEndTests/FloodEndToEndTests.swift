@@ -20,7 +20,7 @@ import SchemaCheck
             watchdogs: {silence: 30s, deadline: 120s}
             never: ["KERNEL PANIC"]
             expect: {exit: 34}
-            """, configure: { $0.artifactLimit = limit }, inspect: { result in
+            """, allowing: [folder.path], configure: { $0.artifactLimit = limit }, inspect: { result in
                 let log = try Data(contentsOf: URL(fileURLWithPath: "\(result.artifacts ?? "?")/serial.log"))
                 #expect(log.count <= limit + 300, "serial.log is \(log.count) bytes")
                 #expect(String(decoding: log, as: UTF8.self).contains("bytes) not logged: this run's serial.log is limited to \(limit) bytes"))
@@ -44,7 +44,7 @@ import SchemaCheck
             watchdogs: {silence: 2s, deadline: 60s}
             never: []
             expect: {exit: 33}
-            """)
+            """, allowing: [folder.path])
         #expect(result.verdict.status == .error, "\(result.verdict)")
         #expect(result.verdict.kind == .hang)
         #expect(result.verdict.watchdog == .serialSilence)

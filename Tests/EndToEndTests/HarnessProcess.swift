@@ -17,10 +17,11 @@ final class HarnessProcess {
     }
 
     /// - Parameter temporaryDirectory: its TMPDIR, where its VMs' socket directories go.
+    /// The repository's kernel directory is allowed (`--allow-dir`): test scenarios live in $TMPDIR.
     init(_ arguments: [String], temporaryDirectory: String? = nil) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else { throw BinaryMissing() }
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
+        process.arguments = arguments + ["--allow-dir", KernelScenario.kernelDirectory]
         if let temporaryDirectory {
             var environment = ProcessInfo.processInfo.environment
             environment["TMPDIR"] = temporaryDirectory
@@ -56,7 +57,8 @@ final class HarnessProcess {
         }
     }
 
-    /// Its live child processes that are QEMU (started through setpriv, which execs QEMU).
+    /// Its live child processes that run a QEMU (started through setpriv, which execs QEMU, or
+    /// bubblewrap, which holds it in a sandbox: QEMUSandbox).
     var qemuChildren: [String] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.filter { Int($0) != nil }.filter { child in
@@ -64,7 +66,8 @@ final class HarnessProcess {
             guard let stat = try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8),
                   let close = stat.lastIndex(of: ")") else { return false }
             let fields = stat[stat.index(after: close)...].split(separator: " ")
-            return fields.count > 1 && fields[1] == "\(pid)" && fields[0] != "Z" && stat.contains("(qemu-system")
+            return fields.count > 1 && fields[1] == "\(pid)" && fields[0] != "Z"
+                && (stat.contains("(qemu-system") || stat.contains("(bwrap)"))
         }
     }
 
@@ -75,10 +78,14 @@ final class HarnessProcess {
         return process.terminationStatus
     }
 
-    /// Processes whose command line contains `text` (QEMU's -append carries the seed).
-    static func processes(containing text: String) -> [String] {
+    /// Processes whose command line contains `text` (QEMU's -append carries the seed; so do the
+    /// bubblewrap processes around it). With `qemuOnly`, only the QEMUs themselves.
+    static func processes(containing text: String, qemuOnly: Bool = false) -> [String] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.filter { Int($0) != nil }.compactMap { pid in
+            if qemuOnly, !((try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? "").hasPrefix("qemu-system") {
+                return nil
+            }
             guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
             let commandLine = String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
             return commandLine.contains(text) ? "\(pid): \(commandLine)" : nil

@@ -46,7 +46,7 @@ import Testing
                                           "--artifacts", folder.appendingPathComponent("artifacts").path],
                                          temporaryDirectory: folder.path)
         harness.read(until: "kernel: ready")
-        let qemu = HarnessProcess.processes(containing: "seed=\(seed)")
+        let qemu = HarnessProcess.processes(containing: "seed=\(seed)", qemuOnly: true)
         #expect(qemu.count == 1)
         kill(harness.pid, SIGKILL)
         _ = harness.finish()
@@ -73,7 +73,7 @@ import Testing
                                           "--junit", junit, "--artifacts", folder.appendingPathComponent("artifacts").path])
         // Wait (blocking reads, no sleeps) until both guests have booted.
         harness.read(until: "kernel: ready", count: 2)
-        #expect(HarnessProcess.processes(containing: "seed=\(seed)").count == 2, "two QEMUs run before the interrupt")
+        #expect(HarnessProcess.processes(containing: "seed=\(seed)", qemuOnly: true).count == 2, "two QEMUs run before the interrupt")
         harness.process.interrupt()
         let status = harness.finish()
 

@@ -12,6 +12,14 @@ enum KernelScenario {
         .appendingPathComponent("../..").standardized
 
     static var kernelImage: String { repository.appendingPathComponent("build/kernel/kernel.img").path }
+    /// Test scenarios live in $TMPDIR; the kernel they boot is the repository's, in a directory
+    /// allowed as `--allow-dir` would (PathConfinement).
+    static var kernelDirectory: String { repository.appendingPathComponent("build/kernel").path }
+
+    /// Parses a test's scenario file, its kernel directory (and `allowing`) allowed.
+    static func parse(file: String, allowing: [String] = []) throws -> Scenario {
+        try ScenarioParser.parse(file: file, confinement: .forFile(file, allowing: [kernelDirectory] + allowing))
+    }
 
     struct KernelMissing: Error, CustomStringConvertible {
         var description: String { "no kernel image at \(KernelScenario.kernelImage): run `make kernel` first" }
@@ -38,7 +46,7 @@ enum KernelScenario {
     /// while its artifacts still exist. Artifacts go to a folder removed afterwards unless
     /// `artifacts` names one. Every run is checked to leave nothing behind: its QEMU reaped and
     /// its private socket directory removed.
-    static func run(_ yaml: String, seed: UInt64 = 4242, artifacts: URL? = nil,
+    static func run(_ yaml: String, seed: UInt64 = 4242, artifacts: URL? = nil, allowing: [String] = [],
                     configure: (inout RunOptions) -> Void = { _ in },
                     onLaunch: ((QEMUMachine) -> Void)? = nil, onLine: ((SerialLine) -> Void)? = nil,
                     inspect: (RunResult) throws -> Void = { _ in }) throws -> RunResult {
@@ -46,7 +54,7 @@ enum KernelScenario {
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("case.yaml")
         try yaml.write(to: file, atomically: true, encoding: .utf8)
-        let scenario = try ScenarioParser.parse(file: file.path)
+        let scenario = try KernelScenario.parse(file: file.path, allowing: allowing)
         var options = RunOptions()
         options.artifactsDirectory = (artifacts ?? folder.appendingPathComponent("artifacts")).path
         configure(&options)

@@ -28,7 +28,7 @@ final class RecordingObserver: RunObserver {
     private func scenario(_ name: String, _ yaml: String, in folder: URL) throws -> Scenario {
         let file = folder.appendingPathComponent("\(name).yaml")
         try yaml.write(to: file, atomically: true, encoding: .utf8)
-        return try ScenarioParser.parse(file: file.path)
+        return try KernelScenario.parse(file: file.path)
     }
 
     private func options(_ folder: URL) -> RunOptions {
@@ -90,7 +90,7 @@ final class RecordingObserver: RunObserver {
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("fault.yaml")
         try "machine: {cmdline: debug=triplefault}\nexpect: {exit: 33}\n".write(to: file, atomically: true, encoding: .utf8)
-        let scenario = try ScenarioParser.parse(file: file.path)
+        let scenario = try KernelScenario.parse(file: file.path)
         var options = RunOptions()
         options.artifactsDirectory = folder.appendingPathComponent("artifacts").path
         let first = ScenarioRun(RunRequest(scenario: scenario, seed: 9, attempt: 1), options: options).execute()

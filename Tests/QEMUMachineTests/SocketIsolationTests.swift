@@ -18,10 +18,10 @@ import HostSystem
         })
     }
 
-    /// Rows of a /proc/net table whose inode column is in `inodes`.
-    private func rows(_ table: String, inodes: Set<String>, inodeColumn: Int) -> [[Substring]] {
+    /// Rows of a /proc/net table (of `pid`'s network namespace) whose inode column is in `inodes`.
+    private func rows(_ table: String, of pid: pid_t, inodes: Set<String>, inodeColumn: Int) -> [[Substring]] {
         // Read to the end: procfs files report size 0, and a one-page read would cut the table.
-        let text = String(decoding: (try? FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/net/\(table)")).readToEnd()) ?? nil ?? Data(), as: UTF8.self)
+        let text = String(decoding: (try? FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/\(pid)/net/\(table)")).readToEnd()) ?? nil ?? Data(), as: UTF8.self)
         return text.split(separator: "\n").dropFirst().map { $0.split(separator: " ") }
             .filter { $0.count > inodeColumn && inodes.contains(String($0[inodeColumn])) }
     }
@@ -51,14 +51,19 @@ import HostSystem
         var info = stat()
         #expect(stat(directory, &info) == 0 && info.st_mode & 0o777 == 0o700)
 
-        let inodes = socketInodes(of: machine.process.pid)
+        // The QEMU process itself (inside bubblewrap: QEMUSandbox), in its own network namespace.
+        let qemu = try #require(machine.qemuProcessID)
+        #expect(machine.appliedSandbox == .full, "\(machine.appliedSandbox)")
+        let namespace = { (pid: String) in try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net") }
+        #expect(namespace("\(qemu)") != namespace("self"), "QEMU has a network namespace of its own")
+        let inodes = socketInodes(of: qemu)
         // stderr (a socket pair), serial and QMP (connected), gdbstub and monitor (listening).
         #expect(inodes.count == 5, "nothing inherited: \(inodes)")
         for table in ["tcp", "tcp6", "udp", "udp6", "raw", "raw6"] {
-            #expect(rows(table, inodes: inodes, inodeColumn: 9).isEmpty, "QEMU holds a \(table) socket")
+            #expect(rows(table, of: qemu, inodes: inodes, inodeColumn: 9).isEmpty, "QEMU holds a \(table) socket")
         }
         // /proc/net/unix: "Num RefCount Protocol Flags Type St Inode Path"; listeners have a path.
-        let unix = rows("unix", inodes: inodes, inodeColumn: 6)
+        let unix = rows("unix", of: qemu, inodes: inodes, inodeColumn: 6)
         let paths = unix.compactMap { $0.count > 7 ? String($0[7]) : nil }
         #expect(paths.contains(machine.sockets.gdb ?? "?") && paths.contains(machine.sockets.humanMonitor ?? "?"), "\(paths)")
         #expect(paths.allSatisfy { $0.hasPrefix(directory + "/") }, "\(paths)")

@@ -3,10 +3,16 @@
 // no kernel image opened for symbols. An input is a scenario file, optionally followed by a NUL
 // byte and a profiles.yaml (NUL cannot occur in YAML, so the split is unambiguous).
 // Invariants: a refusal names a line of the input; a scenario that parses has finite,
-// non-negative times, a memory size and vCPU count QEMU can take, and no more steps than lines.
+// non-negative times, a memory size and vCPU count QEMU can take, and no more steps than lines;
+// its files lie in the scenario root (/fuzz), and what goes to QEMU is the re-encoded form
+// (no control character, no JSON form, escape or path in a device). The hostile corpus
+// (Tests/HostileScenarios) is among the seeds.
 import FuzzSupport
 import QEMUMachine
 import Scenario
+
+/// The fuzzed files' root: /fuzz/scenarios/... and /fuzz/build/... are inside, nothing else.
+private let confinement = PathConfinement(root: "/fuzz")
 
 /// Used when the input has no profiles of its own: like scenarios/profiles.yaml.
 private let repositoryProfiles = try! ProfileLibrary.parse("""
@@ -17,7 +23,7 @@ private let repositoryProfiles = try! ProfileLibrary.parse("""
       accel: tcg
       never:
         - "Allocation failure:"
-    """, file: "/fuzz/scenarios/profiles.yaml")
+    """, file: "/fuzz/scenarios/profiles.yaml", confinement: confinement)
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzScenario(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
@@ -28,7 +34,7 @@ public func fuzzScenario(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     if parts.count == 2 {
         let profilesText = String(decoding: parts[1], as: UTF8.self)
         do {
-            profiles = try ProfileLibrary.parse(profilesText, file: "/fuzz/scenarios/profiles.yaml")
+            profiles = try ProfileLibrary.parse(profilesText, file: "/fuzz/scenarios/profiles.yaml", confinement: confinement)
             for profile in profiles.profiles.values { checkMachine(profile.machine) }
         } catch let error as ScenarioError {
             checkRefusal(error, text: profilesText)
@@ -38,7 +44,8 @@ public func fuzzScenario(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         }
     }
     do {
-        let scenario = try ScenarioParser.parseText(scenarioText, file: "/fuzz/scenarios/fuzz.yaml", profiles: profiles)
+        let scenario = try ScenarioParser.parseText(scenarioText, file: "/fuzz/scenarios/fuzz.yaml", profiles: profiles,
+                                                    confinement: confinement)
         checkMachine(scenario.machine)
         let lines = lineCount(scenarioText)
         require(scenario.steps.count <= lines, "\(scenario.steps.count) steps from \(lines) lines")
@@ -68,6 +75,16 @@ private func checkRefusal(_ error: ScenarioError, text: String) {
 private func checkMachine(_ machine: MachineProfile) {
     require((1...255).contains(machine.vcpus), "\(machine.vcpus) vCPUs")
     require(machine.memoryMiB > 0, "\(machine.memoryMiB) MiB of memory")
+    for path in (machine.kernel.map { [$0] } ?? []) + machine.modules {
+        require(confinement.contains(path), "\(path) is outside the root")
+    }
+    for word in machine.devices + machine.extraArguments + [machine.cpuModel ?? "", machine.commandLine] {
+        require(!word.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f }, "a control character reaches QEMU: \(word)")
+    }
+    for device in machine.devices {
+        require(!device.hasPrefix("{") && !device.contains(",,") && !device.contains("/"), "\(device) is not in re-encoded form")
+    }
+    require(!machine.qemuBinary.contains("/"), "machine.qemu is a path: \(machine.qemuBinary)")
 }
 
 private func checkTimes(_ step: Step) {
