@@ -109,6 +109,9 @@ public final class ScenarioRun {
         // Every run has a gdbstub: hang diagnosis reads the frozen machine through it.
         profile.gdbStub = true
         if options.keepVMOnFailure { profile.humanMonitor = true }
+        if let kernel = profile.kernel, let failure = options.failedBuilds[kernel] {
+            return Verdict(.error, .launchFailure, "the kernel image \(kernel) was not built: \(failure)")
+        }
         if let kernel = profile.kernel, !FileManager.default.fileExists(atPath: kernel) {
             return Verdict(.error, .infrastructure, "kernel image \(kernel) does not exist (run `make kernel`)")
         }

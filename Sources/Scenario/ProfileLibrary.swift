@@ -9,6 +9,10 @@ public struct ProfileLibrary {
         public var machine: MachineProfile
         /// Patterns that must never appear, for scenarios that do not list their own.
         public var never: [Pattern]
+        /// `build:`: how the profile's kernel image is made.
+        public var build: KernelBuild?
+        /// Where the profile's `kernel:` was written.
+        public var kernelSource: SourceLine?
     }
 
     public static let fileName = "profiles.yaml"
@@ -61,15 +65,22 @@ public struct ProfileLibrary {
         let top = try reader.mapping(root, "profiles.yaml")
         for name in top.keys {
             let fields = try reader.mapping(top[name]!, "profile '\(name)'")
-            try fields.check(allowed: ScenarioParser.machineKeys.filter { $0 != "profile" } + ["never"])
+            try fields.check(allowed: ScenarioParser.machineKeys.filter { $0 != "profile" } + ["never", "build"])
             var machine = MachineProfile()
             let machineOnly = YAMLReader.Mapping(reader: reader, node: fields.node, what: "profile '\(name)'",
-                                                 entries: fields.entries.filter { $0.key != "never" })
+                                                 entries: fields.entries.filter { $0.key != "never" && $0.key != "build" })
             try ScenarioParser.applyMachine(machineOnly, to: &machine, reader: reader, relativeTo: path)
             let never = try fields["never"].map { node in
                 try reader.sequence(node, "never").map { try reader.pattern($0, "each pattern of never") }
             } ?? []
-            library.profiles[name] = Profile(machine: machine, never: never)
+            let build = try fields["build"].map { node in
+                let command = try reader.string(node, "build")
+                if let problem = IsolationRules.textProblem(command) { throw reader.error(node, "build: \(problem)") }
+                let folder = URL(fileURLWithPath: path).absoluteURL.deletingLastPathComponent().standardized.path
+                return KernelBuild(command: command, folder: folder, file: path, line: node.mark?.line ?? 1)
+            }
+            let kernelSource = fields["kernel"].map { SourceLine(file: path, line: $0.mark?.line ?? 1) }
+            library.profiles[name] = Profile(machine: machine, never: never, build: build, kernelSource: kernelSource)
         }
         if library.profiles["default"] == nil {
             throw reader.error(root, "profiles.yaml needs a profile named 'default'")

@@ -7,8 +7,10 @@ public struct ScenarioCatalog {
     public var errors: [ScenarioError] = []
 
     /// Parses every scenario under `paths`. A path naming a file is taken as-is, even if it is a
-    /// nightly or bench scenario (someone asked for it by name).
-    public static func load(_ paths: [String], includeNightly: Bool, filter: String?) -> ScenarioCatalog {
+    /// nightly or bench scenario (someone asked for it by name). With `checkingImages` false the
+    /// kernel images are not looked at yet: call `checkImages` once their builds have run.
+    public static func load(_ paths: [String], includeNightly: Bool, filter: String?,
+                            checkingImages: Bool = true) -> ScenarioCatalog {
         var catalog = ScenarioCatalog()
         for path in paths {
             var isDirectory: ObjCBool = false
@@ -19,7 +21,7 @@ public struct ScenarioCatalog {
             let files = isDirectory.boolValue ? scenarioFiles(under: path) : [path]
             for file in files {
                 do {
-                    let scenario = try ScenarioParser.parse(file: file)
+                    let scenario = try ScenarioParser.parseUnchecked(file: file)
                     // Bench scenarios are measurements that `make bench` names one by one.
                     if isDirectory.boolValue && (scenario.isBench || scenario.isNightly && !includeNightly) { continue }
                     if let filter, !matches(filter, scenario) { continue }
@@ -31,7 +33,30 @@ public struct ScenarioCatalog {
                 }
             }
         }
+        if checkingImages { catalog.checkImages() }
         return catalog
+    }
+
+    /// Refuses the scenarios whose kernel image is missing (one refusal per image, naming it and
+    /// how to make it) or lacks a symbol their `gdb:` steps name. Images in `failedBuilds` are
+    /// left alone: their runs fail with the build's output. `buildSkipped` says why a profile's
+    /// build command was not run, for images it would have made.
+    public mutating func checkImages(failedBuilds: Set<String> = [], buildSkipped: [KernelBuild: String] = [:]) {
+        var refusedImages: Set<String> = []
+        scenarios = scenarios.filter { scenario in
+            if let kernel = scenario.machine.kernel, failedBuilds.contains(kernel) { return true }
+            do {
+                try ScenarioParser.checkImage(scenario, buildSkipped: scenario.kernelBuild.flatMap { buildSkipped[$0] })
+                return true
+            } catch let error as ScenarioError {
+                let missing = scenario.machine.kernel.map { !FileManager.default.fileExists(atPath: $0) } ?? false
+                if !missing || refusedImages.insert(scenario.machine.kernel!).inserted { errors.append(error) }
+                return false
+            } catch {
+                errors.append(ScenarioError(file: scenario.file, line: 1, reason: "\(error)"))
+                return false
+            }
+        }
     }
 
     /// Scenario files under `folder`, sorted, as paths beginning with `folder`.
