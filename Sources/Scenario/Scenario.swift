@@ -24,6 +24,8 @@ public struct Scenario {
     /// How the kernel image is built: the profile's `build:`, when the scenario boots the
     /// profile's own kernel.
     public var kernelBuild: KernelBuild?
+    /// The profile's `cpus-online`: how the guest's own count of CPUs brought up is read.
+    public var cpusOnline: Pattern?
     /// Where `machine.kernel` was written (the scenario or its profile), for refusals about it.
     public var kernelSource: SourceLine?
 

@@ -33,7 +33,7 @@ public struct ScenarioCatalog {
                 }
             }
         }
-        if checkingImages { catalog.checkImages() }
+        if checkingImages { catalog.checkImages(requireExisting: false) }
         return catalog
     }
 
@@ -41,10 +41,13 @@ public struct ScenarioCatalog {
     /// how to make it) or lacks a symbol their `gdb:` steps name. Images in `failedBuilds` are
     /// left alone: their runs fail with the build's output. `buildSkipped` says why a profile's
     /// build command was not run, for images it would have made.
-    public mutating func checkImages(failedBuilds: Set<String> = [], buildSkipped: [KernelBuild: String] = [:]) {
+    /// With `requireExisting` false, a missing image is not refused (its runs fail instead).
+    public mutating func checkImages(requireExisting: Bool = true, failedBuilds: Set<String> = [],
+                                     buildSkipped: [KernelBuild: String] = [:]) {
         var refusedImages: Set<String> = []
         scenarios = scenarios.filter { scenario in
-            if let kernel = scenario.machine.kernel, failedBuilds.contains(kernel) { return true }
+            if let kernel = scenario.machine.kernel, failedBuilds.contains(kernel)
+                || !requireExisting && !FileManager.default.fileExists(atPath: kernel) { return true }
             do {
                 try ScenarioParser.checkImage(scenario, buildSkipped: scenario.kernelBuild.flatMap { buildSkipped[$0] })
                 return true

@@ -34,7 +34,7 @@ public enum ScenarioParser {
     /// Parses `text` and checks `gdb:` steps' symbols against the kernel image it names.
     public static func parse(_ text: String, file: String, profiles: ProfileLibrary = .builtIn) throws -> Scenario {
         let scenario = try parseText(text, file: file, profiles: profiles)
-        try checkImage(scenario)
+        try checkGDBSymbols(scenario.steps, kernel: scenario.machine.kernel, file: file)
         return scenario
     }
 
@@ -130,6 +130,7 @@ public enum ScenarioParser {
         }
         // The profile's build makes the profile's image, not one the scenario names instead.
         if machine.kernel == base.machine.kernel { scenario.kernelBuild = base.build }
+        scenario.cpusOnline = base.cpusOnline
         return scenario
     }
 
