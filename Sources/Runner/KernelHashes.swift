@@ -1,6 +1,7 @@
 // The kernel image's SHA-256 for the report (`kernel.sha256`), hashed once per image per harness
 // run whatever the number of scenarios, with swift-crypto (BoringSSL): a 14 MB image took 3.3-3.8 s
-// of CPU with a hand-written SHA-256 in a debug build (`swift run`), 0.0x s with this.
+// of CPU with the hand-written SHA-256 it replaces in a debug build (`swift run`); a whole harness
+// run booting that image, hash included, takes 0.06-0.08 s of CPU with this.
 import Crypto
 import Foundation
 
