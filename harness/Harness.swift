@@ -60,11 +60,20 @@ struct Harness: ParsableCommand {
     @Flag(help: "Include scenarios tagged nightly.")
     var nightly = false
 
+    @Flag(help: "Do not run the profiles' build commands (build: in profiles.yaml) before booting.")
+    var noBuild = false
+
     @Flag(help: "List the scenarios that would run, then exit.")
     var list = false
 
     @Flag(name: .shortAndLong, help: "Print every serial line as it arrives.")
     var verbose = false
+
+    private func refuse(_ catalog: ScenarioCatalog) throws -> Never {
+        catalog.errors.forEach { printError("\($0)") }
+        printError("harness: \(catalog.errors.count) scenario file(s) refused; nothing was run")
+        throw ExitCode(2)
+    }
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
@@ -90,11 +99,16 @@ struct Harness: ParsableCommand {
         let startedAt = MonotonicInstant.now
         let cpuAtStart = ResourceUsage.cpuSeconds()
         InterruptSignal.install()
-        let catalog = ScenarioCatalog.load(paths, includeNightly: nightly, filter: filter, allowing: allowedDirectories)
-        guard catalog.errors.isEmpty else {
-            catalog.errors.forEach { printError("\($0)") }
-            printError("harness: \(catalog.errors.count) scenario file(s) refused; nothing was run")
-            throw ExitCode(2)
+        var catalog = ScenarioCatalog.load(paths, includeNightly: nightly, filter: filter,
+                                           allowing: allowedDirectories, checkingImages: false)
+        guard catalog.errors.isEmpty else { try refuse(catalog) }
+        var failedBuilds: [String: String] = [:]
+        if !list {
+            // Builds first: the symbol checks read the images they make.
+            let builds = KernelBuilder.build(for: catalog.scenarios, enabled: !noBuild, print: printError)
+            failedBuilds = builds.failedImages
+            catalog.checkImages(failedBuilds: Set(builds.failedImages.keys), buildSkipped: builds.skipped)
+            guard catalog.errors.isEmpty else { try refuse(catalog) }
         }
         if list {
             for scenario in catalog.scenarios {
@@ -119,6 +133,7 @@ struct Harness: ParsableCommand {
         warnIfUnsandboxed(Set(catalog.scenarios.map { qemu ?? $0.machine.qemuBinary }))
         options.verbose = verbose
         options.harnessStartedAt = startedAt
+        options.failedBuilds = failedBuilds
 
         let plan = SuiteRunner.Plan(scenarios: catalog.scenarios, seed: seed, repeatCount: `repeat` ?? 1,
                                     untilFailure: untilFailure, repeatLimit: `repeat`)

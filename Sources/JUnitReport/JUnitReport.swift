@@ -148,7 +148,14 @@ public struct JUnitReport {
         case .failed: body += "<failure type=\"\(attr(type))\" message=\"\(attr(verdict.message))\">\(text(detail))</failure>"
         case .error: body += "<error type=\"\(attr(type))\" message=\"\(attr(verdict.message))\">\(text(detail))</error>"
         }
-        body += "<system-out>\(text(serialExcerpt(result)))</system-out>"
+        // A passing run's details (an expected hang's diagnosis) have no failure to live in: they
+        // open its system-out, ahead of the serial log.
+        let passedDetails = verdict.status == .passed && !verdict.details.isEmpty
+            ? ([verdict.message] + verdict.details).joined(separator: "\n") + "\n\n" : ""
+        body += "<system-out>\(text(passedDetails + serialExcerpt(result)))</system-out>"
+        if !result.warnings.isEmpty {
+            body += "<system-err>\(text(result.warnings.map { "warning: " + $0 }.joined(separator: "\n")))</system-err>"
+        }
         // From the scenario root, so the same file has the same class however it was named
         // (`../scenarios/x.yaml`, `/abs/path/x.yaml`), and never a leading '.'.
         let classname = (result.scenario.pathInRoot as NSString).deletingPathExtension

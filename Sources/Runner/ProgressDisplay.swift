@@ -47,6 +47,7 @@ public final class ProgressDisplay: RunObserver {
         locked {
             slots[slot] = nil
             var lines = ["\(Self.mark(result.verdict.status)) \(result.displayName) (\(result.duration.fixed1)s): \(result.verdict.message)"]
+            lines += result.warnings.map { "    WARNING: " + $0 }
             if !result.verdict.isSuccess && result.verdict.status != .skipped {
                 lines += result.verdict.details.map { "    " + $0 }
                 if let artifacts = result.artifacts { lines.append("    artifacts: \(artifacts)") }

@@ -27,6 +27,8 @@ public struct RunOptions {
     public var diagnoser: HangDiagnoser? = GDBHangDiagnoser()
     /// When the harness started (for "start to first serial line").
     public var harnessStartedAt = MonotonicInstant.now
+    /// Kernel images whose profile's `build:` failed, and why: their runs fail with that text.
+    public var failedBuilds: [String: String] = [:]
     /// The command a person types to rerun, before the scenario file and flags.
     public var rerunPrefix = "swift run harness"
 

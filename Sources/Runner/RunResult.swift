@@ -26,6 +26,9 @@ public struct RunResult {
     public var firstSerialLineAfter: Double?
     /// The `capture` steps' values (`NAME.key`, and `NAME.at_ms` for when the line came).
     public var captures: [String: Int64] = [:]
+    /// What the harness noticed that does not decide the verdict (the guest brought up fewer
+    /// CPUs than asked for): printed with the run and put in its JUnit case's system-err.
+    public var warnings: [String] = []
     /// Set when a watchdog's hang was diagnosed on the live machine.
     public var diagnosisTiming: DiagnosisTiming?
 

@@ -59,6 +59,13 @@ public final class ScenarioRun {
             result.captures = monitor.captures
         }
         result.properties = properties(firstSerialLineAfter: result.firstSerialLineAfter)
+        if let cpusOnline {
+            let asked = scenario.machine.vcpus
+            result.properties.append(("cpus.online", String(cpusOnline)))
+            if cpusOnline < asked {
+                result.warnings.append("the guest reports \(cpusOnline) CPUs online, \(asked) asked for (its profile's cpus-online: \(scenario.cpusOnline!))")
+            }
+        }
         result.diagnosisTiming = diagnosisTiming
         gdbSteps?.close()
         if let machine {
@@ -111,6 +118,9 @@ public final class ScenarioRun {
         // Every run has a gdbstub: hang diagnosis reads the frozen machine through it.
         profile.gdbStub = true
         if options.keepVMOnFailure { profile.humanMonitor = true }
+        if let kernel = profile.kernel, let failure = options.failedBuilds[kernel] {
+            return Verdict(.error, .launchFailure, "the kernel image \(kernel) was not built: \(failure)")
+        }
         if let kernel = profile.kernel, !FileManager.default.fileExists(atPath: kernel) {
             return Verdict(.error, .infrastructure, "kernel image \(kernel) does not exist (run `make kernel`)")
         }
@@ -131,7 +141,10 @@ public final class ScenarioRun {
         onLaunch?(machine)
         let monitor = RunMonitor(scenario: scenario, serial: machine.serial)
         self.monitor = monitor
-        monitor.onLine = { [weak self] line in self?.onLine?(line) }
+        monitor.onLine = { [weak self] line in
+            self?.noteCPUsOnline(line.text)
+            self?.onLine?(line)
+        }
         machine.serial.onLine = { [weak monitor] line in monitor?.observe(line) }
         machine.qmp.onEvent = { [weak monitor] event in monitor?.observe(event) }
         machine.onExit = { [weak monitor] status in monitor?.exited(status) }
@@ -302,20 +315,12 @@ public final class ScenarioRun {
     /// Set once the guest runs: before, a problem is one of boot.
     var stepsStarted = false
 
-}
+    /// The CPU count the guest reported, read with its profile's `cpus-online` (the first report).
+    var cpusOnline: Int?
 
-/// Kernel images are hashed once per harness run, whatever the number of scenarios.
-final class KernelHashes {
-    static let shared = KernelHashes()
-    var hashes: [String: String] = [:]
-    let lock = NSLock()
-
-    func hash(of path: String) -> String {
-        lock.lock()
-        defer { lock.unlock() }
-        if let known = hashes[path] { return known }
-        let value = SHA256.file(path) ?? "unreadable"
-        hashes[path] = value
-        return value
+    private func noteCPUsOnline(_ line: String) {
+        guard cpusOnline == nil, let pattern = scenario.cpusOnline, let count = pattern.firstGroup(in: line) else { return }
+        cpusOnline = Int(count)
     }
+
 }

@@ -21,6 +21,13 @@ public struct Pattern: Equatable, CustomStringConvertible {
         return line.contains(source)
     }
 
+    /// The text of the regular expression's first capture group in `line` (nil for a literal
+    /// pattern, no match, or no group).
+    public func firstGroup(in line: String) -> Substring? {
+        guard let regex, let match = try? regex.firstMatch(in: line), match.output.count > 1 else { return nil }
+        return match.output[1].substring
+    }
+
     public var description: String { regex == nil ? "\"\(source)\"" : source }
 
     public static func == (a: Pattern, b: Pattern) -> Bool { a.source == b.source }

@@ -9,6 +9,13 @@ public struct ProfileLibrary {
         public var machine: MachineProfile
         /// Patterns that must never appear, for scenarios that do not list their own.
         public var never: [Pattern]
+        /// `build:`: how the profile's kernel image is made.
+        public var build: KernelBuild?
+        /// Where the profile's `kernel:` was written.
+        public var kernelSource: SourceLine?
+        /// `cpus-online`: a regular expression whose first group is the number of CPUs the
+        /// guest says it brought up (nil: no check, as for a kernel we know nothing about).
+        public var cpusOnline: Pattern?
     }
 
     public static let fileName = "profiles.yaml"
@@ -69,15 +76,30 @@ public struct ProfileLibrary {
         let top = try reader.mapping(root, "profiles.yaml")
         for name in top.keys {
             let fields = try reader.mapping(top[name]!, "profile '\(name)'")
-            try fields.check(allowed: ScenarioParser.machineKeys.filter { $0 != "profile" } + ["never"])
+            try fields.check(allowed: ScenarioParser.machineKeys.filter { $0 != "profile" } + ["never", "build", "cpus-online"])
             var machine = MachineProfile()
             let machineOnly = YAMLReader.Mapping(reader: reader, node: fields.node, what: "profile '\(name)'",
-                                                 entries: fields.entries.filter { $0.key != "never" })
+                                                 entries: fields.entries.filter { !["never", "build", "cpus-online"].contains($0.key) })
             try ScenarioParser.applyMachine(machineOnly, to: &machine, reader: reader, relativeTo: path, confinement: confinement)
             let never = try fields["never"].map { node in
                 try reader.sequence(node, "never").map { try reader.pattern($0, "each pattern of never") }
             } ?? []
-            library.profiles[name] = Profile(machine: machine, never: never)
+            let build = try fields["build"].map { node in
+                let command = try reader.string(node, "build")
+                if let problem = IsolationRules.textProblem(command) { throw reader.error(node, "build: \(problem)") }
+                let folder = URL(fileURLWithPath: path).absoluteURL.deletingLastPathComponent().standardized.path
+                return KernelBuild(command: command, folder: folder, file: path, line: node.mark?.line ?? 1)
+            }
+            let kernelSource = fields["kernel"].map { SourceLine(file: path, line: $0.mark?.line ?? 1) }
+            let cpusOnline = try fields["cpus-online"].map { node in
+                let pattern = try reader.pattern(node, "cpus-online")
+                guard pattern.source.hasPrefix("/"), pattern.source.contains("(") else {
+                    throw reader.error(node, "cpus-online must be a regular expression (/.../) whose first group is the CPU count")
+                }
+                return pattern
+            }
+            library.profiles[name] = Profile(machine: machine, never: never, build: build, kernelSource: kernelSource,
+                                             cpusOnline: cpusOnline)
         }
         if library.profiles["default"] == nil {
             throw reader.error(root, "profiles.yaml needs a profile named 'default'")

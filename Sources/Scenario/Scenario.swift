@@ -23,6 +23,13 @@ public struct Scenario {
     public var expectedDiagnosis: [Pattern] = []
     /// `trend:`: figures sampled all run long whose fitted slopes must stay within bounds.
     public var trend: TrendSpec?
+    /// How the kernel image is built: the profile's `build:`, when the scenario boots the
+    /// profile's own kernel.
+    public var kernelBuild: KernelBuild?
+    /// The profile's `cpus-online`: how the guest's own count of CPUs brought up is read.
+    public var cpusOnline: Pattern?
+    /// Where `machine.kernel` was written (the scenario or its profile), for refusals about it.
+    public var kernelSource: SourceLine?
 
     public var isNightly: Bool { tags.contains("nightly") }
     /// Runs with no other VM beside it: its figures depend on having the host's cores.

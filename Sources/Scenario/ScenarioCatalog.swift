@@ -8,9 +8,11 @@ public struct ScenarioCatalog {
 
     /// Parses every scenario under `paths`. A path naming a file is taken as-is, even if it is a
     /// nightly or bench scenario (someone asked for it by name). Each path's scenarios are
-    /// confined to its root (PathConfinement.root(for:)) and the `allowed` directories.
+    /// confined to its root (PathConfinement.root(for:)) and the `allowed` directories. With
+    /// `checkingImages` false the kernel images are not looked at yet: call `checkImages` once
+    /// their builds have run.
     public static func load(_ paths: [String], includeNightly: Bool, filter: String?,
-                            allowing allowed: [String] = []) -> ScenarioCatalog {
+                            allowing allowed: [String] = [], checkingImages: Bool = true) -> ScenarioCatalog {
         var catalog = ScenarioCatalog()
         for path in paths {
             var isDirectory: ObjCBool = false
@@ -22,7 +24,7 @@ public struct ScenarioCatalog {
             let confinement = PathConfinement(root: PathConfinement.root(for: path), allowed: allowed)
             for file in files {
                 do {
-                    let scenario = try ScenarioParser.parse(file: file, confinement: confinement)
+                    let scenario = try ScenarioParser.parseUnchecked(file: file, confinement: confinement)
                     // Bench scenarios are measurements that `make bench` names one by one.
                     if isDirectory.boolValue && (scenario.isBench || scenario.isNightly && !includeNightly) { continue }
                     if let filter, !matches(filter, scenario) { continue }
@@ -34,7 +36,33 @@ public struct ScenarioCatalog {
                 }
             }
         }
+        if checkingImages { catalog.checkImages(requireExisting: false) }
         return catalog
+    }
+
+    /// Refuses the scenarios whose kernel image is missing (one refusal per image, naming it and
+    /// how to make it) or lacks a symbol their `gdb:` steps name. Images in `failedBuilds` are
+    /// left alone: their runs fail with the build's output. `buildSkipped` says why a profile's
+    /// build command was not run, for images it would have made.
+    /// With `requireExisting` false, a missing image is not refused (its runs fail instead).
+    public mutating func checkImages(requireExisting: Bool = true, failedBuilds: Set<String> = [],
+                                     buildSkipped: [KernelBuild: String] = [:]) {
+        var refusedImages: Set<String> = []
+        scenarios = scenarios.filter { scenario in
+            if let kernel = scenario.machine.kernel, failedBuilds.contains(kernel)
+                || !requireExisting && !FileManager.default.fileExists(atPath: kernel) { return true }
+            do {
+                try ScenarioParser.checkImage(scenario, buildSkipped: scenario.kernelBuild.flatMap { buildSkipped[$0] })
+                return true
+            } catch let error as ScenarioError {
+                let missing = scenario.machine.kernel.map { !FileManager.default.fileExists(atPath: $0) } ?? false
+                if !missing || refusedImages.insert(scenario.machine.kernel!).inserted { errors.append(error) }
+                return false
+            } catch {
+                errors.append(ScenarioError(file: scenario.file, line: 1, reason: "\(error)"))
+                return false
+            }
+        }
     }
 
     /// Scenario files under `folder`, sorted, as paths beginning with `folder`.

@@ -17,6 +17,14 @@ public enum ScenarioParser {
     /// file's folder or above it, up to the scenario root. Files the scenario names must lie in
     /// `confinement` (by default the root the file's own path gives, see PathConfinement).
     public static func parse(file path: String, confinement: PathConfinement? = nil) throws -> Scenario {
+        let scenario = try parseUnchecked(file: path, confinement: confinement)
+        try checkGDBSymbols(scenario.steps, kernel: scenario.machine.kernel, file: path)
+        return scenario
+    }
+
+    /// Reads `path` with its nearest profiles, like `parse(file:)`, but checks nothing against
+    /// the kernel image (which a profile's `build:` may not have made yet): `checkImage` does.
+    public static func parseUnchecked(file path: String, confinement: PathConfinement? = nil) throws -> Scenario {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ScenarioError(file: path, line: 1, reason: "cannot read the file")
         }
@@ -26,7 +34,7 @@ public enum ScenarioParser {
             throw ScenarioError(file: path, line: 1, reason: "the file leads to \(real), outside the scenario root \(confinement.root)")
         }
         let profiles = try ProfileLibrary.nearest(to: path, confinement: confinement)
-        return try parse(text, file: path, profiles: profiles, confinement: confinement)
+        return try parseText(text, file: path, profiles: profiles, confinement: confinement)
     }
 
     /// Parses `text` and checks `gdb:` steps' symbols against the kernel image it names.
@@ -35,6 +43,27 @@ public enum ScenarioParser {
         let scenario = try parseText(text, file: file, profiles: profiles, confinement: confinement)
         try checkGDBSymbols(scenario.steps, kernel: scenario.machine.kernel, file: file)
         return scenario
+    }
+
+    /// What is checked against the kernel image: that it exists (refused first, in one line
+    /// naming the image and how to make it) and that it has every symbol the `gdb:` steps name.
+    /// `buildSkipped`: the profile's build command was not run (`--no-build`, or not trusted).
+    public static func checkImage(_ scenario: Scenario, buildSkipped: String? = nil) throws {
+        if let kernel = scenario.machine.kernel, !FileManager.default.fileExists(atPath: kernel) {
+            let source = scenario.kernelSource ?? SourceLine(file: scenario.file, line: 1)
+            throw ScenarioError(file: source.file, line: source.line,
+                                reason: missingImageReason(kernel, build: scenario.kernelBuild, buildSkipped: buildSkipped))
+        }
+        try checkGDBSymbols(scenario.steps, kernel: scenario.machine.kernel, file: scenario.file)
+    }
+
+    static func missingImageReason(_ kernel: String, build: KernelBuild?, buildSkipped: String?) -> String {
+        guard let build else {
+            return "kernel image \(kernel) does not exist: build it first (this repository's kernel: `make kernel`), "
+                + "or give the profile a `build:` command that makes it"
+        }
+        return "kernel image \(kernel) does not exist: build it with `\(build.command)` in \(build.folder) "
+            + "(the `build:` of \(build.location), not run: \(buildSkipped ?? "not asked for"))"
     }
 
     /// The text alone into a Scenario: reads no file (`file` only names it in errors and anchors
@@ -103,11 +132,22 @@ public enum ScenarioParser {
                                 watchdogs: watchdogs, never: never, steps: steps, expectation: expectation,
                                 expectedDiagnosis: try parseExpectedDiagnosis(expectNode, reader: reader))
         scenario.trend = try top["trend"].map { try parseTrend($0, reader: reader) }
+        if let ownKernel = machineMapping?["kernel"] {
+            scenario.kernelSource = SourceLine(file: file, line: ownKernel.mark?.line ?? 1)
+        } else {
+            scenario.kernelSource = base.kernelSource
+        }
+        // The profile's build makes the profile's image, not one the scenario names instead.
+        if machine.kernel == base.machine.kernel { scenario.kernelBuild = base.build }
+        scenario.cpusOnline = base.cpusOnline
         return scenario
     }
 
     static func applyMachine(_ mapping: YAMLReader.Mapping, to machine: inout MachineProfile,
                              reader: YAMLReader, relativeTo file: String, confinement: PathConfinement) throws {
+        if let build = mapping.keyNode("build") {
+            throw reader.error(build, "machine.build: a scenario cannot name a host command; `build:` belongs in the profiles.yaml you run the harness with (docs/harness.md)")
+        }
         try mapping.check(allowed: machineKeys)
         let folder = PathConfinement.realPath((file as NSString).deletingLastPathComponent.isEmpty
                                               ? "." : (file as NSString).deletingLastPathComponent)

@@ -4,8 +4,9 @@
      1  hostile: N records of 4,700 bytes: NUL, 0xff, 0xfe, invalid and truncated UTF-8, a
         lone CR, and a 4,600-byte run with no newline (longer than the harness's line limit)
      2  silent: prints nothing and idles in hlt forever (the silence watchdog's case)
-   each as fast as the UART takes it, then exits through isa-debug-exit with the kernel's clean
-   status (33). */
+     3  goodbye: N lines of mode 0, then one last line (`goodbye: ...`, 63 bytes)
+   each as fast as the UART takes it, then, once the UART has sent everything (LSR TEMT), exits
+   through isa-debug-exit with the kernel's clean status (33). */
     .set MAGIC, 0x1BADB002
     .set FLAGS, 0
     .section .multiboot, "a"
@@ -41,6 +42,31 @@ wait_thre:
     dec %ecx
     jnz next_line
 done:
+#if FLOOD_MODE == 3
+    mov $goodbye, %esi
+    mov $(goodbye_end - goodbye), %edi
+goodbye_byte:
+    lodsb
+    mov %al, %bl
+    mov $0x3fd, %dx
+wait_goodbye_thre:
+    inb %dx, %al
+    test $0x20, %al
+    jz wait_goodbye_thre
+    mov $0x3f8, %dx
+    mov %bl, %al
+    outb %al, %dx
+    dec %edi
+    jnz goodbye_byte
+#endif
+    /* QEMU exits on the isa-debug-exit write at once: bytes still in the UART (THRE only says
+       the holding register is free; the last byte may wait in the shift register for the
+       socket to take it) would be lost. TEMT says every byte was handed to the chardev. */
+    mov $0x3fd, %dx
+wait_temt:
+    inb %dx, %al
+    test $0x40, %al
+    jz wait_temt
     mov $0xf4, %dx
     mov $0x10, %al
     outb %al, %dx
@@ -60,3 +86,6 @@ line:
     .ascii "flood: 01234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901\n"
 #endif
 line_end:
+goodbye:
+    .ascii "goodbye: the last line before isa-debug-exit, whole 0123456789\n"
+goodbye_end:

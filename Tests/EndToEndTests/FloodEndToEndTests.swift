@@ -32,6 +32,10 @@ import SchemaCheck
         #expect(result.verdict.status == .failed, "\(result.verdict)")
         #expect(result.verdict.message.contains("QEMU exited with 33, expected 34"))
         #expect(result.serialBytes == records * FloodGuest.Mode.hostile.recordBytes, "every byte was read")
+        // The very last bytes: the end of the last record's 4,600-byte run of 0xff, past the
+        // 4,096-byte cut, then its newline.
+        #expect(result.serialTail.last?.text == String(repeating: "\u{FFFD}", count: 4600 - 4096),
+                "the last line is \(result.serialTail.last.map { "\($0.text.count) characters" } ?? "missing")")
         #expect(result.omittedSerialLines > 0)
     }
 

@@ -4,10 +4,15 @@ import Foundation
 
 enum FloodGuest {
     enum Mode: Int {
-        case text = 0, hostile = 1, silent = 2
+        case text = 0, hostile = 1, silent = 2, goodbye = 3
         /// Bytes each repetition prints (see flood-guest.S).
-        var recordBytes: Int { [100, 4_629, 0][rawValue] }
+        var recordBytes: Int { [100, 4_629, 0, 100][rawValue] }
     }
+
+    /// The last line the `goodbye` guest prints, just before it exits.
+    static let goodbyeLine = "goodbye: the last line before isa-debug-exit, whole 0123456789"
+    /// One text record's line (modes text and goodbye).
+    static let textLine = "flood: " + String(repeating: "0123456789", count: 9) + "01"
 
     struct BuildFailed: Error, CustomStringConvertible {
         let description: String

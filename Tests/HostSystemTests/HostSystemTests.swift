@@ -3,39 +3,6 @@ import Glibc
 import Testing
 @testable import HostSystem
 
-@Suite struct SHA256Tests {
-    @Test(arguments: [
-        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
-        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
-         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
-    ])
-    func knownVectors(input: String, digest: String) {
-        var hasher = SHA256()
-        hasher.update(Array(input.utf8))
-        #expect(hasher.finalize() == digest)
-    }
-
-    @Test func fileHashMatchesSha256sum() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sha-\(getpid())").path
-        // Sizes around the 64-byte block and 56-byte padding boundaries, and a multi-chunk file.
-        for size in [55, 56, 63, 64, 65, 200_001] {
-            let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["sha256sum", path]
-            let output = Pipe()
-            process.standardOutput = output
-            try process.run()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(SHA256.file(path) == String(text.prefix(64)), "size \(size)")
-        }
-        unlink(path)
-    }
-}
-
 @Suite struct ReactorTests {
     @Test func readsStreamsUntilTheirEnd() throws {
         let (a, b) = try UnixSocket.pair()

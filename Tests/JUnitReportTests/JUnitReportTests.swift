@@ -75,6 +75,33 @@ import Runner
         #expect(problems?.contains("tests") == true, "a testsuite without tests= and a testcase without name= are invalid")
     }
 
+    @Test func theSchemaIsTheRepositorysOwnAndStricterThanJenkinsWhereWeAreExact() throws {
+        #expect(SchemaValidator.schemaPath.hasSuffix("Tests/SchemaCheck/junit.xsd"))
+        let path = temporaryFile()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let suite = #"<testsuites><testsuite name="x" tests="1" failures="1" errors="1">"#
+        try (suite + #"<testcase name="a" classname="c" time="1"><failure/><error/></testcase></testsuite></testsuites>"#)
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try SchemaValidator.problems(in: path) != nil, "one outcome per case")
+        try (suite + #"<testcase name="a" classname="c" time="-1"/></testsuite></testsuites>"#)
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try SchemaValidator.problems(in: path) != nil, "no negative time")
+    }
+
+    @Test func aPassingHangKeepsItsDiagnosisInSystemOut() throws {
+        let path = temporaryFile()
+        var result = RunResult(scenario: try scenario("hang-ok", "watchdogs: {silence: 2s}\nexpect: hang\n"), seed: 3, attempt: 1,
+                               verdict: Verdict(.passed, .expected, "hang diagnosed by serial silence", watchdog: .serialSilence,
+                                                details: ["diagnosis: CPU2 running, IF=0, in haltWithInterruptsOff+0x7"]),
+                               duration: 2, rerunCommand: "x")
+        result.serialHead = [SerialLine(text: "debug: hanging", time: 0.5)]
+        try JUnitReport(results: [result]).write(to: path)
+        #expect(try SchemaValidator.problems(in: path) == nil)
+        let output = try SchemaValidator.xpath("string(//testcase[@name='hang-ok']/system-out)", in: path)
+        #expect(output.hasPrefix("hang diagnosed by serial silence\ndiagnosis: CPU2 running, IF=0"), "\(output)")
+        #expect(output.contains("debug: hanging"))
+    }
+
     @Test func countsAndElementsMapVerdictsAndKTAPCases() throws {
         let path = temporaryFile()
         try mixedReport().write(to: path)

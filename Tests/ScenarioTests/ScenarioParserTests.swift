@@ -126,6 +126,7 @@ import QMP
         ("expect: running\nname: .hidden\n", 2, "cannot leave the artifacts folder"),
         ("expect: running\nname: \"a\\0b\"\n", 2, "cannot leave the artifacts folder"),
         ("expect: running\nname: \(String(repeating: "n", count: 101))\n", 2, "1 to 100 characters"),
+        ("expect: running\nmachine:\n  build: make kernel\n", 3, "a scenario cannot name a host command"),
     ])
     func badFilesAreRefusedWithLineAndReason(text: String, line: Int, reason: String) {
         guard let error = refusal(text) else {
@@ -136,6 +137,47 @@ import QMP
         #expect(error.line == line, "\(error)")
         #expect(error.reason.contains(reason), "\(error)")
         #expect(error.description.hasPrefix("s.yaml:\(line): "))
+    }
+
+    @Test func profilesCarryABuildCommandAndACPUCountPatternThatScenariosInherit() throws {
+        let library = try ProfileLibrary.parse("""
+            default:
+              kernel: ../build/k.img
+              build: make -C .. kernel
+              cpus-online: "/^smp: ([0-9]+) CPUs online/"
+            other:
+              kernel: k2.img
+            """, file: "/lib/scenarios/profiles.yaml", confinement: PathConfinement(root: "/lib"))
+        let build = try #require(library.profiles["default"]?.build)
+        #expect(build == KernelBuild(command: "make -C .. kernel", folder: "/lib/scenarios", file: "/lib/scenarios/profiles.yaml", line: 3))
+        #expect(library.profiles["default"]?.kernelSource == SourceLine(file: "/lib/scenarios/profiles.yaml", line: 2))
+        let scenario = try ScenarioParser.parseText("expect: running\n", file: "/lib/scenarios/a/s.yaml", profiles: library,
+                                                    confinement: PathConfinement(root: "/lib"))
+        #expect(scenario.kernelBuild == build)
+        #expect(scenario.cpusOnline?.firstGroup(in: "smp: 16 CPUs online bringup_ms=3") == "16")
+        // A scenario booting another image does not get the profile's build for it.
+        let own = try ScenarioParser.parseText("machine: {kernel: mine.img}\nexpect: running\n", file: "/lib/scenarios/a/s.yaml",
+                                               profiles: library, confinement: PathConfinement(root: "/lib"))
+        #expect(own.kernelBuild == nil)
+        #expect(own.kernelSource == SourceLine(file: "/lib/scenarios/a/s.yaml", line: 1))
+        #expect(throws: ScenarioError.self) {
+            try ProfileLibrary.parse("default:\n  cpus-online: \"smp:\"\n", file: "p.yaml")
+        }
+    }
+
+    @Test func aMissingImageIsRefusedFirstInOneLineNamingItAndHowToMakeIt() throws {
+        let library = try ProfileLibrary.parse("default:\n  kernel: /nonexistent/k.img\n  build: make kernel\n", file: "/x/profiles.yaml",
+                                                 confinement: PathConfinement(root: "/x", allowed: ["/nonexistent"]))
+        // A gdb step would be refused for missing symbols too; the image's absence comes first.
+        let scenario = try ScenarioParser.parseText("steps:\n  - gdb: {read: Kernel.x, as: x}\nexpect: running\n",
+                                                    file: "/x/s.yaml", profiles: library,
+                                                    confinement: PathConfinement(root: "/x", allowed: ["/nonexistent"]))
+        #expect {
+            try ScenarioParser.checkImage(scenario, buildSkipped: "--no-build")
+        } throws: { error in
+            "\(error)" == "/x/profiles.yaml:2: kernel image /nonexistent/k.img does not exist: build it with `make kernel` in /x "
+                + "(the `build:` of /x/profiles.yaml:3, not run: --no-build)"
+        }
     }
 
     @Test func trendParsesItsBoundsInFileOrder() throws {

@@ -22,6 +22,15 @@ enum Serial {
         outb(port, byte)
     }
 
+    /// Returns once the UART has handed every byte on (LSR bit 6, TEMT: FIFO and shift register
+    /// empty). Under QEMU a byte leaves the UART only when its chardev accepted it, so after this
+    /// the bytes are in the host's socket and survive QEMU's exit; THRE alone (bit 5) can be set
+    /// while the last byte still waits in the shift register for the socket to take it.
+    /// Precondition: nothing else writes to the UART meanwhile (the callers are leaving the machine).
+    static func waitUntilSent() {
+        while inb(port + 5) & 0x40 == 0 { cpu_pause() }
+    }
+
     /// A received byte, if one is waiting.
     static func receive() -> UInt8? {
         inb(port + 5) & 0x01 != 0 ? inb(port) : nil

@@ -13,8 +13,10 @@ enum ExitCode: UInt32 {
 
 enum Machine {
     /// Ends the VM with `code`. Falls back to an ACPI power-off, then to halting, when the
-    /// isa-debug-exit device is absent.
+    /// isa-debug-exit device is absent. The console is drained first: QEMU exits at once on the
+    /// isa-debug-exit write, and bytes still in the UART would be lost (docs/harness.md).
     static func exit(_ code: ExitCode) -> Never {
+        Serial.waitUntilSent()
         outl(0xF4, code.rawValue)
         outw(0x604, 0x2000)             // QEMU's ACPI power-off
         haltForever()
