@@ -185,6 +185,22 @@ final class RunMonitor {
 
     // MARK: state
 
+    /// What happened so far, for the verdict rules (the step's place is the run's to add).
+    var facts: RunFacts {
+        var facts = RunFacts()
+        facts.forbidden = forbidden
+        facts.tripleFault = tripleFault
+        facts.panicked = panicked
+        facts.panicLine = panicLine
+        facts.guestPanickedEvent = guestPanickedEvent
+        facts.expectedPanicMatched = expectedPanicMatched
+        facts.haltsAfterPanic = haltsAfterPanic
+        facts.stoppedByQEMU = stoppedByQEMU
+        facts.exit = exit
+        facts.ktap = ktap
+        return facts
+    }
+
     var panicked: Bool { panicSeenAt != nil }
 
     /// The run cannot go on: QEMU is gone, the guest triple-faulted, a forbidden line appeared,

@@ -146,7 +146,7 @@ public final class ScenarioRun {
         } catch let fired as WatchdogFired {
             return judge(fired.watchdog)
         } catch is RunEnded {
-            return unfinishedSteps(judgeEnd(), finishing: finishLineStepsAfterEnd)
+            return judgeEndDuringSteps()
         } catch is Interrupted {
             return interrupted()
         } catch let error as QMPError {
@@ -160,7 +160,7 @@ public final class ScenarioRun {
     /// After the run ended, the steps that only read what already arrived (serial lines,
     /// captures, assertions) run on against it, from the one that was waiting; the first other
     /// step ends the check. Returns the failure, if one of them fails or its line never came.
-    private func finishLineStepsAfterEnd() -> Verdict? {
+    func finishLineStepsAfterEnd() -> Verdict? {
         guard let (first, _) = currentStep else { return nil }
         for index in first..<scenario.steps.count {
             let step = scenario.steps[index]
@@ -239,7 +239,7 @@ public final class ScenarioRun {
                 return Verdict(.failed, .assertionFailed, "\(stepName): the line '\(captured.text)' holds no key=value numbers")
             }
         case .assert(let assertion):
-            return check(assertion, captures: monitor.captures)
+            return rules.check(assertion, captures: monitor.captures, at: stepPlace)
         case .gdb(let gdbStep):
             let steps = gdbSteps ?? GDBSteps(machine: machine, monitor: monitor)
             gdbSteps = steps
@@ -250,44 +250,11 @@ public final class ScenarioRun {
         return nil
     }
 
-    private func check(_ assertion: Assertion, captures: [String: Int64]) -> Verdict? {
-        guard let value = captures[assertion.value] else {
-            return Verdict(.failed, .assertionFailed, "\(stepName): no captured value \(assertion.value) (captured: \(captures.keys.sorted().joined(separator: ", ")))")
-        }
-        let operand: Int64
-        switch assertion.operand {
-        case .number(let number): operand = number
-        case .captured(let name):
-            guard let captured = captures[name] else {
-                return Verdict(.failed, .assertionFailed, "\(stepName): no captured value \(name)")
-            }
-            operand = captured
-        }
-        let holds: Bool
-        switch assertion.comparison {
-        case .equals: holds = value == operand
-        case .below: holds = value < operand
-        case .atMost: holds = value <= operand
-        case .above: holds = value > operand
-        case .atLeast: holds = value >= operand
-        }
-        if holds { return nil }
-        let operandText: String
-        switch assertion.operand {
-        case .number(let number): operandText = String(number)
-        case .captured(let name): operandText = "\(name) (\(operand))"
-        }
-        return Verdict(.failed, .assertionFailed,
-                       "\(stepName): expected \(assertion.value) (\(value)) \(assertion.comparison.rawValue) \(operandText)")
-    }
-
     /// After the steps: wait for the end the scenario expects.
     private func finish() throws -> Verdict {
         guard let monitor else { return judgeEnd() }
-        if scenario.expectation == .running {
-            if monitor.hasEnded { return judgeEnd() }
-            return Verdict(.passed, .expected, "still running after the steps, as expected")
-        }
+        if monitor.hasEnded { return judgeEnd() }
+        if let verdict = rules.stepsDone() { return verdict }
         try wait(until: { false }, stepTimeout: nil)
         return judgeEnd()
     }
