@@ -46,6 +46,8 @@ struct RunFacts {
     /// The line that said so, if a line did.
     var panicLine: String?
     var guestPanickedEvent = false
+    /// CPUs the panic report accounted for, by number (the contract's `panic-cpu-line`).
+    var panicCPUs: Set<Int> = []
     /// A line matched the pattern of `expect: {panic: ...}`.
     var expectedPanicMatched = false
     /// The kernel leaves its CPUs stopped after a panic (`panic=halt`): the machine is still up.

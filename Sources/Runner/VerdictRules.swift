@@ -93,11 +93,15 @@ struct VerdictRules {
                                               watchdog: .tripleFault))
         }
         if facts.panicked {
-            let how = facts.panicLine ?? (facts.guestPanickedEvent ? "GUEST_PANICKED event" : "panic exit status 37")
+            let how = facts.panicLine ?? (facts.guestPanickedEvent ? "GUEST_PANICKED event"
+                                          : "panic exit status \(scenario.contract.panicExit.map(String.init) ?? "?")")
             if case .panic(let pattern) = expectation {
-                if facts.expectedPanicMatched { return Judgement(verdict: Verdict(.passed, .expected, "expected panic: \(how)", watchdog: .guestPanic)) }
-                return Judgement(verdict: Verdict(.failed, .expectedLineMissing, "the guest panicked (\(how)) but no line matched \(pattern)",
-                                                  watchdog: .guestPanic))
+                guard facts.expectedPanicMatched else {
+                    return Judgement(verdict: Verdict(.failed, .expectedLineMissing, "the guest panicked (\(how)) but no line matched \(pattern)",
+                                                      watchdog: .guestPanic))
+                }
+                if let failure = wholePanic(facts, how: how) { return Judgement(verdict: failure) }
+                return Judgement(verdict: Verdict(.passed, .expected, "expected panic: \(how)", watchdog: .guestPanic))
             }
             let verdict = Verdict(.error, .panic, "guest panic: \(how)", watchdog: .guestPanic)
             // With panic=halt the kernel leaves its CPUs stopped for a debugger: the machine is
@@ -126,6 +130,33 @@ struct VerdictRules {
                                               "QEMU exited with \(code) during \(facts.step.name), expected \(Self.describe(expectation))",
                                               watchdog: .qemuGone))
         }
+    }
+
+    /// An expected panic is the whole of what the kernel's contract says a panic is: its panic
+    /// line, its panic exit status (unless it halts for a debugger), and a report line for every
+    /// vCPU; nil when it is. A kernel that printed its report and then hung, or that left a CPU
+    /// unaccounted for, fails here. Without a contract only the scenario's own pattern counts.
+    func wholePanic(_ facts: RunFacts, how: String) -> Verdict? {
+        let contract = scenario.contract
+        if let line = contract.panicLine, facts.panicLine == nil {
+            return Verdict(.failed, .expectedLineMissing, "the guest panicked (\(how)) but no line matched the panic line \(line)",
+                           watchdog: .guestPanic)
+        }
+        if let status = contract.panicExit, !facts.haltsAfterPanic, facts.exit != .exited(status) {
+            let ended = facts.exit.map { "QEMU ended with \($0)" } ?? "QEMU did not exit within \(RunMonitor.panicReportGrace)s of the report's last line"
+            return Verdict(.failed, .unexpectedExit, "expected panic (\(how)), but \(ended), not the panic exit status \(status)",
+                           watchdog: .guestPanic)
+        }
+        if let line = contract.panicCPULine {
+            let missing = (0..<scenario.machine.vcpus).filter { !facts.panicCPUs.contains($0) }
+            if !missing.isEmpty {
+                let cpus = missing.map(String.init).joined(separator: ", ")
+                return Verdict(.failed, .expectedLineMissing,
+                               "expected panic (\(how)), but the report has no line matching \(line) for CPU \(cpus) of \(scenario.machine.vcpus)",
+                               watchdog: .guestPanic)
+            }
+        }
+        return nil
     }
 
     /// The run ended while a step still waited: the expected exit status does not make up for
@@ -165,16 +196,24 @@ struct VerdictRules {
         }
         let cases = document.leafCases()
         let failed = cases.filter { $0.test.status == .failed }.map { ($0.suite + [$0.test.name]).joined(separator: ".") }
-        if exitCode == 33 && document.allPassed && failed.isEmpty {
+        let cleanExit = scenario.contract.cleanExit
+        let exitedCleanly = cleanExit.map { exitCode == $0 } ?? true
+        let countHolds = !cases.isEmpty && (scenario.ktapCases?.admits(cases.count) ?? true)
+        if exitedCleanly && countHolds && document.allPassed && failed.isEmpty {
             return Verdict(.passed, .expected, "KTAP: \(cases.count) cases, all passing")
         }
         var problems: [String] = []
+        if cases.isEmpty {
+            problems.append("no results (plan \(document.plannedCount.map { "1..\($0)" } ?? "missing"): the filter matched nothing?)")
+        } else if let wanted = scenario.ktapCases, !wanted.admits(cases.count) {
+            problems.append("\(cases.count) cases reported, expected \(wanted.description)")
+        }
         if !failed.isEmpty { problems.append("failed: \(failed.joined(separator: ", "))") }
         if document.unkeptFailures > 0 {
             problems.append("\(document.unkeptFailures) failed result(s) past the first \(KTAPParser.maximumResults) (counted, not kept)")
         }
         if document.missingCount > 0 { problems.append("\(document.missingCount) planned test(s) never reported") }
-        if exitCode != 33 { problems.append("QEMU exited with \(exitCode), expected 33") }
+        if let cleanExit, exitCode != cleanExit { problems.append("QEMU exited with \(exitCode), expected \(cleanExit)") }
         return Verdict(.failed, .ktapFailures, "KTAP: " + problems.joined(separator: "; "))
     }
 

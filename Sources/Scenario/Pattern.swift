@@ -21,6 +21,16 @@ public struct Pattern: Equatable, CustomStringConvertible {
         return line.contains(source)
     }
 
+    /// The text of the first capture group where a regular expression matches `line` (nil for
+    /// plain text, no match, or a group that took no part).
+    public func firstCapture(in line: String) -> String? {
+        guard let regex, let match = try? regex.firstMatch(in: line), match.output.count > 1,
+              let range = match.output[1].range else { return nil }
+        return String(line[range])
+    }
+
+    public var isRegularExpression: Bool { regex != nil }
+
     public var description: String { regex == nil ? "\"\(source)\"" : source }
 
     public static func == (a: Pattern, b: Pattern) -> Bool { a.source == b.source }

@@ -9,6 +9,8 @@ public struct ProfileLibrary {
         public var machine: MachineProfile
         /// Patterns that must never appear, for scenarios that do not list their own.
         public var never: [Pattern]
+        /// What the kernel's exits and lines mean (`contract:`); empty assumes nothing.
+        public var contract = KernelContract()
     }
 
     public static let fileName = "profiles.yaml"
@@ -61,15 +63,17 @@ public struct ProfileLibrary {
         let top = try reader.mapping(root, "profiles.yaml")
         for name in top.keys {
             let fields = try reader.mapping(top[name]!, "profile '\(name)'")
-            try fields.check(allowed: ScenarioParser.machineKeys.filter { $0 != "profile" } + ["never"])
+            try fields.check(allowed: ScenarioParser.machineKeys.filter { $0 != "profile" } + ["never", "contract"])
             var machine = MachineProfile()
             let machineOnly = YAMLReader.Mapping(reader: reader, node: fields.node, what: "profile '\(name)'",
-                                                 entries: fields.entries.filter { $0.key != "never" })
+                                                 entries: fields.entries.filter { $0.key != "never" && $0.key != "contract" })
             try ScenarioParser.applyMachine(machineOnly, to: &machine, reader: reader, relativeTo: path)
             let never = try fields["never"].map { node in
                 try reader.sequence(node, "never").map { try reader.pattern($0, "each pattern of never") }
             } ?? []
-            library.profiles[name] = Profile(machine: machine, never: never)
+            var profile = Profile(machine: machine, never: never)
+            profile.contract = try fields["contract"].map { try KernelContract.parse($0, reader: reader) } ?? KernelContract()
+            library.profiles[name] = profile
         }
         if library.profiles["default"] == nil {
             throw reader.error(root, "profiles.yaml needs a profile named 'default'")

@@ -21,6 +21,11 @@ public struct Scenario {
     public var expectedDiagnosis: [Pattern] = []
     /// `trend:`: figures sampled all run long whose fitted slopes must stay within bounds.
     public var trend: TrendSpec?
+    /// What the kernel's exits and lines mean, from the scenario's profile.
+    public var contract = KernelContract()
+    /// `expect: {ktap: {all-pass: true, cases: N or {at-least: N}}}`: how many KTAP cases must
+    /// have reported (nil: at least one).
+    public var ktapCases: KTAPCaseCount?
 
     public var isNightly: Bool { tags.contains("nightly") }
     /// Runs with no other VM beside it: its figures depend on having the host's cores.
@@ -104,6 +109,26 @@ public struct WatchdogSettings: Equatable {
     }
 
     public init() {}
+}
+
+/// How many KTAP cases a run must report.
+public enum KTAPCaseCount: Equatable {
+    case exactly(Int)
+    case atLeast(Int)
+
+    public func admits(_ count: Int) -> Bool {
+        switch self {
+        case .exactly(let wanted): return count == wanted
+        case .atLeast(let minimum): return count >= minimum
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .exactly(let wanted): return "exactly \(wanted)"
+        case .atLeast(let minimum): return "at least \(minimum)"
+        }
+    }
 }
 
 public enum Expectation: Equatable {

@@ -93,6 +93,8 @@ public enum ScenarioParser {
                                 watchdogs: watchdogs, never: never, steps: steps, expectation: expectation,
                                 expectedDiagnosis: try parseExpectedDiagnosis(expectNode, reader: reader))
         scenario.trend = try top["trend"].map { try parseTrend($0, reader: reader) }
+        scenario.contract = base.contract
+        scenario.ktapCases = try parseKTAPCases(expectNode, reader: reader)
         return scenario
     }
 
@@ -303,11 +305,29 @@ public enum ScenarioParser {
         case "exit": return .exit(Int32(try reader.integer(value, "expect.exit", range: 0...255)))
         case "panic": return .panic(try reader.pattern(value, "expect.panic"))
         default:
+            if case .mapping = value { return .ktapAllPass }   // its count: parseKTAPCases
             guard try reader.string(value, "expect.ktap") == "all-pass" else {
-                throw reader.error(value, "expect.ktap must be all-pass")
+                throw reader.error(value, "expect.ktap must be all-pass or {all-pass: true, cases: N or {at-least: N}}")
             }
             return .ktapAllPass
         }
+    }
+
+    /// `expect: {ktap: {all-pass: true, cases: N}}` or `cases: {at-least: N}`; nil for any other form.
+    static func parseKTAPCases(_ node: Node, reader: YAMLReader) throws -> KTAPCaseCount? {
+        guard case .mapping = node, let ktap = try reader.mapping(node, "expect")["ktap"], case .mapping = ktap else { return nil }
+        let fields = try reader.mapping(ktap, "expect.ktap")
+        try fields.check(allowed: ["all-pass", "cases"])
+        guard let allPass = fields["all-pass"], try reader.string(allPass, "expect.ktap.all-pass") == "true" else {
+            throw reader.error(ktap, "expect.ktap needs all-pass: true")
+        }
+        guard let cases = fields["cases"] else { return nil }
+        if case .mapping = cases {
+            let bound = try reader.mapping(cases, "expect.ktap.cases")
+            try bound.check(allowed: ["at-least"])
+            return .atLeast(Int(try reader.integer(try bound.required("at-least"), "expect.ktap.cases.at-least", range: 1...1_000_000)))
+        }
+        return .exactly(Int(try reader.integer(cases, "expect.ktap.cases", range: 1...1_000_000)))
     }
 
     /// A YAML syntax error as file:line: reason.

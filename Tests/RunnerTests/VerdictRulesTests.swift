@@ -8,11 +8,28 @@ import QEMUMachine
 @testable import Scenario
 
 @Suite struct VerdictRulesTests {
-    private func rules(_ yaml: String) throws -> VerdictRules {
+    /// Our kernel's profile (its contract: exit 33 and 37, `KERNEL PANIC:`, per-CPU lines), or
+    /// with `ours: false` a kernel whose profile says nothing about its conventions.
+    private func rules(_ yaml: String, ours: Bool = true) throws -> VerdictRules {
+        VerdictRules(scenario: try ScenarioParser.parse(yaml, file: "v.yaml", profiles: try library(ours: ours)))
+    }
+
+    private func library(ours: Bool = true) throws -> ProfileLibrary {
+        if ours { return try ProfileLibrary.parse(RunMonitorTests.ourProfile, file: "/p/profiles.yaml") }
         var machine = MachineProfile()
         machine.kernel = "/k.img"
-        let library = ProfileLibrary(profiles: ["default": .init(machine: machine, never: [])], file: nil)
-        return VerdictRules(scenario: try ScenarioParser.parse(yaml, file: "v.yaml", profiles: library))
+        return ProfileLibrary(profiles: ["default": .init(machine: machine, never: [])], file: nil)
+    }
+
+    /// A panic as our kernel reports it on `vcpus` CPUs, exiting with 37.
+    private func wholePanic(vcpus: Int = 1) -> RunFacts {
+        facts {
+            $0.panicked = true
+            $0.panicLine = "KERNEL PANIC: out of memory"
+            $0.expectedPanicMatched = true
+            $0.panicCPUs = Set(0..<vcpus)
+            $0.exit = .exited(37)
+        }
     }
 
     private func facts(_ change: (inout RunFacts) -> Void = { _ in }) -> RunFacts {
@@ -23,9 +40,7 @@ import QEMUMachine
     }
 
     private func waiting(_ yaml: String, at index: Int = 0) throws -> StepPlace {
-        let scenario = try ScenarioParser.parse(yaml, file: "v.yaml",
-                                                profiles: ProfileLibrary(profiles: ["default": .init(machine: {
-                                                    var m = MachineProfile(); m.kernel = "/k.img"; return m }(), never: [])], file: nil))
+        let scenario = try ScenarioParser.parse(yaml, file: "v.yaml", profiles: try library())
         return .step(index: index, scenario.steps[index])
     }
 
@@ -97,11 +112,7 @@ import QEMUMachine
     }
 
     @Test func aWatchdogAfterAPanicIsJudgedAsThePanic() throws {
-        let judgement = try rules("expect: {panic: \"out of memory\"}\n").watchdogFired(.serialSilence, facts {
-            $0.panicked = true
-            $0.panicLine = "KERNEL PANIC: out of memory"
-            $0.expectedPanicMatched = true
-        })
+        let judgement = try rules("machine: {vcpus: 1}\nexpect: {panic: \"out of memory\"}\n").watchdogFired(.serialSilence, wholePanic())
         #expect(judgement.verdict.status == .passed)
         #expect(judgement.actions.isEmpty)
     }
@@ -170,12 +181,8 @@ import QEMUMachine
     }
 
     @Test func anExpectedPanicPassesOnlyWhenItsLineCame() throws {
-        let rules = try rules("expect: {panic: \"out of memory\"}\n")
-        let matched = rules.runEnded(facts {
-            $0.panicked = true
-            $0.panicLine = "KERNEL PANIC: out of memory"
-            $0.expectedPanicMatched = true
-        }).verdict
+        let rules = try rules("machine: {vcpus: 1}\nexpect: {panic: \"out of memory\"}\n")
+        let matched = rules.runEnded(wholePanic()).verdict
         #expect(matched == Verdict(.passed, .expected, "expected panic: KERNEL PANIC: out of memory", watchdog: .guestPanic))
         let other = rules.runEnded(facts {
             $0.panicked = true
@@ -187,22 +194,59 @@ import QEMUMachine
     }
 
     @Test func aPanicLeftUnfinishedStepsRunsThemOnAgainstWhatArrived() throws {
-        let yaml = "steps:\n  - wait-serial: \"cpu=1 stopped\"\nexpect: {panic: \"out of memory\"}\n"
+        let yaml = "machine: {vcpus: 2}\nsteps:\n  - wait-serial: \"cpu=1 stopped\"\nexpect: {panic: \"out of memory\"}\n"
         let rules = try rules(yaml)
-        var facts = facts {
-            $0.panicked = true
-            $0.panicLine = "KERNEL PANIC: out of memory"
-            $0.expectedPanicMatched = true
-        }
+        var facts = wholePanic(vcpus: 2)
         facts.step = try waiting(yaml)
         let judgement = rules.stepsCutShort(rules.runEnded(facts), facts)
         #expect(judgement.verdict.isSuccess)
         #expect(judgement.actions == [.finishLineSteps])
         #expect(rules.lineStepsFinished(judgement.verdict, failure: nil).isSuccess)
-        let missing = Verdict(.failed, .expectedLineMissing, "step 1 (line 2): the run ended before a serial line matching \"cpu=1 stopped\"")
+        let missing = Verdict(.failed, .expectedLineMissing, "step 1 (line 3): the run ended before a serial line matching \"cpu=1 stopped\"")
         let failed = rules.lineStepsFinished(judgement.verdict, failure: missing)
         #expect(failed.status == .failed)
-        #expect(failed.message == "step 1 (line 2): the run ended before a serial line matching \"cpu=1 stopped\" (expected panic: KERNEL PANIC: out of memory)")
+        #expect(failed.message == "step 1 (line 3): the run ended before a serial line matching \"cpu=1 stopped\" (expected panic: KERNEL PANIC: out of memory)")
+    }
+
+    @Test func anExpectedPanicIsTheWholeOfWhatTheContractSaysAPanicIs() throws {
+        let rules = try rules("machine: {vcpus: 4}\nexpect: {panic: \"out of memory\"}\n")
+        #expect(rules.runEnded(wholePanic(vcpus: 4)).verdict.isSuccess)
+        // Its report printed, then hung: QEMU never exited with 37.
+        var hung = wholePanic(vcpus: 4)
+        hung.exit = nil
+        let hangs = rules.runEnded(hung).verdict
+        #expect(hangs.status == .failed && hangs.kind == .unexpectedExit)
+        #expect(hangs.message == "expected panic (KERNEL PANIC: out of memory), but QEMU did not exit within 3.0s of the report's last line, not the panic exit status 37")
+        var clean = wholePanic(vcpus: 4)
+        clean.exit = .exited(33)
+        #expect(rules.runEnded(clean).verdict.message.hasSuffix("but QEMU ended with exit status 33, not the panic exit status 37"))
+        // A CPU the report does not account for (did not stop, or was never asked to).
+        var lost = wholePanic(vcpus: 4)
+        lost.panicCPUs = [0, 2]
+        let unaccounted = rules.runEnded(lost).verdict
+        #expect(unaccounted.status == .failed && unaccounted.kind == .expectedLineMissing)
+        #expect(unaccounted.message.hasSuffix("but the report has no line matching /^cpu=([0-9]+) (stopped )?rip=/ for CPU 1, 3 of 4"))
+        // pvpanic alone, without the kernel's panic line.
+        var silent = wholePanic(vcpus: 4)
+        silent.panicLine = nil
+        silent.guestPanickedEvent = true
+        #expect(rules.runEnded(silent).verdict.message == "the guest panicked (GUEST_PANICKED event) but no line matched the panic line \"KERNEL PANIC:\"")
+        // Under panic=halt the kernel stops for a debugger: no exit is due.
+        let halting = try self.rules("machine: {vcpus: 4, cmdline: \"panic=halt\"}\nexpect: {panic: \"out of memory\"}\n")
+        var halted = wholePanic(vcpus: 4)
+        halted.exit = nil
+        halted.haltsAfterPanic = true
+        #expect(halting.runEnded(halted).verdict.isSuccess)
+    }
+
+    @Test func withoutAContractAnExpectedPanicIsOnlyTheScenariosPattern() throws {
+        let rules = try rules("machine: {vcpus: 4}\nexpect: {panic: \"Kernel panic\"}\n", ours: false)
+        let verdict = rules.runEnded(facts {
+            $0.panicked = true
+            $0.guestPanickedEvent = true
+            $0.expectedPanicMatched = true
+        }).verdict
+        #expect(verdict == Verdict(.passed, .expected, "expected panic: GUEST_PANICKED event", watchdog: .guestPanic))
     }
 
     // MARK: triple fault
@@ -252,6 +296,26 @@ import QEMUMachine
     // MARK: KTAP
 
     private let ktapYAML = "machine: {cmdline: \"ktest=*\"}\nexpect: ktap\n"
+
+    @Test func ktapNeedsAtLeastOneResultAndTheCountTheScenarioGives() throws {
+        let empty = try rules(ktapYAML).ktap(ktap("KTAP version 1\n1..0\n"), exitCode: 33)
+        #expect(empty == Verdict(.failed, .ktapFailures, "KTAP: no results (plan 1..0: the filter matched nothing?)"))
+        let three = ktap("KTAP version 1\n1..3\nok 1 a\nok 2 b\nok 3 c\n")
+        let exactly = try rules("machine: {cmdline: \"ktest=*\"}\nexpect: {ktap: {all-pass: true, cases: 3}}\n")
+        #expect(exactly.ktap(three, exitCode: 33).isSuccess)
+        let four = try rules("machine: {cmdline: \"ktest=*\"}\nexpect: {ktap: {all-pass: true, cases: 4}}\n")
+        #expect(four.ktap(three, exitCode: 33).message == "KTAP: 3 cases reported, expected exactly 4")
+        let atLeast = try rules("machine: {cmdline: \"ktest=*\"}\nexpect: {ktap: {all-pass: true, cases: {at-least: 3}}}\n")
+        #expect(atLeast.ktap(three, exitCode: 33).isSuccess)
+        #expect(atLeast.ktap(ktap("KTAP version 1\n1..2\nok 1 a\nok 2 b\n"), exitCode: 33).message
+                == "KTAP: 2 cases reported, expected at least 3")
+    }
+
+    @Test func withoutAContractKTAPPresumesNoExitStatus() throws {
+        let rules = try rules(ktapYAML, ours: false)
+        #expect(rules.ktap(ktap("KTAP version 1\n1..1\nok 1 a\n"), exitCode: 0).isSuccess)
+        #expect(!rules.ktap(ktap("KTAP version 1\n1..0\n"), exitCode: 0).isSuccess)
+    }
 
     @Test func ktapPassesWhenEveryCasePassesAndTheKernelExitsCleanly() throws {
         let parser = ktap("KTAP version 1\n1..2\nok 1 a\nok 2 b # SKIP no APs\n")
