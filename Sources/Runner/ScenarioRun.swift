@@ -158,14 +158,14 @@ public final class ScenarioRun {
     }
 
     /// After the run ended, the steps that only read what already arrived (serial lines,
-    /// captures, assertions) run on against it, from the one that was waiting; the first other
+    /// QMP events, captures, assertions) run on against it, from the one that was waiting; the first other
     /// step ends the check. Returns the failure, if one of them fails or its line never came.
     func finishLineStepsAfterEnd() -> Verdict? {
         guard let (first, _) = currentStep else { return nil }
         for index in first..<scenario.steps.count {
             let step = scenario.steps[index]
             switch step.value {
-            case .waitSerial, .capture, .assert: break
+            case .waitSerial, .capture, .assert, .waitEvent: break
             default: return nil
             }
             currentStep = (index, step)
