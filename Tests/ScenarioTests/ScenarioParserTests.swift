@@ -87,6 +87,8 @@ import QMP
         }
         if case .assert(let assertion) = scenario.steps[9].value {
             #expect(assertion.operand == .captured("before.heap.bytes"))
+        } else {
+            Issue.record("step 10 should be assert")
         }
         #expect(scenario.expectation == .exit(33))
     }
@@ -179,7 +181,15 @@ import QMP
             .appendingPathComponent("../../scenarios").standardized.path
         let catalog = ScenarioCatalog.load([folder], includeNightly: true, filter: nil)
         #expect(catalog.errors.isEmpty, "\(catalog.errors)")
-        #expect(catalog.scenarios.count >= 5)
+        // Every scenario file on disk is in the catalog (found and parsed), none twice.
+        let files = FileManager.default.enumerator(atPath: folder)!.compactMap { $0 as? String }
+            .filter { $0.hasSuffix(".yaml") && !$0.hasSuffix(ProfileLibrary.fileName) }
+        #expect(files.count >= 30)
+        // Bench scenarios stay out of folder runs (make bench names them): each parses as one.
+        let bench = files.filter { $0.hasPrefix("bench/") }
+        for file in bench { #expect(try ScenarioParser.parse(file: folder + "/" + file).isBench, "\(file)") }
+        #expect(catalog.scenarios.count == files.count - bench.count, "\(catalog.scenarios.map(\.file))")
+        #expect(Set(catalog.scenarios.map(\.file)).count == files.count - bench.count)
         let expectations = Set(catalog.scenarios.map { "\($0.expectation)" })
         #expect(expectations.contains("hang"))
         #expect(expectations.contains("tripleFault"))
