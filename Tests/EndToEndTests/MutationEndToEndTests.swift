@@ -6,7 +6,7 @@ import Foundation
 import Testing
 import Runner
 
-@Suite(.timeLimit(.minutes(2))) struct MutationEndToEndTests {
+@Suite(.serialized, .timeLimit(.minutes(2))) struct MutationEndToEndTests {
     /// Expected panic, mutated: the kernel prints its whole report and then hangs instead of
     /// exiting with the panic status (`panic=halt` on a profile whose contract does not know
     /// the option, so the harness expects the exit).
