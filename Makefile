@@ -15,8 +15,12 @@ HARNESS_ARGS ?=
 
 all: kernel harness
 
-# Debian packages we depend on: "command-or-pkgconfig-check package" pairs.
-DEPS := qemu-system-x86_64:qemu-system-x86 pkg-config:pkg-config pc/json-c:libjson-c-dev xmllint:libxml2-utils bwrap:bubblewrap
+# Debian packages we depend on: "command-or-pkgconfig-check package" pairs. The tests also use
+# gdb (GDBLiveTests' cross-check), gcc and ld (FloodGuest assembles a small test guest) and
+# unshare (util-linux, DiskFullEndToEndTests' private mount namespace); bubblewrap gives
+# QEMU its private filesystem view (docs/security.md).
+DEPS := qemu-system-x86_64:qemu-system-x86 pkg-config:pkg-config pc/json-c:libjson-c-dev xmllint:libxml2-utils \
+        gdb:gdb gcc:gcc ld:binutils unshare:util-linux bwrap:bubblewrap
 
 deps:
 	@missing=""; \

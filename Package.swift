@@ -131,7 +131,7 @@ let package = Package(
         .testTarget(name: "HostSystemTests", dependencies: ["HostSystem"], swiftSettings: harnessSettings),
         .testTarget(name: "QEMUMachineTests", dependencies: ["QEMUMachine", "QMP", "HostSystem"],
                     swiftSettings: harnessSettings),
-        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Scenario", "QEMUMachine", "QMP"],
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Scenario", "QEMUMachine", "QMP", "KTAP", "HostSystem"],
                     swiftSettings: harnessSettings),
         .testTarget(name: "GDBRemoteTests", dependencies: ["GDBRemote", "HostSystem", "QEMUMachine", "KernelSymbols", "Diagnosis"],
                     swiftSettings: harnessSettings),

@@ -35,6 +35,8 @@ final class RunMonitor {
     private(set) var panicSeenAt: MonotonicInstant?
     private(set) var panicReportEnded = false
     private(set) var guestPanickedEvent = false
+    /// CPUs the panic report accounted for (the contract's `panic-cpu-line`).
+    private(set) var panicCPUs: Set<Int> = []
     private(set) var tripleFault = false
     private(set) var stoppedByQEMU = false
     /// `stop` commands the scenario sent whose STOP event has not come yet.
@@ -60,14 +62,18 @@ final class RunMonitor {
     /// Called for every line (the progress display).
     var onLine: ((SerialLine) -> Void)?
 
-    /// `panic=halt`: after a panic the kernel leaves every CPU stopped for a debugger (the
-    /// report then ends with its `panic: halted` line) instead of exiting.
+    /// The contract's `panic-halt` option is on the command line (ours: `panic=halt`): after a
+    /// panic the kernel leaves every CPU stopped for a debugger (the report then ends with the
+    /// contract's halted line) instead of exiting.
     let haltsAfterPanic: Bool
-    private var reportLastLine: String { haltsAfterPanic ? "panic: halted" : "end of panic report" }
+    /// The report's last line, when the contract names one.
+    private let reportLastLine: Pattern?
 
     init(scenario: Scenario, serial: SerialConsole) {
         self.scenario = scenario
-        haltsAfterPanic = scenario.machine.commandLine.split(separator: " ").contains("panic=halt")
+        let contract = scenario.contract
+        haltsAfterPanic = contract.haltsAfterPanic(scenario.machine.commandLine)
+        reportLastLine = haltsAfterPanic ? contract.panicHaltedLine : contract.panicReportEnd
         machineSerial = serial
         startedAt = .now
         resumedAt = startedAt
@@ -87,11 +93,14 @@ final class RunMonitor {
         if case .panic(let pattern) = scenario.expectation, pattern.matches(text) {
             expectedPanicMatched = true
         }
-        if text.contains("KERNEL PANIC:") && panicLine == nil {
+        if panicLine == nil, let pattern = scenario.contract.panicLine, pattern.matches(text) {
             panicLine = text
-            panicSeenAt = now
+            if panicSeenAt == nil { panicSeenAt = now }
         }
-        if panicSeenAt != nil && text.contains(reportLastLine) { panicReportEnded = true }
+        if panicSeenAt != nil {
+            if let cpu = scenario.contract.panicCPU(in: text) { panicCPUs.insert(cpu) }
+            if let end = reportLastLine, end.matches(text) { panicReportEnded = true }
+        }
         if let spec = scenario.trend { sample(text, spec: spec, at: now) }
         if let progress = scenario.watchdogs.progress, progress.pattern.matches(text), text != lastProgressLine {
             lastProgressLine = text
@@ -135,7 +144,7 @@ final class RunMonitor {
 
     func exited(_ status: ProcessExit) {
         exit = status
-        if status == .exited(37) && panicSeenAt == nil { panicSeenAt = .now }
+        if let panicExit = scenario.contract.panicExit, status == .exited(panicExit), panicSeenAt == nil { panicSeenAt = .now }
     }
 
     // MARK: consuming lines and events (expect-style: each is matched at most once)
@@ -185,6 +194,23 @@ final class RunMonitor {
 
     // MARK: state
 
+    /// What happened so far, for the verdict rules (the step's place is the run's to add).
+    var facts: RunFacts {
+        var facts = RunFacts()
+        facts.forbidden = forbidden
+        facts.tripleFault = tripleFault
+        facts.panicked = panicked
+        facts.panicLine = panicLine
+        facts.guestPanickedEvent = guestPanickedEvent
+        facts.panicCPUs = panicCPUs
+        facts.expectedPanicMatched = expectedPanicMatched
+        facts.haltsAfterPanic = haltsAfterPanic
+        facts.stoppedByQEMU = stoppedByQEMU
+        facts.exit = exit
+        facts.ktap = ktap
+        return facts
+    }
+
     var panicked: Bool { panicSeenAt != nil }
 
     /// The run cannot go on: QEMU is gone, the guest triple-faulted, a forbidden line appeared,
@@ -195,10 +221,17 @@ final class RunMonitor {
         if exit != nil && machineSerial.reachedEnd { return true }
         if tripleFault || forbidden != nil || stoppedByQEMU { return true }
         if let panicSeenAt {
-            return panicReportEnded || MonotonicInstant.now >= max(panicSeenAt, machineSerial.lastOutput).adding(seconds: Self.panicReportGrace)
+            let quietSince = max(panicSeenAt, machineSerial.lastOutput).adding(seconds: Self.panicReportGrace)
+            // A kernel whose contract gives a panic exit status is given the same grace after its
+            // report to exit with it: one that prints its report and then hangs must not pass.
+            if awaitsPanicExit { return MonotonicInstant.now >= quietSince }
+            return panicReportEnded || MonotonicInstant.now >= quietSince
         }
         return false
     }
+
+    /// After a panic the kernel is to exit with the contract's panic status, and has not yet.
+    private var awaitsPanicExit: Bool { scenario.contract.panicExit != nil && !haltsAfterPanic && exit == nil }
 
     // MARK: watchdogs
 

@@ -63,7 +63,7 @@ public final class ScenarioRun {
             let asked = scenario.machine.vcpus
             result.properties.append(("cpus.online", String(cpusOnline)))
             if cpusOnline < asked {
-                result.warnings.append("the guest reports \(cpusOnline) CPUs online, \(asked) asked for (its profile's cpus-online: \(scenario.cpusOnline!))")
+                result.warnings.append("the guest reports \(cpusOnline) CPUs online, \(asked) asked for (its profile's contract.cpus-online: \(scenario.contract.cpusOnline!))")
             }
         }
         result.diagnosisTiming = diagnosisTiming
@@ -161,7 +161,7 @@ public final class ScenarioRun {
         } catch let fired as WatchdogFired {
             return judge(fired.watchdog)
         } catch is RunEnded {
-            return unfinishedSteps(judgeEnd(), finishing: finishLineStepsAfterEnd)
+            return judgeEndDuringSteps()
         } catch is Interrupted {
             return interrupted()
         } catch let error as QMPError {
@@ -173,14 +173,14 @@ public final class ScenarioRun {
     }
 
     /// After the run ended, the steps that only read what already arrived (serial lines,
-    /// captures, assertions) run on against it, from the one that was waiting; the first other
+    /// QMP events, captures, assertions) run on against it, from the one that was waiting; the first other
     /// step ends the check. Returns the failure, if one of them fails or its line never came.
-    private func finishLineStepsAfterEnd() -> Verdict? {
+    func finishLineStepsAfterEnd() -> Verdict? {
         guard let (first, _) = currentStep else { return nil }
         for index in first..<scenario.steps.count {
             let step = scenario.steps[index]
             switch step.value {
-            case .waitSerial, .capture, .assert: break
+            case .waitSerial, .capture, .assert, .waitEvent: break
             default: return nil
             }
             currentStep = (index, step)
@@ -254,7 +254,7 @@ public final class ScenarioRun {
                 return Verdict(.failed, .assertionFailed, "\(stepName): the line '\(captured.text)' holds no key=value numbers")
             }
         case .assert(let assertion):
-            return check(assertion, captures: monitor.captures)
+            return rules.check(assertion, captures: monitor.captures, at: stepPlace)
         case .gdb(let gdbStep):
             let steps = gdbSteps ?? GDBSteps(machine: machine, monitor: monitor)
             gdbSteps = steps
@@ -265,44 +265,11 @@ public final class ScenarioRun {
         return nil
     }
 
-    private func check(_ assertion: Assertion, captures: [String: Int64]) -> Verdict? {
-        guard let value = captures[assertion.value] else {
-            return Verdict(.failed, .assertionFailed, "\(stepName): no captured value \(assertion.value) (captured: \(captures.keys.sorted().joined(separator: ", ")))")
-        }
-        let operand: Int64
-        switch assertion.operand {
-        case .number(let number): operand = number
-        case .captured(let name):
-            guard let captured = captures[name] else {
-                return Verdict(.failed, .assertionFailed, "\(stepName): no captured value \(name)")
-            }
-            operand = captured
-        }
-        let holds: Bool
-        switch assertion.comparison {
-        case .equals: holds = value == operand
-        case .below: holds = value < operand
-        case .atMost: holds = value <= operand
-        case .above: holds = value > operand
-        case .atLeast: holds = value >= operand
-        }
-        if holds { return nil }
-        let operandText: String
-        switch assertion.operand {
-        case .number(let number): operandText = String(number)
-        case .captured(let name): operandText = "\(name) (\(operand))"
-        }
-        return Verdict(.failed, .assertionFailed,
-                       "\(stepName): expected \(assertion.value) (\(value)) \(assertion.comparison.rawValue) \(operandText)")
-    }
-
     /// After the steps: wait for the end the scenario expects.
     private func finish() throws -> Verdict {
         guard let monitor else { return judgeEnd() }
-        if scenario.expectation == .running {
-            if monitor.hasEnded { return judgeEnd() }
-            return Verdict(.passed, .expected, "still running after the steps, as expected")
-        }
+        if monitor.hasEnded { return judgeEnd() }
+        if let verdict = rules.stepsDone() { return verdict }
         try wait(until: { false }, stepTimeout: nil)
         return judgeEnd()
     }
@@ -315,12 +282,12 @@ public final class ScenarioRun {
     /// Set once the guest runs: before, a problem is one of boot.
     var stepsStarted = false
 
-    /// The CPU count the guest reported, read with its profile's `cpus-online` (the first report).
+    /// The CPU count the guest reported, read with its profile's `contract.cpus-online` (the first report).
     var cpusOnline: Int?
 
     private func noteCPUsOnline(_ line: String) {
-        guard cpusOnline == nil, let pattern = scenario.cpusOnline, let count = pattern.firstGroup(in: line) else { return }
-        cpusOnline = Int(count)
+        guard cpusOnline == nil, let count = scenario.contract.onlineCPUs(in: line) else { return }
+        cpusOnline = count
     }
 
 }

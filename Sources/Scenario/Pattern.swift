@@ -21,12 +21,15 @@ public struct Pattern: Equatable, CustomStringConvertible {
         return line.contains(source)
     }
 
-    /// The text of the regular expression's first capture group in `line` (nil for a literal
-    /// pattern, no match, or no group).
-    public func firstGroup(in line: String) -> Substring? {
-        guard let regex, let match = try? regex.firstMatch(in: line), match.output.count > 1 else { return nil }
-        return match.output[1].substring
+    /// The text of the first capture group where a regular expression matches `line` (nil for
+    /// plain text, no match, or a group that took no part).
+    public func firstCapture(in line: String) -> String? {
+        guard let regex, let match = try? regex.firstMatch(in: line), match.output.count > 1,
+              let range = match.output[1].range else { return nil }
+        return String(line[range])
     }
+
+    public var isRegularExpression: Bool { regex != nil }
 
     public var description: String { regex == nil ? "\"\(source)\"" : source }
 

@@ -13,9 +13,8 @@ public struct ProfileLibrary {
         public var build: KernelBuild?
         /// Where the profile's `kernel:` was written.
         public var kernelSource: SourceLine?
-        /// `cpus-online`: a regular expression whose first group is the number of CPUs the
-        /// guest says it brought up (nil: no check, as for a kernel we know nothing about).
-        public var cpusOnline: Pattern?
+        /// What the kernel's exits and lines mean (`contract:`); empty assumes nothing.
+        public var contract = KernelContract()
     }
 
     public static let fileName = "profiles.yaml"
@@ -76,10 +75,10 @@ public struct ProfileLibrary {
         let top = try reader.mapping(root, "profiles.yaml")
         for name in top.keys {
             let fields = try reader.mapping(top[name]!, "profile '\(name)'")
-            try fields.check(allowed: ScenarioParser.machineKeys.filter { $0 != "profile" } + ["never", "build", "cpus-online"])
+            try fields.check(allowed: ScenarioParser.machineKeys.filter { $0 != "profile" } + ["never", "build", "contract"])
             var machine = MachineProfile()
             let machineOnly = YAMLReader.Mapping(reader: reader, node: fields.node, what: "profile '\(name)'",
-                                                 entries: fields.entries.filter { !["never", "build", "cpus-online"].contains($0.key) })
+                                                 entries: fields.entries.filter { !["never", "build", "contract"].contains($0.key) })
             try ScenarioParser.applyMachine(machineOnly, to: &machine, reader: reader, relativeTo: path, confinement: confinement)
             let never = try fields["never"].map { node in
                 try reader.sequence(node, "never").map { try reader.pattern($0, "each pattern of never") }
@@ -91,15 +90,9 @@ public struct ProfileLibrary {
                 return KernelBuild(command: command, folder: folder, file: path, line: node.mark?.line ?? 1)
             }
             let kernelSource = fields["kernel"].map { SourceLine(file: path, line: $0.mark?.line ?? 1) }
-            let cpusOnline = try fields["cpus-online"].map { node in
-                let pattern = try reader.pattern(node, "cpus-online")
-                guard pattern.source.hasPrefix("/"), pattern.source.contains("(") else {
-                    throw reader.error(node, "cpus-online must be a regular expression (/.../) whose first group is the CPU count")
-                }
-                return pattern
-            }
-            library.profiles[name] = Profile(machine: machine, never: never, build: build, kernelSource: kernelSource,
-                                             cpusOnline: cpusOnline)
+            var profile = Profile(machine: machine, never: never, build: build, kernelSource: kernelSource)
+            profile.contract = try fields["contract"].map { try KernelContract.parse($0, reader: reader) } ?? KernelContract()
+            library.profiles[name] = profile
         }
         if library.profiles["default"] == nil {
             throw reader.error(root, "profiles.yaml needs a profile named 'default'")

@@ -26,10 +26,13 @@ public struct Scenario {
     /// How the kernel image is built: the profile's `build:`, when the scenario boots the
     /// profile's own kernel.
     public var kernelBuild: KernelBuild?
-    /// The profile's `cpus-online`: how the guest's own count of CPUs brought up is read.
-    public var cpusOnline: Pattern?
     /// Where `machine.kernel` was written (the scenario or its profile), for refusals about it.
     public var kernelSource: SourceLine?
+    /// What the kernel's exits and lines mean, from the scenario's profile.
+    public var contract = KernelContract()
+    /// `expect: {ktap: {all-pass: true, cases: N or {at-least: N}}}`: how many KTAP cases must
+    /// have reported (nil: at least one).
+    public var ktapCases: KTAPCaseCount?
 
     public var isNightly: Bool { tags.contains("nightly") }
     /// Runs with no other VM beside it: its figures depend on having the host's cores.
@@ -113,6 +116,26 @@ public struct WatchdogSettings: Equatable {
     }
 
     public init() {}
+}
+
+/// How many KTAP cases a run must report.
+public enum KTAPCaseCount: Equatable {
+    case exactly(Int)
+    case atLeast(Int)
+
+    public func admits(_ count: Int) -> Bool {
+        switch self {
+        case .exactly(let wanted): return count == wanted
+        case .atLeast(let minimum): return count >= minimum
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .exactly(let wanted): return "exactly \(wanted)"
+        case .atLeast(let minimum): return "at least \(minimum)"
+        }
+    }
 }
 
 public enum Expectation: Equatable {

@@ -139,7 +139,8 @@ public enum ScenarioParser {
         }
         // The profile's build makes the profile's image, not one the scenario names instead.
         if machine.kernel == base.machine.kernel { scenario.kernelBuild = base.build }
-        scenario.cpusOnline = base.cpusOnline
+        scenario.contract = base.contract
+        scenario.ktapCases = try parseKTAPCases(expectNode, reader: reader)
         return scenario
     }
 
@@ -364,11 +365,29 @@ public enum ScenarioParser {
         case "exit": return .exit(Int32(try reader.integer(value, "expect.exit", range: 0...255)))
         case "panic": return .panic(try reader.pattern(value, "expect.panic"))
         default:
+            if case .mapping = value { return .ktapAllPass }   // its count: parseKTAPCases
             guard try reader.string(value, "expect.ktap") == "all-pass" else {
-                throw reader.error(value, "expect.ktap must be all-pass")
+                throw reader.error(value, "expect.ktap must be all-pass or {all-pass: true, cases: N or {at-least: N}}")
             }
             return .ktapAllPass
         }
+    }
+
+    /// `expect: {ktap: {all-pass: true, cases: N}}` or `cases: {at-least: N}`; nil for any other form.
+    static func parseKTAPCases(_ node: Node, reader: YAMLReader) throws -> KTAPCaseCount? {
+        guard case .mapping = node, let ktap = try reader.mapping(node, "expect")["ktap"], case .mapping = ktap else { return nil }
+        let fields = try reader.mapping(ktap, "expect.ktap")
+        try fields.check(allowed: ["all-pass", "cases"])
+        guard let allPass = fields["all-pass"], try reader.string(allPass, "expect.ktap.all-pass") == "true" else {
+            throw reader.error(ktap, "expect.ktap needs all-pass: true")
+        }
+        guard let cases = fields["cases"] else { return nil }
+        if case .mapping = cases {
+            let bound = try reader.mapping(cases, "expect.ktap.cases")
+            try bound.check(allowed: ["at-least"])
+            return .atLeast(Int(try reader.integer(try bound.required("at-least"), "expect.ktap.cases.at-least", range: 1...1_000_000)))
+        }
+        return .exactly(Int(try reader.integer(cases, "expect.ktap.cases", range: 1...1_000_000)))
     }
 
     /// A YAML syntax error as file:line: reason.

@@ -1,4 +1,4 @@
-// A profile's `cpus-online` reads how many CPUs the guest brought up; fewer than asked for is a
+// A profile's `contract.cpus-online` reads how many CPUs the guest brought up; fewer than asked for is a
 // warning with the run (and in its JUnit case), never a verdict. Our kernel takes at most 16.
 import Foundation
 import Testing
@@ -14,7 +14,7 @@ import Scenario
               kernel: \(KernelScenario.kernelImage)
               accel: tcg
               memory: 128M
-            \(cpusOnline.map { "  cpus-online: \"\($0)\"" } ?? "")
+            \(cpusOnline.map { "  contract: {cpus-online: \"\($0)\"}" } ?? "")
             """.write(to: folder.appendingPathComponent("profiles.yaml"), atomically: true, encoding: .utf8)
         let file = folder.appendingPathComponent("cpus.yaml")
         try """
@@ -26,14 +26,14 @@ import Scenario
             """.write(to: file, atomically: true, encoding: .utf8)
         var options = RunOptions()
         options.artifactsDirectory = folder.appendingPathComponent("artifacts").path
-        let scenario = try ScenarioParser.parse(file: file.path)
+        let scenario = try KernelScenario.parse(file: file.path)
         return ScenarioRun(RunRequest(scenario: scenario, seed: 5, attempt: 1), options: options).execute()
     }
 
     @Test func aGuestBringingUpFewerCPUsThanAskedIsWarnedAbout() throws {
         let result = try run(vcpus: 17, cpusOnline: "/^smp: ([0-9]+) CPUs online/")
         #expect(result.verdict.isSuccess, "\(result.verdict)")
-        #expect(result.warnings == ["the guest reports 16 CPUs online, 17 asked for (its profile's cpus-online: /^smp: ([0-9]+) CPUs online/)"])
+        #expect(result.warnings == ["the guest reports 16 CPUs online, 17 asked for (its profile's contract.cpus-online: /^smp: ([0-9]+) CPUs online/)"])
         #expect(result.properties.contains { $0.name == "cpus.online" && $0.value == "16" })
     }
 

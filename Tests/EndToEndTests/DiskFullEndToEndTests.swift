@@ -1,62 +1,101 @@
 // A disk that is full while the harness writes its artifacts and its report: a 64 KiB tmpfs,
 // filled before the run. The harness must say so, fail (no report is not a pass), leave no
 // partial report pretending to be complete, and still leave no QEMU and no socket directory.
+// The tmpfs exists only in a mount namespace the test makes for itself (`unshare --mount`):
+// the harness runs inside it, nothing is mounted on the host, and the filler is written only
+// once the mount is in place, so a machine that refuses the mount cannot have its disk filled.
 import Foundation
 import Testing
 
 @Suite(.serialized, .timeLimit(.minutes(2))) struct DiskFullEndToEndTests {
-    /// Runs `body` with a full tmpfs mounted at a fresh folder; unmounts it after.
-    private func withFullDisk(_ body: (URL) throws -> Void) throws {
-        let mountPoint = try KernelScenario.folder().appendingPathComponent("full")
-        try FileManager.default.createDirectory(at: mountPoint, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: mountPoint.deletingLastPathComponent()) }
-        #expect(try command(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mountPoint.path]) == 0)
-        defer { _ = try? command(["umount", mountPoint.path]) }
-        // dd stops with "No space left on device": the filler takes every block.
-        _ = try command(["dd", "if=/dev/zero", "of=\(mountPoint.path)/filler", "bs=4k"])
-        try body(mountPoint)
+    /// Inside a private mount namespace: mount a 64 KiB tmpfs at $1 (exit 97 if that fails,
+    /// before anything is written), fill it (at most 32 blocks of 4 KiB, whatever happens),
+    /// run the command after $1, then list $1 on stdout: the tmpfs vanishes with the namespace.
+    private static let script = """
+        mount -t tmpfs -o size=64k tmpfs "$1" || exit 97
+        mountpoint -q "$1" || exit 97
+        dd if=/dev/zero of="$1/filler" bs=4k count=32 2>/dev/null
+        disk=$1; shift
+        "$@"; status=$?
+        echo "status=$status"
+        ls -a "$disk"
+        """
+
+    private struct Outcome {
+        let status: Int32
+        let stdout: String
+        let stderr: String
     }
 
-    private func command(_ arguments: [String]) throws -> Int32 {
+    /// Runs `command` with `disk` a full tmpfs in a mount namespace of its own.
+    private static func inFullDisk(_ disk: URL, _ command: [String]) throws -> Outcome {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.standardError = Pipe()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        process.arguments = ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "sh", disk.path] + command
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
         try process.run()
+        // Both pipes drained before the wait: a harness's long stderr must not block it.
+        nonisolated(unsafe) var stderr = Data()
+        let reading = DispatchGroup()
+        DispatchQueue.global().async(group: reading) { stderr = err.fileHandleForReading.readDataToEndOfFile() }
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return process.terminationStatus
+        reading.wait()
+        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                       stderr: String(decoding: stderr, as: UTF8.self))
     }
 
-    /// Root with CAP_SYS_ADMIN (bit 21 of CapEff): a container's root may not mount.
-    static var canMount: Bool {
-        guard getuid() == 0, let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapEff:") }),
-              let caps = UInt64(line.dropFirst("CapEff:".count).trimmingCharacters(in: .whitespaces), radix: 16) else { return false }
-        return caps & (1 << 21) != 0
+    /// Whether this machine lets the test make a mount namespace and mount a tmpfs in it (root
+    /// with CAP_SYS_ADMIN, and no security profile that forbids mount): probed, not presumed.
+    static var canMountPrivately: Bool {
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare") else { return false }
+        let probe = FileManager.default.temporaryDirectory.appendingPathComponent("mount-probe-\(getpid())")
+        guard (try? FileManager.default.createDirectory(at: probe, withIntermediateDirectories: true)) != nil else { return false }
+        defer { try? FileManager.default.removeItem(at: probe) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        process.arguments = ["--mount", "--propagation", "private", "--", "/bin/sh", "-c",
+                             "mount -t tmpfs -o size=4k tmpfs \"$1\" && mountpoint -q \"$1\"", "sh", probe.path]
+        process.standardError = Pipe()
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
     }
 
-    @Test(.enabled(if: canMount, "mounting a small tmpfs needs root with CAP_SYS_ADMIN (make test runs as root)"))
+    @Test(.enabled(if: canMountPrivately, "needs root that may mount a tmpfs in a mount namespace of its own (make test runs as root)"))
     func fullDiskIsReportedAndLeavesNoPartialReport() throws {
-        try withFullDisk { disk in
-            let scenarios = disk.deletingLastPathComponent()
-            // A run that fails, so the harness has artifacts to write.
-            try "machine: {cmdline: \"debug=triplefault seed={seed}\"}\nexpect: {exit: 33}\n"
-                .write(to: scenarios.appendingPathComponent("fails.yaml"), atomically: true, encoding: .utf8)
-            let seed = UInt64.random(in: 1_000_000...9_000_000)
-            let junit = disk.appendingPathComponent("junit.xml").path
-            let harness = try HarnessProcess([scenarios.appendingPathComponent("fails.yaml").path, "--seed", String(seed),
-                                              "--junit", junit, "--artifacts", disk.appendingPathComponent("artifacts").path])
-            let status = harness.finish()
-            #expect(status == 1, "\(harness.output)")
-            #expect(harness.output.contains("ERROR fails"), "the verdict is still given: \(harness.output)")
-            #expect(harness.output.contains("cannot write the JUnit report"), "\(harness.output)")
-            #expect(harness.output.contains("the JUnit report could not be written"), "\(harness.output)")
-            #expect(harness.output.contains("No space left on device"), "\(harness.output)")
-            #expect(harness.output.contains("artifacts incomplete"), "\(harness.output)")
-            let left = try FileManager.default.contentsOfDirectory(atPath: disk.path)
-            #expect(!left.contains { $0.contains("junit") }, "no partial report: \(left)")
-            #expect(HarnessProcess.processes(containing: "seed=\(seed)").isEmpty)
-            #expect(harness.leftoverDirectories.isEmpty)
-        }
+        let scenarios = try KernelScenario.folder()
+        defer { try? FileManager.default.removeItem(at: scenarios) }
+        let disk = scenarios.appendingPathComponent("full")
+        try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
+        // A run that fails, so the harness has artifacts to write.
+        try "machine: {cmdline: \"debug=triplefault seed={seed}\"}\nexpect: {exit: 33}\n"
+            .write(to: scenarios.appendingPathComponent("fails.yaml"), atomically: true, encoding: .utf8)
+        let seed = UInt64.random(in: 1_000_000...9_000_000)
+        let sockets = scenarios.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: sockets, withIntermediateDirectories: true)
+        let harness = HarnessProcess.binary
+        try #require(FileManager.default.isExecutableFile(atPath: harness), "no harness binary at \(harness)")
+        let outcome = try Self.inFullDisk(disk, ["/usr/bin/env", "TMPDIR=\(sockets.path)", harness, scenarios.appendingPathComponent("fails.yaml").path, "--seed", String(seed),
+                                                 "--junit", disk.appendingPathComponent("junit.xml").path,
+                                                 "--artifacts", disk.appendingPathComponent("artifacts").path,
+                                                 "--allow-dir", KernelScenario.kernelDirectory])
+        try #require(outcome.status != 97, "the tmpfs could not be mounted: \(outcome.stderr)")
+        let output = outcome.stderr
+        #expect(outcome.stdout.contains("status=1\n"), "\(outcome.stdout)\n\(output)")
+        #expect(output.contains("ERROR fails"), "the verdict is still given: \(output)")
+        #expect(output.contains("cannot write the JUnit report"), "\(output)")
+        #expect(output.contains("the JUnit report could not be written"), "\(output)")
+        #expect(output.contains("No space left on device"), "\(output)")
+        #expect(output.contains("artifacts incomplete"), "\(output)")
+        let left = outcome.stdout.split(separator: "\n").dropFirst()
+        #expect(left.contains("filler"), "the listing is of the full tmpfs: \(left)")
+        #expect(!left.contains { $0.contains("junit") }, "no partial report: \(left)")
+        // Nothing reached the host's folder under the mount point.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: disk.path).isEmpty)
+        #expect(HarnessProcess.processes(containing: "seed=\(seed)").isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: sockets.path).isEmpty, "no socket directory left")
     }
 }

@@ -98,7 +98,7 @@ import Scenario
                     let shown = try ProfileLibrary.parse(block.text, file: Self.repository.appendingPathComponent("scenarios/profiles.yaml").path)
                     let mine = try #require(profiles.profiles["default"]), theirs = try #require(shown.profiles["default"])
                     #expect(theirs.machine == mine.machine, "\(block.location): the profile shown is not scenarios/profiles.yaml's")
-                    #expect(theirs.never == mine.never && theirs.cpusOnline == mine.cpusOnline
+                    #expect(theirs.never == mine.never && theirs.contract == mine.contract
                             && theirs.build?.command == mine.build?.command, "\(block.location)")
                 } else if block.text.hasPrefix("trend:") {
                     _ = try ScenarioParser.parse("steps: [{wait-serial: x}]\n" + block.text + "expect: running\n",

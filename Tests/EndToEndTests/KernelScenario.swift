@@ -25,8 +25,19 @@ enum KernelScenario {
         var description: String { "no kernel image at \(KernelScenario.kernelImage): run `make kernel` first" }
     }
 
+    /// Our kernel's contract as scenarios/profiles.yaml gives it (docs/kernel-interface.md).
+    static let contract = """
+          contract:
+            clean-exit: 33
+            panic-exit: 37
+            panic-line: "KERNEL PANIC:"
+            panic-report-end: "end of panic report"
+            panic-halt: {option: "panic=halt", line: "panic: halted"}
+            panic-cpu-line: "/^cpu=([0-9]+) (stopped )?rip=/"
+        """
+
     /// A fresh folder with a profiles.yaml for the real kernel (TCG, 128 MiB, 2 vCPUs).
-    static func folder() throws -> URL {
+    static func folder(contract: String = KernelScenario.contract) throws -> URL {
         guard FileManager.default.fileExists(atPath: kernelImage) else { throw KernelMissing() }
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("e2e-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
@@ -38,6 +49,7 @@ enum KernelScenario {
               memory: 128M
               accel: tcg
               never: ["Allocation failure:"]
+            \(contract)
             """.write(to: folder.appendingPathComponent("profiles.yaml"), atomically: true, encoding: .utf8)
         return folder
     }
@@ -47,10 +59,11 @@ enum KernelScenario {
     /// `artifacts` names one. Every run is checked to leave nothing behind: its QEMU reaped and
     /// its private socket directory removed.
     static func run(_ yaml: String, seed: UInt64 = 4242, artifacts: URL? = nil, allowing: [String] = [],
+                    contract: String = KernelScenario.contract,
                     configure: (inout RunOptions) -> Void = { _ in },
                     onLaunch: ((QEMUMachine) -> Void)? = nil, onLine: ((SerialLine) -> Void)? = nil,
                     inspect: (RunResult) throws -> Void = { _ in }) throws -> RunResult {
-        let folder = try folder()
+        let folder = try folder(contract: contract)
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("case.yaml")
         try yaml.write(to: file, atomically: true, encoding: .utf8)

@@ -33,7 +33,7 @@ import Scenario
               - wait-serial: "goodbye: the last line"
             expect: {exit: 33}
             """.write(to: file, atomically: true, encoding: .utf8)
-        let scenario = try ScenarioParser.parse(file: file.path)
+        let scenario = try KernelScenario.parse(file: file.path)
         var options = RunOptions()
         options.artifactsDirectory = folder.appendingPathComponent("artifacts").path
         options.diagnoser = nil

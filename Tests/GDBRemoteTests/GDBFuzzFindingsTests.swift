@@ -1,5 +1,6 @@
 // Inputs the GDB fuzz target (Tests/Fuzz/GDBFuzz) reaches: a stub that sends a packet without
 // end, or with a run-length encoding that multiplies it, and one that states an absurd PacketSize.
+import Foundation
 import Glibc
 import Testing
 import HostSystem
@@ -16,7 +17,9 @@ import HostSystem
         // `a*~` is 1 + 97 bytes from 3: six of them decode to 588 bytes.
         let body = String(repeating: "a*~", count: 6)
         let decoder = GDBPacketDecoder(maximumPacketBytes: 256)
-        let framed = Array("$\(body)#".utf8) + GDBPacketCodec.hexPair(body.utf8.reduce(0, &+))
+        // The checksum written out independently of the codec: the byte sum modulo 256, two hex digits.
+        let checksum = body.utf8.reduce(0) { ($0 + Int($1)) % 256 }
+        let framed = Array("$\(body)#".utf8) + Array(String(format: "%02x", checksum).utf8)
         #expect(decoder.feed(framed) == [.overlong(limit: 256)])
         #expect(GDBPacketCodec.decodeBody(Array(body.utf8)[...], limit: 256) == nil)
     }

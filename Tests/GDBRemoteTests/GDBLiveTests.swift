@@ -60,10 +60,12 @@ import QEMUMachine
         guard case .signal = try client.stopReason() else { Issue.record("not stopped"); return }
         let threads = try client.threads()
         #expect(threads == [GDBThreadID(process: 1, thread: 1), GDBThreadID(process: 1, thread: 2)])
-        // CPU 1 idles in hlt, unless the stop caught it in a tick, or (on a loaded host, when the
-        // connection took over a second) printing the soft-lockup report about CPU 0.
+        // QEMU's halted flag, read per vCPU: CPU 0 spins in debug=hang with interrupts off, so
+        // it can never be halted. (CPU 1 idles in hlt, unless the stop caught it in a tick or
+        // printing the soft-lockup report about CPU 0: either state, so only its form is checked.)
+        #expect(try client.extraInfo(threads[0]) == "CPU#0 [running]")
         let state = try client.extraInfo(threads[1])
-        #expect(state == "CPU#1 [halted ]" || state == "CPU#1 [running]", "\(state)")
+        #expect(state.hasPrefix("CPU#1 ["), "\(state)")
 
         // Memory: a counter read by symbol, written and read back, then restored.
         let count = try #require(symbols.lookup("Kernel.CPUs.count"))

@@ -5,10 +5,10 @@
 import Testing
 @testable import KernelMemoryCore
 
-/// The kernel's composition (KernelHeap.tryAllocate / free) over a test heap: the cache's
-/// lock-free step first, the core's locked step when it cannot serve; a block marked free that
-/// a cache holds is a double free.
-final class CachedTestHeap {
+/// The kernel's own composition (CachedHeap, which KernelHeap conforms to as well) over a test
+/// heap: the caches are host memory, the "lock" is the calling thread (tests run one CPU at a
+/// time on one thread).
+final class CachedTestHeap: CachedHeap {
     let test: TestHeap
     let storage: [UnsafeMutableRawPointer]
     let caches: [HeapObjectCache]
@@ -22,28 +22,25 @@ final class CachedTestHeap {
 
     deinit { storage.forEach { $0.deallocate() } }
 
+    var cacheCount: Int { caches.count }
+    func cache(_ cpu: Int) -> HeapObjectCache { caches[cpu] }
+    var lookup: HeapBlockLookup { test.heap.lookup }
+    func withLockedCore<Result>(_ body: (inout KernelHeapCore<TestWindowBacking>) -> Result) -> Result { body(&test.heap) }
+
     func allocate(_ size: Int, on cpu: Int) -> UnsafeMutableRawPointer? {
-        caches[cpu].allocate(size: size, alignment: 16, test.heap.lookup)
-            ?? test.heap.allocate(size: size, alignment: 16, refilling: caches[cpu]).pointer
+        allocate(size: size, alignment: 16, on: cpu).result.pointer
     }
 
     /// True when the block was freed; false when refused (invalid or double).
     func free(_ block: UnsafeMutableRawPointer, on cpu: Int) -> Bool {
-        guard let classified = caches[cpu].free(block, test.heap.lookup) else { return true }
-        let caches = caches
-        switch test.heap.free(block, classified: classified, cache: caches[cpu],
-                              cachesHold: { pointer, classIndex in caches.contains { $0.contains(pointer, classIndex: classIndex) } }) {
-        case .freed: return true
-        case .doubleFree: doubleFrees += 1; return false
-        case .invalid: return false
+        switch free(block, on: cpu) as HeapFreeResult? {
+        case nil, .freed?: return true
+        case .doubleFree?: doubleFrees += 1; return false
+        case .invalid?: return false
         }
     }
 
-    var totals: HeapCacheTotals {
-        var totals = HeapCacheTotals()
-        caches.forEach { totals.add($0) }
-        return totals
-    }
+    var totals: HeapCacheTotals { cachedTotals }
 
     var stats: HeapStatistics { test.heap.statistics(correctedBy: totals) }
 }

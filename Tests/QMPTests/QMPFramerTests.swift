@@ -19,12 +19,16 @@ import Testing
 
     @Test func everySplitPointGivesTheSameMessages() throws {
         let bytes = try TranscriptFixture("session").qemuBytes
-        let whole = QMPFramer()
-        let expected = messages(whole.feed(bytes))
+        // The oracle is not the framer: QEMU ends every message with CRLF and puts none inside one.
+        let expected = String(decoding: bytes, as: UTF8.self).components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        #expect(expected.count == 13)
+        func raws(_ outputs: [QMPFramer.Output]) -> [String] {
+            outputs.compactMap { if case .message(_, let raw) = $0 { return raw } else { return nil } }
+        }
         // Two chunks, cut at every position (including inside strings, numbers and CRLF).
         for cut in stride(from: 1, to: bytes.count, by: 1) {
             let framer = QMPFramer()
-            let parsed = messages(framer.feed(Array(bytes[..<cut])) + framer.feed(Array(bytes[cut...])))
+            let parsed = raws(framer.feed(Array(bytes[..<cut])) + framer.feed(Array(bytes[cut...])))
             #expect(parsed == expected, "cut at \(cut)")
             if parsed != expected { break }
         }

@@ -1,4 +1,5 @@
 // The run monitor fed real QMP events and serial lines (as QEMU and our kernel send them).
+import Glibc
 import Testing
 import HostSystem
 import QEMUMachine
@@ -7,13 +8,23 @@ import QMP
 @testable import Scenario
 
 @Suite struct RunMonitorTests {
-    private func monitor(_ yaml: String = "expect: running\n") throws -> RunMonitor {
-        var machine = MachineProfile()
-        machine.kernel = "/k.img"
-        let scenario = try ScenarioParser.parse(yaml, file: "m.yaml",
-                                                profiles: ProfileLibrary(profiles: ["default": .init(machine: machine, never: [])], file: nil))
-        return RunMonitor(scenario: scenario, serial: try SerialConsole(start: .now, logPath: nil))
+    private func monitor(_ yaml: String = "expect: running\n", serial: SerialConsole? = nil) throws -> RunMonitor {
+        let scenario = try ScenarioParser.parse(yaml, file: "m.yaml", profiles: try ProfileLibrary.parse(Self.ourProfile, file: "/p/profiles.yaml"))
+        return RunMonitor(scenario: scenario, serial: try serial ?? SerialConsole(start: .now, logPath: nil))
     }
+
+    /// Our kernel's profile, contract included (scenarios/profiles.yaml).
+    static let ourProfile = """
+        default:
+          kernel: k.img
+          contract:
+            clean-exit: 33
+            panic-exit: 37
+            panic-line: "KERNEL PANIC:"
+            panic-report-end: "end of panic report"
+            panic-halt: {option: "panic=halt", line: "panic: halted"}
+            panic-cpu-line: "/^cpu=([0-9]+) (stopped )?rip=/"
+        """
 
     private func event(_ text: String) -> QMPEvent {
         guard case .message(let message, _)? = QMPFramer().feed(Array(text.utf8)).first,
@@ -44,14 +55,32 @@ import QMP
         #expect(monitor.hasEnded)
     }
 
-    @Test func panicLineStartsTheReportGraceAndItsEndEndsTheRun() throws {
-        let monitor = try monitor("expect: {panic: \"out of memory\"}\n")
+    @Test func panicLineStartsTheReportAndTheRunEndsWithThePanicExit() throws {
+        let monitor = try monitor("machine: {vcpus: 2}\nexpect: {panic: \"out of memory\"}\n")
         monitor.observe(SerialLine(text: "KERNEL PANIC: out of memory in the Swift runtime allocator size=65568", time: 1))
         #expect(monitor.panicked)
         #expect(monitor.expectedPanicMatched)
         #expect(!monitor.hasEnded, "the report is still being printed")
+        monitor.observe(SerialLine(text: "cpu=1 rip=0x0000000000101234 rsp=0x0000000000201000 rbp=0x0 rflags=0x00000046", time: 1.05))
+        monitor.observe(SerialLine(text: "cpu=0 stopped rip=0x0000000000105678 rsp=0x1 rflags=0x00000202 interrupts=on by=ipi", time: 1.06))
+        #expect(monitor.facts.panicCPUs == [0, 1])
         monitor.observe(SerialLine(text: "end of panic report", time: 1.1))
+        #expect(!monitor.hasEnded, "the contract says a panic exits with 37: wait for it (or the grace)")
+        monitor.exited(.exited(37))
         #expect(monitor.hasEnded)
+    }
+
+    @Test func withoutAContractNoLineIsAPanicAndNoStatusIsPresumed() throws {
+        var machine = MachineProfile()
+        machine.kernel = "/k.img"
+        let library = ProfileLibrary(profiles: ["default": .init(machine: machine, never: [])], file: nil)
+        let scenario = try ScenarioParser.parse("expect: {exit: 0}\n", file: "m.yaml", profiles: library)
+        let monitor = RunMonitor(scenario: scenario, serial: try SerialConsole(start: .now, logPath: nil))
+        monitor.observe(SerialLine(text: "KERNEL PANIC: out of memory", time: 1))
+        monitor.exited(.exited(37))
+        #expect(!monitor.panicked)
+        monitor.observe(event(#"{"timestamp": {"seconds": 1, "microseconds": 2}, "event": "GUEST_PANICKED", "data": {"action": "pause"}}"#))
+        #expect(monitor.panicked, "pvpanic is generic")
     }
 
     @Test func underPanicHaltTheReportEndsWhenTheKernelSaysItHalted() throws {
@@ -64,9 +93,22 @@ import QMP
     }
 
     @Test func exitEndsTheRunOnlyOnceTheConsoleHasEnded() throws {
-        let monitor = try monitor()
+        let (ours, theirs) = try UnixSocket.pair()
+        let reactor = Reactor(observesInterrupts: false)
+        let serial = try SerialConsole(start: .now, logPath: nil)
+        serial.attach(fd: ours, reactor: reactor)
+        defer { serial.detach() }
+        let monitor = try monitor("machine: {cmdline: \"ktest=*\"}\nexpect: ktap\n", serial: serial)
+        serial.onLine = { monitor.observe($0) }
         monitor.exited(.exited(33))
         #expect(!monitor.hasEnded, "QEMU's last lines may still be in the serial socket")
+        // The last lines, then QEMU's end of the socket: now the run has ended, with them read.
+        try writeAll(theirs, Array("KTAP version 1\n1..1\nok 1 last\n".utf8))
+        close(theirs)
+        let ended = try reactor.run(until: { serial.reachedEnd }, deadline: { MonotonicInstant.now.adding(seconds: 10) })
+        #expect(ended)
+        #expect(monitor.hasEnded)
+        #expect(monitor.facts.ktap.document.tests.map(\.name) == ["last"])
     }
 
     @Test func capturesKeepIntegerFieldsOnly() throws {

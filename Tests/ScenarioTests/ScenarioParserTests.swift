@@ -87,6 +87,8 @@ import QMP
         }
         if case .assert(let assertion) = scenario.steps[9].value {
             #expect(assertion.operand == .captured("before.heap.bytes"))
+        } else {
+            Issue.record("step 10 should be assert")
         }
         #expect(scenario.expectation == .exit(33))
     }
@@ -144,7 +146,7 @@ import QMP
             default:
               kernel: ../build/k.img
               build: make -C .. kernel
-              cpus-online: "/^smp: ([0-9]+) CPUs online/"
+              contract: {cpus-online: "/^smp: ([0-9]+) CPUs online/"}
             other:
               kernel: k2.img
             """, file: "/lib/scenarios/profiles.yaml", confinement: PathConfinement(root: "/lib"))
@@ -154,14 +156,14 @@ import QMP
         let scenario = try ScenarioParser.parseText("expect: running\n", file: "/lib/scenarios/a/s.yaml", profiles: library,
                                                     confinement: PathConfinement(root: "/lib"))
         #expect(scenario.kernelBuild == build)
-        #expect(scenario.cpusOnline?.firstGroup(in: "smp: 16 CPUs online bringup_ms=3") == "16")
+        #expect(scenario.contract.onlineCPUs(in: "smp: 16 CPUs online bringup_ms=3") == 16)
         // A scenario booting another image does not get the profile's build for it.
         let own = try ScenarioParser.parseText("machine: {kernel: mine.img}\nexpect: running\n", file: "/lib/scenarios/a/s.yaml",
                                                profiles: library, confinement: PathConfinement(root: "/lib"))
         #expect(own.kernelBuild == nil)
         #expect(own.kernelSource == SourceLine(file: "/lib/scenarios/a/s.yaml", line: 1))
         #expect(throws: ScenarioError.self) {
-            try ProfileLibrary.parse("default:\n  cpus-online: \"smp:\"\n", file: "p.yaml")
+            try ProfileLibrary.parse("default:\n  contract: {cpus-online: \"smp:\"}\n", file: "p.yaml")
         }
     }
 
@@ -208,7 +210,15 @@ import QMP
             .appendingPathComponent("../../scenarios").standardized.path
         let catalog = ScenarioCatalog.load([folder], includeNightly: true, filter: nil)
         #expect(catalog.errors.isEmpty, "\(catalog.errors)")
-        #expect(catalog.scenarios.count >= 5)
+        // Every scenario file on disk is in the catalog (found and parsed), none twice.
+        let files = FileManager.default.enumerator(atPath: folder)!.compactMap { $0 as? String }
+            .filter { $0.hasSuffix(".yaml") && !$0.hasSuffix(ProfileLibrary.fileName) }
+        #expect(files.count >= 30)
+        // Bench scenarios stay out of folder runs (make bench names them): each parses as one.
+        let bench = files.filter { $0.hasPrefix("bench/") }
+        for file in bench { #expect(try ScenarioParser.parse(file: folder + "/" + file).isBench, "\(file)") }
+        #expect(catalog.scenarios.count == files.count - bench.count, "\(catalog.scenarios.map(\.file))")
+        #expect(Set(catalog.scenarios.map(\.file)).count == files.count - bench.count)
         let expectations = Set(catalog.scenarios.map { "\($0.expectation)" })
         #expect(expectations.contains("hang"))
         #expect(expectations.contains("tripleFault"))

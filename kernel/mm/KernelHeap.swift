@@ -12,11 +12,35 @@ struct KernelHeapBacking: HeapPageBacking {
 
 enum HeapFailure: Error { case outOfFrames, outOfWindow, badRequest }
 
+/// The kernel's side of the composition (mm/core/CachedHeap.swift): per-CPU caches in frames
+/// from boot, the core behind `KernelHeap.lock`, figures published after every locked step.
+struct KernelCachedHeap: CachedHeap {
+    var cacheCount: Int { KernelHeap.cacheCount }
+
+    @inline(__always)
+    func cache(_ cpu: Int) -> HeapObjectCache { KernelHeap.cache(cpu) }
+
+    var lookup: HeapBlockLookup { KernelHeap.lookup! }
+
+    /// Under the lock: the step, then the figures published and the pressure threshold checked
+    /// (reported by the caller once the lock is released).
+    func withLockedCore<Result>(_ body: (inout KernelHeapCore<KernelHeapBacking>) -> Result) -> Result {
+        KernelHeap.lock.withLock {
+            let result = body(&KernelHeap.core!)
+            if KernelHeap.checkPressure(KernelHeap.publishFigures()) { KernelHeap.pressureToReport = true }
+            return result
+        }
+    }
+}
+
 enum KernelHeap {
     typealias Core = KernelHeapCore<KernelHeapBacking>
     static let lock = SpinLock(registrySlot: .heap)
     nonisolated(unsafe) static var core: Core? = nil
     nonisolated(unsafe) static var pressureReported = false
+    /// Set under the lock when mapped bytes crossed the threshold; printed after it.
+    nonisolated(unsafe) static var pressureToReport = false
+    static let cached = KernelCachedHeap()
     /// The core's fixed tables, for the paths that take no lock. Set once by `initialize`.
     nonisolated(unsafe) static var lookup: HeapBlockLookup? = nil
     /// Storage of every CPU's object cache (`maxCPUs` of them), from frames at boot.
@@ -54,17 +78,11 @@ enum KernelHeap {
 
     /// Every CPU's cache summed (read without synchronisation: exact when the CPUs are quiet,
     /// within a few bins otherwise).
-    static var cachedTotals: HeapCacheTotals {
-        var totals = HeapCacheTotals()
-        for cpu in 0..<cacheCount { totals.add(cache(cpu)) }
-        return totals
-    }
+    static var cachedTotals: HeapCacheTotals { cached.cachedTotals }
 
     /// The running figures with cached objects counted as free. Precondition: `lock` held.
-    private static func publishFigures() -> HeapRunningFigures {
-        var caches = HeapCacheTotals()
-        for cpu in 0..<cacheCount { caches.addContents(cache(cpu)) }
-        let figures = core!.runningFigures(correctedBy: caches)
+    fileprivate static func publishFigures() -> HeapRunningFigures {
+        let figures = core!.runningFigures(correctedBy: cached.cachedContents)
         MemoryCounters.publish(figures)
         return figures
     }
@@ -75,17 +93,13 @@ enum KernelHeap {
     static func tryAllocate(size: Int, alignment: Int = 16) -> Result<UnsafeMutableRawPointer, HeapFailure> {
         let flags = cpu_rflags()
         cpu_cli()
-        let cache = cache(CPUs.currentIndex)
-        if let object = cache.allocate(size: size, alignment: alignment, lookup!) {
-            cpu_restore_rflags(flags)
-            return .success(object)
-        }
-        let (result, pressure) = lock.withLock { () -> (HeapAllocation, Bool) in
-            let r = core!.allocate(size: size, alignment: alignment, refilling: cache)
-            return (r, checkPressure(publishFigures()))
-        }
+        let (result, locked) = cached.allocate(size: size, alignment: alignment, on: CPUs.currentIndex)
         cpu_restore_rflags(flags)
-        if pressure { reportPressure() }
+        if !locked, case .allocated(let object) = result { return .success(object) }
+        if pressureToReport {
+            pressureToReport = false
+            reportPressure()
+        }
         KernelMappings.flushIfWorthIt()
         switch result {
         case .allocated(let p): return .success(p)
@@ -114,17 +128,9 @@ enum KernelHeap {
     static func free(_ pointer: UnsafeMutableRawPointer) {
         let flags = cpu_rflags()
         cpu_cli()
-        let cache = cache(CPUs.currentIndex)
-        guard let block = cache.free(pointer, lookup!) else {
-            cpu_restore_rflags(flags)
-            return
-        }
-        let result = lock.withLock { () -> HeapFreeResult in
-            let r = core!.free(pointer, classified: block, cache: cache, cachesHold: anyCacheHolds)
-            _ = publishFigures()
-            return r
-        }
+        let freed = cached.free(pointer, on: CPUs.currentIndex)
         cpu_restore_rflags(flags)
+        guard let result = freed else { return }
         KernelMappings.flushIfWorthIt()
         switch result {
         case .freed: return
@@ -135,14 +141,6 @@ enum KernelHeap {
             }
             Backtrace.print(framePointer: cpu_frame_pointer())
         }
-    }
-
-    /// Whether a CPU's cache holds `pointer` (a block marked free of class `classIndex`): a
-    /// second free of it. Other CPUs' bins are read as they are; a block one of them takes
-    /// meanwhile is live again.
-    private static func anyCacheHolds(_ pointer: UnsafeRawPointer, _ classIndex: Int) -> Bool {
-        for cpu in 0..<cacheCount where cache(cpu).contains(pointer, classIndex: classIndex) { return true }
-        return false
     }
 
     /// Returns every CPU's cached objects to the core (each CPU its own, by cross-call), then
@@ -159,7 +157,7 @@ enum KernelHeap {
 
     /// Usable size of a live block, or nil.
     static func blockSize(of pointer: UnsafeRawPointer) -> Int? {
-        lock.withLock { core!.blockSize(of: pointer, cachesHold: anyCacheHolds) }
+        lock.withLock { core!.blockSize(of: pointer, cachesHold: cached.anyCacheHolds) }
     }
 
     /// The heap's figures, cached objects counted as free.
@@ -173,13 +171,11 @@ enum KernelHeap {
 
     /// Objects of size class `index` in use: the core's count less those in CPUs' caches.
     static func blocksInUse(ofClass index: Int) -> Int {
-        var blocks = core!.sizeClassStatistics(index).blocksInUse
-        for cpu in 0..<cacheCount { blocks -= cache(cpu).count(classIndex: index) }
-        return blocks
+        cached.blocksInUse(ofClass: index, core: core!)
     }
 
     /// Whether mapped bytes just crossed the pressure threshold. Precondition: `lock` held.
-    private static func checkPressure(_ s: HeapRunningFigures) -> Bool {
+    fileprivate static func checkPressure(_ s: HeapRunningFigures) -> Bool {
         let high = UInt64(s.mappedBytes) * 100 >= UInt64(s.windowBytes) * Parameters.heapPressurePercent
         if high && !pressureReported { pressureReported = true; return true }
         if !high && UInt64(s.mappedBytes) * 100 < UInt64(s.windowBytes) * (Parameters.heapPressurePercent - 15) {
