@@ -133,6 +133,8 @@ let package = Package(
         .testTarget(name: "GDBRemoteTests", dependencies: ["GDBRemote", "HostSystem", "QEMUMachine", "KernelSymbols", "Diagnosis"],
                     swiftSettings: harnessSettings),
         .testTarget(name: "KernelSymbolsTests", dependencies: ["KernelSymbols"], swiftSettings: harnessSettings),
+        // The figure lines of docs/kernel-interface.md against the kernel's printers (sources read).
+        .testTarget(name: "KernelInterfaceTests", swiftSettings: harnessSettings),
         .testTarget(name: "KTAPTests", dependencies: ["KTAP"], swiftSettings: harnessSettings),
         .testTarget(name: "RunnerSummaryTests", dependencies: ["Runner", "Scenario", "QEMUMachine"], swiftSettings: harnessSettings),
         .testTarget(name: "TrendTests", dependencies: ["Trend"], swiftSettings: harnessSettings),

@@ -190,9 +190,10 @@ enum KernelHeap {
 
     private static func reportPressure() {
         let s = statistics
-        Console.line { l in
-            l.text("mm: pressure heap.mapped="); l.dec(s.mappedBytes); l.text(" heap.window="); l.dec(s.windowBytes)
-            l.text(" percent="); l.dec(s.mappedBytes * 100 / s.windowBytes)
+        // Keys: docs/kernel-interface.md, "Figure lines".
+        Console.record("mm: pressure") { l in
+            l.field("heap.mapped", s.mappedBytes); l.field("heap.window", s.windowBytes)
+            l.field("percent", s.mappedBytes * 100 / s.windowBytes)
         }
     }
 }

@@ -45,7 +45,7 @@ enum Panic {
             }
             Backtrace.print(framePointer: rbp)
         }
-        MemoryStatistics.printLine()
+        StatisticsLines.print()
         reportStoppedCPUs(stopped, except: cpu)
         Console.line("end of panic report")
         finish()

@@ -64,7 +64,7 @@ enum SMP {
         }
         bringUpMilliseconds = Clock.millisecondsSince(start)
         Console.line { l in
-            l.text("smp: "); l.dec(CPUs.onlineCount); l.text(" CPUs online bringup_ms="); l.dec(bringUpMilliseconds)
+            l.text("smp: "); l.dec(CPUs.onlineCount); l.text(" CPUs online"); l.field("bringup_ms", bringUpMilliseconds)
         }
     }
 

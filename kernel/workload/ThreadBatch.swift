@@ -61,8 +61,8 @@ enum ThreadBatch {
     /// ` cpu0.ran=<n> cpu1.ran=<n> ... cpus_used=<n>` for a figure line.
     static func describe(_ l: ConsoleLine) {
         for c in 0..<CPUs.count where CPUs.isOnline(c) {
-            l.text(" cpu"); l.dec(c); l.text(".ran="); l.dec(ranOn[c])
+            l.field(cpu: c, "ran", ranOn[c])
         }
-        l.text(" cpus_used="); l.dec(cpusUsed)
+        l.field("cpus_used", cpusUsed)
     }
 }
