@@ -19,9 +19,8 @@ enum KernelHeap {
     nonisolated(unsafe) static var pressureReported = false
     /// The core's fixed tables, for the paths that take no lock. Set once by `initialize`.
     nonisolated(unsafe) static var lookup: HeapBlockLookup? = nil
-    /// Storage of every CPU's object cache (`maxCPUs` of them), from frames at boot.
+    /// Storage of every CPU's object cache (`Parameters.maximumCPUs` of them), from frames at boot.
     nonisolated(unsafe) static var cacheStorage = UnsafeMutableRawPointer(bitPattern: 8)!
-    static let maxCPUs = 16
 
     /// Sets up the heap over its window; its metadata comes from contiguous frames.
     static func initialize() {
@@ -34,12 +33,12 @@ enum KernelHeap {
         core = Core(windowBase: UInt(Layout.heapBase), windowPages: pages,
                     metadata: UnsafeMutableRawPointer(bitPattern: UInt(metadata))!, backing: KernelHeapBacking())
         lookup = core!.lookup
-        let cacheBytes = UInt64(maxCPUs * HeapObjectCache.storageBytes)
+        let cacheBytes = UInt64(Parameters.maximumCPUs * HeapObjectCache.storageBytes)
         guard let storage = PhysicalMemory.allocateContiguous(count: Int(pageAlignUp(cacheBytes) / Layout.pageSize)) else {
             panic("no frames for the heap's per-CPU caches")
         }
         cacheStorage = UnsafeMutableRawPointer(bitPattern: UInt(storage))!
-        for cpu in 0..<maxCPUs { _ = HeapObjectCache.prepare(storage: cacheStorage + cpu * HeapObjectCache.storageBytes) }
+        for cpu in 0..<Parameters.maximumCPUs { _ = HeapObjectCache.prepare(storage: cacheStorage + cpu * HeapObjectCache.storageBytes) }
         MemoryCounters.publish(core!.runningFigures)
     }
 
@@ -49,8 +48,8 @@ enum KernelHeap {
         HeapObjectCache(storage: cacheStorage + cpu * HeapObjectCache.storageBytes)
     }
 
-    /// CPUs with a cache in use: those online, at most `maxCPUs`.
-    static var cacheCount: Int { min(CPUs.count, maxCPUs) }
+    /// CPUs with a cache in use: those online, at most `Parameters.maximumCPUs`.
+    static var cacheCount: Int { min(CPUs.count, Parameters.maximumCPUs) }
 
     /// Every CPU's cache summed (read without synchronisation: exact when the CPUs are quiet,
     /// within a few bins otherwise).

@@ -73,7 +73,7 @@ enum Heartbeat {
                 let b = CPUs.block(c)
                 l.field(cpu: c, "beats", b.pointee.heartbeat.load(ordering: .relaxed))
                 l.field(cpu: c, "switches", b.pointee.switches.load(ordering: .relaxed))
-                l.field(cpu: c, "queue", b.pointee.queueLength.load(ordering: .relaxed))
+                l.field(cpu: c, "queue", b.pointee.runQueue.length.load(ordering: .relaxed))
             }
         }
     }

@@ -6,7 +6,7 @@ import Synchronization
 enum ThreadBatch {
     static let remaining = Atomic<Int>(0)
     /// Threads of the batch that finished on each CPU.
-    nonisolated(unsafe) static var ranOn: InlineArray<16, Int> = .init(repeating: 0)
+    nonisolated(unsafe) static var ranOn: PerCPUTable<Int> = .init(repeating: 0)
     nonisolated(unsafe) static var done: WaitQueuePointer? = nil
     static let lock = SpinLock()
     /// Live tasks before the batch: it is over once they are back to this (every thread reaped).
