@@ -50,24 +50,28 @@ let package = Package(
         // `make bench`'s figures, their statistics, the JSON and the Markdown table.
         .target(name: "BenchReport", swiftSettings: harnessSettings),
         .testTarget(name: "BenchReportTests", dependencies: ["BenchReport", "Benchmarks"], swiftSettings: harnessSettings),
-        // `make bench`'s measurements: bench scenarios run through the Runner, figures from captures.
+        // `make bench`'s measurements: the plan (BenchPlan), bench scenarios run through the
+        // Runner, figures from captures; LinuxPeer/ holds the peer's guest programs (C, built by
+        // its peer.mk).
         .target(
             name: "Benchmarks",
             dependencies: ["BenchReport", "Runner", "Scenario", "QEMUMachine", "HostSystem"],
+            exclude: ["LinuxPeer"],
             swiftSettings: harnessSettings
         ),
-        // The `bench` command: flags only.
+        // The `bench` command: flags in, BenchPlan run, report out.
         .executableTarget(
             name: "bench",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser"), "Benchmarks", "BenchReport",
-                           "HostSystem", "QEMUMachine", "Scenario"],
+                           "HostSystem"],
             path: "Sources/BenchCommand",
             swiftSettings: harnessSettings
         ),
-        // Host benchmark: the kernel heap core next to glibc malloc/free in one process.
+        // Host benchmark: the kernel heap core next to glibc malloc/free in one process (built in
+        // release by `make bench`; its JSON joins the report).
         .executableTarget(
             name: "heap-bench",
-            dependencies: ["KernelMemoryCore", "BenchReport"],
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser"), "KernelMemoryCore", "BenchReport"],
             path: "Sources/HeapBench",
             swiftSettings: harnessSettings
         ),
@@ -119,8 +123,6 @@ let package = Package(
                 "Runner", "Scenario", "JUnitReport", "QEMUMachine",
             ],
             path: "harness",
-            // The Linux peer's guest programs for `make bench` (C, built by the Makefile).
-            exclude: ["peer"],
             swiftSettings: harnessSettings
         ),
         .testTarget(name: "QMPTests", dependencies: ["QMP", "HostSystem"], exclude: ["Fixtures"],

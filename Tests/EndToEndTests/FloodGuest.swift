@@ -1,4 +1,4 @@
-// Builds Tests/Benchmarks/flood-guest.S (a multiboot program of a few dozen instructions) for
+// Builds Tests/Soaks/flood-guest.S (a multiboot program of a few dozen instructions) for
 // the flood and silence tests: text, hostile bytes, or nothing at all on COM1.
 import Foundation
 
@@ -15,8 +15,8 @@ enum FloodGuest {
 
     /// The image in `folder`, printing `records` repetitions in `mode`, then exiting with 33.
     static func build(_ mode: Mode, records: Int, in folder: URL) throws -> String {
-        let source = KernelScenario.repository.appendingPathComponent("Tests/Benchmarks/flood-guest.S").path
-        let script = KernelScenario.repository.appendingPathComponent("Tests/Benchmarks/flood.ld").path
+        let source = KernelScenario.repository.appendingPathComponent("Tests/Soaks/flood-guest.S").path
+        let script = KernelScenario.repository.appendingPathComponent("Tests/Soaks/flood.ld").path
         let object = folder.appendingPathComponent("flood.o").path
         let image = folder.appendingPathComponent("flood-\(mode).elf").path
         try tool(["gcc", "-m32", "-c", "-DFLOOD_LINES=\(records)", "-DFLOOD_MODE=\(mode.rawValue)",
