@@ -78,9 +78,9 @@ public enum HarnessFigures {
 
     /// Peak resident memory of this process while `vms` VMs run at once.
     public static func peakMemory(_ bench: VMBench, _ scenario: Scenario, vms: Int, accelerator: String) -> Figure? {
-        guard HostFacts.resetPeakResident() else { return nil }
+        guard PeakMemory.reset() else { return nil }
         let (results, _) = bench.suite(Array(repeating: scenario, count: vms), jobs: vms)
-        let peak = Double(HostFacts.peakResidentBytes) / 1_000_000
+        let peak = Double((PeakMemory.kibibytes() ?? 0) * 1024) / 1_000_000
         guard results.allSatisfy(\.verdict.isSuccess) else { return nil }
         return Figure(group: group, name: "peak memory with \(vms) VMs in parallel", unit: "MB", better: .lower,
                       vcpus: scenario.machine.vcpus, accelerator: accelerator, samples: [peak],

@@ -83,15 +83,13 @@ public struct SHA256 {
 
     /// The SHA-256 of a file's contents, nil if it cannot be read.
     public static func file(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
+        guard let fd = try? syscall("open", detail: path, { open(path, O_RDONLY | O_CLOEXEC) }) else { return nil }
         defer { close(fd) }
         var hasher = SHA256()
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            if count < 0 { return nil }
+            guard let count = try? syscall("read", detail: path, { buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } })
+            else { return nil }
             if count == 0 { break }
             buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
         }
