@@ -127,27 +127,29 @@ let package = Package(
         ),
         .testTarget(name: "QMPTests", dependencies: ["QMP", "HostSystem"], exclude: ["Fixtures"],
                     swiftSettings: harnessSettings),
-        .testTarget(name: "HostSystemTests", dependencies: ["HostSystem"], swiftSettings: harnessSettings),
+        .testTarget(name: "HostSystemTests", dependencies: ["HostSystem", "TestSupport"], swiftSettings: harnessSettings),
         .testTarget(name: "QEMUMachineTests", dependencies: ["QEMUMachine", "QMP", "HostSystem"],
                     swiftSettings: harnessSettings),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Scenario", "QEMUMachine", "QMP"],
                     swiftSettings: harnessSettings),
-        .testTarget(name: "GDBRemoteTests", dependencies: ["GDBRemote", "HostSystem", "QEMUMachine", "KernelSymbols", "Diagnosis"],
+        .testTarget(name: "GDBRemoteTests", dependencies: ["GDBRemote", "HostSystem", "QEMUMachine", "KernelSymbols", "Diagnosis", "TestSupport"],
                     swiftSettings: harnessSettings),
-        .testTarget(name: "KernelSymbolsTests", dependencies: ["KernelSymbols"], swiftSettings: harnessSettings),
+        .testTarget(name: "KernelSymbolsTests", dependencies: ["KernelSymbols", "TestSupport"], swiftSettings: harnessSettings),
         // The figure lines of docs/kernel-interface.md against the kernel's printers (sources read).
         .testTarget(name: "KernelInterfaceTests", swiftSettings: harnessSettings),
         .testTarget(name: "KTAPTests", dependencies: ["KTAP"], swiftSettings: harnessSettings),
         .testTarget(name: "RunnerSummaryTests", dependencies: ["Runner", "Scenario", "QEMUMachine"], swiftSettings: harnessSettings),
-        .testTarget(name: "TrendTests", dependencies: ["Trend"], swiftSettings: harnessSettings),
+        .testTarget(name: "TrendTests", dependencies: ["Trend", "TestSupport"], swiftSettings: harnessSettings),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"], swiftSettings: harnessSettings),
+        // A tool (xmllint, llvm-nm, gdb, gcc...) run to its end by a test: one helper for all.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: harnessSettings),
         // xmllint against Jenkins' JUnit schema, shared by the report and end-to-end tests.
-        .target(name: "SchemaCheck", path: "Tests/SchemaCheck", swiftSettings: harnessSettings),
+        .target(name: "SchemaCheck", dependencies: ["TestSupport"], path: "Tests/SchemaCheck", swiftSettings: harnessSettings),
         .testTarget(name: "JUnitReportTests", dependencies: ["JUnitReport", "Runner", "KTAP", "SchemaCheck", "HostSystem"],
                     swiftSettings: harnessSettings),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Runner", "Scenario", "QEMUMachine", "QMP", "HostSystem", "JUnitReport", "SchemaCheck"],
+            dependencies: ["Runner", "Scenario", "QEMUMachine", "QMP", "HostSystem", "JUnitReport", "SchemaCheck", "TestSupport"],
             swiftSettings: harnessSettings
         ),
     ]

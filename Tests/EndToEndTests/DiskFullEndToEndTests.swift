@@ -3,6 +3,7 @@
 // partial report pretending to be complete, and still leave no QEMU and no socket directory.
 import Foundation
 import Testing
+import TestSupport
 
 @Suite(.serialized, .timeLimit(.minutes(2))) struct DiskFullEndToEndTests {
     /// Runs `body` with a full tmpfs mounted at a fresh folder; unmounts it after.
@@ -18,13 +19,7 @@ import Testing
     }
 
     private func command(_ arguments: [String]) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.standardError = Pipe()
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        try Tool.run(arguments).status
     }
 
     /// Root with CAP_SYS_ADMIN (bit 21 of CapEff): a container's root may not mount.

@@ -1,6 +1,7 @@
 // Builds Tests/Soaks/flood-guest.S (a multiboot program of a few dozen instructions) for
 // the flood and silence tests: text, hostile bytes, or nothing at all on COM1.
 import Foundation
+import TestSupport
 
 enum FloodGuest {
     enum Mode: Int {
@@ -26,14 +27,7 @@ enum FloodGuest {
     }
 
     private static func tool(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        if process.terminationStatus != 0 { throw BuildFailed(description: "\(arguments.joined(separator: " ")): \(text)") }
+        let build = try Tool.run(arguments)
+        if build.status != 0 { throw BuildFailed(description: "\(arguments.joined(separator: " ")): \(build.errors)") }
     }
 }

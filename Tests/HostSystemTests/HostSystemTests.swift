@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 @testable import HostSystem
+import TestSupport
 
 @Suite struct SHA256Tests {
     @Test(arguments: [
@@ -22,14 +23,7 @@ import Testing
         for size in [55, 56, 63, 64, 65, 200_001] {
             let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
             try Data(bytes).write(to: URL(fileURLWithPath: path))
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["sha256sum", path]
-            let output = Pipe()
-            process.standardOutput = output
-            try process.run()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
+            let text = try Tool.run(["sha256sum", path]).output
             #expect(SHA256.file(path) == String(text.prefix(64)), "size \(size)")
         }
         unlink(path)
