@@ -44,8 +44,7 @@ enum ThreadBatch {
     }
 
     /// Waits until every thread has finished and been reaped: a thread that has counted itself
-    /// may still hold its stack for a moment (found by the harness: stealing-speedup's free frames
-    /// came out 10 short of its baseline once in 8 runs).
+    /// may still hold its stack for a moment, and a memory baseline taken then comes out short.
     static func waitForAll() {
         wait(on: done!) { remaining.load(ordering: .acquiring) == 0 }
         _ = TickWait.wait(milliseconds: 10_000) { Scheduler.liveTasks.load(ordering: .relaxed) <= tasksBefore }
