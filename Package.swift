@@ -37,6 +37,17 @@ let package = Package(
             name: "KernelMemoryCoreTests",
             dependencies: ["KernelMemoryCore", "KernelLibCore"]
         ),
+        // The scheduler's pure parts (kernel/sched/core): the intrusive queue of the run and
+        // wait queues, and the stealing policy, built for the host.
+        .target(
+            name: "KernelSchedCore",
+            path: "kernel/sched/core",
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .testTarget(
+            name: "KernelSchedCoreTests",
+            dependencies: ["KernelSchedCore"]
+        ),
         // The kernel's ELF64 checker (kernel/exec/core), built for the host.
         .target(
             name: "KernelExecCore",

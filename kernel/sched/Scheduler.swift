@@ -96,13 +96,10 @@ enum Scheduler {
 
     /// Takes a task from the longest other queue, if one holds enough. Precondition: interrupts off.
     private static func steal(into me: CPUPointer) -> TaskPointer? {
-        var victim = -1
-        var longest = Parameters.stealMinimumQueueLength - 1
-        for c in 0..<CPUs.count where c != me.pointee.index && CPUs.isOnline(c) {
-            let n = CPUs.block(c).pointee.runQueue.length.load(ordering: .relaxed)
-            if n > longest { longest = n; victim = c }
-        }
-        if victim < 0 { return nil }
+        guard let victim = StealPolicy.victim(
+            cpus: CPUs.count, me: me.pointee.index, minimumLength: Parameters.stealMinimumQueueLength,
+            isOnline: { CPUs.isOnline($0) }, length: { CPUs.block($0).pointee.runQueue.length.load(ordering: .relaxed) })
+        else { return nil }
         let v = CPUs.block(victim)
         let t = v.pointee.runQueue.modifyInterruptsOff { tasks in
             tasks.remove { !$0.pointee.pinned && !$0.pointee.onCPU.load(ordering: .acquiring) }
