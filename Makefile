@@ -11,7 +11,7 @@ JUNIT      ?= $(BUILD)/junit.xml
 # Arguments for the harness on top of the scenario folder, e.g. `make run HARNESS_ARGS=--verbose`.
 HARNESS_ARGS ?=
 
-.PHONY: all deps kernel harness unit test run ktest nightly bench peer harness-soak fuzz fuzz-build clean
+.PHONY: all deps kernel harness unit test run ktest nightly bench peer harness-soak serial-flood-soak fuzz fuzz-build clean
 
 all: kernel harness
 
@@ -42,7 +42,7 @@ deps:
 	fi
 
 include kernel/kernel.mk
-include harness/peer/peer.mk
+include Sources/Benchmarks/LinuxPeer/peer.mk
 
 harness: deps
 	$(SWIFT) build -j 2 --product harness
@@ -90,7 +90,11 @@ bench: deps kernel
 # The harness soaking itself: 500 quick runs with --jobs 2 (memory, descriptors, children and
 # leftovers sampled), then a guest flooding 200 MB of hostile bytes. RUNS=, FLOOD_MB= to change.
 harness-soak: deps kernel harness
-	Tests/Benchmarks/harness-soak.sh
+	Tests/Soaks/harness-soak.sh
+
+# The harness while a guest prints 100 MiB on its serial console (minutes; docs/performance.md).
+serial-flood-soak: deps harness
+	Tests/Soaks/serial-flood-soak.sh
 
 # libFuzzer targets (Tests/Fuzz), built with the fuzzer and address sanitizers in their own
 # scratch path; SMP_FUZZ=1 puts them in the manifest, so `swift build` never sees them.

@@ -39,6 +39,17 @@ let package = Package(
             name: "KernelMemoryCoreTests",
             dependencies: ["KernelMemoryCore", "KernelLibCore"]
         ),
+        // The scheduler's pure parts (kernel/sched/core): the intrusive queue of the run and
+        // wait queues, and the stealing policy, built for the host.
+        .target(
+            name: "KernelSchedCore",
+            path: "kernel/sched/core",
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .testTarget(
+            name: "KernelSchedCoreTests",
+            dependencies: ["KernelSchedCore"]
+        ),
         // The kernel's ELF64 checker (kernel/exec/core), built for the host.
         .target(
             name: "KernelExecCore",
@@ -52,24 +63,28 @@ let package = Package(
         // `make bench`'s figures, their statistics, the JSON and the Markdown table.
         .target(name: "BenchReport", swiftSettings: harnessSettings),
         .testTarget(name: "BenchReportTests", dependencies: ["BenchReport", "Benchmarks"], swiftSettings: harnessSettings),
-        // `make bench`'s measurements: bench scenarios run through the Runner, figures from captures.
+        // `make bench`'s measurements: the plan (BenchPlan), bench scenarios run through the
+        // Runner, figures from captures; LinuxPeer/ holds the peer's guest programs (C, built by
+        // its peer.mk).
         .target(
             name: "Benchmarks",
             dependencies: ["BenchReport", "Runner", "Scenario", "QEMUMachine", "HostSystem"],
+            exclude: ["LinuxPeer"],
             swiftSettings: harnessSettings
         ),
-        // The `bench` command: flags only.
+        // The `bench` command: flags in, BenchPlan run, report out.
         .executableTarget(
             name: "bench",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser"), "Benchmarks", "BenchReport",
-                           "HostSystem", "QEMUMachine", "Scenario"],
+                           "HostSystem"],
             path: "Sources/BenchCommand",
             swiftSettings: harnessSettings
         ),
-        // Host benchmark: the kernel heap core next to glibc malloc/free in one process.
+        // Host benchmark: the kernel heap core next to glibc malloc/free in one process (built in
+        // release by `make bench`; its JSON joins the report).
         .executableTarget(
             name: "heap-bench",
-            dependencies: ["KernelMemoryCore", "BenchReport"],
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser"), "KernelMemoryCore", "BenchReport"],
             path: "Sources/HeapBench",
             swiftSettings: harnessSettings
         ),
@@ -122,32 +137,35 @@ let package = Package(
                 "Runner", "Scenario", "JUnitReport", "QEMUMachine",
             ],
             path: "harness",
-            // The Linux peer's guest programs for `make bench` (C, built by the Makefile).
-            exclude: ["peer"],
             swiftSettings: harnessSettings
         ),
         .testTarget(name: "QMPTests", dependencies: ["QMP", "HostSystem"], exclude: ["Fixtures"],
                     swiftSettings: harnessSettings),
-        .testTarget(name: "HostSystemTests", dependencies: ["HostSystem"], swiftSettings: harnessSettings),
+        .testTarget(name: "HostSystemTests", dependencies: ["HostSystem", "TestSupport"], swiftSettings: harnessSettings),
         .testTarget(name: "QEMUMachineTests", dependencies: ["QEMUMachine", "QMP", "HostSystem"],
                     swiftSettings: harnessSettings),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Scenario", "QEMUMachine", "QMP", "KTAP", "HostSystem"],
                     swiftSettings: harnessSettings),
-        .testTarget(name: "GDBRemoteTests", dependencies: ["GDBRemote", "HostSystem", "QEMUMachine", "KernelSymbols", "Diagnosis"],
+        .testTarget(name: "GDBRemoteTests", dependencies: ["GDBRemote", "HostSystem", "QEMUMachine", "KernelSymbols", "Diagnosis", "TestSupport"],
                     swiftSettings: harnessSettings),
-        .testTarget(name: "KernelSymbolsTests", dependencies: ["KernelSymbols"], swiftSettings: harnessSettings),
+        .testTarget(name: "KernelSymbolsTests", dependencies: ["KernelSymbols", "TestSupport"], swiftSettings: harnessSettings),
+        // The figure lines of docs/kernel-interface.md against the kernel's printers (sources read).
+        .testTarget(name: "KernelInterfaceTests", swiftSettings: harnessSettings),
         .testTarget(name: "KTAPTests", dependencies: ["KTAP"], swiftSettings: harnessSettings),
         .testTarget(name: "RunnerSummaryTests", dependencies: ["Runner", "Scenario", "QEMUMachine"], swiftSettings: harnessSettings),
-        .testTarget(name: "TrendTests", dependencies: ["Trend"], swiftSettings: harnessSettings),
+        .testTarget(name: "TrendTests", dependencies: ["Trend", "TestSupport"], swiftSettings: harnessSettings),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"], swiftSettings: harnessSettings),
+        // A tool (xmllint, llvm-nm, gdb, gcc...) run to its end by a test: one helper for all.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: harnessSettings),
         // xmllint against the project's own JUnit schema (Tests/SchemaCheck/junit.xsd), shared by
         // the report and end-to-end tests.
-        .target(name: "SchemaCheck", path: "Tests/SchemaCheck", exclude: ["junit.xsd"], swiftSettings: harnessSettings),
+        .target(name: "SchemaCheck", dependencies: ["TestSupport"], path: "Tests/SchemaCheck", exclude: ["junit.xsd"],
+                swiftSettings: harnessSettings),
         .testTarget(name: "JUnitReportTests", dependencies: ["JUnitReport", "Runner", "KTAP", "SchemaCheck", "HostSystem"],
                     swiftSettings: harnessSettings),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Runner", "Scenario", "QEMUMachine", "QMP", "HostSystem", "JUnitReport", "SchemaCheck"],
+            dependencies: ["Runner", "Scenario", "QEMUMachine", "QMP", "HostSystem", "JUnitReport", "SchemaCheck", "TestSupport"],
             swiftSettings: harnessSettings
         ),
     ]

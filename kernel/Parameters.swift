@@ -1,9 +1,14 @@
 // Every tunable of the kernel in one place (xv6's param.h). Sizes of the address space live in
 // mm/Layout.swift; these are counts and policies.
 
+/// A table with one entry per possible CPU (index = CPU), a flat global a debugger can read.
+/// The CPU limit is spelled here and only here: a value generic parameter must be a literal, so
+/// `Parameters.maximumCPUs` reads it back from this type.
+typealias PerCPUTable<Element> = InlineArray<16, Element>
+
 enum Parameters {
-    /// CPUs the static per-CPU tables have room for.
-    static let maximumCPUs = 16
+    /// CPUs the per-CPU tables (`PerCPUTable`) have room for.
+    static let maximumCPUs = PerCPUTable<UInt8>.count
     /// Frames of a backtrace printed at most.
     static let backtraceDepth = 32
     /// The heap warns (`mm: pressure`) when mapped bytes pass this share of its window, in percent.

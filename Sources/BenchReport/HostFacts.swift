@@ -1,5 +1,5 @@
-// What the report says about the host: CPU model, cores, load average; and the process's own
-// peak memory, which Linux lets a process reset (so one phase can be measured alone).
+// What the report says about the host: CPU model, cores, load average. (The process's own peak
+// memory is HostSystem's PeakMemory.)
 import Foundation
 
 public enum HostFacts {
@@ -15,18 +15,5 @@ public enum HostFacts {
     public static var loadAverage: [Double] {
         let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
         return text.split(separator: " ").prefix(3).compactMap { Double($0) }
-    }
-
-    /// This process's peak resident memory (VmHWM) in bytes.
-    public static var peakResidentBytes: Int {
-        let text = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-        let line = text.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }
-        let kibibytes = line.flatMap { $0.split(separator: " ").dropFirst().first }.flatMap { Int($0) } ?? 0
-        return kibibytes * 1024
-    }
-
-    /// Resets VmHWM to the current resident size (writing 5 to /proc/self/clear_refs).
-    public static func resetPeakResident() -> Bool {
-        (try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)) != nil
     }
 }

@@ -11,6 +11,34 @@ public enum HarnessFigures {
     /// The target for a hang's diagnosis, in seconds.
     public static let diagnosisTarget = 1.0
 
+    /// The harness's figures from the bench scenarios `hang`, `idle` and `parallel`.
+    public static func measure(_ bench: VMBench, vms: Int, accelerator: String) throws -> Measured {
+        var measured = Measured(figures: hang(bench.run(try bench.scenario("hang")), accelerator: accelerator))
+        let idleRuns = min(bench.repetitions, 3)
+        if let idle = idleCPUShare(bench, try bench.scenario("idle"), count: idleRuns, accelerator: accelerator) {
+            measured.figures.append(idle)
+        }
+        if let sandbox = SandboxCost.figure(count: bench.repetitions * 4) { measured.figures.append(sandbox) }
+        if let memory = peakMemory(bench, try bench.scenario("parallel"), vms: vms, accelerator: accelerator) {
+            measured.figures.append(memory)
+        } else {
+            measured.notes.append("peak memory with \(vms) VMs: not measured (a run failed, or /proc/self/clear_refs refused)")
+        }
+        return measured
+    }
+
+    /// Scenarios per minute of the `make test` suite in `folder`, at --jobs 1 and 2.
+    public static func measureSuite(_ bench: VMBench, folder: String, accelerator: String) -> Measured {
+        let catalog = ScenarioCatalog.load([folder], includeNightly: false, filter: nil)
+        var measured = Measured()
+        for jobs in [1, 2] {
+            let (figure, failed) = suiteRate(bench, catalog.scenarios, jobs: jobs, accelerator: accelerator)
+            measured.figures.append(figure)
+            if failed > 0 { measured.notes.append("the suite at --jobs \(jobs): \(failed) scenario(s) failed (see the lines above)") }
+        }
+        return measured
+    }
+
     /// From `bench/hang` runs: first serial line, last output to complete report, watchdog to report.
     public static func hang(_ results: [RunResult], accelerator: String) -> [Figure] {
         let passed = results.filter { $0.verdict.isSuccess }
@@ -51,9 +79,9 @@ public enum HarnessFigures {
 
     /// Peak resident memory of this process while `vms` VMs run at once.
     public static func peakMemory(_ bench: VMBench, _ scenario: Scenario, vms: Int, accelerator: String) -> Figure? {
-        guard HostFacts.resetPeakResident() else { return nil }
+        guard PeakMemory.reset() else { return nil }
         let (results, _) = bench.suite(Array(repeating: scenario, count: vms), jobs: vms)
-        let peak = Double(HostFacts.peakResidentBytes) / 1_000_000
+        let peak = Double((PeakMemory.kibibytes() ?? 0) * 1024) / 1_000_000
         guard results.allSatisfy(\.verdict.isSuccess) else { return nil }
         return Figure(group: group, name: "peak memory with \(vms) VMs in parallel", unit: "MB", better: .lower,
                       vcpus: scenario.machine.vcpus, accelerator: accelerator, samples: [peak],

@@ -33,7 +33,43 @@ public struct KernelMeasurements {
     }
 }
 
+/// The kernel part's measurements at each vCPU count, and the facts the later parts state.
+public struct KernelMeasurementsByVCPUs {
+    public var byVCPUs: [Int: KernelMeasurements] = [:]
+    public var measured = Measured()
+    /// The accelerator the 4-vCPU runs used ("tcg" when the kernel part did not run).
+    public var accelerator: String { byVCPUs[4]?.spawn.accelerator ?? "tcg" }
+    public var qemuVersion: String { byVCPUs[4]?.spawn.qemuVersion ?? "unknown" }
+}
+
 public enum KernelFigures {
+    /// The vCPU counts every kernel figure is measured at.
+    public static let vcpuCounts = [1, 4]
+
+    /// Runs the kernel's bench scenarios (and the Linux peer's) at each vCPU count, then the
+    /// stealing speed-up between them.
+    public static func measure(_ bench: VMBench, withPeer: Bool) throws -> KernelMeasurementsByVCPUs {
+        var result = KernelMeasurementsByVCPUs()
+        for vcpus in vcpuCounts {
+            let measured = KernelMeasurements(
+                vcpus: vcpus,
+                spawn: try bench.measure("kernel-spawn", vcpus: vcpus),
+                churn: try bench.measure("kernel-churn", vcpus: vcpus),
+                heap: try bench.measure("kernel-heap", vcpus: vcpus),
+                contextSwitch: try bench.measure("kernel-switch", vcpus: vcpus),
+                ipi: vcpus > 1 ? try bench.measure("kernel-ipi", vcpus: vcpus) : nil,
+                stealing: try bench.measure("kernel-stealing", vcpus: vcpus),
+                peer: withPeer ? try bench.measure("linux-peer", vcpus: vcpus) : nil)
+            result.byVCPUs[vcpus] = measured
+            result.measured.figures += figures(measured)
+        }
+        if let one = result.byVCPUs[1]?.stealing, let four = result.byVCPUs[4]?.stealing,
+           let speedUp = stealingSpeedUp(one: one, many: four) {
+            result.measured.figures.append(speedUp)
+        }
+        return result
+    }
+
     public static let heapSizes = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 16384]
     /// What the issue asks: spawn/exit/wait at least 10× Linux's rate, boot at least 8× faster.
     public static let spawnTarget = 10.0

@@ -87,7 +87,7 @@ public final class ChildProcess {
             close(pipeFDs[0])
             throw SystemError("posix_spawnp", errno: result, detail: arguments[0])
         }
-        _ = fcntl(pipeFDs[0], F_SETFL, O_NONBLOCK)
+        setNonBlocking(pipeFDs[0])
         return ChildProcess(pid: pid, arguments: arguments, stderrFD: pipeFDs[0])
     }
 

@@ -15,9 +15,10 @@ public final class PrivateDirectory {
         chmod(path, 0o700)  // mkdtemp already makes it 0700; this states the requirement
         // Who owns it, so a later harness can clear it away if this one is killed outright.
         let owner = "\(getpid())\n"
-        let fd = open(file(Self.ownerFile), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        if fd >= 0 {
-            _ = owner.withCString { write(fd, $0, strlen($0)) }
+        // Best effort: without it the directory is only cleared by its own harness.
+        let ownerPath = file(Self.ownerFile)
+        if let fd = try? syscall("open", detail: ownerPath, { open(ownerPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600) }) {
+            _ = try? syscall("write", detail: ownerPath) { owner.withCString { write(fd, $0, strlen($0)) } }
             close(fd)
         }
     }
@@ -71,14 +72,4 @@ public final class PrivateDirectory {
     deinit { remove() }
 }
 
-/// The contents of a small text file (a pid file).
-private func readSmallFile(_ path: String) throws -> String {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw SystemError("open", detail: path) }
-    defer { close(fd) }
-    var buffer = [UInt8](repeating: 0, count: 64)
-    let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-    guard count >= 0 else { throw SystemError("read", detail: path) }
-    return String(decoding: buffer[0..<count], as: UTF8.self)
-}
 

@@ -100,16 +100,19 @@ public final class Reactor {
         case .readable(let handler):
             handler()
         case .stream(let handler):
-            let count = Glibc.read(fd, readBuffer.baseAddress, readBuffer.count)
-            if count > 0 {
-                handler(.data(UnsafeRawBufferPointer(rebasing: readBuffer[0..<count])))
-            } else if count == 0 {
+            do {
+                guard let count = try nonBlockingSyscall("read", detail: "fd \(fd)", {
+                    Glibc.read(fd, readBuffer.baseAddress, readBuffer.count)
+                }) else { return }
+                if count > 0 {
+                    handler(.data(UnsafeRawBufferPointer(rebasing: readBuffer[0..<count])))
+                } else {
+                    watches[fd] = nil
+                    handler(.end(nil))
+                }
+            } catch {
                 watches[fd] = nil
-                handler(.end(nil))
-            } else if errno != EAGAIN && errno != EINTR {
-                let failure = SystemError("read", detail: "fd \(fd)")
-                watches[fd] = nil
-                handler(.end(failure))
+                handler(.end(error as? SystemError))
             }
         }
     }

@@ -23,20 +23,16 @@ public enum UnixSocket {
 
     /// Accepts one pending connection as a non-blocking fd; nil when none is pending yet.
     public static func accept(_ listener: Int32) throws -> Int32? {
-        while true {
-            let fd = SpawnLock.shared.withLock { () -> Int32 in
+        let accepted = try nonBlockingSyscall("accept4") {
+            SpawnLock.shared.withLock { () -> Int32 in
                 let fd = Glibc.accept(listener, nil, nil)
                 if fd >= 0 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
                 return fd
             }
-            if fd >= 0 {
-                setNonBlocking(fd)
-                return fd
-            }
-            if errno == EINTR { continue }
-            if errno == EAGAIN || errno == EWOULDBLOCK { return nil }
-            throw SystemError("accept4")
         }
+        guard let fd = accepted else { return nil }
+        setNonBlocking(fd)
+        return fd
     }
 
     /// A blocking connect to `path`, the returned fd set non-blocking.
@@ -94,13 +90,13 @@ public func writeAll(_ fd: Int32, _ bytes: [UInt8], timeoutSeconds: Double = 10)
     let deadline = MonotonicInstant.now.adding(seconds: timeoutSeconds)
     var offset = 0
     while offset < bytes.count {
-        let written = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        if written >= 0 {
+        let written = try nonBlockingSyscall("write", detail: "fd \(fd)") {
+            bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
+        if let written {
             offset += written
             continue
         }
-        if errno == EINTR { continue }
-        guard errno == EAGAIN else { throw SystemError("write", detail: "fd \(fd)") }
         let remaining = deadline.seconds(since: .now)
         guard remaining > 0 else { throw SystemError("write", errno: ETIMEDOUT, detail: "fd \(fd)") }
         var entry = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)

@@ -28,9 +28,7 @@ public final class SerialConsole {
     public private(set) var lineCount = 0
     /// When the guest last printed anything (the silence watchdog's clock).
     public private(set) var lastOutput: MonotonicInstant
-    public private(set) var headLines: [SerialLine] = []
-    private var tailRing: [SerialLine] = []
-    private var tailStart = 0
+    private var kept = HeadAndTail<SerialLine>(tailCapacity: SerialConsole.tailLinesKept)
     private var partial: [UInt8] = []
     private let start: MonotonicInstant
     private var logFD: Int32
@@ -124,13 +122,14 @@ public final class SerialConsole {
         try writeAll(fd, Array(text.utf8))
     }
 
+    /// The first lines printed.
+    public var headLines: [SerialLine] { kept.head }
+
     /// The last lines printed, oldest first.
-    public var tailLines: [SerialLine] {
-        Array(tailRing[tailStart...] + tailRing[..<tailStart])
-    }
+    public var tailLines: [SerialLine] { kept.tail }
 
     /// Lines neither in `headLines` nor in `tailLines`.
-    public var omittedLineCount: Int { max(0, lineCount - headLines.count - tailRing.count) }
+    public var omittedLineCount: Int { kept.droppedCount }
 
     /// Feeds raw bytes (public for tests and for replaying a log).
     public func consume(_ bytes: UnsafeRawBufferPointer) {
@@ -192,14 +191,7 @@ public final class SerialConsole {
         let line = SerialLine(text: String(decoding: bytes, as: UTF8.self), time: MonotonicInstant.now.seconds(since: start))
         partial.removeAll(keepingCapacity: true)
         lineCount += 1
-        if headLines.count < Self.headLinesKept {
-            headLines.append(line)
-        } else if tailRing.count < Self.tailLinesKept {
-            tailRing.append(line)
-        } else {
-            tailRing[tailStart] = line
-            tailStart = (tailStart + 1) % Self.tailLinesKept
-        }
+        kept.append(line, fitsHead: kept.head.count < Self.headLinesKept)
         if logFD >= 0 {
             let stamp = Array("[\(line.time.fixed3.leftPadded(9))] ".utf8)
             let size = stamp.count + bytes.count + 1

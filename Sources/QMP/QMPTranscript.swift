@@ -17,19 +17,19 @@ public final class QMPTranscript {
     public static let tailEntries = 200
     public static let maximumEntryBytes = 64 << 10
 
-    public private(set) var head: [Entry] = []
+    private var kept = HeadAndTail<Entry>(tailCapacity: QMPTranscript.tailEntries)
     private var headSize = 0
-    private var tail: [Entry] = []
-    private var tailStart = 0
-    /// Messages (and their bytes) that fell between the head and the tail.
-    public private(set) var droppedEntries = 0
+    /// Bytes of the messages that fell between the head and the tail.
     public private(set) var droppedBytes = 0
     private let start: MonotonicInstant
 
     public init(start: MonotonicInstant = .now) { self.start = start }
 
     /// Every entry kept, oldest first (the gap, if any, between head and tail).
-    public var entries: [Entry] { head + Array(tail[tailStart...] + tail[..<tailStart]) }
+    public var entries: [Entry] { kept.all }
+    public var head: [Entry] { kept.head }
+    /// Messages that fell between the head and the tail.
+    public var droppedEntries: Int { kept.droppedCount }
 
     public func record(_ direction: Direction, _ text: String) {
         var trimmed = text.hasSuffix("\n") ? String(text.dropLast()) : text
@@ -38,17 +38,10 @@ public final class QMPTranscript {
             trimmed = String(decoding: trimmed.utf8.prefix(Self.maximumEntryBytes), as: UTF8.self) + " [... cut at \(Self.maximumEntryBytes) of \(size) bytes]"
         }
         let entry = Entry(seconds: MonotonicInstant.now.seconds(since: start), direction: direction, text: trimmed)
-        if tail.isEmpty && headSize + trimmed.utf8.count <= Self.headBytes {
-            head.append(entry)
-            headSize += trimmed.utf8.count
-        } else if tail.count < Self.tailEntries {
-            tail.append(entry)
-        } else {
-            droppedEntries += 1
-            droppedBytes += tail[tailStart].text.utf8.count
-            tail[tailStart] = entry
-            tailStart = (tailStart + 1) % Self.tailEntries
-        }
+        let fitsHead = headSize + trimmed.utf8.count <= Self.headBytes
+        let headCount = kept.head.count
+        if let dropped = kept.append(entry, fitsHead: fitsHead) { droppedBytes += dropped.text.utf8.count }
+        if kept.head.count > headCount { headSize += trimmed.utf8.count }
     }
 
     /// One line per message: `[   1.234] >> {"execute": ...}`.
@@ -56,10 +49,10 @@ public final class QMPTranscript {
         func line(_ entry: Entry) -> String {
             "[\(entry.seconds.fixed3.leftPadded(9))] \(entry.direction.rawValue) \(entry.text)\n"
         }
-        var text = head.map(line).joined()
+        var text = kept.head.map(line).joined()
         if droppedEntries > 0 {
             text += "[... \(droppedEntries) messages (\(droppedBytes) bytes) left out: the transcript keeps \(Self.headBytes) bytes and the last \(Self.tailEntries) messages ...]\n"
         }
-        return text + Array(tail[tailStart...] + tail[..<tailStart]).map(line).joined()
+        return text + kept.tail.map(line).joined()
     }
 }

@@ -1,4 +1,4 @@
-// The hang diagnosis of issue 6: connect to the VM's gdbstub (which stops the machine), report
+// The hang diagnosis: connect to the VM's gdbstub (which stops the machine), report
 // every vCPU with a symbolized backtrace and the kernel's counters, write the full report to
 // the artifacts, and return a one-line summary for the JUnit failure. Without a gdbstub it
 // falls back to QMP's `info registers` per vCPU.

@@ -82,22 +82,7 @@ public struct ResourceUsage {
     /// Usage from `start` (with `cpuAtStart` CPU seconds then) to now.
     public static func since(_ start: MonotonicInstant, cpuAtStart: Double) -> ResourceUsage {
         ResourceUsage(cpuSeconds: cpuSeconds() - cpuAtStart, wallSeconds: MonotonicInstant.now.seconds(since: start),
-                      peakRSSMegabytes: Double(peakRSSKilobytes() ?? 0) / 1024)
-    }
-
-    /// VmHWM from /proc/self/status. Not getrusage's ru_maxrss: that survives exec, so under
-    /// `swift run` (which execs the harness) it would report SwiftPM's own peak.
-    private static func peakRSSKilobytes() -> Int? {
-        guard let file = fopen("/proc/self/status", "r") else { return nil }
-        defer { fclose(file) }
-        var line = [CChar](repeating: 0, count: 256)
-        while fgets(&line, Int32(line.count), file) != nil {
-            let text = String(cString: line)
-            if text.hasPrefix("VmHWM:") {
-                return Int(text.dropFirst(6).filter { $0.isNumber })
-            }
-        }
-        return nil
+                      peakRSSMegabytes: Double(PeakMemory.kibibytes() ?? 0) / 1024)
     }
 
     public var description: String {

@@ -6,6 +6,7 @@
 // once the mount is in place, so a machine that refuses the mount cannot have its disk filled.
 import Foundation
 import Testing
+import TestSupport
 
 @Suite(.serialized, .timeLimit(.minutes(2))) struct DiskFullEndToEndTests {
     /// Inside a private mount namespace: mount a 64 KiB tmpfs at $1 (exit 97 if that fails,
@@ -29,22 +30,9 @@ import Testing
 
     /// Runs `command` with `disk` a full tmpfs in a mount namespace of its own.
     private static func inFullDisk(_ disk: URL, _ command: [String]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-        process.arguments = ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "sh", disk.path] + command
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Both pipes drained before the wait: a harness's long stderr must not block it.
-        nonisolated(unsafe) var stderr = Data()
-        let reading = DispatchGroup()
-        DispatchQueue.global().async(group: reading) { stderr = err.fileHandleForReading.readDataToEndOfFile() }
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        reading.wait()
-        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                       stderr: String(decoding: stderr, as: UTF8.self))
+        let result = try Tool.run(["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "sh", disk.path]
+                                  + command)
+        return Outcome(status: result.status, stdout: result.output, stderr: result.errors)
     }
 
     /// Whether this machine lets the test make a mount namespace and mount a tmpfs in it (root
@@ -54,14 +42,9 @@ import Testing
         let probe = FileManager.default.temporaryDirectory.appendingPathComponent("mount-probe-\(getpid())")
         guard (try? FileManager.default.createDirectory(at: probe, withIntermediateDirectories: true)) != nil else { return false }
         defer { try? FileManager.default.removeItem(at: probe) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-        process.arguments = ["--mount", "--propagation", "private", "--", "/bin/sh", "-c",
-                             "mount -t tmpfs -o size=4k tmpfs \"$1\" && mountpoint -q \"$1\"", "sh", probe.path]
-        process.standardError = Pipe()
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+        let probed = try? Tool.run(["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
+                                    "mount -t tmpfs -o size=4k tmpfs \"$1\" && mountpoint -q \"$1\"", "sh", probe.path])
+        return probed?.status == 0
     }
 
     @Test(.enabled(if: canMountPrivately, "needs root that may mount a tmpfs in a mount namespace of its own (make test runs as root)"))

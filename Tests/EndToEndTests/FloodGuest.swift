@@ -1,6 +1,7 @@
-// Builds Tests/Benchmarks/flood-guest.S (a multiboot program of a few dozen instructions) for
+// Builds Tests/Soaks/flood-guest.S (a multiboot program of a few dozen instructions) for
 // the flood and silence tests: text, hostile bytes, or nothing at all on COM1.
 import Foundation
+import TestSupport
 
 enum FloodGuest {
     enum Mode: Int {
@@ -20,8 +21,8 @@ enum FloodGuest {
 
     /// The image in `folder`, printing `records` repetitions in `mode`, then exiting with 33.
     static func build(_ mode: Mode, records: Int, in folder: URL) throws -> String {
-        let source = KernelScenario.repository.appendingPathComponent("Tests/Benchmarks/flood-guest.S").path
-        let script = KernelScenario.repository.appendingPathComponent("Tests/Benchmarks/flood.ld").path
+        let source = KernelScenario.repository.appendingPathComponent("Tests/Soaks/flood-guest.S").path
+        let script = KernelScenario.repository.appendingPathComponent("Tests/Soaks/flood.ld").path
         let object = folder.appendingPathComponent("flood.o").path
         let image = folder.appendingPathComponent("flood-\(mode).elf").path
         try tool(["gcc", "-m32", "-c", "-DFLOOD_LINES=\(records)", "-DFLOOD_MODE=\(mode.rawValue)",
@@ -31,14 +32,7 @@ enum FloodGuest {
     }
 
     private static func tool(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        if process.terminationStatus != 0 { throw BuildFailed(description: "\(arguments.joined(separator: " ")): \(text)") }
+        let build = try Tool.run(arguments)
+        if build.status != 0 { throw BuildFailed(description: "\(arguments.joined(separator: " ")): \(build.errors)") }
     }
 }

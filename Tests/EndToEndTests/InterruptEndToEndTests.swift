@@ -7,6 +7,7 @@ import HostSystem
 import QEMUMachine
 import SchemaCheck
 import Testing
+import TestSupport
 
 @Suite(.serialized, .timeLimit(.minutes(5))) struct InterruptEndToEndTests {
     static let longRun = """
@@ -20,12 +21,7 @@ import Testing
 
     /// Blocks until process `pid` has ended (tail --pid), at most `seconds`; true if it ended.
     private func waitForEnd(of pid: String, seconds: Int) throws -> Bool {
-        let tail = Process()
-        tail.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        tail.arguments = ["timeout", String(seconds), "tail", "--pid=\(pid)", "-f", "/dev/null"]
-        try tail.run()
-        tail.waitUntilExit()
-        return tail.terminationStatus == 0
+        try Tool.run(["timeout", String(seconds), "tail", "--pid=\(pid)", "-f", "/dev/null"]).status == 0
     }
 
     @Test func harnessKilledOutrightTakesItsQEMUAlong() throws {

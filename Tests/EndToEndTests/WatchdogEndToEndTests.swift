@@ -125,8 +125,7 @@ import Runner
     }
 
     @Test func exitBeforeAStepIsDoneIsAFailureEvenWithTheExpectedStatus() throws {
-        // Found by `make bench`: the Linux peer exited 33 before its last line left the UART,
-        // and the run passed with that capture never made.
+        // The expected exit status does not make up for a capture that was never made.
         var lastLine = MonotonicInstant.now
         let result = try KernelScenario.run("""
             machine: {cmdline: "ktest=frames.*"}
@@ -141,8 +140,7 @@ import Runner
     }
 
     @Test func anExpectedPanicDoesNotMakeUpForALineThatNeverCame() throws {
-        // Found by reverting the silent OOM halt: oom-heap-4cpu passed on another panic (a
-        // cross-call deadline) while its step still waited for "Allocation failure:".
+        // A panic the scenario expects still fails the run while a step waits for its line.
         var lastLine = MonotonicInstant.now
         let result = try KernelScenario.run("""
             machine: {cmdline: "ktest=crash.swift_trap"}

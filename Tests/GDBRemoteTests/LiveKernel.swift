@@ -3,6 +3,7 @@
 import Foundation
 import HostSystem
 import QEMUMachine
+import TestSupport
 
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().path
@@ -34,14 +35,5 @@ struct LiveKernelError: Error, CustomStringConvertible {
 
 /// Runs gdb in batch mode with `commands` against the kernel image and returns its stdout.
 func runGDB(_ commands: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["gdb", "-batch", "-nx", kernelELF] + commands.flatMap { ["-ex", $0] }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return output
+    try Tool.run(["gdb", "-batch", "-nx", kernelELF] + commands.flatMap { ["-ex", $0] }).output
 }

@@ -45,8 +45,8 @@ import Testing
         #expect(first.summary == "CPU0 running, IF=0, in Tick.interrupt(_:)+0x3c (100 ms later: running, IF=1, in CrossCall.run(on:_:_:waitForCompletion:)+0x1f7); CPU2 running, IF=0, in haltWithInterruptsOff+0x7")
     }
 
-    /// Found by the 20x make test loop (1 run in 20): under panic=halt the harness diagnoses once
-    /// "panic: halted" is read, and caught CPU0 still returning from printing that line.
+    /// Under panic=halt the harness diagnoses once "panic: halted" is read, and may catch CPU0
+    /// still returning from printing that line: the second look reports where it stopped.
     @Test func aCPUCaughtJustBeforeItsFinalHaltIsReportedWhereItStopped() {
         var first = MachineDiagnosis()
         first.vcpus = [vcpu(0, halted: false, interrupts: false, at: "Console.line(_:)+0xdc"),

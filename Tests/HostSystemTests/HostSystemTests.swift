@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 @testable import HostSystem
+import TestSupport
 
 @Suite struct ReactorTests {
     @Test func readsStreamsUntilTheirEnd() throws {

@@ -3,6 +3,7 @@
 import Foundation
 import Testing
 @testable import KernelSymbols
+import TestSupport
 
 let kernelELF = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("build/kernel/kernel.elf").path
@@ -10,14 +11,7 @@ let kernelELF = URL(fileURLWithPath: #filePath).deletingLastPathComponent().dele
 @Suite struct SymbolMapTests {
     @Test func agreesWithLLVMNM() throws {
         let map = try SymbolMap(path: kernelELF)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["llvm-nm", "--defined-only", kernelELF]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let output = try Tool.run(["llvm-nm", "--defined-only", kernelELF]).output
         var checked = 0
         for line in output.split(separator: "\n") {
             let fields = line.split(separator: " ")

@@ -2,6 +2,7 @@
 // the Ant/Jenkins JUnit format), so any clone checks its reports; the schema's absence is a
 // failure, never a skip.
 import Foundation
+import TestSupport
 
 public enum SchemaValidator {
     public static var schemaPath: String {
@@ -13,29 +14,13 @@ public enum SchemaValidator {
         guard FileManager.default.fileExists(atPath: schemaPath) else {
             throw SchemaMissing(path: schemaPath)
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["xmllint", "--noout", "--schema", schemaPath, file]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return process.terminationStatus == 0 ? nil : text
+        let lint = try Tool.run(["xmllint", "--noout", "--schema", schemaPath, file])
+        return lint.status == 0 ? nil : lint.errors
     }
 
     /// Evaluates an XPath expression with xmllint (e.g. `count(//testcase)`).
     public static func xpath(_ expression: String, in file: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["xmllint", "--xpath", expression, file]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        try Tool.run(["xmllint", "--xpath", expression, file]).output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     struct SchemaMissing: Error, CustomStringConvertible {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Trend
+import TestSupport
 
 @Suite struct TrendTests {
     @Test func theilSenFollowsASteadyClimbAndIgnoresSpikes() throws {
@@ -65,12 +66,8 @@ import Testing
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("trend-\(getpid()).svg")
         try svg.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        let lint = Process()
-        lint.executableURL = URL(fileURLWithPath: "/usr/bin/xmllint")
-        lint.arguments = ["--noout", file.path]
-        try lint.run()
-        lint.waitUntilExit()
-        #expect(lint.terminationStatus == 0)
+        let lint = try Tool.run(["xmllint", "--noout", file.path])
+        #expect(lint.status == 0, "\(lint.errors)")
     }
 
     @Test func formatKeepsTwoDecimalsAtMost() {

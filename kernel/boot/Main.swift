@@ -37,12 +37,13 @@ func kmain(_ multibootMagic: UInt32, _ multibootInfo: UInt32) -> Never {
     LocalAPIC.startTimer(periodMilliseconds: Parameters.tickMilliseconds)
     cpu_sti()
     SMP.startSecondaryCPUs()
-    Console.line { l in
-        l.text("kernel: ready boot_ms="); l.dec(Clock.millisecondsSinceBoot); l.text(" cpus="); l.dec(CPUs.onlineCount)
-        l.text(" mem_mb="); l.dec((UInt64(PhysicalMemory.totalFrames) * Layout.pageSize) >> 20)
-        l.text(" seed="); l.dec(options.seed); l.text(SpinLockMode.testAndSet ? " spinlock=tas" : " spinlock=ticket")
+    // Keys: docs/kernel-interface.md, "Figure lines".
+    Console.record("kernel: ready") { l in
+        l.field("boot_ms", Clock.millisecondsSinceBoot); l.field("cpus", CPUs.onlineCount)
+        l.field("mem_mb", (UInt64(PhysicalMemory.totalFrames) * Layout.pageSize) >> 20)
+        l.field("seed", options.seed); l.field("spinlock", SpinLockMode.testAndSet ? "tas" : "ticket")
     }
-    MemoryStatistics.printLine()
+    StatisticsLines.print()
 
     if let glob = options.ktest {
         let passed = KernelTests.run(glob: glob)

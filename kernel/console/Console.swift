@@ -40,6 +40,34 @@ struct ConsoleLine {
     func dec(_ value: UInt) { dec(UInt64(value)) }
     func dec(_ value: UInt32) { dec(UInt64(value)) }
 
+    // Figure fields: ` key=value`, the pairs of the machine-readable lines documented in
+    // docs/kernel-interface.md ("Figure lines"). A host test (Tests/KernelInterfaceTests) reads
+    // the `field` calls inside each `Console.record` and checks them against that table, so
+    // keys are always literals here.
+
+    func field(_ key: StaticString, _ value: Int) { fieldKey(key); dec(value) }
+    func field(_ key: StaticString, _ value: UInt64) { fieldKey(key); dec(value) }
+    func field(_ key: StaticString, _ value: UInt) { fieldKey(key); dec(value) }
+    func field(_ key: StaticString, _ value: UInt32) { fieldKey(key); dec(value) }
+    /// A word as the value (`kind=churn`, `spinlock=tas`).
+    func field(_ key: StaticString, _ value: StaticString) { fieldKey(key); text(value) }
+
+    /// ` key<index>=value`, one of a numbered family (`size64=3`).
+    func field(_ key: StaticString, index: Int, _ value: Int) {
+        text(" "); text(key); dec(index); char(UInt8(ascii: "=")); dec(value)
+    }
+
+    /// ` cpu<index>.key=value`, a per-CPU figure (`cpu2.beats=340`).
+    func field(cpu index: Int, _ key: StaticString, _ value: UInt64) {
+        text(" cpu"); dec(index); char(UInt8(ascii: ".")); text(key); char(UInt8(ascii: "=")); dec(value)
+    }
+
+    func field(cpu index: Int, _ key: StaticString, _ value: Int) { field(cpu: index, key, UInt64(value)) }
+
+    private func fieldKey(_ key: StaticString) {
+        text(" "); text(key); char(UInt8(ascii: "="))
+    }
+
     /// `0x` and at least `width` hex digits.
     func hex(_ value: UInt64, width: Int = 1) {
         text("0x")
@@ -68,6 +96,17 @@ enum Console {
     }
 
     static func line(_ s: StaticString) { line { $0.text(s) } }
+
+    /// A figure line: `tag` (`mm: stats`), then the `field`s `body` writes. Every record is a
+    /// row of docs/kernel-interface.md's "Figure lines" table.
+    static func record(_ tag: StaticString, _ body: (ConsoleLine) -> Void) {
+        line { l in l.text(tag); body(l) }
+    }
+
+    /// `record` from a context that must not wait for ever (the heartbeat, from the tick).
+    static func forcedRecord(_ tag: StaticString, _ body: (ConsoleLine) -> Void) {
+        forcedLine { l in l.text(tag); body(l) }
+    }
 
     /// A line from a context that must not wait for ever (NMI, watchdog, lock reports): waits a
     /// bounded time for the lock, then writes without it.

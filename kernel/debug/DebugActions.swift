@@ -42,3 +42,10 @@ enum HaltRequest {
         haltWithInterruptsOff(0)
     }
 }
+
+/// Spins for ever with interrupts off: only an NMI reaches this CPU again. A deliberate freeze
+/// (a cross-call for `halt-cpu`, the `halted_cpu` test, a debugger's `haltRequest`).
+let haltWithInterruptsOff: CrossCallFunction = { _ in
+    cpu_cli()
+    while true { cpu_pause() }
+}

@@ -50,12 +50,6 @@ enum CrashTests {
     }
 }
 
-/// Spins for ever with interrupts off: only an NMI reaches this CPU again.
-let haltWithInterruptsOff: CrossCallFunction = { _ in
-    cpu_cli()
-    while true { cpu_pause() }
-}
-
 let doNothing: CrossCallFunction = { _ in }
 
 /// Keeps Swift arrays alive until the runtime allocator runs dry (on whichever CPU it runs).

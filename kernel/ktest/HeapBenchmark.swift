@@ -19,10 +19,11 @@ enum HeapBenchmark {
                     for i in stride(from: 255, through: 0, by: -1) { KernelHeap.free(UnsafeMutableRawPointer(bitPattern: UInt(live[i]))!) }
                 }
                 let batchTicks = cpu_rdtsc() &- start
-                Console.line { l in
-                    l.text("bench: kmalloc size="); l.dec(size)
-                    l.text(" pair_ns="); l.dec(pairTicks * 1_000_000 / Clock.ticksPerMillisecond / UInt64(rounds))
-                    l.text(" batch_ns="); l.dec(batchTicks * 1_000_000 / Clock.ticksPerMillisecond / UInt64(rounds / 256 * 256))
+                // Keys: docs/kernel-interface.md, "Figure lines".
+                Console.record("bench: kmalloc") { l in
+                    l.field("size", size)
+                    l.field("pair_ns", pairTicks * 1_000_000 / Clock.ticksPerMillisecond / UInt64(rounds))
+                    l.field("batch_ns", batchTicks * 1_000_000 / Clock.ticksPerMillisecond / UInt64(rounds / 256 * 256))
                 }
             }
             t.expect(KernelHeap.statistics.bytesInUse >= 0, "statistics unreadable")

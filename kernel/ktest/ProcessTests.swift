@@ -75,8 +75,9 @@ enum ProcessTests {
         KernelTest(name: "exit0_10000_cycles_every_cpu") { t in
             let before = figures()
             let us = cycles(10_000, batch: 2 * CPUs.onlineCount, &t)
-            Console.line { l in
-                l.text("bench: spawn_exit_wait_per_s="); l.dec(us == 0 ? 0 : 10_000 * 1_000_000 / us); l.text(" cpus="); l.dec(CPUs.onlineCount)
+            // Keys: docs/kernel-interface.md, "Figure lines".
+            Console.record("bench:") { l in
+                l.field("spawn_exit_wait_per_s", us == 0 ? 0 : 10_000 * 1_000_000 / us); l.field("cpus", CPUs.onlineCount)
             }
             expectBaseline(&t, before)
         },
@@ -187,12 +188,13 @@ enum SoakTests {
             let before = ProcessTests.figures()
             let us = ProcessTests.cycles(100_000, batch: 2 * CPUs.onlineCount, &t)
             let after = ProcessTests.figures()
-            Console.line { l in
-                l.text("soak: spawn_100k cpus="); l.dec(CPUs.onlineCount); l.text(" elapsed_ms="); l.dec(us / 1000)
-                l.text(" per_s="); l.dec(us == 0 ? 0 : 100_000 * 1_000_000 / us)
-                l.text(" heap_bytes_before="); l.dec(before.heapBytes); l.text(" heap_bytes_after="); l.dec(after.heapBytes)
-                l.text(" frames_before="); l.dec(before.frames); l.text(" frames_after="); l.dec(after.frames)
-                l.text(" stacks_before="); l.dec(before.stacks); l.text(" stacks_after="); l.dec(after.stacks)
+            // Keys: docs/kernel-interface.md, "Figure lines".
+            Console.record("soak: spawn_100k") { l in
+                l.field("cpus", CPUs.onlineCount); l.field("elapsed_ms", us / 1000)
+                l.field("per_s", us == 0 ? 0 : 100_000 * 1_000_000 / us)
+                l.field("heap_bytes_before", before.heapBytes); l.field("heap_bytes_after", after.heapBytes)
+                l.field("frames_before", before.frames); l.field("frames_after", after.frames)
+                l.field("stacks_before", before.stacks); l.field("stacks_after", after.stacks)
             }
             ProcessTests.expectBaseline(&t, before)
         },

@@ -1,12 +1,6 @@
 // In-kernel tests of the Swift runtime allocator: what Swift allocates is freed when released,
 // and a long churn leaves the heap exactly where it started.
 
-final class ChurnNode {
-    var value: Int
-    var next: ChurnNode?
-    init(_ value: Int) { self.value = value }
-}
-
 /// Where `objects_are_freed` keeps its objects (a global: they must live on the heap).
 nonisolated(unsafe) var escaped: ChurnNode? = nil
 

@@ -44,7 +44,8 @@ enum SMPTests {
             l.text("elapsed_us="); l.dec(elapsed); l.text(" steals="); l.dec(steals)
             for c in 0..<CPUs.count where CPUs.isOnline(c) { l.text(" cpu"); l.dec(c); l.text("="); l.dec(ThreadBatch.ranOn[c]) }
         }
-        Console.line { $0.text("bench: threads_1000_us="); $0.dec(elapsed); $0.text(" cpus="); $0.dec(CPUs.onlineCount) }
+        // Keys of the `bench:` lines: docs/kernel-interface.md, "Figure lines".
+        Console.record("bench:") { l in l.field("threads_1000_us", elapsed); l.field("cpus", CPUs.onlineCount) }
         t.expect(cpusUsed == CPUs.onlineCount, "some CPU ran none of the threads")
         if CPUs.onlineCount > 1 { t.expect(steals > 0, "no steals counted") }
         // Every thread reaped (ThreadBatch.waitForAll waited for it): nothing left behind.
@@ -80,7 +81,7 @@ enum SMPTests {
             let start = cpu_rdtsc()
             for _ in 0..<rounds { CrossCall.run(on: 1 << UInt64(target), markSeen, 0) }
             let ns = (cpu_rdtsc() &- start) * 1_000_000 / Clock.ticksPerMillisecond / rounds
-            Console.line { $0.text("bench: ipi_round_trip_ns="); $0.dec(ns); $0.text(" cpus="); $0.dec(CPUs.onlineCount) }
+            Console.record("bench:") { l in l.field("ipi_round_trip_ns", ns); l.field("cpus", CPUs.onlineCount) }
         },
         KernelTest(name: "preemption_of_a_spinning_thread") { t in
             let me = CPUs.current.pointee.current!
@@ -108,7 +109,7 @@ enum SMPTests {
             flag.store(1, ordering: .releasing)
             while flag.load(ordering: .acquiring) != 2 { Scheduler.yield() }
             me.pointee.pinned = false
-            Console.line { $0.text("bench: context_switch_ns="); $0.dec(ns) }
+            Console.record("bench:") { $0.field("context_switch_ns", ns) }
         },
     ])
 }

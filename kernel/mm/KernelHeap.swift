@@ -43,9 +43,8 @@ enum KernelHeap {
     static let cached = KernelCachedHeap()
     /// The core's fixed tables, for the paths that take no lock. Set once by `initialize`.
     nonisolated(unsafe) static var lookup: HeapBlockLookup? = nil
-    /// Storage of every CPU's object cache (`maxCPUs` of them), from frames at boot.
+    /// Storage of every CPU's object cache (`Parameters.maximumCPUs` of them), from frames at boot.
     nonisolated(unsafe) static var cacheStorage = UnsafeMutableRawPointer(bitPattern: 8)!
-    static let maxCPUs = 16
 
     /// Sets up the heap over its window; its metadata comes from contiguous frames.
     static func initialize() {
@@ -58,12 +57,12 @@ enum KernelHeap {
         core = Core(windowBase: UInt(Layout.heapBase), windowPages: pages,
                     metadata: UnsafeMutableRawPointer(bitPattern: UInt(metadata))!, backing: KernelHeapBacking())
         lookup = core!.lookup
-        let cacheBytes = UInt64(maxCPUs * HeapObjectCache.storageBytes)
+        let cacheBytes = UInt64(Parameters.maximumCPUs * HeapObjectCache.storageBytes)
         guard let storage = PhysicalMemory.allocateContiguous(count: Int(pageAlignUp(cacheBytes) / Layout.pageSize)) else {
             panic("no frames for the heap's per-CPU caches")
         }
         cacheStorage = UnsafeMutableRawPointer(bitPattern: UInt(storage))!
-        for cpu in 0..<maxCPUs { _ = HeapObjectCache.prepare(storage: cacheStorage + cpu * HeapObjectCache.storageBytes) }
+        for cpu in 0..<Parameters.maximumCPUs { _ = HeapObjectCache.prepare(storage: cacheStorage + cpu * HeapObjectCache.storageBytes) }
         MemoryCounters.publish(core!.runningFigures)
     }
 
@@ -73,8 +72,8 @@ enum KernelHeap {
         HeapObjectCache(storage: cacheStorage + cpu * HeapObjectCache.storageBytes)
     }
 
-    /// CPUs with a cache in use: those online, at most `maxCPUs`.
-    static var cacheCount: Int { min(CPUs.count, maxCPUs) }
+    /// CPUs with a cache in use: those online, at most `Parameters.maximumCPUs`.
+    static var cacheCount: Int { min(CPUs.count, Parameters.maximumCPUs) }
 
     /// Every CPU's cache summed (read without synchronisation: exact when the CPUs are quiet,
     /// within a few bins otherwise).
@@ -186,9 +185,10 @@ enum KernelHeap {
 
     private static func reportPressure() {
         let s = statistics
-        Console.line { l in
-            l.text("mm: pressure heap.mapped="); l.dec(s.mappedBytes); l.text(" heap.window="); l.dec(s.windowBytes)
-            l.text(" percent="); l.dec(s.mappedBytes * 100 / s.windowBytes)
+        // Keys: docs/kernel-interface.md, "Figure lines".
+        Console.record("mm: pressure") { l in
+            l.field("heap.mapped", s.mappedBytes); l.field("heap.window", s.windowBytes)
+            l.field("percent", s.mappedBytes * 100 / s.windowBytes)
         }
     }
 }

@@ -87,8 +87,8 @@ enum KernelMappings {
     static func flush(waitForOthers: Bool = true) {
         // The holder of `flushing` must not be preempted: others spin on it, and a preempted
         // holder (the idle task is the usual flusher, and runs only when nothing else can)
-        // would never get the CPU back from them. Found by the harness: a test task spun here
-        // for minutes behind its own CPU's preempted idle task.
+        // would never get the CPU back from them (a task would spin here behind its own CPU's
+        // preempted idle task).
         let cpu = CPUs.current
         cpu.pointee.preemptDisabled += 1
         defer { cpu.pointee.preemptDisabled -= 1 }

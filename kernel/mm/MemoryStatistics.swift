@@ -21,38 +21,33 @@ enum MemoryCounters {
 }
 
 enum MemoryStatistics {
-    /// Prints `mm: stats ...`, `sched: stats ...` and `mm: classes ...`. Takes no heap lock
-    /// when the machine is panicking (the lock may be held by the failed allocation), reading the counters as they are.
-    static func printLine() {
+    /// Prints `mm: stats ...`. Takes no heap lock when the machine is panicking (the lock may
+    /// be held by the failed allocation), reading the counters as they are.
+    /// Keys: docs/kernel-interface.md, "Figure lines".
+    static func printStatsLine() {
         guard KernelHeap.core != nil else { return }
         let panicking = Panic.owner.load(ordering: .relaxed) != -1
         let s = panicking ? KernelHeap.unlockedStatistics : KernelHeap.statistics
         let frames = PhysicalMemory.frames
-        Console.line { l in
-            l.text("mm: stats heap.bytes="); l.dec(s.bytesInUse); l.text(" heap.blocks="); l.dec(s.blocksInUse)
-            l.text(" heap.peak="); l.dec(s.peakBytesInUse); l.text(" heap.mapped="); l.dec(s.mappedBytes)
-            l.text(" heap.depot="); l.dec(s.depotBlocks)
-            l.text(" heap.window="); l.dec(s.windowBytes); l.text(" heap.allocs="); l.dec(s.allocations)
-            l.text(" heap.frees="); l.dec(s.frees); l.text(" heap.failed="); l.dec(s.failedAllocations)
-            l.text(" heap.bad_frees="); l.dec(s.invalidFrees + s.doubleFrees)
-            l.text(" frames.free="); l.dec(frames?.freeFrames ?? 0); l.text(" frames.total="); l.dec(frames?.totalFrames ?? 0)
-            l.text(" frames.low="); l.dec(frames?.lowWaterFrames ?? 0)
+        Console.record("mm: stats") { l in
+            l.field("heap.bytes", s.bytesInUse); l.field("heap.blocks", s.blocksInUse)
+            l.field("heap.peak", s.peakBytesInUse); l.field("heap.mapped", s.mappedBytes)
+            l.field("heap.depot", s.depotBlocks)
+            l.field("heap.window", s.windowBytes); l.field("heap.allocs", s.allocations)
+            l.field("heap.frees", s.frees); l.field("heap.failed", s.failedAllocations)
+            l.field("heap.bad_frees", s.invalidFrees + s.doubleFrees)
+            l.field("frames.free", frames?.freeFrames ?? 0); l.field("frames.total", frames?.totalFrames ?? 0)
+            l.field("frames.low", frames?.lowWaterFrames ?? 0)
         }
-        Console.line { l in
-            l.text("sched: stats tasks="); l.dec(Scheduler.liveTasks.load(ordering: .relaxed))
-            l.text(" dead_awaiting_reap="); l.dec(Scheduler.deadAwaitingReap.load(ordering: .relaxed))
-            l.text(" stacks="); l.dec(KernelStacks.outstanding.load(ordering: .relaxed))
-            l.text(" stacks.cached="); l.dec(KernelStacks.cachedCount)
-            l.text(" procs.live="); l.dec(Processes.live.load(ordering: .relaxed))
-            l.text(" procs.zombies="); l.dec(Processes.zombies.load(ordering: .relaxed))
-            l.text(" user.data_frames="); l.dec(UserMemory.dataFrames.load(ordering: .relaxed))
-            l.text(" user.table_frames="); l.dec(UserMemory.tableFrames.load(ordering: .relaxed))
-            l.text(" retired_pages="); l.dec(KernelMappings.pendingPages)
-        }
-        Console.line { l in
-            l.text("mm: classes")
+    }
+
+    /// Prints `mm: classes size<n>=<blocks in use> ...`, one field per heap size class.
+    /// Keys: docs/kernel-interface.md, "Figure lines".
+    static func printClassesLine() {
+        guard KernelHeap.core != nil else { return }
+        Console.record("mm: classes") { l in
             for i in 0..<KernelHeap.Core.sizeClassCount {
-                l.text(" size"); l.dec(HeapSizeClass.size(ofClass: i)); l.text("="); l.dec(KernelHeap.blocksInUse(ofClass: i))
+                l.field("size", index: HeapSizeClass.size(ofClass: i), KernelHeap.blocksInUse(ofClass: i))
             }
         }
     }

@@ -12,7 +12,7 @@ func kernelRuntimeAllocate(_ size: Int, _ alignment: Int) -> UnsafeMutableRawPoi
         return nil                                  // posix_memalign's EINVAL case: a bad alignment
     case .failure:
         Console.line { $0.text("Allocation failure: size="); $0.dec(size); $0.text(" align="); $0.dec(alignment) }
-        MemoryStatistics.printLine()
+        StatisticsLines.print()
         panic("out of memory in the Swift runtime allocator") { $0.text(" size="); $0.dec(size) }
     }
 }

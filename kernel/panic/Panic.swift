@@ -45,7 +45,7 @@ enum Panic {
             }
             Backtrace.print(framePointer: rbp)
         }
-        MemoryStatistics.printLine()
+        StatisticsLines.print()
         reportStoppedCPUs(stopped, except: cpu)
         Console.line("end of panic report")
         finish()
@@ -108,7 +108,7 @@ enum Panic {
         Console.line { l in
             l.text("cpu="); l.dec(me); l.text(" stopped rip="); l.hex(f.rip, width: 16); l.text(" rsp="); l.hex(f.rsp, width: 16)
             l.text(" rflags="); l.hex(f.rflags, width: 8); l.text(f.rflags & (1 << 9) != 0 ? " interrupts=on" : " interrupts=off")
-            l.text(f.vector == 2 ? " by=nmi" : " by=ipi")
+            l.text(f.vector == UInt64(ExceptionVector.nmi) ? " by=nmi" : " by=ipi")
         }
         Backtrace.print(framePointer: f.rbp)
         reported.bitwiseOr(1 << UInt64(me), ordering: .releasing)

@@ -219,7 +219,7 @@ enum Processes {
         let pid = current?.pointee.pid ?? 0
         Console.line { l in
             l.text("user: pid "); l.dec(pid); l.text(" killed: "); l.text(reason)
-            if f.vector == 14 { l.text(" address="); l.hex(cpu_read_cr2()) }
+            if f.vector == UInt64(ExceptionVector.pageFault) { l.text(" address="); l.hex(cpu_read_cr2()) }
             l.text(" rip="); l.hex(f.rip)
         }
         exitCurrent(status: status)

@@ -72,17 +72,13 @@ enum Scheduler {
 
     /// Queues a ready task on `cpu` and wakes a CPU that can run it. The task is not touched
     /// once it is in the queue: it may run, exit and be reaped (its record freed) at once, on
-    /// another CPU or, after a tick, on this one. Found by the harness: the 1,000-thread
-    /// stealing test on 1 vCPU read `pinned` from a record whose page the heap had unmapped.
+    /// another CPU or, after a tick, on this one (so `pinned` is read before queueing).
     static func enqueue(_ t: TaskPointer, on cpu: Int) {
         let target = CPUs.isOnline(cpu) ? cpu : 0
         let block = CPUs.block(target)
         let pinned = t.pointee.pinned
         t.pointee.cpu = target
-        block.pointee.runQueueLock.withLock {
-            block.pointee.runQueue.pushBack(t)
-            block.pointee.queueLength.store(block.pointee.runQueue.count, ordering: .relaxed); cpuQueueLengths[block.pointee.index] = UInt64(block.pointee.runQueue.count)
-        }
+        block.pointee.runQueue.modify { $0.pushBack(t) }
         let me = CPUs.currentIndex
         if target != me && block.pointee.isIdle.load(ordering: .relaxed) {
             LocalAPIC.sendIPI(to: block.pointee.apicID, vector: Vector.reschedule)
@@ -100,18 +96,14 @@ enum Scheduler {
 
     /// Takes a task from the longest other queue, if one holds enough. Precondition: interrupts off.
     private static func steal(into me: CPUPointer) -> TaskPointer? {
-        var victim = -1
-        var longest = Parameters.stealMinimumQueueLength - 1
-        for c in 0..<CPUs.count where c != me.pointee.index && CPUs.isOnline(c) {
-            let n = CPUs.block(c).pointee.queueLength.load(ordering: .relaxed)
-            if n > longest { longest = n; victim = c }
-        }
-        if victim < 0 { return nil }
+        guard let victim = StealPolicy.victim(
+            cpus: CPUs.count, me: me.pointee.index, minimumLength: Parameters.stealMinimumQueueLength,
+            isOnline: { CPUs.isOnline($0) }, length: { CPUs.block($0).pointee.runQueue.length.load(ordering: .relaxed) })
+        else { return nil }
         let v = CPUs.block(victim)
-        v.pointee.runQueueLock.lockInterruptsOff()
-        let t = v.pointee.runQueue.remove { !$0.pointee.pinned && !$0.pointee.onCPU.load(ordering: .acquiring) }
-        v.pointee.queueLength.store(v.pointee.runQueue.count, ordering: .relaxed); cpuQueueLengths[v.pointee.index] = UInt64(v.pointee.runQueue.count)
-        v.pointee.runQueueLock.unlockKeepingInterruptsOff()
+        let t = v.pointee.runQueue.modifyInterruptsOff { tasks in
+            tasks.remove { !$0.pointee.pinned && !$0.pointee.onCPU.load(ordering: .acquiring) }
+        }
         if let t {
             me.pointee.steals.wrappingAdd(1, ordering: .relaxed)
             me.pointee.migrations.wrappingAdd(1, ordering: .relaxed)
@@ -126,14 +118,13 @@ enum Scheduler {
     static func schedule() {
         let cpu = CPUs.current
         let prev = cpu.pointee.current!
-        cpu.pointee.runQueueLock.lockInterruptsOff()
-        if prev.pointee.currentState == .running && !prev.pointee.isIdle {
-            prev.pointee.set(.ready)
-            cpu.pointee.runQueue.pushBack(prev)
+        var next = cpu.pointee.runQueue.modifyInterruptsOff { tasks in
+            if prev.pointee.currentState == .running && !prev.pointee.isIdle {
+                prev.pointee.set(.ready)
+                tasks.pushBack(prev)
+            }
+            return tasks.popFront()
         }
-        var next = cpu.pointee.runQueue.popFront()
-        cpu.pointee.queueLength.store(cpu.pointee.runQueue.count, ordering: .relaxed); cpuQueueLengths[cpu.pointee.index] = UInt64(cpu.pointee.runQueue.count)
-        cpu.pointee.runQueueLock.unlockKeepingInterruptsOff()
         if next == nil { next = steal(into: cpu) }
         let chosen = next ?? cpu.pointee.idleTask!
         if chosen == prev { prev.pointee.set(.running); return }
@@ -221,7 +212,7 @@ enum Scheduler {
             // comes with a reschedule IPI that ends the hlt below.
             cpu.pointee.isIdle.store(true, ordering: .relaxed)
             schedule()
-            if cpu.pointee.runQueue.count == 0 {
+            if cpu.pointee.runQueue.length.load(ordering: .relaxed) == 0 {
                 cpu_sti_hlt()
                 cpu.pointee.idleTicks.wrappingAdd(1, ordering: .relaxed)
             }

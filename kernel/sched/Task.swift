@@ -39,45 +39,13 @@ struct Task: ~Copyable {
     func set(_ s: TaskState) { state.store(s.rawValue, ordering: .releasing) }
 }
 
-/// An intrusive FIFO of tasks. Precondition for every call: the owner's lock is held.
-struct TaskQueue {
-    var head: TaskPointer? = nil
-    var tail: TaskPointer? = nil
-    var count = 0
+/// An intrusive FIFO of tasks (sched/core/IntrusiveQueue.swift), linked through `Task.next`.
+/// Precondition for every call: the owner's lock is held.
+typealias TaskQueue = IntrusiveQueue<TaskLinks>
 
-    mutating func pushBack(_ t: TaskPointer) {
-        t.pointee.next = nil
-        if let tail { tail.pointee.next = t } else { head = t }
-        tail = t
-        count += 1
-    }
-
-    mutating func popFront() -> TaskPointer? {
-        guard let h = head else { return nil }
-        head = h.pointee.next
-        if head == nil { tail = nil }
-        h.pointee.next = nil
-        count -= 1
-        return h
-    }
-
-    /// Removes and returns the first task `accept` likes.
-    mutating func remove(where accept: (TaskPointer) -> Bool) -> TaskPointer? {
-        var previous: TaskPointer? = nil
-        var t = head
-        while let task = t {
-            if accept(task) {
-                if let previous { previous.pointee.next = task.pointee.next } else { head = task.pointee.next }
-                if tail == task { tail = previous }
-                task.pointee.next = nil
-                count -= 1
-                return task
-            }
-            previous = task
-            t = task.pointee.next
-        }
-        return nil
-    }
+enum TaskLinks: QueueLinks {
+    static func next(of task: TaskPointer) -> TaskPointer? { task.pointee.next }
+    static func setNext(of task: TaskPointer, to next: TaskPointer?) { task.pointee.next = next }
 }
 
 /// Tasks waiting for something; `wait(until:)` re-checks its condition under the queue's lock,

@@ -70,8 +70,8 @@ enum Shell {
     }
 
     static func run(count: Int) {
-        if word("stats", count: count) { KernelMappings.flush(); MemoryStatistics.printLine() }
-        else if word("settle", count: count) { Settle.memory(releaseHeapCache: true); MemoryStatistics.printLine() }
+        if word("stats", count: count) { KernelMappings.flush(); StatisticsLines.print() }
+        else if word("settle", count: count) { Settle.memory(releaseHeapCache: true); StatisticsLines.print() }
         else if word("heartbeat", count: count) { Heartbeat.printLine() }
         else if word("shutdown", count: count) { Console.line("kernel: shutdown"); Machine.exit(.success) }
         else if word("panic", count: count) { panic("requested from the shell") }
@@ -105,8 +105,9 @@ extension Shell {
     /// CPUs must steal what a halted CPU cannot run. Prints how many ran where.
     static func stealBatch(_ n: Int) {
         guard ThreadBatch.run(count: n, stealWorker, on: { CPUs.online(roundRobin: $0) }) else { panic("no memory for a steal thread") }
-        Console.line { l in
-            l.text("shell: steal threads="); l.dec(n)
+        // Keys: docs/kernel-interface.md, "Figure lines".
+        Console.record("shell: steal") { l in
+            l.field("threads", n)
             ThreadBatch.describe(l)
         }
     }

@@ -10,9 +10,8 @@ enum CrossCall {
     /// One request at a time, taken in turn (a ticket per caller): a caller waiting for its turn
     /// keeps interrupts on, so it still answers requests aimed at itself. In turn, not first come
     /// first served by luck: with an exchange, a CPU making cross-calls in a loop took the slot
-    /// back at once, and another CPU's TLB shootdown (a heap page returned) waited for over 30 s
-    /// on a loaded host (found by the harness: oom-on-ap went silent, the diagnosis showed CPU1 in
-    /// CrossCall.run under KernelMappings.flushIfWorthIt while CPU0 called again and again).
+    /// back at once, and another CPU's TLB shootdown (a heap page returned) could wait for tens
+    /// of seconds on a loaded host.
     static let nextTurn = Atomic<UInt64>(0)
     static let nowServing = Atomic<UInt64>(0)
     nonisolated(unsafe) static var function: CrossCallFunction? = nil

@@ -1,6 +1,6 @@
 // Each CPU's private block, reached through GS (its first word points at itself). Other CPUs
-// read only the atomic fields (queue length, heartbeat, counters) and take the run-queue lock
-// for anything else.
+// read only the atomic fields (run-queue length, heartbeat, counters) and take the run queue's
+// lock for anything else.
 import Hardware
 import Synchronization
 
@@ -18,9 +18,7 @@ struct PerCPU: ~Copyable {
     /// Non-zero while this CPU must not switch tasks (it spins with interrupts on).
     var preemptDisabled = 0
 
-    let runQueueLock = SpinLock()
-    var runQueue = TaskQueue()
-    let queueLength = Atomic<Int>(0)
+    var runQueue = RunQueue()
 
     /// Counters, read by other CPUs, by the heartbeat line and by a debugger.
     let heartbeat = Atomic<UInt64>(0)
@@ -40,12 +38,12 @@ struct PerCPU: ~Copyable {
 
 /// `Kernel.cpuHeartbeats` and `Kernel.cpuQueueLengths`: each CPU's tick count and run-queue
 /// length, mirrored flat (index = CPU) for a debugger reading a frozen machine.
-nonisolated(unsafe) var cpuHeartbeats: InlineArray<16, UInt64> = .init(repeating: 0)
-nonisolated(unsafe) var cpuQueueLengths: InlineArray<16, UInt64> = .init(repeating: 0)
+nonisolated(unsafe) var cpuHeartbeats: PerCPUTable<UInt64> = .init(repeating: 0)
+nonisolated(unsafe) var cpuQueueLengths: PerCPUTable<UInt64> = .init(repeating: 0)
 
 enum CPUs {
     /// Per-CPU blocks, by index. Filled by `prepare`; `Kernel.CPUs.blocks` for a debugger.
-    nonisolated(unsafe) static var blocks: InlineArray<16, UInt64> = .init(repeating: 0)
+    nonisolated(unsafe) static var blocks: PerCPUTable<UInt64> = .init(repeating: 0)
     /// CPUs that have checked in. Bit i is CPU i.
     static let onlineMask = Atomic<UInt64>(0)
     nonisolated(unsafe) static var count = 1
@@ -77,6 +75,7 @@ enum CPUs {
         block.pointee.selfAddress = UInt64(UInt(bitPattern: block))
         block.pointee.index = index
         block.pointee.apicID = apicID
+        block.pointee.runQueue.cpu = index
         blocks[index] = UInt64(UInt(bitPattern: block))
     }
 

@@ -5,8 +5,8 @@ import Hardware
 
 enum SMP {
     /// Interrupt-stack tops of each CPU, read by the AP itself when it loads its TSS.
-    nonisolated(unsafe) static var istTops: InlineArray<48, UInt64> = .init(repeating: 0)
-    nonisolated(unsafe) static var stackSlots: InlineArray<16, Int> = .init(repeating: -1)
+    nonisolated(unsafe) static var istTops: PerCPUTable<InlineArray<3, UInt64>> = .init(repeating: .init(repeating: 0))
+    nonisolated(unsafe) static var stackSlots: PerCPUTable<Int> = .init(repeating: -1)
     nonisolated(unsafe) static var bringUpMilliseconds: UInt64 = 0
 
     /// The boot CPU's part of SMP: its per-CPU block and APIC, before the scheduler starts.
@@ -41,7 +41,7 @@ enum SMP {
             stackSlots[index] = stack.slot
             for i in 0..<InterruptStack.count {
                 guard let ist = KernelStacks.allocate() else { panic("no memory for AP interrupt stacks") }
-                istTops[index * 3 + i] = ist.top
+                istTops[index][i] = ist.top
             }
             let apic = CPUs.block(index).pointee.apicID
             param(AP_PARAM_CR3).pointee = PageTables.kernelRoot
@@ -64,7 +64,7 @@ enum SMP {
         }
         bringUpMilliseconds = Clock.millisecondsSince(start)
         Console.line { l in
-            l.text("smp: "); l.dec(CPUs.onlineCount); l.text(" CPUs online bringup_ms="); l.dec(bringUpMilliseconds)
+            l.text("smp: "); l.dec(CPUs.onlineCount); l.text(" CPUs online"); l.field("bringup_ms", bringUpMilliseconds)
         }
     }
 
@@ -91,7 +91,7 @@ enum SMP {
 private let apEntry: @convention(c) (UInt64) -> Void = { index in
     let i = Int(index)
     CPUs.install(index: i)
-    GDT.load(cpu: i, istTops: (SMP.istTops[i * 3], SMP.istTops[i * 3 + 1], SMP.istTops[i * 3 + 2]))
+    GDT.load(cpu: i, istTops: (SMP.istTops[i][0], SMP.istTops[i][1], SMP.istTops[i][2]))
     IDT.load()
     LocalAPIC.enable()
     let cpu = CPUs.current

@@ -54,30 +54,26 @@ enum Tick {
 enum Heartbeat {
     /// One line a debugger-free harness can tell progress from a hang by:
     /// `heartbeat: uptime_ms=... cpus=... switches=... steals=... tasks=... ...`.
+    /// Keys: docs/kernel-interface.md, "Figure lines".
     static func printLine() {
         let heap = KernelHeap.core == nil ? nil : KernelHeap.unlockedStatistics
-        Console.forcedLine { l in
-            l.text("heartbeat: uptime_ms="); l.dec(Clock.millisecondsSinceBoot); l.text(" cpus="); l.dec(CPUs.onlineCount)
+        Console.forcedRecord("heartbeat:") { l in
+            l.field("uptime_ms", Clock.millisecondsSinceBoot); l.field("cpus", CPUs.onlineCount)
             var switches: UInt64 = 0, steals: UInt64 = 0
             for c in 0..<CPUs.count where CPUs.isOnline(c) {
                 switches &+= CPUs.block(c).pointee.switches.load(ordering: .relaxed)
                 steals &+= CPUs.block(c).pointee.steals.load(ordering: .relaxed)
             }
-            l.text(" switches="); l.dec(switches); l.text(" steals="); l.dec(steals)
-            l.text(" tasks="); l.dec(Scheduler.liveTasks.load(ordering: .relaxed))
-            l.text(" dead_awaiting_reap="); l.dec(Scheduler.deadAwaitingReap.load(ordering: .relaxed))
-            l.text(" stacks="); l.dec(KernelStacks.outstanding.load(ordering: .relaxed))
-            l.text(" procs.live="); l.dec(Processes.live.load(ordering: .relaxed))
-            l.text(" procs.zombies="); l.dec(Processes.zombies.load(ordering: .relaxed))
-            l.text(" user.data_frames="); l.dec(UserMemory.dataFrames.load(ordering: .relaxed))
-            l.text(" user.table_frames="); l.dec(UserMemory.tableFrames.load(ordering: .relaxed))
-            l.text(" heap.bytes="); l.dec(heap?.bytesInUse ?? 0); l.text(" heap.mapped="); l.dec(heap?.mappedBytes ?? 0)
-            l.text(" frames.free="); l.dec(PhysicalMemory.frames?.freeFrames ?? 0)
+            l.field("switches", switches); l.field("steals", steals)
+            SchedulerStatistics.taskFields(l)
+            SchedulerStatistics.processFields(l)
+            l.field("heap.bytes", heap?.bytesInUse ?? 0); l.field("heap.mapped", heap?.mappedBytes ?? 0)
+            l.field("frames.free", PhysicalMemory.frames?.freeFrames ?? 0)
             for c in 0..<CPUs.count where CPUs.isOnline(c) {
                 let b = CPUs.block(c)
-                l.text(" cpu"); l.dec(c); l.text(".beats="); l.dec(b.pointee.heartbeat.load(ordering: .relaxed))
-                l.text(" cpu"); l.dec(c); l.text(".switches="); l.dec(b.pointee.switches.load(ordering: .relaxed))
-                l.text(" cpu"); l.dec(c); l.text(".queue="); l.dec(b.pointee.queueLength.load(ordering: .relaxed))
+                l.field(cpu: c, "beats", b.pointee.heartbeat.load(ordering: .relaxed))
+                l.field(cpu: c, "switches", b.pointee.switches.load(ordering: .relaxed))
+                l.field(cpu: c, "queue", b.pointee.runQueue.length.load(ordering: .relaxed))
             }
         }
     }

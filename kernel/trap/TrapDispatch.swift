@@ -11,11 +11,11 @@ func trapDispatch(_ frame: UnsafeMutablePointer<trap_frame>) {
         // Every way back to user mode passes here: a pending kill ends the process now.
         if fromUser { cpu_cli(); Processes.checkKill() }
     }
-    if fromUser && vector < 32 && vector != 2 { userException(frame) }
+    if fromUser && vector < ExceptionVector.count && vector != ExceptionVector.nmi { userException(frame) }
     switch vector {
-    case 2:
+    case ExceptionVector.nmi:
         NMI.handle(frame)
-    case 0..<32:
+    case 0..<ExceptionVector.count:
         kernelException(frame)
     case Vector.timer:
         Tick.interrupt(frame)
@@ -43,23 +43,25 @@ func trapDispatch(_ frame: UnsafeMutablePointer<trap_frame>) {
 
 /// An exception in user mode ends that process only.
 private func userException(_ frame: UnsafeMutablePointer<trap_frame>) -> Never {
-    switch frame.pointee.vector {
-    case 14: Processes.userFault(frame, reason: "page fault", status: ExitStatus.segmentationFault)
-    case 6: Processes.userFault(frame, reason: "invalid opcode", status: ExitStatus.illegalInstruction)
-    case 13: Processes.userFault(frame, reason: "general protection fault", status: ExitStatus.segmentationFault)
-    case 0, 16, 19: Processes.userFault(frame, reason: "arithmetic fault", status: ExitStatus.arithmetic)
+    switch Int(frame.pointee.vector) {
+    case ExceptionVector.pageFault: Processes.userFault(frame, reason: "page fault", status: ExitStatus.segmentationFault)
+    case ExceptionVector.invalidOpcode: Processes.userFault(frame, reason: "invalid opcode", status: ExitStatus.illegalInstruction)
+    case ExceptionVector.generalProtection:
+        Processes.userFault(frame, reason: "general protection fault", status: ExitStatus.segmentationFault)
+    case ExceptionVector.divideError, ExceptionVector.x87FloatingPoint, ExceptionVector.simdFloatingPoint:
+        Processes.userFault(frame, reason: "arithmetic fault", status: ExitStatus.arithmetic)
     default: Processes.userFault(frame, reason: exceptionName(frame.pointee.vector), status: ExitStatus.segmentationFault)
     }
 }
 
 private func kernelException(_ frame: UnsafeMutablePointer<trap_frame>) -> Never {
     let f = frame.pointee
-    switch f.vector {
-    case 6:
+    switch Int(f.vector) {
+    case ExceptionVector.invalidOpcode:
         panic("invalid opcode (ud2: a Swift runtime trap such as overflow, bounds or unwrap)", frame: frame)
-    case 8:
+    case ExceptionVector.doubleFault:
         panic("double fault (a kernel stack overflow?)", frame: frame)
-    case 14:
+    case ExceptionVector.pageFault:
         let address = cpu_read_cr2()
         let onGuard = PageTables.isStackGuard(address)
         if onGuard {

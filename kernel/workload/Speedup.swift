@@ -19,11 +19,12 @@ enum Speedup {
             let elapsed = Clock.microsecondsSince(start)
             if pinned { oneCPU += elapsed } else { allCPUs += elapsed }
         }
-        Console.line { l in
-            l.text("storm: speedup threads="); l.dec(threads)
-            l.text(" one_cpu_ms="); l.dec(oneCPU / 1000); l.text(" all_cpus_ms="); l.dec(allCPUs / 1000)
-            l.text(" speedup_pct="); l.dec(allCPUs == 0 ? 0 : oneCPU * 100 / allCPUs)
-            l.text(" cpus="); l.dec(CPUs.onlineCount)
+        // Keys: docs/kernel-interface.md, "Figure lines".
+        Console.record("storm: speedup") { l in
+            l.field("threads", threads)
+            l.field("one_cpu_ms", oneCPU / 1000); l.field("all_cpus_ms", allCPUs / 1000)
+            l.field("speedup_pct", allCPUs == 0 ? 0 : oneCPU * 100 / allCPUs)
+            l.field("cpus", CPUs.onlineCount)
         }
     }
 }

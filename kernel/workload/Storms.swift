@@ -13,8 +13,9 @@ enum Storms {
     static func run(_ kind: StormKind, count: Int, durationMilliseconds: UInt64) {
         if kind == .steal || kind == .speedup || kind == .mixed { ThreadBatch.prepare() }   // before the baseline
         settle()
-        Console.line { l in l.text("storm: start kind="); l.text(name(kind)); l.text(" count="); l.dec(count); l.text(" cpus="); l.dec(CPUs.onlineCount) }
-        MemoryStatistics.printLine()
+        // Keys of the storm lines: docs/kernel-interface.md, "Figure lines".
+        Console.record("storm: start") { l in l.field("kind", name(kind)); l.field("count", count); l.field("cpus", CPUs.onlineCount) }
+        StatisticsLines.print()
         let start = Clock.microsecondsSinceBoot
         var failures = 0
         switch kind {
@@ -28,12 +29,12 @@ enum Storms {
         }
         let elapsed = Clock.microsecondsSince(start)
         settle()
-        Console.line { l in
-            l.text("storm: done kind="); l.text(name(kind)); l.text(" count="); l.dec(count)
-            l.text(" failures="); l.dec(failures); l.text(" elapsed_ms="); l.dec(elapsed / 1000)
-            l.text(" per_s="); l.dec(elapsed == 0 ? 0 : UInt64(count) * 1_000_000 / elapsed)
+        Console.record("storm: done") { l in
+            l.field("kind", name(kind)); l.field("count", count)
+            l.field("failures", failures); l.field("elapsed_ms", elapsed / 1000)
+            l.field("per_s", elapsed == 0 ? 0 : UInt64(count) * 1_000_000 / elapsed)
         }
-        MemoryStatistics.printLine()
+        StatisticsLines.print()
     }
 
     static func name(_ k: StormKind) -> StaticString {
@@ -121,8 +122,8 @@ enum Storms {
             default: kind = .steal; stealStorm(100 + Int(KernelRandom.generator.next(below: 400)))
             }
             settle()
-            Console.line { l in l.text("storm: round "); l.dec(round); l.text(" kind="); l.text(name(kind)); l.text(" failures="); l.dec(failures) }
-            MemoryStatistics.printLine()
+            Console.line { l in l.text("storm: round "); l.dec(round); l.field("kind", name(kind)); l.field("failures", failures) }
+            StatisticsLines.print()
         }
         return failures
     }
@@ -148,21 +149,20 @@ enum Storms {
             let pid = Processes.spawn("fuzzer", argument: KernelRandom.generator.next(), on: randomCPU())
             if pid <= 0 || Processes.wait(pid, parent: 0) != 0 { failures += 1 }
         }
-        Console.line { l in l.text("storm: badinput images_refused="); l.dec(refused); l.text(" images_loaded="); l.dec(loaded) }
+        Console.record("storm: badinput") { l in l.field("images_refused", refused); l.field("images_loaded", loaded) }
         return failures
     }
 
     /// `count` kernel threads created on CPU 0, printing where they ran.
     private static func stealStorm(_ count: Int) {
         ThreadBatch.run(count: count, stormWorker)
-        Console.line { l in
-            l.text("storm: steal")
+        Console.record("storm: steal") { l in
             var steals: UInt64 = 0
             for c in 0..<CPUs.count where CPUs.isOnline(c) {
                 steals &+= CPUs.block(c).pointee.steals.load(ordering: .relaxed)
             }
             ThreadBatch.describe(l)
-            l.text(" steals="); l.dec(steals)
+            l.field("steals", steals)
         }
     }
 }

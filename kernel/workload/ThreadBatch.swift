@@ -6,7 +6,7 @@ import Synchronization
 enum ThreadBatch {
     static let remaining = Atomic<Int>(0)
     /// Threads of the batch that finished on each CPU.
-    nonisolated(unsafe) static var ranOn: InlineArray<16, Int> = .init(repeating: 0)
+    nonisolated(unsafe) static var ranOn: PerCPUTable<Int> = .init(repeating: 0)
     nonisolated(unsafe) static var done: WaitQueuePointer? = nil
     static let lock = SpinLock()
     /// Live tasks before the batch: it is over once they are back to this (every thread reaped).
@@ -44,8 +44,7 @@ enum ThreadBatch {
     }
 
     /// Waits until every thread has finished and been reaped: a thread that has counted itself
-    /// may still hold its stack for a moment (found by the harness: stealing-speedup's free frames
-    /// came out 10 short of its baseline once in 8 runs).
+    /// may still hold its stack for a moment, and a memory baseline taken then comes out short.
     static func waitForAll() {
         wait(on: done!) { remaining.load(ordering: .acquiring) == 0 }
         _ = TickWait.wait(milliseconds: 10_000) { Scheduler.liveTasks.load(ordering: .relaxed) <= tasksBefore }
@@ -61,8 +60,8 @@ enum ThreadBatch {
     /// ` cpu0.ran=<n> cpu1.ran=<n> ... cpus_used=<n>` for a figure line.
     static func describe(_ l: ConsoleLine) {
         for c in 0..<CPUs.count where CPUs.isOnline(c) {
-            l.text(" cpu"); l.dec(c); l.text(".ran="); l.dec(ranOn[c])
+            l.field(cpu: c, "ran", ranOn[c])
         }
-        l.text(" cpus_used="); l.dec(cpusUsed)
+        l.field("cpus_used", cpusUsed)
     }
 }

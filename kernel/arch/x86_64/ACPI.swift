@@ -6,7 +6,7 @@ struct DiscoveredCPU {
 }
 
 enum ACPI {
-    nonisolated(unsafe) static var cpus: InlineArray<16, DiscoveredCPU> = .init(repeating: DiscoveredCPU(apicID: 0))
+    nonisolated(unsafe) static var cpus: PerCPUTable<DiscoveredCPU> = .init(repeating: DiscoveredCPU(apicID: 0))
     nonisolated(unsafe) static var cpuCount = 0
     nonisolated(unsafe) static var localAPICAddress: UInt64 = 0xFEE0_0000
 

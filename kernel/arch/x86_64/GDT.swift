@@ -19,10 +19,14 @@ enum InterruptStack {
 }
 
 enum GDT {
-    static let entriesPerCPU = 7
-    static let tssWords = 13                 // 104 bytes
-    nonisolated(unsafe) static var tables: InlineArray<112, UInt64> = .init(repeating: 0)       // 16 CPUs x 7
-    nonisolated(unsafe) static var taskStates: InlineArray<208, UInt64> = .init(repeating: 0)   // 16 CPUs x 13
+    /// One CPU's GDT: null, kernel code and data, user data and code, the TSS (two entries).
+    typealias Entries = InlineArray<7, UInt64>
+    /// One CPU's TSS: 104 bytes.
+    typealias TaskState = InlineArray<13, UInt64>
+    static let entriesPerCPU = Entries.count
+    static let tssWords = TaskState.count
+    nonisolated(unsafe) static var tables: PerCPUTable<Entries> = .init(repeating: .init(repeating: 0))
+    nonisolated(unsafe) static var taskStates: PerCPUTable<TaskState> = .init(repeating: .init(repeating: 0))
 
     /// Builds and loads CPU `cpu`'s GDT and TSS. `istTops` are the tops of its three IST stacks.
     static func load(cpu: Int, istTops: (UInt64, UInt64, UInt64)) {
@@ -38,14 +42,14 @@ enum GDT {
         let base = UInt64(UInt(bitPattern: tss))
         let limit: UInt64 = 103
         let first = cpu * entriesPerCPU
-        tables[first + 0] = 0
-        tables[first + 1] = 0x00AF_9A00_0000_FFFF        // kernel code, 64-bit
-        tables[first + 2] = 0x00CF_9200_0000_FFFF        // kernel data
-        tables[first + 3] = 0x00CF_F200_0000_FFFF        // user data
-        tables[first + 4] = 0x00AF_FA00_0000_FFFF        // user code, 64-bit
-        tables[first + 5] = (limit & 0xFFFF) | ((base & 0xFF_FFFF) << 16) | (0x89 << 40)
+        tables[cpu][0] = 0
+        tables[cpu][1] = 0x00AF_9A00_0000_FFFF        // kernel code, 64-bit
+        tables[cpu][2] = 0x00CF_9200_0000_FFFF        // kernel data
+        tables[cpu][3] = 0x00CF_F200_0000_FFFF        // user data
+        tables[cpu][4] = 0x00AF_FA00_0000_FFFF        // user code, 64-bit
+        tables[cpu][5] = (limit & 0xFFFF) | ((base & 0xFF_FFFF) << 16) | (0x89 << 40)
             | (((limit >> 16) & 0xF) << 48) | (((base >> 24) & 0xFF) << 56)
-        tables[first + 6] = base >> 32
+        tables[cpu][6] = base >> 32
 
         let gdtBase = withUnsafeMutablePointer(to: &tables) {
             UInt64(UInt(bitPattern: UnsafeMutableRawPointer($0).advanced(by: first * 8)))

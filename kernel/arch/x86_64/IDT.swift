@@ -2,6 +2,22 @@
 // traps.S; #DF, NMI and #MC run on their own interrupt stacks.
 import Hardware
 
+/// The CPU's exception vectors the kernel treats apart (Intel SDM vol. 3, table 6-1);
+/// `exceptionName` in trap/TrapDispatch.swift names all of them.
+enum ExceptionVector {
+    static let divideError = 0
+    static let nmi = 2
+    static let invalidOpcode = 6
+    static let doubleFault = 8
+    static let generalProtection = 13
+    static let pageFault = 14
+    static let x87FloatingPoint = 16
+    static let machineCheck = 18
+    static let simdFloatingPoint = 19
+    /// Vectors below this are exceptions; the rest are interrupts (`Vector`, `PIC`).
+    static let count = 32
+}
+
 enum IDT {
     nonisolated(unsafe) static var gates: InlineArray<512, UInt64> = .init(repeating: 0)   // 256 x 16 bytes
 
@@ -10,9 +26,9 @@ enum IDT {
         for vector in 0..<256 {
             let ist: UInt8
             switch vector {
-            case 2: ist = InterruptStack.nmi
-            case 8: ist = InterruptStack.doubleFault
-            case 18: ist = InterruptStack.machineCheck
+            case ExceptionVector.nmi: ist = InterruptStack.nmi
+            case ExceptionVector.doubleFault: ist = InterruptStack.doubleFault
+            case ExceptionVector.machineCheck: ist = InterruptStack.machineCheck
             default: ist = 0
             }
             // Vector 0x80 is the system call: the only gate ring 3 may use.

@@ -31,8 +31,8 @@ void arc4random_buf(void *buffer, size_t count) {
 
 // Eight bytes a step, then the tail a byte at a time. On hardware with ERMSB `rep movsb` alone is
 // as fast, but under TCG every iteration of a string instruction is a step of its own, so a
-// byte loop costs eight times as much (found by sampling storm=exit through the gdbstub: the
-// loader's copies and frame zeroing were a quarter of the samples).
+// byte loop costs eight times as much; the program loader's copies and frame zeroing are on
+// the spawn path.
 void *memset(void *dst, int c, size_t n) {
     void *d = dst;
     size_t words = n >> 3, tail = n & 7;

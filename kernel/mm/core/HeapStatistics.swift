@@ -1,7 +1,9 @@
 // Counters of the kernel heap core, as plain integers the kernel can print as one
 // machine-readable line and a debugger can read from a frozen machine.
 
-/// Heap-wide counters. Kept up to date on every operation (no walks), so reading them is free.
+/// A snapshot of the heap: the running counters (kept on every operation, `HeapCounters`) plus
+/// the figures `KernelHeapCore.statistics` computes when asked, by a pass over the size classes
+/// (empty kept slab pages, depot blocks).
 public struct HeapStatistics {
     /// Size of the virtual window.
     public var windowBytes: Int

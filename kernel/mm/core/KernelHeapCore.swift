@@ -99,7 +99,6 @@ public struct KernelHeapCore<Backing: HeapPageBacking> {
         counters = HeapCounters(windowBytes: windowPages << HeapCoreParameters.pageShift)
     }
 
-    /// Heap-wide counters. Costs a pass over the size classes (22 entries).
     /// The figures kept on every operation, without the per-class walk `statistics` does:
     /// cheap enough to read after each allocation and free.
     @inlinable
@@ -110,6 +109,7 @@ public struct KernelHeapCore<Backing: HeapPageBacking> {
                            badFrees: counters.invalidFrees + counters.doubleFrees)
     }
 
+    /// Heap-wide counters. Costs a pass over the size classes (22 entries).
     public var statistics: HeapStatistics {
         var emptySlabPages = 0, depotBlocks = 0
         var classIndex = 0

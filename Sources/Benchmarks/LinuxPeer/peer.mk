@@ -1,9 +1,9 @@
 # The Linux peer of `make bench`: Debian's cloud kernel and busybox-static, fetched with
 # `apt-get download` into build/peer/ (never committed), and an initramfs holding busybox,
-# harness/peer/init, the spawn loop (spawn.c) and the program it execs (exit0.c), both static.
+# Sources/Benchmarks/LinuxPeer/init, the spawn loop (spawn.c) and the program it execs (exit0.c), both static.
 # Included by the top-level Makefile.
 
-PEER_DIR    := harness/peer
+PEER_DIR    := Sources/Benchmarks/LinuxPeer
 PEER_OUT    := $(BUILD)/peer
 PEER_KERNEL := $(PEER_OUT)/vmlinuz
 PEER_INITRD := $(PEER_OUT)/initramfs.gz

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Soak of the harness itself (issue 9): RUNS runs of a quick scenario with --jobs 2, the
+# Soak of the harness itself: RUNS runs of a quick scenario with --jobs 2, the
 # harness's RSS, open descriptors and child processes sampled from outside every second;
 # then a guest flooding FLOOD_MB of hostile bytes (NUL, 0xff, invalid UTF-8, over-long lines).
 # Prints start/end memory, descriptors, most children, leftovers, and fails when memory or
 # descriptors trend upward beyond the stated bounds or anything is left behind.
 # From the repository root after `make kernel harness` (or `make harness-soak`):
-#   Tests/Benchmarks/harness-soak.sh            RUNS=500 FLOOD_MB=200 by default
+#   Tests/Soaks/harness-soak.sh            RUNS=500 FLOOD_MB=200 by default
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${RUNS:-500}
@@ -98,8 +98,8 @@ fail=0
 if [ "$flood_mb" -gt 0 ]; then
   records=$(( flood_mb * 1024 * 1024 / 4629 ))
   echo "== a guest printing $flood_mb MB of hostile bytes ($records records of 4629 bytes)"
-  gcc -m32 -c -DFLOOD_LINES="$records" -DFLOOD_MODE=1 -x assembler-with-cpp Tests/Benchmarks/flood-guest.S -o "$soak/flood.o"
-  ld -m elf_i386 -T Tests/Benchmarks/flood.ld --no-warn-rwx-segments -o "$soak/flood.elf" "$soak/flood.o"
+  gcc -m32 -c -DFLOOD_LINES="$records" -DFLOOD_MODE=1 -x assembler-with-cpp Tests/Soaks/flood-guest.S -o "$soak/flood.o"
+  ld -m elf_i386 -T Tests/Soaks/flood.ld --no-warn-rwx-segments -o "$soak/flood.elf" "$soak/flood.o"
   cat > "$soak/scenarios/flood.yaml" <<YAML
 machine: {kernel: ../flood.elf, memory: 32M}
 watchdogs: {deadline: 4h, silence: 60s}

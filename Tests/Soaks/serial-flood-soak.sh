@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one harness figure `make bench` leaves out because it takes minutes: the harness's memory
 # while a guest prints 100 MiB (docs/performance.md). Run from the repository root after
-# `make harness`:   Tests/Benchmarks/serial-flood.sh [flood-lines]
+# `make harness` (or `make serial-flood-soak`):   Tests/Soaks/serial-flood-soak.sh [flood-lines]
 # The figure comes from the harness's own closing line (`harness: own CPU ... peak RSS`), plus
 # the largest RSS sampled from outside while it runs.
 set -euo pipefail
@@ -11,8 +11,8 @@ out=build/flood
 harness=.build/debug/harness
 rm -rf "$out" && mkdir -p "$out/scenarios"
 
-gcc -m32 -c -DFLOOD_LINES="$lines" -DFLOOD_MODE=0 -x assembler-with-cpp Tests/Benchmarks/flood-guest.S -o "$out/flood.o"
-ld -m elf_i386 -T Tests/Benchmarks/flood.ld --no-warn-rwx-segments -o "$out/flood.elf" "$out/flood.o"
+gcc -m32 -c -DFLOOD_LINES="$lines" -DFLOOD_MODE=0 -x assembler-with-cpp Tests/Soaks/flood-guest.S -o "$out/flood.o"
+ld -m elf_i386 -T Tests/Soaks/flood.ld --no-warn-rwx-segments -o "$out/flood.elf" "$out/flood.o"
 
 cat > "$out/scenarios/flood.yaml" <<YAML
 machine: {kernel: ../flood.elf, vcpus: 1, memory: 32M, accel: tcg}
