@@ -45,6 +45,12 @@ struct Harness: ParsableCommand {
     @Option(help: "Accelerator for every VM: auto, kvm or tcg (default: each scenario's profile).")
     var accel: String?
 
+    @Flag(help: "Run every VM in deterministic mode (one host thread, icount; the seed picks the schedule).")
+    var deterministic = false
+
+    @Flag(help: "In deterministic mode, do not rerun a failed run to prove it reproduces.")
+    var noReproduce = false
+
     @Flag(help: "Leave a failed run's VM up (with gdbstub and monitor sockets) until Ctrl-C.")
     var keepVMOnFailure = false
 
@@ -65,6 +71,9 @@ struct Harness: ParsableCommand {
         }
         if let accel, Accelerator(rawValue: accel) == nil {
             throw ValidationError("--accel must be one of auto, kvm, tcg")
+        }
+        if deterministic, let accel, accel != Accelerator.tcg.rawValue {
+            throw ValidationError("--deterministic runs on TCG (one thread, icount); it cannot take --accel \(accel)")
         }
     }
 
@@ -96,6 +105,8 @@ struct Harness: ParsableCommand {
         options.artifactsDirectory = artifacts
         options.artifactLimit = byteCount(artifactLimit) ?? RunOptions.defaultArtifactLimit
         options.keepVMOnFailure = keepVMOnFailure
+        options.deterministic = deterministic
+        options.reproduceFailures = !noReproduce
         options.verbose = verbose
         options.harnessStartedAt = startedAt
 

@@ -52,10 +52,13 @@ public final class QEMUMachine {
     public static func launch(_ profile: MachineProfile, reactor: Reactor, serialLog: String?,
                               serialLogLimit: Int = .max, timeouts: Timeouts = Timeouts()) throws -> QEMUMachine {
         _ = try QEMUInstallation.check(profile.qemuBinary)
-        let accelerator = AcceleratorChoice.resolve(profile.accelerator)
+        let accelerator = profile.schedule == nil ? AcceleratorChoice.resolve(profile.accelerator)
+                                                  : AcceleratorChoice.deterministic
         let directory = try PrivateDirectory(prefix: socketDirectoryPrefix)
-        let sockets = QEMUCommandLine.Sockets(directory: directory.path, gdb: profile.gdbStub,
+        var sockets = QEMUCommandLine.Sockets(directory: directory.path, gdb: profile.gdbStub,
                                               humanMonitor: profile.humanMonitor)
+        let serialPipe = profile.schedule == nil ? nil : try SerialPipe(directory: directory.path)
+        sockets.serialPipe = serialPipe?.path
         let qmpListener = try UnixSocket.listen(at: sockets.qmp)
         defer { close(qmpListener) }
         let serialListener = try UnixSocket.listen(at: sockets.serial)
@@ -74,7 +77,7 @@ public final class QEMUMachine {
         let machine = QEMUMachine(profile: profile, accelerator: accelerator, reactor: reactor, process: process,
                                   qmpListener: qmpListener, serialListener: serialListener, serial: serial,
                                   sockets: sockets, directory: directory, startedAt: startedAt, timeouts: timeouts)
-        try machine.finishLaunch(qmpListener: qmpListener, serialListener: serialListener)
+        try machine.finishLaunch(qmpListener: qmpListener, serialListener: serialListener, serialPipe: serialPipe)
         return machine
     }
 
@@ -101,7 +104,7 @@ public final class QEMUMachine {
         directory.remove()
     }
 
-    private func finishLaunch(qmpListener: Int32, serialListener: Int32) throws {
+    private func finishLaunch(qmpListener: Int32, serialListener: Int32, serialPipe: SerialPipe?) throws {
         reactor.watchStream(process.stderrFD) { [weak self] event in
             guard let self else { return }
             switch event {
@@ -126,18 +129,23 @@ public final class QEMUMachine {
         }
         let deadline = startedAt.adding(seconds: timeouts.launch)
         do {
-            let connected = try reactor.run(until: { (qmpFD != nil && serialFD != nil) || !isRunning },
+            let connected = try reactor.run(until: { (qmpFD != nil && (serialFD != nil || serialPipe != nil)) || !isRunning },
                                             deadline: { deadline })
-            guard connected, let qmpFD, let serialFD else {
+            guard connected, let qmpFD, serialFD != nil || serialPipe != nil else {
                 if let qmpFD { close(qmpFD) }
                 if let serialFD { close(serialFD) }
                 throw failure(connectedInTime: connected)
             }
             unlink(sockets.qmp)
             unlink(sockets.serial)
-            serial.attach(fd: serialFD, reactor: reactor)
+            if let serialFD { serial.attach(fd: serialFD, reactor: reactor) }
             qmp.connect(fd: qmpFD)
             try qmp.waitUntilReady(timeout: deadline.seconds(since: .now))
+            // QEMU opened its ends of the FIFOs before its monitor greeted us.
+            if let serialPipe {
+                try serialPipe.open()
+                serial.attach(pipe: serialPipe, reactor: reactor)
+            }
         } catch let interrupted as Interrupted {
             _ = shutdown()
             throw interrupted

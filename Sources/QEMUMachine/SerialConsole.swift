@@ -75,13 +75,24 @@ public final class SerialConsole {
         reactor.watchStream(fd) { [weak self] event in
             guard let self else { return }
             switch event {
-            case .data(let bytes): self.consume(bytes)
+            case .data(let bytes):
+                self.pipe?.noteRead(bytes.count)
+                self.consume(bytes)
             case .end:
                 self.reachedEnd = true
                 self.endOfStream()
             }
         }
     }
+
+    /// Starts reading the guest's console from the FIFOs of deterministic mode.
+    func attach(pipe: SerialPipe, reactor: Reactor) {
+        self.pipe = pipe
+        attach(fd: pipe.readFD, reactor: reactor)
+    }
+
+    /// The FIFOs of deterministic mode, when the console is not a socket.
+    public private(set) var pipe: SerialPipe?
 
     /// Closes our end of the serial socket (before asking QEMU to quit, so it never blocks on
     /// a full console buffer).
@@ -92,6 +103,7 @@ public final class SerialConsole {
             close(fd)
             fd = -1
         }
+        pipe?.closeInput()
         endOfStream()
     }
 
@@ -121,7 +133,17 @@ public final class SerialConsole {
     /// Types `text` on the guest's console.
     public func send(_ text: String) throws {
         guard fd >= 0 else { throw SystemError("write", errno: EPIPE, detail: "serial console is closed") }
+        if let pipe { return try pipe.send(Array(text.utf8)) }
         try writeAll(fd, Array(text.utf8))
+    }
+
+    /// Every byte the guest printed, hashed as it came (no timestamps): two runs printed the
+    /// same when these agree.
+    private var digest = SHA256()
+    /// The SHA-256 of every byte printed so far (raw, line ends included), in hex.
+    public var sha256: String {
+        var copy = digest
+        return copy.finalize()
     }
 
     /// The last lines printed, oldest first.
@@ -135,6 +157,7 @@ public final class SerialConsole {
     /// Feeds raw bytes (public for tests and for replaying a log).
     public func consume(_ bytes: UnsafeRawBufferPointer) {
         totalBytes += bytes.count
+        digest.update(bytes)
         lastOutput = .now
         var rest = bytes[...]
         while let newline = rest.firstIndex(of: UInt8(ascii: "\n")) {

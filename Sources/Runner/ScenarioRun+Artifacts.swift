@@ -41,6 +41,7 @@ extension ScenarioRun {
     public var rerunCommand: String {
         var words = [options.rerunPrefix, shellQuoted(scenario.file), "--seed", String(request.seed)]
         if let accel = options.accelerator { words += ["--accel", accel.rawValue] }
+        if options.deterministic { words.append("--deterministic") }
         return words.joined(separator: " ")
     }
 

@@ -44,6 +44,7 @@ public final class ScenarioRun {
         artifactsPath = claimArtifactsFolder()
         var verdict = run()
         let duration = MonotonicInstant.now.seconds(since: started)
+        let instructions = readInstructionCount()
 
         var result = RunResult(scenario: scenario, seed: request.seed, attempt: request.attempt, verdict: verdict,
                                duration: duration, rerunCommand: rerunCommand)
@@ -70,6 +71,7 @@ public final class ScenarioRun {
             result.serialTail = machine.serial.tailLines
             result.omittedSerialLines = machine.serial.omittedLineCount
             result.serialBytes = machine.serial.totalBytes
+            result.properties += deterministicProperties(instructions: instructions)
             if verdict.kind == .crash || verdict.kind == .launchFailure, !machine.stderrTail.isEmpty {
                 verdict.details.append("QEMU stderr:\n" + machine.stderrTail)
                 result.verdict = verdict
@@ -89,7 +91,7 @@ public final class ScenarioRun {
             }
         }
         if verdict.status == .passed || verdict.status == .skipped {
-            removeArtifacts(keeping: keep)
+            removeArtifacts(keeping: keep + (options.keepSerialLog ? ["serial.log"] : []))
         } else {
             if let failure = machine?.serial.logFailure { artifactProblems.append("\(failure)") }
             writeArtifacts(result)
@@ -104,7 +106,7 @@ public final class ScenarioRun {
     // MARK: the run
 
     private func run() -> Verdict {
-        var profile = scenario.machine(seed: request.seed)
+        var profile = runProfile
         if let accelerator = options.accelerator { profile.accelerator = accelerator }
         // Every run has a gdbstub: hang diagnosis reads the frozen machine through it.
         profile.gdbStub = true

@@ -59,6 +59,11 @@ struct KernelOptions {
     var storm: StormKind? = nil
     var count = 1000
     var durationMilliseconds: UInt64 = 60_000
+    /// `tick_jitter=<salt>`: a nonzero salt jitters every CPU's tick period (Tick.nextPeriod).
+    var tickJitterSalt: UInt64 = 0
+    /// `then=exit`: after the storm, exit QEMU cleanly (33) instead of starting the shell, so a
+    /// run ends at a point the guest chooses, not when the host sends `shutdown`.
+    var exitAfterStorm = false
 
     /// Parses `Multiboot.commandLine`.
     static func parse() -> KernelOptions {
@@ -121,6 +126,12 @@ struct KernelOptions {
             else if value.equals("tas") { spinLock = .testAndSet }
             else if value.equals("auto") { spinLock = .automatic }
             else { warnBadValue(key, value, expected: "ticket, tas or auto") }
+        } else if key.equals("tick_jitter") {
+            if let n = value.number { tickJitterSalt = n } else { warnBadValue(key, value, expected: "a number, 0 for none") }
+        } else if key.equals("then") {
+            if value.equals("exit") { exitAfterStorm = true }
+            else if value.equals("shell") { exitAfterStorm = false }
+            else { warnBadValue(key, value, expected: "exit or shell") }
         } else if key.equals("console") || key.equals("quiet") {
             // Accepted for compatibility with common boot lines; no effect.
         } else {
