@@ -64,6 +64,8 @@ struct KernelOptions {
     /// `then=exit`: after the storm, exit QEMU cleanly (33) instead of starting the shell, so a
     /// run ends at a point the guest chooses, not when the host sends `shutdown`.
     var exitAfterStorm = false
+    /// `tick_yield=1`: every tick executes one `pause` (Tick.yieldsToOtherVCPUs).
+    var tickYield = false
 
     /// Parses `Multiboot.commandLine`.
     static func parse() -> KernelOptions {
@@ -128,6 +130,9 @@ struct KernelOptions {
             else { warnBadValue(key, value, expected: "ticket, tas or auto") }
         } else if key.equals("tick_jitter") {
             if let n = value.number { tickJitterSalt = n } else { warnBadValue(key, value, expected: "a number, 0 for none") }
+        } else if key.equals("tick_yield") {
+            if value.equals("1") { tickYield = true } else if value.equals("0") { tickYield = false }
+            else { warnBadValue(key, value, expected: "0 or 1") }
         } else if key.equals("then") {
             if value.equals("exit") { exitAfterStorm = true }
             else if value.equals("shell") { exitAfterStorm = false }

@@ -24,6 +24,7 @@ func kmain(_ multibootMagic: UInt32, _ multibootInfo: UInt32) -> Never {
     KernelHeap.initialize()
     Tick.heartbeatInterval = options.heartbeatMilliseconds
     Tick.jitterSalt = options.tickJitterSalt
+    Tick.yieldsToOtherVCPUs = options.tickYield
     CrossCall.deadlineMilliseconds = options.ipiDeadlineMilliseconds
     LockDebug.deadlineMilliseconds = options.lockDebugMilliseconds
 

@@ -13,6 +13,13 @@ enum Tick {
     /// the seed. The LAPIC timers' deadlines are where QEMU's round-robin vCPU thread ends a
     /// slice, so jittered periods move the points where CPUs interleave, per seed.
     nonisolated(unsafe) static var jitterSalt: UInt64 = 0
+    /// `tick_yield=1`: each tick executes one `pause`. On hardware a hint; in QEMU's TCG it ends
+    /// the vCPU's turn (helper_pause: EXCP_INTERRUPT), and under icount QEMU 7.2's single vCPU
+    /// thread otherwise gives a busy CPU every instruction up to the next timer deadline while
+    /// the CPUs after it in its list get none (fixed upstream in 8.x by splitting the budget):
+    /// a busy CPU 0 then starved CPU 1 for seconds of guest time. With it, a busy CPU hands the
+    /// rest of its turn on at every tick.
+    nonisolated(unsafe) static var yieldsToOtherVCPUs = false
 
     static func interrupt(_ frame: UnsafeMutablePointer<trap_frame>) {
         LocalAPIC.endOfInterrupt()
@@ -20,6 +27,7 @@ enum Tick {
         let beat = cpu.pointee.heartbeat.wrappingAdd(1, ordering: .relaxed).newValue
         cpuHeartbeats[cpu.pointee.index] = beat
         if jitterSalt != 0 { LocalAPIC.setTimerPeriod(microseconds: nextPeriodMicroseconds(cpu: cpu.pointee.index, beat: beat)) }
+        if yieldsToOtherVCPUs { cpu_pause() }
         let now = Clock.millisecondsSinceBoot
         if cpu.pointee.index == 0 && heartbeatInterval != 0 && Clock.elapsed(from: lastHeartbeatLine, to: now) >= heartbeatInterval {
             lastHeartbeatLine = now
