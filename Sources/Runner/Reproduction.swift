@@ -45,7 +45,7 @@ public enum Reproduction {
     }
 
     /// The report's line about two runs of one seed.
-    static func compare(_ first: RunResult, _ second: RunResult, firstLog: String?, secondLog: String) -> String {
+    public static func compare(_ first: RunResult, _ second: RunResult, firstLog: String?, secondLog: String) -> String {
         let sameVerdict = first.verdict.status == second.verdict.status && first.verdict.kind == second.verdict.kind
             && first.verdict.watchdog == second.verdict.watchdog
         let verdictText = sameVerdict ? "same verdict"
@@ -63,7 +63,7 @@ public enum Reproduction {
     }
 
     /// A serial.log's lines without their `[   1.234] ` timestamps.
-    static func lines(ofLog path: String) -> [String]? {
+    public static func lines(ofLog path: String) -> [String]? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map { line in
             guard line.hasPrefix("["), let close = line.firstIndex(of: "]") else { return String(line) }
