@@ -30,6 +30,17 @@ extension ScenarioRun {
         return (try? machine.qmp.execute("query-replay", timeout: 5))?["icount"]?.intValue
     }
 
+    /// Deterministic mode's limits in guest time, reading this machine's instruction counter.
+    func guestTimeLimits(for machine: QEMUMachine) -> GuestTimeLimits? {
+        guard let schedule = machine.profile.schedule else { return nil }
+        return GuestTimeLimits(shift: schedule.shift,
+                               readInstructions: { [weak machine] in
+                                   guard let machine, machine.isRunning else { return nil }
+                                   return (try? machine.qmp.execute("query-replay", timeout: 5))?["icount"]?.intValue
+                               },
+                               drainConsole: { [weak machine] in machine?.serial.drain() })
+    }
+
     /// `mode`, the schedule's knobs, replayability, instructions at the verdict, and the serial
     /// hash (every run, so any two reports can be compared).
     func deterministicProperties(instructions: Int64?) -> [(name: String, value: String)] {

@@ -45,6 +45,9 @@ public final class ScenarioRun {
         var verdict = run()
         let duration = MonotonicInstant.now.seconds(since: started)
         let instructions = readInstructionCount()
+        if verdict.watchdog != nil, let measured = monitor?.guestLimits?.lastFiring {
+            verdict.details.insert("measured in guest time: \(measured)", at: 0)
+        }
 
         var result = RunResult(scenario: scenario, seed: request.seed, attempt: request.attempt, verdict: verdict,
                                duration: duration, rerunCommand: rerunCommand)
@@ -135,6 +138,7 @@ public final class ScenarioRun {
         machine.serial.onLine = { [weak monitor] line in monitor?.observe(line) }
         machine.qmp.onEvent = { [weak monitor] event in monitor?.observe(event) }
         machine.onExit = { [weak monitor] status in monitor?.exited(status) }
+        monitor.guestLimits = guestTimeLimits(for: machine)
 
         do {
             try machine.resume()
@@ -187,17 +191,16 @@ public final class ScenarioRun {
     private func wait(until condition: () -> Bool, stepTimeout: Double?, until extraDeadline: MonotonicInstant? = nil) throws {
         guard let monitor else { return }
         let stepDeadline = stepTimeout.map { MonotonicInstant.now.adding(seconds: $0) }
-        let wake = [stepDeadline, extraDeadline].compactMap { $0 }.min()
         while true {
             let satisfied = try reactor.run(until: {
                 if condition() { return true }
                 if monitor.hasEnded { throw RunEnded() }
-                try monitor.checkWatchdogs(stepDeadline: stepDeadline)
+                try monitor.checkWatchdogs(stepDeadline: stepDeadline, stepLimit: stepTimeout)
                 return false
-            }, deadline: { monitor.nextDeadline(wake) })
+            }, deadline: { monitor.nextDeadline(extraDeadline, stepDeadline: stepDeadline) })
             if satisfied { return }
             if let extraDeadline, MonotonicInstant.now >= extraDeadline, condition() { return }
-            try monitor.checkWatchdogs(stepDeadline: stepDeadline)
+            try monitor.checkWatchdogs(stepDeadline: stepDeadline, stepLimit: stepTimeout)
         }
     }
 

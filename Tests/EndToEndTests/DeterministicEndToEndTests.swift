@@ -70,6 +70,23 @@ import Scenario
         #expect(unproven.first?.verdict.details.contains { $0.hasPrefix("reproduced: ") } == false)
     }
 
+    @Test func aStepLimitIsMeasuredInGuestTime() throws {
+        // A long storm keeps the guest busy; the line never comes, so the step's 1 s runs out,
+        // in guest time: the verdict says how many instructions that took.
+        let result = try KernelScenario.run("""
+            machine: {vcpus: 2, mode: deterministic, cmdline: "storm=exit count=100000 seed={seed} then=exit"}
+            watchdogs: {deadline: 120s, silence: 60s}
+            steps:
+              - wait-serial: {pattern: "storm: start kind=exit", within: 60s}
+              - wait-serial: {pattern: "never printed", within: 1s}
+            expect: {exit: 33}
+            """, seed: 5)
+        #expect(result.verdict.kind == .expectedLineMissing)
+        #expect(result.verdict.watchdog == .stepDeadline)
+        let measured = try #require(result.verdict.details.first { $0.hasPrefix("measured in guest time: step deadline: ") })
+        #expect(measured.contains(" s of guest time ("), "\(measured)")
+    }
+
     @Test func twoRunsThatPartAreNamedAtTheirFirstDifferentLine() throws {
         let folder = try KernelScenario.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
