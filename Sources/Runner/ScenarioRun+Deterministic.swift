@@ -54,7 +54,13 @@ extension ScenarioRun {
                 list.append(("schedule.cmdline", profile.scheduleCommandLine.replacingOccurrences(of: "{schedule}", with: String(schedule.salt))))
             }
             let pipeProblem = machine?.serial.pipe?.problem
-            list.append(("deterministic", pipeProblem.map { "no: \($0)" } ?? replayability ?? "yes"))
+            var replay = pipeProblem.map { "no: \($0)" } ?? replayability ?? "yes"
+            // The guest was still running when the harness ended the run: the console replays up
+            // to a host-chosen end.
+            if replay == "yes", instructions != nil {
+                replay = "yes, up to the verdict (the harness ended the run at a host-chosen moment)"
+            }
+            list.append(("deterministic", replay))
             list.append(("icount.instructions", instructions.map(String.init) ?? "unavailable: QEMU had exited at the verdict"))
         }
         if let serial = machine?.serial {

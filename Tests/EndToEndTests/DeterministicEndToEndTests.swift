@@ -102,5 +102,12 @@ import Scenario
         second.properties = [("serial.sha256", "bb")]
         #expect(Reproduction.compare(first, second, firstLog: a, secondLog: b)
                 == "reproduced: NOT identical: serial line 2 differs: first run 'smp: 4 CPUs online bringup_ms=30', rerun 'smp: 4 CPUs online bringup_ms=27' (same verdict)")
+        // A hang the harness ended: the rerun's console stops earlier, on the same lines.
+        try "[    0.100] kernel: booting\n[    0.200] debug: hanging\n[    9.000] watchdog: CPU 1 stuck\n".write(toFile: a, atomically: true, encoding: .utf8)
+        try "[    0.100] kernel: booting\n[    0.200] debug: hanging\n".write(toFile: b, atomically: true, encoding: .utf8)
+        first.verdict = Verdict(.error, .hang, "hang", watchdog: .serialSilence)
+        second.verdict = first.verdict
+        #expect(Reproduction.compare(first, second, firstLog: a, secondLog: b)
+                == "reproduced: identical up to where the harness ended the runs (2 lines alike, then 1 and 0 more; same verdict)")
     }
 }
