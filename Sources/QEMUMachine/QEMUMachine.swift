@@ -57,7 +57,13 @@ public final class QEMUMachine {
         let directory = try PrivateDirectory(prefix: socketDirectoryPrefix)
         var sockets = QEMUCommandLine.Sockets(directory: directory.path, gdb: profile.gdbStub,
                                               humanMonitor: profile.humanMonitor)
-        let serialPipe = profile.schedule == nil ? nil : try SerialPipe(directory: directory.path)
+        let serialPipe: SerialPipe?
+        do {
+            serialPipe = profile.schedule == nil ? nil : try SerialPipe(directory: directory.path)
+        } catch {
+            directory.remove()
+            throw error
+        }
         sockets.serialPipe = serialPipe?.path
         let qmpListener = try UnixSocket.listen(at: sockets.qmp)
         defer { close(qmpListener) }
