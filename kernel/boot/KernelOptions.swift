@@ -2,7 +2,7 @@
 // with a warning line and ignored: a typo must never stop a boot.
 
 enum PanicAction { case exit, halt }
-enum DebugAction { case none, hang, hangLocked, panic, tripleFault, silent }
+enum DebugAction { case none, hang, hangLocked, panic, tripleFault, silent, race }
 enum SpinLockOption { case automatic, ticket, testAndSet }
 
 /// A run of bytes inside the saved command line.
@@ -103,7 +103,8 @@ struct KernelOptions {
             else if value.equals("panic") { debug = .panic }
             else if value.equals("triplefault") { debug = .tripleFault }
             else if value.equals("silent") { debug = .silent }
-            else { warnBadValue(key, value, expected: "hang, hang-locked, panic, triplefault or silent") }
+            else if value.equals("race") { debug = .race }
+            else { warnBadValue(key, value, expected: "hang, hang-locked, panic, triplefault, silent or race") }
         } else if key.equals("heartbeat") {
             if let n = value.number { heartbeatMilliseconds = n } else { warnBadValue(key, value, expected: "milliseconds") }
         } else if key.equals("ipi_deadline_ms") {
