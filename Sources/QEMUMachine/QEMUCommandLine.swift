@@ -26,6 +26,9 @@ public enum QEMUCommandLine {
                     "-accel", profile.schedule == nil ? accelerator.qemuArgument : DeterministicSchedule.accelerator,
                     "-smp", String(profile.vcpus), "-m", "\(profile.memoryMiB)M"]
         args += profile.schedule?.qemuArguments ?? []
+        // vCPU threads named `CPU N/TCG` (`ALL CPUs/TCG` with one thread), so the harness can
+        // find them in /proc to tell the host's starvation of a vCPU from a guest freeze.
+        args += ["-name", "debug-threads=on"]
         if let cpu = profile.cpuModel { args += ["-cpu", cpu] }
         if let kernel = profile.kernel {
             args += ["-kernel", kernel]

@@ -23,6 +23,8 @@ public final class ScenarioRun {
     var diagnosisTiming: DiagnosisTiming?
     /// The scenario's `gdb:` steps' connection, closed before a diagnosis or a person needs the stub.
     var gdbSteps: GDBSteps?
+    /// The run-queue delay of QEMU's vCPU threads, sampled as lines arrive (HostStarvation.swift).
+    var hostStarvation: HostStarvation?
     /// Called with each serial line (progress display, --verbose).
     public var onLine: ((SerialLine) -> Void)?
     /// Called once the VM is up, before the guest runs (tests use it to reach the process).
@@ -45,6 +47,8 @@ public final class ScenarioRun {
         var verdict = run()
         let duration = MonotonicInstant.now.seconds(since: started)
         let instructions = readInstructionCount()
+        let starved = hostStarvation?.verdict()
+        if let starved, starved.starved, !verdict.isSuccess { verdict.details.insert("host-starved: \(starved.figures)", at: 0) }
         if verdict.watchdog != nil, let measured = monitor?.guestLimits?.lastFiring {
             verdict.details.insert("measured in guest time: \(measured)", at: 0)
         }
@@ -75,6 +79,7 @@ public final class ScenarioRun {
             result.omittedSerialLines = machine.serial.omittedLineCount
             result.serialBytes = machine.serial.totalBytes
             result.properties += deterministicProperties(instructions: instructions)
+            if let starved { result.properties.append(("host.starved", "\(starved.starved ? "yes" : "no"): \(starved.figures)")) }
             if verdict.kind == .crash || verdict.kind == .launchFailure, !machine.stderrTail.isEmpty {
                 verdict.details.append("QEMU stderr:\n" + machine.stderrTail)
                 result.verdict = verdict
@@ -134,7 +139,11 @@ public final class ScenarioRun {
         onLaunch?(machine)
         let monitor = RunMonitor(scenario: scenario, serial: machine.serial)
         self.monitor = monitor
-        monitor.onLine = { [weak self] line in self?.onLine?(line) }
+        hostStarvation = HostStarvation(pid: machine.process.pid)
+        monitor.onLine = { [weak self] line in
+            self?.hostStarvation?.sample()
+            self?.onLine?(line)
+        }
         machine.serial.onLine = { [weak monitor] line in monitor?.observe(line) }
         machine.qmp.onEvent = { [weak monitor] event in monitor?.observe(event) }
         machine.onExit = { [weak monitor] status in monitor?.exited(status) }

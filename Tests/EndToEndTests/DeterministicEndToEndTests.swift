@@ -35,6 +35,8 @@ import Scenario
         #expect(property("serial.sha256", second) == hash)
         #expect(first.serialBytes > 1000 && first.serialBytes == second.serialBytes)
         #expect(property("mode", first) == "deterministic")
+        // Its one vCPU thread ("ALL CPUs/TCG") was sampled: the run says whether the host starved it.
+        #expect(property("host.starved", first) != nil)
         #expect(property("deterministic", first) == "yes")
         #expect(property("icount.shift", first) == String(DeterministicSchedule(seed: 11).shift))
         #expect(property("cmdline", first)?.hasSuffix("tick_jitter=\(DeterministicSchedule(seed: 11).salt) tick_yield=1") == true)
