@@ -110,7 +110,8 @@ let package = Package(
         // KTAP version 1 parsing: one kernel boot becomes many test cases.
         .target(name: "KTAP", swiftSettings: harnessSettings),
         // One QEMU virtual machine: command line, launch, serial console, shutdown.
-        .target(name: "QEMUMachine", dependencies: ["HostSystem", "QMP"], swiftSettings: harnessSettings),
+        .target(name: "QEMUMachine", dependencies: ["HostSystem", "QMP", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: harnessSettings),
         // Scenario files: the model and the YAML parser that refuses bad files with file:line.
         .target(
             name: "Scenario",

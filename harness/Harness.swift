@@ -54,6 +54,12 @@ struct Harness: ParsableCommand {
                                valueName: "dir"))
     var allowedDirectories: [String] = []
 
+    @Flag(help: "Run every VM in deterministic mode (one host thread, icount; the seed picks the schedule).")
+    var deterministic = false
+
+    @Flag(help: "In deterministic mode, do not rerun a failed run to prove it reproduces.")
+    var noReproduce = false
+
     @Flag(help: "Leave a failed run's VM up (with gdbstub and monitor sockets) until Ctrl-C.")
     var keepVMOnFailure = false
 
@@ -93,6 +99,9 @@ struct Harness: ParsableCommand {
                 throw ValidationError("--allow-dir: '\(directory)' is not a directory")
             }
         }
+        if deterministic, let accel, accel != Accelerator.tcg.rawValue {
+            throw ValidationError("--deterministic runs on TCG (one thread, icount); it cannot take --accel \(accel)")
+        }
     }
 
     func run() throws {
@@ -131,6 +140,8 @@ struct Harness: ParsableCommand {
         options.qemuBinary = qemu
         options.allowedDirectories = allowedDirectories
         warnIfUnsandboxed(Set(catalog.scenarios.map { qemu ?? $0.machine.qemuBinary }))
+        options.deterministic = deterministic
+        options.reproduceFailures = !noReproduce
         options.verbose = verbose
         options.harnessStartedAt = startedAt
         options.failedBuilds = failedBuilds

@@ -18,6 +18,8 @@ enum Parameters {
 extension Parameters {
     /// The scheduler's tick (LAPIC timer period), in milliseconds.
     static let tickMilliseconds: UInt64 = 10
+    /// `tick_jitter=<salt>`: each tick's period is drawn from tickMilliseconds ± this percent.
+    static let tickJitterPercent: UInt64 = 25
     /// An idle CPU steals from the longest run queue holding at least this many tasks.
     static let stealMinimumQueueLength = 1
     /// How long the boot CPU waits for an AP to check in before carrying on without it.

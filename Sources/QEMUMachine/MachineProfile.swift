@@ -35,6 +35,13 @@ public struct MachineProfile: Equatable {
     public var gdbStub = false
     /// A human monitor (HMP) listening in the VM's private directory, for a person to attach.
     public var humanMonitor = false
+    /// `machine: {mode: deterministic}`: one host thread and icount (DeterministicOptions.swift).
+    public var mode = MachineMode.standard
+    /// The deterministic schedule of this run (set from the seed when `mode` is deterministic).
+    public var schedule: DeterministicSchedule?
+    /// `schedule-cmdline`: appended to the kernel command line in deterministic mode, with
+    /// `{schedule}` replaced by the schedule's salt (the kernel's own schedule knobs).
+    public var scheduleCommandLine = ""
 
     public init() {}
 }

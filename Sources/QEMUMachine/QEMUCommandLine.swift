@@ -8,6 +8,8 @@ public enum QEMUCommandLine {
         public let serial: String
         public let gdb: String?
         public let humanMonitor: String?
+        /// Deterministic mode: the console's FIFOs (`<path>.in`, `<path>.out`) instead of `serial`.
+        public var serialPipe: String?
 
         public init(directory: String, gdb: Bool, humanMonitor: Bool = false) {
             qmp = directory + "/qmp.sock"
@@ -21,15 +23,23 @@ public enum QEMUCommandLine {
                                  sockets: Sockets) -> [String] {
         var args = [profile.qemuBinary,
                     "-S", "-nodefaults", "-no-user-config", "-display", "none", "-monitor", "none",
-                    "-accel", accelerator.qemuArgument,
+                    "-accel", profile.schedule == nil ? accelerator.qemuArgument : DeterministicSchedule.accelerator,
                     "-smp", String(profile.vcpus), "-m", "\(profile.memoryMiB)M"]
+        args += profile.schedule?.qemuArguments ?? []
+        // vCPU threads named `CPU N/TCG` (`ALL CPUs/TCG` with one thread), so the harness can
+        // find them in /proc to tell the host's starvation of a vCPU from a guest freeze.
+        args += ["-name", "debug-threads=on"]
         if let cpu = profile.cpuModel { args += ["-cpu", cpu] }
         if let kernel = profile.kernel {
             args += ["-kernel", kernel]
             if !profile.commandLine.isEmpty { args += ["-append", profile.commandLine] }
             if !profile.modules.isEmpty { args += ["-initrd", profile.modules.joined(separator: ",")] }
         }
-        args += ["-chardev", "socket,id=serial0,path=\(sockets.serial)", "-serial", "chardev:serial0"]
+        if let pipe = sockets.serialPipe {
+            args += ["-chardev", "pipe,id=serial0,path=\(pipe)", "-serial", "chardev:serial0"]
+        } else {
+            args += ["-chardev", "socket,id=serial0,path=\(sockets.serial)", "-serial", "chardev:serial0"]
+        }
         args += ["-chardev", "socket,id=qmp0,path=\(sockets.qmp)", "-mon", "chardev=qmp0,mode=control"]
         if let gdb = sockets.gdb {
             args += ["-chardev", "socket,id=gdb0,path=\(gdb),server=on,wait=off", "-gdb", "chardev:gdb0"]

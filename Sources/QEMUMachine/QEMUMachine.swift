@@ -60,10 +60,19 @@ public final class QEMUMachine {
         _ = try QEMUInstallation.check(profile.qemuBinary)
         var located = profile
         located.qemuBinary = QEMUInstallation.locate(profile.qemuBinary) ?? profile.qemuBinary
-        let accelerator = AcceleratorChoice.resolve(profile.accelerator)
+        let accelerator = profile.schedule == nil ? AcceleratorChoice.resolve(profile.accelerator)
+                                                  : AcceleratorChoice.deterministic
         let directory = try PrivateDirectory(prefix: socketDirectoryPrefix)
-        let sockets = QEMUCommandLine.Sockets(directory: directory.path, gdb: profile.gdbStub,
+        var sockets = QEMUCommandLine.Sockets(directory: directory.path, gdb: profile.gdbStub,
                                               humanMonitor: profile.humanMonitor)
+        let serialPipe: SerialPipe?
+        do {
+            serialPipe = profile.schedule == nil ? nil : try SerialPipe(directory: directory.path)
+        } catch {
+            directory.remove()
+            throw error
+        }
+        sockets.serialPipe = serialPipe?.path
         let qmpListener = try UnixSocket.listen(at: sockets.qmp)
         defer { close(qmpListener) }
         let serialListener = try UnixSocket.listen(at: sockets.serial)
@@ -86,7 +95,7 @@ public final class QEMUMachine {
                                   qmpListener: qmpListener, serialListener: serialListener, serial: serial,
                                   sockets: sockets, directory: directory, startedAt: startedAt, timeouts: timeouts)
         machine.appliedSandbox = applied
-        try machine.finishLaunch(qmpListener: qmpListener, serialListener: serialListener)
+        try machine.finishLaunch(qmpListener: qmpListener, serialListener: serialListener, serialPipe: serialPipe)
         return machine
     }
 
@@ -113,7 +122,7 @@ public final class QEMUMachine {
         directory.remove()
     }
 
-    private func finishLaunch(qmpListener: Int32, serialListener: Int32) throws {
+    private func finishLaunch(qmpListener: Int32, serialListener: Int32, serialPipe: SerialPipe?) throws {
         reactor.watchStream(process.stderrFD) { [weak self] event in
             guard let self else { return }
             switch event {
@@ -138,18 +147,23 @@ public final class QEMUMachine {
         }
         let deadline = startedAt.adding(seconds: timeouts.launch)
         do {
-            let connected = try reactor.run(until: { (qmpFD != nil && serialFD != nil) || !isRunning },
+            let connected = try reactor.run(until: { (qmpFD != nil && (serialFD != nil || serialPipe != nil)) || !isRunning },
                                             deadline: { deadline })
-            guard connected, let qmpFD, let serialFD else {
+            guard connected, let qmpFD, serialFD != nil || serialPipe != nil else {
                 if let qmpFD { close(qmpFD) }
                 if let serialFD { close(serialFD) }
                 throw failure(connectedInTime: connected)
             }
             unlink(sockets.qmp)
             unlink(sockets.serial)
-            serial.attach(fd: serialFD, reactor: reactor)
+            if let serialFD { serial.attach(fd: serialFD, reactor: reactor) }
             qmp.connect(fd: qmpFD)
             try qmp.waitUntilReady(timeout: deadline.seconds(since: .now))
+            // QEMU opened its ends of the FIFOs before its monitor greeted us.
+            if let serialPipe {
+                try serialPipe.open()
+                serial.attach(pipe: serialPipe, reactor: reactor)
+            }
         } catch let interrupted as Interrupted {
             _ = shutdown()
             throw interrupted

@@ -3,6 +3,7 @@
 // the last lines are kept in memory (for the report and the verdict). The log file is bounded
 // too: past its limit, lines are counted instead of written, and at the end a marker says how
 // many were left out and the last lines follow it.
+import Crypto
 import Glibc
 import HostSystem
 
@@ -73,13 +74,24 @@ public final class SerialConsole {
         reactor.watchStream(fd) { [weak self] event in
             guard let self else { return }
             switch event {
-            case .data(let bytes): self.consume(bytes)
+            case .data(let bytes):
+                self.pipe?.noteRead(bytes.count)
+                self.consume(bytes)
             case .end:
                 self.reachedEnd = true
                 self.endOfStream()
             }
         }
     }
+
+    /// Starts reading the guest's console from the FIFOs of deterministic mode.
+    func attach(pipe: SerialPipe, reactor: Reactor) {
+        self.pipe = pipe
+        attach(fd: pipe.readFD, reactor: reactor)
+    }
+
+    /// The FIFOs of deterministic mode, when the console is not a socket.
+    public private(set) var pipe: SerialPipe?
 
     /// Closes our end of the serial socket (before asking QEMU to quit, so it never blocks on
     /// a full console buffer).
@@ -90,6 +102,7 @@ public final class SerialConsole {
             close(fd)
             fd = -1
         }
+        pipe?.closeInput()
         endOfStream()
     }
 
@@ -119,11 +132,20 @@ public final class SerialConsole {
     /// Types `text` on the guest's console.
     public func send(_ text: String) throws {
         guard fd >= 0 else { throw SystemError("write", errno: EPIPE, detail: "serial console is closed") }
+        if let pipe { return try pipe.send(Array(text.utf8)) }
         try writeAll(fd, Array(text.utf8))
     }
 
     /// The first lines printed.
     public var headLines: [SerialLine] { kept.head }
+
+    /// Every byte the guest printed, hashed as it came (no timestamps): two runs printed the
+    /// same when these agree.
+    private var digest = SHA256()
+    /// The SHA-256 of every byte printed so far (raw, line ends included), in hex.
+    public var sha256: String {
+        digest.finalize().map { String(format: "%02x", $0) }.joined()
+    }
 
     /// The last lines printed, oldest first.
     public var tailLines: [SerialLine] { kept.tail }
@@ -134,6 +156,7 @@ public final class SerialConsole {
     /// Feeds raw bytes (public for tests and for replaying a log).
     public func consume(_ bytes: UnsafeRawBufferPointer) {
         totalBytes += bytes.count
+        digest.update(bufferPointer: bytes)
         lastOutput = .now
         var rest = bytes[...]
         while let newline = rest.firstIndex(of: UInt8(ascii: "\n")) {

@@ -247,22 +247,47 @@ final class RunMonitor {
 
     private var scenarioDue: MonotonicInstant { startedAt.adding(seconds: scenario.watchdogs.deadline) }
 
-    /// Throws the first watchdog whose time has come. Order matters when several are due at
-    /// once: a hang is more telling than the deadline it caused.
-    func checkWatchdogs(stepDeadline: MonotonicInstant?) throws {
+    /// Deterministic mode: a watchdog due in host time fires only once the guest has run its
+    /// limit in guest time (GuestTimeLimits.swift); nil in ordinary runs.
+    var guestLimits: GuestTimeLimits?
+
+    /// The watchdogs in the order they are judged (a hang is more telling than the deadline it
+    /// caused), each with when it is due in host time, the instant its interval began, and
+    /// its limit.
+    private func watches(stepDeadline: MonotonicInstant?, stepLimit: Double?)
+        -> [(watchdog: Watchdog, due: MonotonicInstant, since: MonotonicInstant, limit: Double)] {
+        var list: [(watchdog: Watchdog, due: MonotonicInstant, since: MonotonicInstant, limit: Double)] = []
+        if let due = silenceDue, let limit = scenario.watchdogs.silence {
+            list.append((.serialSilence, due, max(machineSerial.lastOutput, resumedAt), limit))
+        }
+        if let due = progressDue, let progress = scenario.watchdogs.progress {
+            list.append((.noProgress, due, lastProgressAt, progress.within))
+        }
+        if let stepDeadline { list.append((.stepDeadline, stepDeadline, stepDeadline, stepLimit ?? 0)) }
+        list.append((.scenarioDeadline, scenarioDue, startedAt, scenario.watchdogs.deadline))
+        return list
+    }
+
+    /// Throws the first watchdog whose time has come (in deterministic mode: whose limit the
+    /// guest has also run in guest time).
+    func checkWatchdogs(stepDeadline: MonotonicInstant?, stepLimit: Double? = nil) throws {
         let now = MonotonicInstant.now
-        if let due = silenceDue, now >= due { throw WatchdogFired(watchdog: .serialSilence) }
-        if let due = progressDue, now >= due { throw WatchdogFired(watchdog: .noProgress) }
-        if let stepDeadline, now >= stepDeadline { throw WatchdogFired(watchdog: .stepDeadline) }
-        if now >= scenarioDue { throw WatchdogFired(watchdog: .scenarioDeadline) }
+        for watch in watches(stepDeadline: stepDeadline, stepLimit: stepLimit) where now >= watch.due {
+            if let guestLimits, !guestLimits.confirms(watch.watchdog, limit: watch.limit, since: watch.since) { continue }
+            throw WatchdogFired(watchdog: watch.watchdog)
+        }
     }
 
     /// When the reactor must wake up next even if nothing happens.
-    func nextDeadline(_ extra: MonotonicInstant?) -> MonotonicInstant {
-        var due = scenarioDue
+    func nextDeadline(_ extra: MonotonicInstant?, stepDeadline: MonotonicInstant? = nil) -> MonotonicInstant {
+        var due = MonotonicInstant.now.adding(seconds: 3600)
         let reportDue = panicSeenAt.map { max($0, machineSerial.lastOutput).adding(seconds: Self.panicReportGrace) }
-        for candidate in [silenceDue, progressDue, extra, reportDue] {
+        for candidate in [extra, reportDue] {
             if let candidate, candidate < due { due = candidate }
+        }
+        for watch in watches(stepDeadline: stepDeadline, stepLimit: nil) {
+            let when = guestLimits?.nextCheck(watch.watchdog, since: watch.since).map { max($0, watch.due) } ?? watch.due
+            if when < due { due = when }
         }
         return due
     }

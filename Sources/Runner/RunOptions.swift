@@ -31,6 +31,13 @@ public struct RunOptions {
     public var failedBuilds: [String: String] = [:]
     /// The command a person types to rerun, before the scenario file and flags.
     public var rerunPrefix = "swift run harness"
+    /// `--deterministic`: every run in deterministic mode, whatever its scenario says.
+    public var deterministic = false
+    /// A failed deterministic run is run again at once with its seed, and the two compared
+    /// (`--no-reproduce` turns it off).
+    public var reproduceFailures = true
+    /// A passed run keeps its serial.log too (the reproduction's rerun, compared line by line).
+    public var keepSerialLog = false
 
     public init() {}
 }

@@ -43,6 +43,7 @@ extension ScenarioRun {
         if let accel = options.accelerator { words += ["--accel", accel.rawValue] }
         if let qemu = options.qemuBinary { words += ["--qemu", shellQuoted(qemu)] }
         for directory in options.allowedDirectories { words += ["--allow-dir", shellQuoted(directory)] }
+        if options.deterministic { words.append("--deterministic") }
         return words.joined(separator: " ")
     }
 

@@ -23,6 +23,8 @@ public final class ScenarioRun {
     var diagnosisTiming: DiagnosisTiming?
     /// The scenario's `gdb:` steps' connection, closed before a diagnosis or a person needs the stub.
     var gdbSteps: GDBSteps?
+    /// The run-queue delay of QEMU's vCPU threads, sampled as lines arrive (HostStarvation.swift).
+    var hostStarvation: HostStarvation?
     /// Called with each serial line (progress display, --verbose).
     public var onLine: ((SerialLine) -> Void)?
     /// Called once the VM is up, before the guest runs (tests use it to reach the process).
@@ -44,6 +46,12 @@ public final class ScenarioRun {
         artifactsPath = claimArtifactsFolder()
         var verdict = run()
         let duration = MonotonicInstant.now.seconds(since: started)
+        let instructions = readInstructionCount()
+        let starved = hostStarvation?.verdict()
+        if let starved, starved.starved, !verdict.isSuccess { verdict.details.insert("host-starved: \(starved.figures)", at: 0) }
+        if verdict.watchdog != nil, let measured = monitor?.guestLimits?.lastFiring {
+            verdict.details.insert("measured in guest time: \(measured)", at: 0)
+        }
 
         var result = RunResult(scenario: scenario, seed: request.seed, attempt: request.attempt, verdict: verdict,
                                duration: duration, rerunCommand: rerunCommand)
@@ -77,6 +85,8 @@ public final class ScenarioRun {
             result.serialTail = machine.serial.tailLines
             result.omittedSerialLines = machine.serial.omittedLineCount
             result.serialBytes = machine.serial.totalBytes
+            result.properties += deterministicProperties(instructions: instructions)
+            if let starved { result.properties.append(("host.starved", "\(starved.starved ? "yes" : "no"): \(starved.figures)")) }
             if verdict.kind == .crash || verdict.kind == .launchFailure, !machine.stderrTail.isEmpty {
                 verdict.details.append("QEMU stderr:\n" + machine.stderrTail)
                 result.verdict = verdict
@@ -96,7 +106,7 @@ public final class ScenarioRun {
             }
         }
         if verdict.status == .passed || verdict.status == .skipped {
-            removeArtifacts(keeping: keep)
+            removeArtifacts(keeping: keep + (options.keepSerialLog ? ["serial.log"] : []))
         } else {
             if let failure = machine?.serial.logFailure { artifactProblems.append("\(failure)") }
             writeArtifacts(result)
@@ -111,7 +121,7 @@ public final class ScenarioRun {
     // MARK: the run
 
     private func run() -> Verdict {
-        var profile = scenario.machine(seed: request.seed)
+        var profile = runProfile
         if let accelerator = options.accelerator { profile.accelerator = accelerator }
         // The person's QEMU (--qemu) over the name a scenario gives.
         if let qemu = options.qemuBinary { profile.qemuBinary = qemu }
@@ -141,13 +151,17 @@ public final class ScenarioRun {
         onLaunch?(machine)
         let monitor = RunMonitor(scenario: scenario, serial: machine.serial)
         self.monitor = monitor
+        // Inside its sandbox QEMU is bubblewrap's child: its vCPU threads are QEMU's own.
+        hostStarvation = HostStarvation(pid: machine.qemuProcessID ?? machine.process.pid)
         monitor.onLine = { [weak self] line in
             self?.noteCPUsOnline(line.text)
+            self?.hostStarvation?.sample()
             self?.onLine?(line)
         }
         machine.serial.onLine = { [weak monitor] line in monitor?.observe(line) }
         machine.qmp.onEvent = { [weak monitor] event in monitor?.observe(event) }
         machine.onExit = { [weak monitor] status in monitor?.exited(status) }
+        monitor.guestLimits = guestTimeLimits(for: machine)
 
         do {
             try machine.resume()
@@ -200,17 +214,16 @@ public final class ScenarioRun {
     private func wait(until condition: () -> Bool, stepTimeout: Double?, until extraDeadline: MonotonicInstant? = nil) throws {
         guard let monitor else { return }
         let stepDeadline = stepTimeout.map { MonotonicInstant.now.adding(seconds: $0) }
-        let wake = [stepDeadline, extraDeadline].compactMap { $0 }.min()
         while true {
             let satisfied = try reactor.run(until: {
                 if condition() { return true }
                 if monitor.hasEnded { throw RunEnded() }
-                try monitor.checkWatchdogs(stepDeadline: stepDeadline)
+                try monitor.checkWatchdogs(stepDeadline: stepDeadline, stepLimit: stepTimeout)
                 return false
-            }, deadline: { monitor.nextDeadline(wake) })
+            }, deadline: { monitor.nextDeadline(extraDeadline, stepDeadline: stepDeadline) })
             if satisfied { return }
             if let extraDeadline, MonotonicInstant.now >= extraDeadline, condition() { return }
-            try monitor.checkWatchdogs(stepDeadline: stepDeadline)
+            try monitor.checkWatchdogs(stepDeadline: stepDeadline, stepLimit: stepTimeout)
         }
     }
 

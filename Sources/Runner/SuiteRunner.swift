@@ -80,7 +80,10 @@ public final class SuiteRunner {
             let run = ScenarioRun(request, options: options)
             run.onLine = { [observer] line in observer.runPrinted(slot: slot, request: request, line: line) }
             run.onDiagnosis = { [observer] watchdog in observer.runDiagnosing(slot: slot, request: request, watchdog: watchdog) }
-            let result = run.execute()
+            var result = run.execute()
+            if Reproduction.isWanted(result, options: options) {
+                result = Reproduction.check(result, request: request, options: options)
+            }
             observer.runFinished(slot: slot, result: result)
             lock.lock()
             results.append((order, result.summary))

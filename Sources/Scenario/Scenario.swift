@@ -50,10 +50,13 @@ public struct Scenario {
         return copy
     }
 
-    /// The machine for a run with `seed`.
-    public func machine(seed: UInt64) -> MachineProfile {
+    /// The machine for a run with `seed` (in deterministic mode when the scenario asks for it
+    /// or `deterministic` says so: the seed then picks the schedule too).
+    public func machine(seed: UInt64, deterministic: Bool = false) -> MachineProfile {
         var profile = machine
         profile.commandLine = profile.commandLine.replacingOccurrences(of: "{seed}", with: String(seed))
+        if deterministic { profile.mode = .deterministic }
+        if profile.mode == .deterministic { profile.applySchedule(DeterministicSchedule(seed: seed)) }
         return profile
     }
 }

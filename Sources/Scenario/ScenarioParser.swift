@@ -9,7 +9,7 @@ import Yams
 public enum ScenarioParser {
     static let topKeys = ["name", "description", "tags", "machine", "watchdogs", "never", "steps", "expect", "trend"]
     static let machineKeys = ["profile", "qemu", "kernel", "modules", "vcpus", "memory", "accel", "cpu",
-                              "cmdline", "devices", "qemu-args"]
+                              "cmdline", "devices", "qemu-args", "mode", "schedule-cmdline"]
     static let watchdogKeys = ["deadline", "step", "silence", "progress"]
     static let stepKinds = ["wait-serial", "send-serial", "qmp", "wait-event", "pause", "capture", "assert", "gdb"]
 
@@ -128,6 +128,7 @@ public enum ScenarioParser {
         if machine.kernel == nil {
             throw reader.error(machineNode ?? root, "no kernel: set machine.kernel or use a profile that has one")
         }
+        try checkDeterministic(machine, steps: steps, node: machineMapping?["mode"] ?? machineNode ?? root, reader: reader)
         var scenario = Scenario(file: file, pathInRoot: confinement.relativePath(of: file), name: name, description: description, tags: tags, machine: machine,
                                 watchdogs: watchdogs, never: never, steps: steps, expectation: expectation,
                                 expectedDiagnosis: try parseExpectedDiagnosis(expectNode, reader: reader))
@@ -208,6 +209,8 @@ public enum ScenarioParser {
                 machine.devices = try reader.strings(node, "machine.devices").map { try checked(QEMUOptionRules.device($0)) }
             case "qemu-args":
                 machine.extraArguments = try checked(QEMUOptionRules.arguments(try reader.strings(node, "machine.qemu-args")))
+            case "mode", "schedule-cmdline":
+                try applyMode(key, node, to: &machine, reader: reader)
             default: break  // "profile" was read by the caller
             }
         }

@@ -62,7 +62,9 @@ import QMP
             } catch {
                 outcome = "refused: \(error)"
             }
-            _ = try? machine.waitForExit(timeout: 0.2)
+            // A closed connection means QEMU is going: wait for its exit to be reaped (under load
+            // that can take a while), rather than a short look that would miss it.
+            _ = try? machine.waitForExit(timeout: outcome.contains("QMP connection closed") ? 30 : 0.2)
             return outcome + (machine.isRunning ? "" : " (QEMU ended: \(machine.exitStatus.map { "\($0)" } ?? "?"))")
         }
         let hmp = { (line: String) in try attempt("human-monitor-command", ["command-line": .string(line)]) }

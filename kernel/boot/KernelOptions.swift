@@ -2,7 +2,7 @@
 // with a warning line and ignored: a typo must never stop a boot.
 
 enum PanicAction { case exit, halt }
-enum DebugAction { case none, hang, hangLocked, panic, tripleFault, silent }
+enum DebugAction { case none, hang, hangLocked, panic, tripleFault, silent, race }
 enum SpinLockOption { case automatic, ticket, testAndSet }
 
 /// A run of bytes inside the saved command line.
@@ -59,6 +59,13 @@ struct KernelOptions {
     var storm: StormKind? = nil
     var count = 1000
     var durationMilliseconds: UInt64 = 60_000
+    /// `tick_jitter=<salt>`: a nonzero salt jitters every CPU's tick period (Tick.nextPeriod).
+    var tickJitterSalt: UInt64 = 0
+    /// `then=exit`: after the storm, exit QEMU cleanly (33) instead of starting the shell, so a
+    /// run ends at a point the guest chooses, not when the host sends `shutdown`.
+    var exitAfterStorm = false
+    /// `tick_yield=1`: every tick executes one `pause` (Tick.yieldsToOtherVCPUs).
+    var tickYield = false
 
     /// Parses `Multiboot.commandLine`.
     static func parse() -> KernelOptions {
@@ -96,7 +103,8 @@ struct KernelOptions {
             else if value.equals("panic") { debug = .panic }
             else if value.equals("triplefault") { debug = .tripleFault }
             else if value.equals("silent") { debug = .silent }
-            else { warnBadValue(key, value, expected: "hang, hang-locked, panic, triplefault or silent") }
+            else if value.equals("race") { debug = .race }
+            else { warnBadValue(key, value, expected: "hang, hang-locked, panic, triplefault, silent or race") }
         } else if key.equals("heartbeat") {
             if let n = value.number { heartbeatMilliseconds = n } else { warnBadValue(key, value, expected: "milliseconds") }
         } else if key.equals("ipi_deadline_ms") {
@@ -121,6 +129,15 @@ struct KernelOptions {
             else if value.equals("tas") { spinLock = .testAndSet }
             else if value.equals("auto") { spinLock = .automatic }
             else { warnBadValue(key, value, expected: "ticket, tas or auto") }
+        } else if key.equals("tick_jitter") {
+            if let n = value.number { tickJitterSalt = n } else { warnBadValue(key, value, expected: "a number, 0 for none") }
+        } else if key.equals("tick_yield") {
+            if value.equals("1") { tickYield = true } else if value.equals("0") { tickYield = false }
+            else { warnBadValue(key, value, expected: "0 or 1") }
+        } else if key.equals("then") {
+            if value.equals("exit") { exitAfterStorm = true }
+            else if value.equals("shell") { exitAfterStorm = false }
+            else { warnBadValue(key, value, expected: "exit or shell") }
         } else if key.equals("console") || key.equals("quiet") {
             // Accepted for compatibility with common boot lines; no effect.
         } else {

@@ -23,6 +23,8 @@ func kmain(_ multibootMagic: UInt32, _ multibootInfo: UInt32) -> Never {
     KernelMappings.initialize()
     KernelHeap.initialize()
     Tick.heartbeatInterval = options.heartbeatMilliseconds
+    Tick.jitterSalt = options.tickJitterSalt
+    Tick.yieldsToOtherVCPUs = options.tickYield
     CrossCall.deadlineMilliseconds = options.ipiDeadlineMilliseconds
     LockDebug.deadlineMilliseconds = options.lockDebugMilliseconds
 
@@ -49,7 +51,10 @@ func kmain(_ multibootMagic: UInt32, _ multibootInfo: UInt32) -> Never {
         let passed = KernelTests.run(glob: glob)
         Machine.exit(passed ? .success : .testFailure)
     }
-    if let storm = options.storm { Storms.run(storm, count: options.count, durationMilliseconds: options.durationMilliseconds) }
+    if let storm = options.storm {
+        Storms.run(storm, count: options.count, durationMilliseconds: options.durationMilliseconds)
+        if options.exitAfterStorm { Machine.exit(.success) }
+    }
     DebugActions.run(options.debug)
     Shell.start()
     Scheduler.exitCurrent()                 // the boot flow is done; idle tasks take over

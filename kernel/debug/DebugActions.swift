@@ -23,6 +23,8 @@ enum DebugActions {
         case .silent:
             Console.line("debug: going silent")
             Console.silenced = true
+        case .race:
+            PlantedRace.run()
         }
     }
 }

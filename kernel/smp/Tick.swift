@@ -9,11 +9,25 @@ enum Tick {
     nonisolated(unsafe) static var lastHeartbeatLine: UInt64 = 0
     /// CPUs whose next NMI should print a soft-lockup backtrace.
     static let backtraceRequests = Atomic<UInt64>(0)
+    /// `tick_jitter=<salt>` (0: off): in deterministic mode the harness passes a salt drawn from
+    /// the seed. The LAPIC timers' deadlines are where QEMU's round-robin vCPU thread ends a
+    /// slice, so jittered periods move the points where CPUs interleave, per seed.
+    nonisolated(unsafe) static var jitterSalt: UInt64 = 0
+    /// `tick_yield=1`: each tick executes one `pause`. On hardware a hint; in QEMU's TCG it ends
+    /// the vCPU's turn (helper_pause: EXCP_INTERRUPT), and under icount QEMU 7.2's single vCPU
+    /// thread otherwise gives a busy CPU every instruction up to the next timer deadline while
+    /// the CPUs after it in its list get none (fixed upstream in 8.x by splitting the budget):
+    /// a busy CPU 0 then starved CPU 1 for seconds of guest time. With it, a busy CPU hands the
+    /// rest of its turn on at every tick.
+    nonisolated(unsafe) static var yieldsToOtherVCPUs = false
 
     static func interrupt(_ frame: UnsafeMutablePointer<trap_frame>) {
         LocalAPIC.endOfInterrupt()
         let cpu = CPUs.current
-        cpuHeartbeats[cpu.pointee.index] = cpu.pointee.heartbeat.wrappingAdd(1, ordering: .relaxed).newValue
+        let beat = cpu.pointee.heartbeat.wrappingAdd(1, ordering: .relaxed).newValue
+        cpuHeartbeats[cpu.pointee.index] = beat
+        if jitterSalt != 0 { LocalAPIC.setTimerPeriod(microseconds: nextPeriodMicroseconds(cpu: cpu.pointee.index, beat: beat)) }
+        if yieldsToOtherVCPUs { cpu_pause() }
         let now = Clock.millisecondsSinceBoot
         if cpu.pointee.index == 0 && heartbeatInterval != 0 && Clock.elapsed(from: lastHeartbeatLine, to: now) >= heartbeatInterval {
             lastHeartbeatLine = now
@@ -25,6 +39,15 @@ enum Tick {
         if cpu.pointee.preemptDisabled == 0 && Panic.owner.load(ordering: .relaxed) == -1 {
             Scheduler.schedule()
         }
+    }
+
+    /// The next tick's period: tickMilliseconds ± tickJitterPercent, a pure function of the
+    /// salt, the CPU and its tick count (so a seed gives the same periods every run).
+    static func nextPeriodMicroseconds(cpu: Int, beat: UInt64) -> UInt64 {
+        var random = SeededRandom(seed: jitterSalt ^ (UInt64(cpu) << 48) ^ beat &* 0x9E37_79B9)
+        let base = Parameters.tickMilliseconds * 1000
+        let spread = base * Parameters.tickJitterPercent / 100
+        return base - spread + random.next(below: 2 * spread + 1)
     }
 
     /// Each CPU watches the next online one: a heartbeat that stops while this CPU still ticks

@@ -47,6 +47,11 @@ enum LocalAPIC {
         timerTicksPerMillisecond = max(1, elapsed / 10)
     }
 
+    /// Sets the period of this CPU's running periodic tick (the count restarts from it).
+    static func setTimerPeriod(microseconds: UInt64) {
+        write(timerInitial, UInt32(truncatingIfNeeded: max(1, timerTicksPerMillisecond * microseconds / 1000)))
+    }
+
     /// Starts this CPU's periodic tick.
     static func startTimer(periodMilliseconds: UInt64) {
         write(timerDivide, 0x3)
