@@ -131,6 +131,8 @@ struct Harness: ParsableCommand {
         options.qemuBinary = qemu
         options.allowedDirectories = allowedDirectories
         warnIfUnsandboxed(Set(catalog.scenarios.map { qemu ?? $0.machine.qemuBinary }))
+        sayAutoAccelerator(Set(catalog.scenarios.filter { (options.accelerator ?? $0.machine.accelerator) == .auto }
+            .map { qemu ?? $0.machine.qemuBinary }))
         options.verbose = verbose
         options.harnessStartedAt = startedAt
         options.failedBuilds = failedBuilds
@@ -173,6 +175,16 @@ func warnIfUnsandboxed(_ binaries: Set<String>) {
     for binary in binaries.sorted() {
         guard let path = QEMUInstallation.locate(binary), let problem = QEMUSandbox.problem(forBinary: path) else { continue }
         printError("harness: WARNING: \(binary) runs with seccomp only, without its private filesystem view: \(problem)")
+    }
+}
+
+/// Says once, before any VM, what `accel: auto` chose and why (it may boot a probe guest under
+/// KVM, cached for the runs; each run's `accelerator` property says it again).
+func sayAutoAccelerator(_ binaries: Set<String>) {
+    for binary in binaries.sorted() {
+        guard let path = QEMUInstallation.locate(binary) else { continue }
+        let choice = AcceleratorChoice.resolve(.auto, qemuBinary: path)
+        printError("harness: \(choice.autoSummary)\(binaries.count > 1 ? " for \(binary)" : "")")
     }
 }
 

@@ -60,7 +60,7 @@ public final class QEMUMachine {
         _ = try QEMUInstallation.check(profile.qemuBinary)
         var located = profile
         located.qemuBinary = QEMUInstallation.locate(profile.qemuBinary) ?? profile.qemuBinary
-        let accelerator = AcceleratorChoice.resolve(profile.accelerator)
+        let accelerator = AcceleratorChoice.resolve(profile.accelerator, qemuBinary: located.qemuBinary)
         let directory = try PrivateDirectory(prefix: socketDirectoryPrefix)
         let sockets = QEMUCommandLine.Sockets(directory: directory.path, gdb: profile.gdbStub,
                                               humanMonitor: profile.humanMonitor)
