@@ -11,7 +11,7 @@ JUNIT      ?= $(BUILD)/junit.xml
 # Arguments for the harness on top of the scenario folder, e.g. `make run HARNESS_ARGS=--verbose`.
 HARNESS_ARGS ?=
 
-.PHONY: all deps kernel harness unit test run ktest nightly bench peer harness-soak serial-flood-soak fuzz fuzz-build clean
+.PHONY: all deps kernel harness unit test run ktest nightly bench peer harness-soak serial-flood-soak fuzz fuzz-build probe-guest clean
 
 all: kernel harness
 
@@ -46,6 +46,15 @@ include Sources/Benchmarks/LinuxPeer/peer.mk
 
 harness: deps
 	$(SWIFT) build -j 2 --product harness
+
+# Regenerates the accelerator probe guest's bytes, which the harness embeds (it cannot assume an
+# assembler where it runs); QEMUMachineTests checks that the committed bytes match the source.
+PROBE_GUEST := Sources/QEMUMachine/ProbeGuest
+probe-guest: deps
+	@mkdir -p $(BUILD)
+	gcc -m32 -c -x assembler-with-cpp $(PROBE_GUEST)/accel-probe.S -o $(BUILD)/accel-probe.o
+	ld -m elf_i386 -T $(PROBE_GUEST)/accel-probe.ld -o $(BUILD)/accel-probe.bin $(BUILD)/accel-probe.o
+	$(PROBE_GUEST)/embed.sh $(BUILD)/accel-probe.bin > Sources/QEMUMachine/ProbeGuestImage.swift
 
 unit: deps
 	$(SWIFT) build -j 2 --build-tests

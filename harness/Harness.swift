@@ -142,6 +142,10 @@ struct Harness: ParsableCommand {
         warnIfUnsandboxed(Set(catalog.scenarios.map { qemu ?? $0.machine.qemuBinary }))
         options.deterministic = deterministic
         options.reproduceFailures = !noReproduce
+        // Deterministic runs are TCG whatever their accel says: only the others may probe KVM.
+        sayAutoAccelerator(Set(catalog.scenarios.filter {
+            !deterministic && $0.machine.mode != .deterministic && (options.accelerator ?? $0.machine.accelerator) == .auto
+        }.map { qemu ?? $0.machine.qemuBinary }))
         options.verbose = verbose
         options.harnessStartedAt = startedAt
         options.failedBuilds = failedBuilds
@@ -184,6 +188,16 @@ func warnIfUnsandboxed(_ binaries: Set<String>) {
     for binary in binaries.sorted() {
         guard let path = QEMUInstallation.locate(binary), let problem = QEMUSandbox.problem(forBinary: path) else { continue }
         printError("harness: WARNING: \(binary) runs with seccomp only, without its private filesystem view: \(problem)")
+    }
+}
+
+/// Says once, before any VM, what `accel: auto` chose and why (it may boot a probe guest under
+/// KVM, cached for the runs; each run's `accelerator` property says it again).
+func sayAutoAccelerator(_ binaries: Set<String>) {
+    for binary in binaries.sorted() {
+        guard let path = QEMUInstallation.locate(binary) else { continue }
+        let choice = AcceleratorChoice.resolve(.auto, qemuBinary: path)
+        printError("harness: \(choice.autoSummary)\(binaries.count > 1 ? " for \(binary)" : "")")
     }
 }
 

@@ -60,7 +60,7 @@ public final class QEMUMachine {
         _ = try QEMUInstallation.check(profile.qemuBinary)
         var located = profile
         located.qemuBinary = QEMUInstallation.locate(profile.qemuBinary) ?? profile.qemuBinary
-        let accelerator = profile.schedule == nil ? AcceleratorChoice.resolve(profile.accelerator)
+        let accelerator = profile.schedule == nil ? AcceleratorChoice.resolve(profile.accelerator, qemuBinary: located.qemuBinary)
                                                   : AcceleratorChoice.deterministic
         let directory = try PrivateDirectory(prefix: socketDirectoryPrefix)
         var sockets = QEMUCommandLine.Sockets(directory: directory.path, gdb: profile.gdbStub,

@@ -125,10 +125,4 @@ import QMP
         #expect(status == .signaled(SIGKILL) || (machine.appliedSandbox == .full && status == .signaled(SIGTERM)), "\(status)")
         #expect(kill(qemu, 0) == -1, "QEMU \(qemu) is gone")
     }
-
-    @Test func autoAcceleratorRecordsItsReason() {
-        let choice = AcceleratorChoice.resolve(.auto)
-        #expect(choice.reason.hasPrefix("auto: "))
-        #expect(AcceleratorChoice.resolve(.tcg).qemuArgument == "tcg,thread=multi")
-    }
 }

@@ -31,7 +31,7 @@ import QEMUMachine
         #expect(DeterministicSchedule.shiftRange.contains(schedule.shift))
         #expect(machine.accelerator == .tcg)
         #expect(machine.commandLine == "seed=7 tick_jitter=\(schedule.salt)")
-        let arguments = QEMUCommandLine.arguments(for: machine, accelerator: AcceleratorChoice.resolve(.tcg),
+        let arguments = QEMUCommandLine.arguments(for: machine, accelerator: AcceleratorChoice.resolve(.tcg, qemuBinary: "qemu-system-x86_64"),
                                                   sockets: .init(directory: "/d", gdb: false))
         #expect(arguments.contains("tcg,thread=single"))
         #expect(arguments.contains("shift=\(schedule.shift),sleep=off"))
