@@ -11,7 +11,7 @@ JUNIT      ?= $(BUILD)/junit.xml
 # Arguments for the harness on top of the scenario folder, e.g. `make run HARNESS_ARGS=--verbose`.
 HARNESS_ARGS ?=
 
-.PHONY: all deps kernel harness unit test run ktest nightly bench peer harness-soak serial-flood-soak fuzz fuzz-build probe-guest clean
+.PHONY: all deps lint kernel harness unit test run ktest nightly bench peer harness-soak serial-flood-soak fuzz fuzz-build probe-guest clean
 
 all: kernel harness
 
@@ -67,8 +67,15 @@ ktest: deps kernel
 	  -kernel $(KERNEL_IMG) -append "ktest=$${KTEST:-*}"; st=$$?; \
 	  if [ $$st -eq 33 ]; then echo "ktest: passed"; else echo "ktest: failed (QEMU status $$st)"; exit 1; fi
 
-# Unit and end-to-end tests, then the harness over every scenario not tagged nightly (`run`).
-test: deps kernel unit run
+# The Swift sources against .swift-format (`swift format format -i -r ...` with the same paths fixes
+# most of what it finds).
+LINT_PATHS := Sources harness Tests kernel Package.swift
+lint:
+	$(SWIFT) format lint --strict --recursive --parallel $(LINT_PATHS)
+
+# The format check, unit and end-to-end tests, then the harness over every scenario not tagged
+# nightly (`run`).
+test: deps lint kernel unit run
 
 # The scenarios under scenarios/ (nightly ones only with HARNESS_ARGS=--nightly); JUnit in $(JUNIT).
 run: deps kernel harness

@@ -34,7 +34,9 @@ public enum HarnessFigures {
         for jobs in [1, 2] {
             let (figure, failed) = suiteRate(bench, catalog.scenarios, jobs: jobs, accelerator: accelerator)
             measured.figures.append(figure)
-            if failed > 0 { measured.notes.append("the suite at --jobs \(jobs): \(failed) scenario(s) failed (see the lines above)") }
+            if failed > 0 {
+                measured.notes.append("the suite at --jobs \(jobs): \(failed) scenario(s) failed (see the lines above)")
+            }
         }
         return measured
     }
@@ -46,18 +48,22 @@ public enum HarnessFigures {
         let vcpus = first.scenario.machine.vcpus
         let silence = first.scenario.watchdogs.silence ?? 0
         var figures = [
-            Figure(group: group, name: "start of a run to the guest's first serial line", unit: "s", better: .lower, vcpus: vcpus,
-                   accelerator: accelerator, samples: passed.compactMap(\.firstSerialLineAfter)),
+            Figure(
+                group: group, name: "start of a run to the guest's first serial line", unit: "s", better: .lower, vcpus: vcpus,
+                accelerator: accelerator, samples: passed.compactMap(\.firstSerialLineAfter))
         ]
-        var hangToReport = Figure(group: group, name: "hang to complete diagnosis (last output to report)", unit: "s", better: .lower,
-                                  vcpus: vcpus, accelerator: accelerator,
-                                  samples: passed.compactMap { $0.diagnosisTiming?.fromLastOutput },
-                                  note: "includes the scenario's \(Int(silence * 1000)) ms silence window")
+        var hangToReport = Figure(
+            group: group, name: "hang to complete diagnosis (last output to report)", unit: "s", better: .lower,
+            vcpus: vcpus, accelerator: accelerator,
+            samples: passed.compactMap { $0.diagnosisTiming?.fromLastOutput },
+            note: "includes the scenario's \(Int(silence * 1000)) ms silence window")
         hangToReport.requireMedian(below: diagnosisTarget)
         figures.append(hangToReport)
-        figures.append(Figure(group: group, name: "diagnosis alone (watchdog to report, every vCPU)", unit: "ms", better: .lower,
-                              vcpus: vcpus, accelerator: accelerator,
-                              samples: passed.compactMap { $0.diagnosisTiming.map { $0.fromWatchdog * 1000 } }))
+        figures.append(
+            Figure(
+                group: group, name: "diagnosis alone (watchdog to report, every vCPU)", unit: "ms", better: .lower,
+                vcpus: vcpus, accelerator: accelerator,
+                samples: passed.compactMap { $0.diagnosisTiming.map { $0.fromWatchdog * 1000 } }))
         return figures.filter { $0.samples.count > 0 }
     }
 
@@ -66,15 +72,17 @@ public enum HarnessFigures {
     public static func idleCPUShare(_ bench: VMBench, _ scenario: Scenario, count: Int, accelerator: String) -> Figure? {
         var shares: [Double] = []
         for attempt in 1...count {
-            let started = MonotonicInstant.now, cpu = ResourceUsage.cpuSeconds()
+            let started = MonotonicInstant.now
+            let cpu = ResourceUsage.cpuSeconds()
             let result = bench.run(scenario, count: 1, label: "\(scenario.name) #\(attempt)")
             let usage = ResourceUsage.since(started, cpuAtStart: cpu)
             if result.allSatisfy(\.verdict.isSuccess) { shares.append(usage.cpuSeconds / usage.wallSeconds * 100) }
         }
         guard !shares.isEmpty else { return nil }
-        return Figure(group: group, name: "own CPU while a guest idles", unit: "%", better: .lower,
-                      vcpus: scenario.machine.vcpus, accelerator: accelerator, samples: shares,
-                      note: "getrusage of the harness process (its threads, not QEMU's) over each run")
+        return Figure(
+            group: group, name: "own CPU while a guest idles", unit: "%", better: .lower,
+            vcpus: scenario.machine.vcpus, accelerator: accelerator, samples: shares,
+            note: "getrusage of the harness process (its threads, not QEMU's) over each run")
     }
 
     /// Peak resident memory of this process while `vms` VMs run at once.
@@ -83,19 +91,23 @@ public enum HarnessFigures {
         let (results, _) = bench.suite(Array(repeating: scenario, count: vms), jobs: vms)
         let peak = Double((PeakMemory.kibibytes() ?? 0) * 1024) / 1_000_000
         guard results.allSatisfy(\.verdict.isSuccess) else { return nil }
-        return Figure(group: group, name: "peak memory with \(vms) VMs in parallel", unit: "MB", better: .lower,
-                      vcpus: scenario.machine.vcpus, accelerator: accelerator, samples: [peak],
-                      note: "VmHWM of the harness process, reset before; QEMU's memory not included")
+        return Figure(
+            group: group, name: "peak memory with \(vms) VMs in parallel", unit: "MB", better: .lower,
+            vcpus: scenario.machine.vcpus, accelerator: accelerator, samples: [peak],
+            note: "VmHWM of the harness process, reset before; QEMU's memory not included")
     }
 
     /// The `make test` suite (every non-nightly, non-bench scenario) on `jobs` VMs at once.
-    public static func suiteRate(_ bench: VMBench, _ scenarios: [Scenario], jobs: Int, accelerator: String) -> (Figure, failed: Int) {
+    public static func suiteRate(_ bench: VMBench, _ scenarios: [Scenario], jobs: Int, accelerator: String) -> (
+        Figure, failed: Int
+    ) {
         let (results, seconds) = bench.suite(scenarios, jobs: jobs)
         let failed = results.filter { !$0.verdict.isSuccess }.count
-        let figure = Figure(group: group, name: "scenarios per minute, the `make test` suite (\(scenarios.count)), --jobs \(jobs)",
-                            unit: "per min", better: .higher, accelerator: accelerator,
-                            samples: [Double(results.count) / seconds * 60],
-                            note: failed == 0 ? "\(Int(seconds)) s" : "\(Int(seconds)) s, \(failed) failed")
+        let figure = Figure(
+            group: group, name: "scenarios per minute, the `make test` suite (\(scenarios.count)), --jobs \(jobs)",
+            unit: "per min", better: .higher, accelerator: accelerator,
+            samples: [Double(results.count) / seconds * 60],
+            note: failed == 0 ? "\(Int(seconds)) s" : "\(Int(seconds)) s, \(failed) failed")
         return (figure, failed)
     }
 }

@@ -42,8 +42,9 @@ public final class VMBench {
             let request = RunRequest(scenario: scenario, seed: UInt64.random(in: 1..<(1 << 53)), attempt: attempt)
             let result = ScenarioRun(request, options: options()).execute()
             let name = label ?? "\(scenario.name) on \(scenario.machine.vcpus) vCPU\(scenario.machine.vcpus == 1 ? "" : "s")"
-            log("\(name), run \(attempt)/\(total): \(result.verdict.status.rawValue.uppercased()) \(result.duration.fixed1)s"
-                + (result.verdict.isSuccess ? "" : ": \(result.verdict.message)"))
+            log(
+                "\(name), run \(attempt)/\(total): \(result.verdict.status.rawValue.uppercased()) \(result.duration.fixed1)s"
+                    + (result.verdict.isSuccess ? "" : ": \(result.verdict.message)"))
             results.append(result)
         }
         return results
@@ -61,7 +62,9 @@ public final class VMBench {
     public func suite(_ scenarios: [Scenario], jobs: Int) -> (results: [RunResult], seconds: Double) {
         let started = MonotonicInstant.now
         let plan = SuiteRunner.Plan(scenarios: scenarios, seed: nil, repeatCount: 1, untilFailure: false, repeatLimit: nil)
-        let results = SuiteRunner(plan: plan, jobs: jobs, options: options(), observer: ProgressDisplay(verbose: false, interactive: false)).run()
+        let results = SuiteRunner(
+            plan: plan, jobs: jobs, options: options(), observer: ProgressDisplay(verbose: false, interactive: false)
+        ).run()
         return (results, MonotonicInstant.now.seconds(since: started))
     }
 }

@@ -15,15 +15,18 @@ public struct AcceleratorChoice: Equatable, CustomStringConvertible {
         case .kvm, .tcg: return choose(requested, kvmProblem: nil, probe: nil)
         case .auto:
             let problem = kvmProblem()
-            return choose(.auto, kvmProblem: problem,
-                          probe: problem == nil ? AcceleratorProbe.outcome(forBinary: qemuBinary) : nil)
+            return choose(
+                .auto, kvmProblem: problem,
+                probe: problem == nil ? AcceleratorProbe.outcome(forBinary: qemuBinary) : nil)
         }
     }
 
     /// The choice as a function of what was found: `kvmProblem` is why /dev/kvm cannot make a VM
     /// (nil: it can), `probe` what the probe guest did under KVM (asked only when it can).
-    public static func choose(_ requested: Accelerator, kvmProblem: String?,
-                              probe: AcceleratorProbe.Outcome?) -> AcceleratorChoice {
+    public static func choose(
+        _ requested: Accelerator, kvmProblem: String?,
+        probe: AcceleratorProbe.Outcome?
+    ) -> AcceleratorChoice {
         switch requested {
         case .kvm: return AcceleratorChoice(accelerator: .kvm, reason: "asked for")
         case .tcg: return AcceleratorChoice(accelerator: .tcg, reason: "asked for")
@@ -31,11 +34,13 @@ public struct AcceleratorChoice: Equatable, CustomStringConvertible {
             if let kvmProblem { return AcceleratorChoice(accelerator: .tcg, reason: "auto: \(kvmProblem)") }
             switch probe {
             case .printedLine(let seconds)?:
-                return AcceleratorChoice(accelerator: .kvm,
-                                         reason: "auto: a probe guest ran under KVM (its line after \(seconds.fixed1) s)")
+                return AcceleratorChoice(
+                    accelerator: .kvm,
+                    reason: "auto: a probe guest ran under KVM (its line after \(seconds.fixed1) s)")
             case .failed(let why)?:
-                return AcceleratorChoice(accelerator: .tcg,
-                                         reason: "auto: a probe guest under KVM did not print its line: \(why)")
+                return AcceleratorChoice(
+                    accelerator: .tcg,
+                    reason: "auto: a probe guest under KVM did not print its line: \(why)")
             case nil:
                 return AcceleratorChoice(accelerator: .tcg, reason: "auto: KVM was not tried")
             }
@@ -58,7 +63,8 @@ public struct AcceleratorChoice: Equatable, CustomStringConvertible {
         let fd = open("/dev/kvm", O_RDWR | O_CLOEXEC)
         guard fd >= 0 else { return "/dev/kvm: \(String(cString: strerror(errno)))" }
         defer { close(fd) }
-        let kvmGetAPIVersion: UInt = 0xAE00, kvmCreateVM: UInt = 0xAE01
+        let kvmGetAPIVersion: UInt = 0xAE00
+        let kvmCreateVM: UInt = 0xAE01
         let version = ioctl(fd, kvmGetAPIVersion, 0)
         guard version == 12 else { return "/dev/kvm API version \(version), expected 12" }
         let vm = ioctl(fd, kvmCreateVM, 0)

@@ -19,12 +19,16 @@ public enum QEMUCommandLine {
         }
     }
 
-    public static func arguments(for profile: MachineProfile, accelerator: AcceleratorChoice,
-                                 sockets: Sockets) -> [String] {
-        var args = [profile.qemuBinary,
-                    "-S", "-nodefaults", "-no-user-config", "-display", "none", "-monitor", "none",
-                    "-accel", profile.schedule == nil ? accelerator.qemuArgument : DeterministicSchedule.accelerator,
-                    "-smp", String(profile.vcpus), "-m", "\(profile.memoryMiB)M"]
+    public static func arguments(
+        for profile: MachineProfile, accelerator: AcceleratorChoice,
+        sockets: Sockets
+    ) -> [String] {
+        var args = [
+            profile.qemuBinary,
+            "-S", "-nodefaults", "-no-user-config", "-display", "none", "-monitor", "none",
+            "-accel", profile.schedule == nil ? accelerator.qemuArgument : DeterministicSchedule.accelerator,
+            "-smp", String(profile.vcpus), "-m", "\(profile.memoryMiB)M",
+        ]
         args += profile.schedule?.qemuArguments ?? []
         // vCPU threads named `CPU N/TCG` (`ALL CPUs/TCG` with one thread), so the harness can
         // find them in /proc to tell the host's starvation of a vCPU from a guest freeze.

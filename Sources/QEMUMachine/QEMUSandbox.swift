@@ -78,8 +78,10 @@ public enum QEMUSandbox {
     /// `arguments` (QEMU's, the binary first, as a path) wrapped for `level`, and what was
     /// applied. The view holds `readOnly` files, the `writable` socket directory, and /dev/kvm
     /// when KVM is used.
-    static func wrap(_ arguments: [String], level: Level, readOnly: [String], writable: [String],
-                     kvm: Bool) -> (command: [String], applied: Applied) {
+    static func wrap(
+        _ arguments: [String], level: Level, readOnly: [String], writable: [String],
+        kvm: Bool
+    ) -> (command: [String], applied: Applied) {
         switch level {
         case .off:
             return (arguments, .off)
@@ -91,8 +93,9 @@ public enum QEMUSandbox {
                 return (withSeccomp(arguments), .seccompOnly(reason: problem))
             }
             let bwrap = bubblewrapPaths.first { access($0, X_OK) == 0 }!
-            let view = viewArguments(binary: binary, readOnly: readOnly, writable: writable,
-                                     devices: kvm ? ["/dev/kvm"] : [])
+            let view = viewArguments(
+                binary: binary, readOnly: readOnly, writable: writable,
+                devices: kvm ? ["/dev/kvm"] : [])
             return ([bwrap] + view + withSeccomp(arguments), .full)
         }
     }
@@ -148,7 +151,9 @@ public enum QEMUSandbox {
         for _ in 0..<4 {
             let path = "/proc/\(current)/task/\(current)/children"
             guard let text = try? readText(path) else { return current == pid ? nil : current }
-            guard let child = text.split(whereSeparator: { $0 == " " || $0 == "\n" }).first.flatMap({ pid_t($0) }) else { return current }
+            guard let child = text.split(whereSeparator: { $0 == " " || $0 == "\n" }).first.flatMap({ pid_t($0) }) else {
+                return current
+            }
             current = child
         }
         return current

@@ -33,12 +33,13 @@ extension ScenarioRun {
     /// Deterministic mode's limits in guest time, reading this machine's instruction counter.
     func guestTimeLimits(for machine: QEMUMachine) -> GuestTimeLimits? {
         guard let schedule = machine.profile.schedule else { return nil }
-        return GuestTimeLimits(shift: schedule.shift,
-                               readInstructions: { [weak machine] in
-                                   guard let machine, machine.isRunning else { return nil }
-                                   return (try? machine.qmp.execute("query-replay", timeout: 5))?["icount"]?.intValue
-                               },
-                               drainConsole: { [weak machine] in machine?.serial.drain() })
+        return GuestTimeLimits(
+            shift: schedule.shift,
+            readInstructions: { [weak machine] in
+                guard let machine, machine.isRunning else { return nil }
+                return (try? machine.qmp.execute("query-replay", timeout: 5))?["icount"]?.intValue
+            },
+            drainConsole: { [weak machine] in machine?.serial.drain() })
     }
 
     /// `mode`, the schedule's knobs, replayability, instructions at the verdict, and the serial
@@ -51,7 +52,11 @@ extension ScenarioRun {
             list.append(("icount.shift", String(schedule.shift)))
             list.append(("schedule.salt", String(schedule.salt)))
             if !profile.scheduleCommandLine.isEmpty {
-                list.append(("schedule.cmdline", profile.scheduleCommandLine.replacingOccurrences(of: "{schedule}", with: String(schedule.salt))))
+                list.append(
+                    (
+                        "schedule.cmdline",
+                        profile.scheduleCommandLine.replacingOccurrences(of: "{schedule}", with: String(schedule.salt))
+                    ))
             }
             let pipeProblem = machine?.serial.pipe?.problem
             var replay = pipeProblem.map { "no: \($0)" } ?? replayability ?? "yes"

@@ -26,16 +26,18 @@ import Testing
         let image = try FloodGuest.build(.goodbye, records: 1, in: folder)
         for name in ["first", "second"] {
             try """
-                machine: {kernel: \(image), accel: auto, vcpus: 1, memory: 32M}
-                watchdogs: {silence: 60s, deadline: 120s}
-                steps:
-                  - wait-serial: "goodbye: the last line"
-                expect: {exit: 33}
-                """.write(to: folder.appendingPathComponent("\(name).yaml"), atomically: true, encoding: .utf8)
+            machine: {kernel: \(image), accel: auto, vcpus: 1, memory: 32M}
+            watchdogs: {silence: 60s, deadline: 120s}
+            steps:
+              - wait-serial: "goodbye: the last line"
+            expect: {exit: 33}
+            """.write(to: folder.appendingPathComponent("\(name).yaml"), atomically: true, encoding: .utf8)
         }
         let junit = folder.appendingPathComponent("junit.xml").path
-        let harness = try HarnessProcess([folder.path, "--jobs", "2", "--junit", junit,
-                                          "--artifacts", folder.appendingPathComponent("artifacts").path])
+        let harness = try HarnessProcess([
+            folder.path, "--jobs", "2", "--junit", junit,
+            "--artifacts", folder.appendingPathComponent("artifacts").path,
+        ])
         let status = harness.finish()
         #expect(status == 0, "\(harness.output)")
         let said = harness.output.split(separator: "\n").filter { $0.hasPrefix("harness: accel auto:") }
@@ -50,7 +52,8 @@ import Testing
         let property = chosen.prefix { $0 != " " } + " (auto: " + chosen.drop { $0 != "(" }.dropFirst()
         let escaped = property.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "\"", with: "&quot;")
             .replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-        #expect(report.components(separatedBy: "<property name=\"accelerator\" value=\"\(escaped)\"").count - 1 == 2,
-                "both runs record the choice and its reason: \(report)")
+        #expect(
+            report.components(separatedBy: "<property name=\"accelerator\" value=\"\(escaped)\"").count - 1 == 2,
+            "both runs record the choice and its reason: \(report)")
     }
 }

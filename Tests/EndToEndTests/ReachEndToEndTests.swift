@@ -14,33 +14,39 @@ import Testing
     static let asked = ["e1000": "8086:100e", "virtio-rng-pci": "1af4:1005", "pci-testdev": "1b36:0005", "edu": "1234:11e8"]
 
     @Test func guestSeesWhatTheScenarioAskedForAndNothingOfTheHost() throws {
-        let outer = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-reach-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let outer = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "e2e-reach-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         let root = outer.appendingPathComponent("root")
         try FileManager.default.createDirectory(at: root.appendingPathComponent("modules"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: outer) }
         let marker = "CANARY-\(UUID().uuidString)"
-        try String(repeating: marker + "\n", count: 64).write(to: outer.appendingPathComponent("canary.txt"), atomically: true, encoding: .utf8)
+        try String(repeating: marker + "\n", count: 64).write(
+            to: outer.appendingPathComponent("canary.txt"), atomically: true, encoding: .utf8)
 
         let image = try ReachGuest.build(in: root)
         let one = Data("module one: plain text for the guest to show\n".utf8)
         let two = Data((0..<300).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) })
         try one.write(to: root.appendingPathComponent("modules/one.txt"))
         try two.write(to: root.appendingPathComponent("modules/two.bin"))
-        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("modules/link").path, withDestinationPath: "two.bin")
-        try "default: {accel: tcg, vcpus: 1, memory: 32M}\n".write(to: root.appendingPathComponent("profiles.yaml"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(
+            atPath: root.appendingPathComponent("modules/link").path, withDestinationPath: "two.bin")
+        try "default: {accel: tcg, vcpus: 1, memory: 32M}\n".write(
+            to: root.appendingPathComponent("profiles.yaml"), atomically: true, encoding: .utf8)
         try """
-            machine:
-              kernel: \(URL(fileURLWithPath: image).lastPathComponent)
-              modules: [modules/one.txt, modules/link]
-              devices: [\(Self.asked.keys.sorted().joined(separator: ", "))]
-            watchdogs: {silence: 30s, deadline: 90s}
-            steps:
-              - wait-serial: "reach: end"
-            expect: {exit: 33}
-            """.write(to: root.appendingPathComponent("reach.yaml"), atomically: true, encoding: .utf8)
+        machine:
+          kernel: \(URL(fileURLWithPath: image).lastPathComponent)
+          modules: [modules/one.txt, modules/link]
+          devices: [\(Self.asked.keys.sorted().joined(separator: ", "))]
+        watchdogs: {silence: 30s, deadline: 90s}
+        steps:
+          - wait-serial: "reach: end"
+        expect: {exit: 33}
+        """.write(to: root.appendingPathComponent("reach.yaml"), atomically: true, encoding: .utf8)
 
         let junit = outer.appendingPathComponent("junit.xml").path
-        let harness = try HarnessProcess([root.path, "--junit", junit, "--artifacts", outer.appendingPathComponent("artifacts").path])
+        let harness = try HarnessProcess([
+            root.path, "--junit", junit, "--artifacts", outer.appendingPathComponent("artifacts").path,
+        ])
         let status = harness.finish()
         #expect(status == 0, "\(harness.output)")
         #expect(try SchemaValidator.problems(in: junit) == nil)
@@ -48,7 +54,9 @@ import Testing
         #expect(report.contains("<property name=\"sandbox\" value=\"bubblewrap"), "QEMU ran in its private view")
         #expect(!report.contains(marker) && !harness.output.contains(marker), "the canary reached the guest or the report")
         // A passing run's serial log is its report's system-out.
-        let text = ["&lt;": "<", "&gt;": ">", "&quot;": "\"", "&apos;": "'"].reduce(report.replacingOccurrences(of: "</system-out>", with: "\n")) {
+        let text = ["&lt;": "<", "&gt;": ">", "&quot;": "\"", "&apos;": "'"].reduce(
+            report.replacingOccurrences(of: "</system-out>", with: "\n")
+        ) {
             $0.replacingOccurrences(of: $1.key, with: $1.value)
         }.replacingOccurrences(of: "&amp;", with: "&")
         let records = ReachGuest.records(text.components(separatedBy: "\n"))
@@ -74,7 +82,9 @@ import Testing
         let generatedROMs = ["genroms/kvmvapic.bin", "genroms/multiboot_dma.bin"]
         for file in files {
             let name = file.fields["name"] ?? ""
-            #expect(name.hasPrefix("etc/") || ["bios-geometry", "bootorder"].contains(name) || generatedROMs.contains(name), "\(name)")
+            #expect(
+                name.hasPrefix("etc/") || ["bios-geometry", "bootorder"].contains(name) || generatedROMs.contains(name), "\(name)"
+            )
         }
         // Option ROMs below the system BIOS (0xE0000 up is SeaBIOS's own image): QEMU's two,
         // and e1000's (the only device asked for that has one), nothing more.

@@ -10,10 +10,14 @@ enum ReachGuest {
         let script = KernelScenario.repository.appendingPathComponent("Tests/Soaks/flood.ld").path
         let object = folder.appendingPathComponent("reach.o").path
         let image = folder.appendingPathComponent("reach.elf").path
-        for arguments in [["gcc", "-m32", "-c", "-x", "assembler-with-cpp", source, "-o", object],
-                          ["ld", "-m", "elf_i386", "-T", script, "--no-warn-rwx-segments", "-o", image, object]] {
+        for arguments in [
+            ["gcc", "-m32", "-c", "-x", "assembler-with-cpp", source, "-o", object],
+            ["ld", "-m", "elf_i386", "-T", script, "--no-warn-rwx-segments", "-o", image, object],
+        ] {
             let build = try Tool.run(arguments)
-            if build.status != 0 { throw FloodGuest.BuildFailed(description: "\(arguments.joined(separator: " ")): \(build.errors)") }
+            if build.status != 0 {
+                throw FloodGuest.BuildFailed(description: "\(arguments.joined(separator: " ")): \(build.errors)")
+            }
         }
         try FileManager.default.removeItem(atPath: object)
         return image

@@ -1,9 +1,10 @@
 // `accel: auto` as a function of what was found (/dev/kvm, the probe guest under KVM), and the
 // probe guest itself: the bytes the harness embeds are the checked-in source's, and they run.
 import Foundation
-import Testing
 import HostSystem
 import TestSupport
+import Testing
+
 @testable import QEMUMachine
 
 @Suite(.serialized, .timeLimit(.minutes(2))) struct AcceleratorChoiceTests {
@@ -22,12 +23,19 @@ import TestSupport
     }
 
     @Test func autoIsTCGWhenTheProbeGuestFailsUnderKVM() {
-        let choice = AcceleratorChoice.choose(.auto, kvmProblem: nil,
-                                              probe: .failed("KVM internal error. Suberror: 1, emulation failure"))
+        let choice = AcceleratorChoice.choose(
+            .auto, kvmProblem: nil,
+            probe: .failed("KVM internal error. Suberror: 1, emulation failure"))
         #expect(choice.accelerator == .tcg)
         #expect(choice.qemuArgument == "tcg,thread=multi")
-        #expect(choice.description == "tcg (auto: a probe guest under KVM did not print its line: KVM internal error. Suberror: 1, emulation failure)")
-        #expect(choice.autoSummary == "accel auto: tcg (a probe guest under KVM did not print its line: KVM internal error. Suberror: 1, emulation failure)")
+        #expect(
+            choice.description
+                == "tcg (auto: a probe guest under KVM did not print its line: KVM internal error. Suberror: 1, emulation failure)"
+        )
+        #expect(
+            choice.autoSummary
+                == "accel auto: tcg (a probe guest under KVM did not print its line: KVM internal error. Suberror: 1, emulation failure)"
+        )
     }
 
     @Test func autoIsKVMOnlyWhenTheProbeGuestPrintedItsLine() {
@@ -44,12 +52,17 @@ import TestSupport
     @Test func embeddedProbeGuestIsWhatItsSourceAssemblesTo() throws {
         let folder = try PrivateDirectory(prefix: "probe-guest-test")
         defer { folder.remove() }
-        let object = folder.file("probe.o"), image = folder.file("probe.bin")
-        let assemble = try Tool.run(["gcc", "-m32", "-c", "-x", "assembler-with-cpp",
-                                     Self.guestFolder.appendingPathComponent("accel-probe.S").path, "-o", object])
+        let object = folder.file("probe.o")
+        let image = folder.file("probe.bin")
+        let assemble = try Tool.run([
+            "gcc", "-m32", "-c", "-x", "assembler-with-cpp",
+            Self.guestFolder.appendingPathComponent("accel-probe.S").path, "-o", object,
+        ])
         #expect(assemble.status == 0, "\(assemble.errors)")
-        let link = try Tool.run(["ld", "-m", "elf_i386", "-T", Self.guestFolder.appendingPathComponent("accel-probe.ld").path,
-                                 "-o", image, object])
+        let link = try Tool.run([
+            "ld", "-m", "elf_i386", "-T", Self.guestFolder.appendingPathComponent("accel-probe.ld").path,
+            "-o", image, object,
+        ])
         #expect(link.status == 0, "\(link.errors)")
         let built = [UInt8](try Data(contentsOf: URL(fileURLWithPath: image)))
         #expect(built == ProbeGuestImage.bytes, "run `make probe-guest` and commit ProbeGuestImage.swift")
