@@ -156,7 +156,7 @@ let package = Package(
             name: "QEMUMachineTests", dependencies: ["QEMUMachine", "QMP", "HostSystem", "TestSupport"],
             swiftSettings: harnessSettings),
         .testTarget(
-            name: "RunnerTests", dependencies: ["Runner", "Scenario", "QEMUMachine", "QMP", "KTAP", "HostSystem"],
+            name: "RunnerTests", dependencies: ["Runner", "Scenario", "QEMUMachine", "QMP", "KTAP", "HostSystem", "TestSupport"],
             swiftSettings: harnessSettings),
         .testTarget(
             name: "GDBRemoteTests",
@@ -169,7 +169,7 @@ let package = Package(
         .testTarget(
             name: "RunnerSummaryTests", dependencies: ["Runner", "Scenario", "QEMUMachine"], swiftSettings: harnessSettings),
         .testTarget(name: "TrendTests", dependencies: ["Trend", "TestSupport"], swiftSettings: harnessSettings),
-        .testTarget(name: "ScenarioTests", dependencies: ["Scenario"], swiftSettings: harnessSettings),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "TestSupport"], swiftSettings: harnessSettings),
         // A tool (xmllint, llvm-nm, gdb, gcc...) run to its end by a test: one helper for all.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: harnessSettings),
         // xmllint against the project's own JUnit schema (Tests/SchemaCheck/junit.xsd), shared by

@@ -5,6 +5,7 @@ import HostSystem
 import QEMUMachine
 import Runner
 import Scenario
+import TestSupport
 import Testing
 
 enum KernelScenario {
@@ -26,15 +27,7 @@ enum KernelScenario {
     }
 
     /// Our kernel's contract as scenarios/profiles.yaml gives it (docs/kernel-interface.md).
-    static let contract = """
-          contract:
-            clean-exit: 33
-            panic-exit: 37
-            panic-line: "KERNEL PANIC:"
-            panic-report-end: "end of panic report"
-            panic-halt: {option: "panic=halt", line: "panic: halted"}
-            panic-cpu-line: "/^cpu=([0-9]+) (stopped )?rip=/"
-        """
+    static let contract = OurKernel.contract
 
     /// A fresh folder with a profiles.yaml for the real kernel (TCG, 128 MiB, 2 vCPUs).
     static func folder(contract: String = KernelScenario.contract) throws -> URL {

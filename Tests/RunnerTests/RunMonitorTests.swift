@@ -3,6 +3,7 @@ import Glibc
 import HostSystem
 import QEMUMachine
 import QMP
+import TestSupport
 import Testing
 
 @testable import Runner
@@ -16,17 +17,7 @@ import Testing
     }
 
     /// Our kernel's profile, contract included (scenarios/profiles.yaml).
-    static let ourProfile = """
-        default:
-          kernel: k.img
-          contract:
-            clean-exit: 33
-            panic-exit: 37
-            panic-line: "KERNEL PANIC:"
-            panic-report-end: "end of panic report"
-            panic-halt: {option: "panic=halt", line: "panic: halted"}
-            panic-cpu-line: "/^cpu=([0-9]+) (stopped )?rip=/"
-        """
+    static let ourProfile = OurKernel.profiles
 
     private func event(_ text: String) -> QMPEvent {
         guard case .message(let message, _)? = QMPFramer().feed(Array(text.utf8)).first,

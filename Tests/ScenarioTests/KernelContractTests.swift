@@ -1,24 +1,22 @@
-import QEMUMachine
 // A profile's `contract:` (what the kernel's exits and lines mean) and `expect: {ktap: ...}`'s
 // case count, parsed and refused with file:line.
+import Foundation
+import QEMUMachine
+import TestSupport
 import Testing
 
 @testable import Scenario
 
 @Suite struct KernelContractTests {
-    private let ours = """
-        default:
-          kernel: k.img
-          contract:
-            clean-exit: 33
-            panic-exit: 37
-            panic-line: "KERNEL PANIC:"
-            panic-report-end: "end of panic report"
-            panic-halt: {option: "panic=halt", line: "panic: halted"}
-            panic-cpu-line: "/^cpu=([0-9]+) (stopped )?rip=/"
-        linux:
-          kernel: vmlinuz
-        """
+    private let ours = OurKernel.profiles + "linux:\n  kernel: vmlinuz\n"
+
+    @Test func theTestsCopyOfOurContractIsScenariosProfiles() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let shipped = try ProfileLibrary.load(repository.appendingPathComponent("scenarios/profiles.yaml").path)
+        let copy = try ProfileLibrary.parse(ours, file: "/p/profiles.yaml")
+        #expect(try #require(shipped.profiles["default"]).contract == (try #require(copy.profiles["default"])).contract)
+    }
 
     @Test func ourContractIsReadAndAnotherProfileAssumesNothing() throws {
         let library = try ProfileLibrary.parse(ours, file: "/p/profiles.yaml")
