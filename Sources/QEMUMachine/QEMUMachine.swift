@@ -211,8 +211,21 @@ public final class QEMUMachine {
         return exitStatus
     }
 
-    /// Ends QEMU however it can and reaps it: close the console, `quit`, wait; SIGTERM to the
-    /// group, wait; SIGKILL, reap. Safe to call more than once, and after QEMU already exited.
+    /// Sends `signal` to QEMU itself. Inside its sandbox QEMU is bubblewrap's grandchild, in a
+    /// pid namespace whose init ignores SIGTERM: signalling the group would end the bubblewrap
+    /// we wait for at once and leave QEMU to finish on its own, after the harness moved on.
+    /// Bubblewrap exits once QEMU has, so waiting for the process we spawned waits for QEMU.
+    private func signalQEMU(_ signal: Int32) {
+        if let qemu = qemuProcessID, qemu != process.pid {
+            kill(qemu, signal)
+        } else {
+            process.signalGroup(signal)
+        }
+    }
+
+    /// Ends QEMU however it can and reaps it: close the console, `quit`, wait; SIGTERM to QEMU,
+    /// wait; SIGKILL to QEMU, wait; SIGKILL to the group, reap. Safe to call more than once, and
+    /// after QEMU already exited.
     @discardableResult
     public func shutdown() -> ProcessExit {
         // Keep the guest's last words when it has already gone; otherwise close the console
@@ -224,7 +237,11 @@ public final class QEMUMachine {
             _ = try? waitForExit(timeout: timeouts.quit, interruptible: false)
         }
         if isRunning {
-            process.signalGroup(SIGTERM)
+            signalQEMU(SIGTERM)
+            _ = try? waitForExit(timeout: timeouts.terminate, interruptible: false)
+        }
+        if isRunning {
+            signalQEMU(SIGKILL)
             _ = try? waitForExit(timeout: timeouts.terminate, interruptible: false)
         }
         if isRunning {
