@@ -9,7 +9,7 @@ enum HeapBenchPlan {
     static func run(sizes: [Int], patterns: [Pattern]) -> [Figure] {
         print("heap-bench: ns per allocate+free pair, median [min-max] of \(repetitions) runs of \(pairsPerRun) pairs")
         print(
-            "heap-bench: core = KernelHeapCore in a 256 MiB window behind a HeapObjectCache (slab sizes, <= 2048 B), as kmalloc; page maps counted, not timed"
+            "heap-bench: core = KernelHeapCore in a 256 MiB window behind a HeapObjectCache (slab sizes <= 2048 B, page runs <= 16 KiB), as kmalloc; page maps counted, not timed"
         )
         print("heap-bench: glibc = malloc/free")
         print("heap-bench: the last line is the geometric mean of the core/glibc column for sizes <= 256, both patterns")
@@ -53,27 +53,28 @@ enum HeapBenchPlan {
             "heap-bench: core/glibc ratio for sizes <= 256: "
                 + (smallRatios.isEmpty ? "n/a" : format(geometricMean, 0, decimals: 2)) + " (target <= 1.00)")
 
-        // Two threads: both allocate and free pairs at once, each with its own object cache and the core
+        // Two threads: both allocate and free at once, each with its own object cache and the core
         // behind one lock (as in the kernel: per-CPU caches, one lock on the core), glibc with its
         // per-thread caches and arenas.
         let twoThreads = TwoThreadBench(window: bench.window)
-        print(
-            "heap-bench: 2 threads at once, pairs pattern, wall ns per pair per thread, median [min-max] of \(repetitions) runs")
-        print(pad("size", 7) + pad("threads", 9) + pad("core", 24) + pad("glibc", 24) + "core/glibc")
+        print("heap-bench: 2 threads at once, wall ns per pair per thread, median [min-max] of \(repetitions) runs")
+        print(pad("size", 7) + pad("pattern", 9) + pad("core", 24) + pad("glibc", 24) + "core/glibc")
         for size in sizes where size <= 4096 {
-            var samples: [Allocator: [Double]] = [.core: [], .glibc: []]
-            _ = twoThreads.run(.core, size: size)
-            _ = twoThreads.run(.glibc, size: size)
-            for _ in 0..<repetitions {
-                samples[.core]!.append(twoThreads.run(.core, size: size))
-                samples[.glibc]!.append(twoThreads.run(.glibc, size: size))
+            for pattern in patterns {
+                var samples: [Allocator: [Double]] = [.core: [], .glibc: []]
+                _ = twoThreads.run(.core, pattern, size: size)
+                _ = twoThreads.run(.glibc, pattern, size: size)
+                for _ in 0..<repetitions {
+                    samples[.core]!.append(twoThreads.run(.core, pattern, size: size))
+                    samples[.glibc]!.append(twoThreads.run(.glibc, pattern, size: size))
+                }
+                let core = Samples(samples[.core]!)
+                let glibc = Samples(samples[.glibc]!)
+                print(
+                    pad("\(size)", 7) + pad(pattern.rawValue, 9) + pad(core.text, 24) + pad(glibc.text, 24)
+                        + format(core.median / glibc.median, 6, decimals: 2))
+                figures.append(figure(size: size, pattern: pattern.rawValue, threads: 2, core: core, glibc: glibc))
             }
-            let core = Samples(samples[.core]!)
-            let glibc = Samples(samples[.glibc]!)
-            print(
-                pad("\(size)", 7) + pad("2", 9) + pad(core.text, 24) + pad(glibc.text, 24)
-                    + format(core.median / glibc.median, 6, decimals: 2))
-            figures.append(figure(size: size, pattern: "pairs", threads: 2, core: core, glibc: glibc))
         }
         return figures
     }

@@ -1,7 +1,8 @@
 // kmalloc/kfree: KernelHeapCore (mm/core) in the kernel's 256 MiB heap window, behind a lock,
 // growing by mapping frames on demand and giving them back as pages empty; in front of it, one
-// HeapObjectCache per CPU, so most blocks of up to 2048 bytes come and go without the lock. The
-// failure messages are the ones scenarios watch for (docs/kernel-interface.md).
+// HeapObjectCache per CPU, so most blocks of up to 2048 bytes and page runs of up to 16 KiB come
+// and go without the lock. The failure messages are the ones scenarios watch for
+// (docs/kernel-interface.md).
 import Hardware
 
 /// Maps heap pages through `KernelMappings`, which makes unmapping safe on SMP.

@@ -35,6 +35,7 @@ enum MemoryStatistics {
             l.field("heap.peak", s.peakBytesInUse)
             l.field("heap.mapped", s.mappedBytes)
             l.field("heap.depot", s.depotBlocks)
+            l.field("heap.cpu_pages", s.binnedRunPages)
             l.field("heap.window", s.windowBytes)
             l.field("heap.allocs", s.allocations)
             l.field("heap.frees", s.frees)

@@ -40,9 +40,11 @@ public struct HeapObjectCache {
     /// Words before the capacities: objects taken ever, the predicted class of the next free
     /// (see `free`), objects the core put in (refills) and objects given back to it (drains), ever.
     @inlinable static var counterWords: Int { 4 }
-    /// Words before the bins: the counters, then each class's `capacity(ofClass:)`.
-    @inlinable static var headerWords: Int { counterWords + classCount }
-    @inlinable static var totalWords: Int { headerWords + classCount * binWords }
+    /// Words before the bins: the counters, each class's `capacity(ofClass:)`, then each run
+    /// bin's `runCapacity(pages:)` (HeapObjectCache+RunBins.swift).
+    @inlinable static var headerWords: Int { counterWords + classCount + runBinCount }
+    /// The object bins, then the run bins.
+    @inlinable static var totalWords: Int { headerWords + classCount * binWords + runBinCount * runBinWords }
     /// Bytes of storage one cache needs.
     @inlinable public static var storageBytes: Int { totalWords * 8 }
 
@@ -62,6 +64,9 @@ public struct HeapObjectCache {
         while classIndex < classCount {
             words[counterWords + classIndex] = UInt(bitPattern: capacity(ofClass: classIndex))
             classIndex += 1
+        }
+        for pages in 1...largestRunPages {
+            words[counterWords + classCount + pages - 1] = UInt(bitPattern: runCapacity(pages: pages))
         }
         return HeapObjectCache(storage: storage)
     }
@@ -96,10 +101,11 @@ public struct HeapObjectCache {
     @inlinable @inline(__always)
     public func allocate(size: Int, alignment: Int, _ lookup: HeapBlockLookup) -> UnsafeMutableRawPointer? {
         let classIndex = lookup.cachedClass(forSize: size, alignment: alignment)
-        return classIndex < 0 ? nil : take(classIndex: classIndex)
+        return classIndex < 0 ? takeRun(size: size, alignment: alignment, lookup) : take(classIndex: classIndex)
     }
 
-    /// kfree's lock-free step: nil when `object` went into its bin; otherwise what it is, for
+    /// kfree's lock-free step: nil when `object` went into its bin (or, a run of up to
+    /// `largestRunPages` pages, into its run bin); otherwise what it is, for
     /// `KernelHeapCore.free(_:classified:cache:cachesHold:)` under the lock (a cacheable block
     /// whose bin is full, one that looks free already, or anything the cache does not keep).
     ///
@@ -115,7 +121,7 @@ public struct HeapObjectCache {
         let predictedBin = bin(predicted)
         let predictedCapacity = capacity(classIndex: predicted)
         let block = lookup.classify(object)
-        guard case .cacheable(let classIndex) = block else { return block }
+        guard case .cacheable(let classIndex) = block else { return block == .other ? keepRun(object, lookup) : block }
         let bin: UnsafeMutablePointer<UInt>
         let capacity: Int
         if classIndex == predicted {
@@ -213,10 +219,10 @@ public struct HeapObjectCache {
     @inlinable
     public func count(classIndex: Int) -> Int { Int(bitPattern: bin(classIndex)[0]) }
 
-    /// Objects in every bin.
+    /// Objects and runs in every bin.
     public var blocks: Int { contents.blocks }
 
-    /// Objects and their usable bytes in every bin, in one pass.
+    /// Objects and runs in every bin and their usable bytes, in one pass.
     public var contents: (blocks: Int, bytes: Int) {
         var blocks = 0
         var bytes = 0
@@ -226,6 +232,11 @@ public struct HeapObjectCache {
             blocks += count
             bytes += count * HeapSizeClass.size(ofClass: classIndex)
             classIndex += 1
+        }
+        for pages in 1...Self.largestRunPages {
+            let count = runCount(pages: pages)
+            blocks += count
+            bytes += count * pages << HeapCoreParameters.pageShift
         }
         return (blocks, bytes)
     }
@@ -290,12 +301,15 @@ public struct HeapCacheTotals {
     public var puts = 0
     public var fromCore = 0
     public var toCore = 0
+    /// Pages of the runs in run bins (among `blocks` and `bytes`).
+    public var runPages = 0
 
     public init() {}
 
     public mutating func add(_ cache: HeapObjectCache) {
         let contents = cache.contents
         add(contents)
+        runPages += cache.runPages
         takes += cache.takes
         puts += cache.puts(holding: contents.blocks)
         fromCore += cache.fromCore
@@ -320,7 +334,11 @@ public enum CachedBlock: Equatable {
     /// The start of an object of a cached class that carries the free marker: a double free,
     /// unless live data happens to match; the locked path decides.
     case markedFree(Int)
-    /// Anything else: a large block, a larger class, or not a block at all. The locked path.
+    /// The start of a live run of this many pages (1 ... `HeapObjectCache.largestRunPages`)
+    /// whose run bin is full: the locked path drains the bin, then keeps the run there.
+    case run(pages: Int)
+    /// Anything else: a longer run, a binned run (a double free), or not a block at all. The
+    /// locked path.
     case other
 }
 

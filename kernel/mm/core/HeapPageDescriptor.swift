@@ -18,12 +18,16 @@ struct HeapPageKind: Equatable {
     @inlinable static var runInterior: HeapPageKind { HeapPageKind(rawValue: 3) }
     /// First page of a freed run kept mapped in the run cache.
     @inlinable static var cachedRunHead: HeapPageKind { HeapPageKind(rawValue: 4) }
+    /// First page of a freed run kept in a CPU's run bin (`HeapObjectCache+RunBins.swift`):
+    /// counted as allocated by the core, as free by the figures.
+    @inlinable static var binnedRunHead: HeapPageKind { HeapPageKind(rawValue: 5) }
 }
 
 /// Per-page bookkeeping. Offsets are from the page start; `noOffset` means "none".
 @usableFromInline
 struct HeapPageDescriptor {
-    /// Slab pages: next page in the class's list of pages with room. Run heads: pages in the run.
+    /// Slab pages: next page in the class's list of pages with room. Run heads (live, cached or
+    /// binned): pages in the run.
     @usableFromInline var link: UInt32
     /// Slab pages: previous page in that list.
     @usableFromInline var previous: UInt32

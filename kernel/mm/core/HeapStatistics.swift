@@ -20,8 +20,12 @@ public struct HeapStatistics {
     public var slabPages: Int
     /// Pages of live page runs.
     public var runPages: Int
-    /// Mapped pages holding no live block: empty slab pages plus cached runs.
+    /// Mapped pages holding no live block: empty slab pages plus cached runs (and, corrected
+    /// by the object caches, the runs in their run bins).
     public var cachedPages: Int
+    /// Pages of the runs waiting in the CPUs' run bins (`heap.cpu_pages=`): free in the
+    /// figures, mapped until drained. Set by `statistics(correctedBy:)`; 0 in the core's own.
+    public var binnedRunPages = 0
     /// Free objects waiting in the depot for the next refill of an object cache (counted as
     /// free; their pages stay mapped until the depot is flushed).
     public var depotBlocks: Int

@@ -32,12 +32,15 @@ extension KernelHeapCore {
     @inlinable
     mutating func allocateOnce(size: Int, alignment: Int, refilling cache: HeapObjectCache) -> HeapAllocation {
         let classIndex = lookup.cachedClass(forSize: size, alignment: alignment)
-        return classIndex < 0 ? allocate(size: size, alignment: alignment) : refill(cache, classIndex: classIndex)
+        if classIndex >= 0 { return refill(cache, classIndex: classIndex) }
+        let pages = lookup.binnedRunPages(forSize: size, alignment: alignment)
+        return pages == 0 ? allocate(size: size, alignment: alignment) : refillRuns(cache, pages: pages)
     }
 
     /// kfree's locked step, after `HeapObjectCache.free` returned `block` for `pointer`: half
-    /// of a full bin drained to make room, a double free when the block looks free and some
-    /// cache holds it (`cachesHold`, asked of every CPU's cache), else the core's own free.
+    /// of a full bin (object or run bin) drained to make room, a double free when the block
+    /// looks free and some cache holds it (`cachesHold`, asked of every CPU's cache), else the
+    /// core's own free (which knows a binned run by its page).
     @inlinable
     public mutating func free(
         _ pointer: UnsafeMutableRawPointer, classified block: CachedBlock, cache: HeapObjectCache,
@@ -48,6 +51,10 @@ extension KernelHeapCore {
             drain(cache, classIndex: classIndex)
             _ = cache.put(pointer, classIndex: classIndex)
             return .freed(size: HeapSizeClass.size(ofClass: classIndex))
+        case .run(let pages):
+            drainRuns(cache, pages: pages)
+            _ = cache.putRun(pointer, pages: pages, lookup)
+            return .freed(size: pages &<< HeapCoreParameters.pageShift)
         case .markedFree(let classIndex) where cachesHold(pointer, classIndex):
             counters.doubleFrees &+= 1
             return .doubleFree
@@ -182,13 +189,15 @@ extension KernelHeapCore {
         return blockSize(of: pointer)
     }
 
-    /// Gives every object in `cache` back (before exact figures are taken, or when its owner goes).
+    /// Gives every object and run in `cache` back (before exact figures are taken, before an
+    /// allocation fails, or when its owner goes).
     public mutating func drainAll(_ cache: HeapObjectCache) {
         var classIndex = 0
         while classIndex < HeapObjectCache.classCount {
             drain(cache, classIndex: classIndex, count: HeapObjectCache.binCapacity)
             classIndex += 1
         }
+        drainAllRuns(cache)
     }
 
     /// The running figures as callers see them: objects sitting in object caches are free.
@@ -200,12 +209,16 @@ extension KernelHeapCore {
         return figures
     }
 
-    /// `statistics` as callers see them: objects sitting in object caches are free, and
-    /// allocations and frees count what callers asked for, whichever side served them.
+    /// `statistics` as callers see them: objects and runs sitting in object caches are free
+    /// (a binned run's pages are cached pages, not a live run's), and allocations and frees
+    /// count what callers asked for, whichever side served them.
     public func statistics(correctedBy caches: HeapCacheTotals) -> HeapStatistics {
         var figures = statistics
         figures.blocksInUse -= caches.blocks
         figures.bytesInUse -= caches.bytes
+        figures.runPages -= caches.runPages
+        figures.cachedPages += caches.runPages
+        figures.binnedRunPages = caches.runPages
         figures.allocations += caches.takes - caches.fromCore
         figures.frees += caches.puts - caches.toCore
         return figures

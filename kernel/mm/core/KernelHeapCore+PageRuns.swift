@@ -41,7 +41,7 @@ extension KernelHeapCore {
         switch descriptors[page].kind {
         case .runHead where atPageStart:
             break
-        case .cachedRunHead where atPageStart:
+        case .cachedRunHead where atPageStart, .binnedRunHead where atPageStart:
             counters.doubleFrees &+= 1
             return .doubleFree
         default:
