@@ -34,6 +34,9 @@ enum KernelScenario {
             panic-report-end: "end of panic report"
             panic-halt: {option: "panic=halt", line: "panic: halted"}
             panic-cpu-line: "/^cpu=([0-9]+) (stopped )?rip=/"
+            panic-defaults: false
+            ktap-option: "ktest="
+            diagnosis-variables: [Kernel.CPUs.count, Kernel.Scheduler.liveTasks, Kernel.CPUs.blocks, Kernel.lockHolders]
         """
 
     /// A fresh folder with a profiles.yaml for the real kernel (TCG, 128 MiB, 2 vCPUs).
