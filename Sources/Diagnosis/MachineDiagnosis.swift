@@ -88,9 +88,12 @@ public struct MachineDiagnosis {
     }
 
     /// Collects everything over `client`. `symbols` nil leaves addresses unsymbolized and the
-    /// kernel state unread.
+    /// kernel state unread; `variables` are the kernel globals to read (the profile's
+    /// `contract.diagnosis-variables`: none for a kernel whose profile names none).
     /// `kernelState: false` reads the vCPUs only (a second look).
-    public static func collect(client: GDBClient, symbols: SymbolMap?, kernelState: Bool = true) -> MachineDiagnosis {
+    public static func collect(
+        client: GDBClient, symbols: SymbolMap?, variables: [String] = [], kernelState: Bool = true
+    ) -> MachineDiagnosis {
         var diagnosis = MachineDiagnosis()
         let threads: [GDBThreadID]
         do { threads = try client.threads() } catch {
@@ -130,77 +133,87 @@ public struct MachineDiagnosis {
             }
             diagnosis.vcpus.append(vcpu)
         }
-        if let symbols, kernelState {
-            diagnosis.readKernelState(KernelVariables(symbols: symbols, client: client))
-            diagnosis.readFlatCPUState(KernelVariables(symbols: symbols, client: client), symbols: symbols)
+        if let symbols, kernelState, !variables.isEmpty {
+            diagnosis.readKernelState(KernelVariables(symbols: symbols, client: client), names: variables)
         }
         return diagnosis
     }
 
-    /// Flat globals first (each read on its own, so one missing symbol costs only its line),
-    /// then the per-CPU blocks' leading fields, whose offsets follow kernel/smp/PerCPU.swift.
-    private mutating func readKernelState(_ variables: KernelVariables) {
+    /// Each listed global on its own (one missing symbol costs only its line). Our kernel's
+    /// structured globals are decoded by the layouts below; any other is printed as its words.
+    private mutating func readKernelState(_ variables: KernelVariables, names: [String]) {
         if let selected = vcpus.first(where: { $0.failure == nil }) {
             try? variables.client.select(GDBThreadID(thread: selected.index + 1))
         }
-        let scalars = [
-            "Kernel.CPUs.count", "Kernel.CPUs.onlineMask", "Kernel.Scheduler.liveTasks",
-            "Kernel.Scheduler.deadAwaitingReap", "Kernel.KernelStacks.outstanding",
-            "Kernel.Processes.live", "Kernel.Processes.zombies",
-        ]
-        for name in scalars {
+        for name in names {
             do {
-                let value = try variables.words(name).first ?? 0
-                kernelState.append(
-                    name == "Kernel.CPUs.onlineMask" ? "\(name) = 0x\(hex(value))" : "\(name) = \(Int64(bitPattern: value))")
+                switch name {
+                case "Kernel.memoryCounters": try readMemoryCounters(variables)
+                case "Kernel.CPUs.blocks": try readPerCPUBlocks(variables)
+                case "Kernel.cpuHeartbeats": try readHeartbeats(variables)
+                case "Kernel.lockHolders": try readLockHolders(variables)
+                default:
+                    let words = try variables.words(name)
+                    let value = words.first ?? 0
+                    if words.count > 1 {
+                        kernelState.append("\(name) = [" + words.map { String($0) }.joined(separator: ", ") + "]")
+                    } else if name.hasSuffix("Mask") {
+                        kernelState.append("\(name) = 0x\(hex(value))")
+                    } else {
+                        kernelState.append("\(name) = \(Int64(bitPattern: value))")
+                    }
+                }
             } catch { problems.append("\(name): \(error)") }
         }
-        do {
-            let counters = try variables.words("Kernel.memoryCounters")
-            let names = ["heap.bytes", "heap.blocks", "heap.peak", "heap.mapped", "alloc.failed", "free.bad"]
-            let pairs = zip(names, counters).map { "\($0)=\($1)" }
-            kernelState.append("Kernel.memoryCounters: " + pairs.joined(separator: " "))
-        } catch { problems.append("Kernel.memoryCounters: \(error)") }
-        do {
-            let blocks = try variables.words("Kernel.CPUs.blocks")
-            for (index, block) in blocks.enumerated() where block != 0 {
-                // selfAddress, index, apicID (+pad), current, previous, idleTask, preemptDisabled
-                let fields = try variables.words(at: block, count: 7)
-                guard fields[0] == block else {
-                    perCPU.append(
-                        "CPU\(index) block 0x\(hex(block)): selfAddress 0x\(hex(fields[0])) does not match; layout changed?")
-                    continue
-                }
-                let task = fields[3]
-                let idle = fields[5]
-                let running = task == 0 ? "none" : task == idle ? "idle task" : "task 0x\(hex(task))"
-                perCPU.append("CPU\(fields[1]) apic=\(fields[2] & 0xffff_ffff) current=\(running) preemptDisabled=\(fields[6])")
-            }
-        } catch { problems.append("Kernel.CPUs.blocks: \(error)") }
     }
 
-    /// The kernel's flat mirrors (kernel/smp/PerCPU.swift, kernel/sync/SpinLock.swift): each
-    /// CPU's tick count and run-queue length, and who holds each named lock and where.
-    private mutating func readFlatCPUState(_ variables: KernelVariables, symbols: SymbolMap) {
-        do {
-            let beats = try variables.words("Kernel.cpuHeartbeats")
-            let queues = try variables.words("Kernel.cpuQueueLengths")
-            // Every discovered CPU, zeros included: a CPU that never ticked is the news.
-            let count = Int((try? variables.words("Kernel.CPUs.count").first) ?? UInt64(beats.count))
-            let line = zip(beats, queues).enumerated().prefix(min(count, beats.count))
-                .map { "CPU\($0.offset) beats=\($0.element.0) queue=\($0.element.1)" }
-            if !line.isEmpty { kernelState.append("Kernel.cpuHeartbeats/cpuQueueLengths: " + line.joined(separator: " ")) }
-        } catch { problems.append("Kernel.cpuHeartbeats: \(error)") }
-        do {
-            let holders = try variables.words("Kernel.lockHolders")
-            let names = ["console", "heap", "page tables", "frames", "processes", "kernel stacks"]
-            for (slot, word) in holders.enumerated() where word != 0 && slot < names.count {
-                let cpu = Int(word >> 48) - 1
-                let address = word & 0xFFFF_FFFF_FFFF
-                let held = "\(names[slot]) by CPU\(cpu) at \(symbols.describe(address &- 1))"
-                locksHeld.append(held)
-                kernelState.append("lock held: " + held)
+    /// Our kernel's memory counters (kernel/mem: heap and allocation figures, in this order).
+    private mutating func readMemoryCounters(_ variables: KernelVariables) throws {
+        let counters = try variables.words("Kernel.memoryCounters")
+        let names = ["heap.bytes", "heap.blocks", "heap.peak", "heap.mapped", "alloc.failed", "free.bad"]
+        let pairs = zip(names, counters).map { "\($0)=\($1)" }
+        kernelState.append("Kernel.memoryCounters: " + pairs.joined(separator: " "))
+    }
+
+    /// The per-CPU blocks' leading fields, whose offsets follow kernel/smp/PerCPU.swift.
+    private mutating func readPerCPUBlocks(_ variables: KernelVariables) throws {
+        let blocks = try variables.words("Kernel.CPUs.blocks")
+        for (index, block) in blocks.enumerated() where block != 0 {
+            // selfAddress, index, apicID (+pad), current, previous, idleTask, preemptDisabled
+            let fields = try variables.words(at: block, count: 7)
+            guard fields[0] == block else {
+                perCPU.append(
+                    "CPU\(index) block 0x\(hex(block)): selfAddress 0x\(hex(fields[0])) does not match; layout changed?")
+                continue
             }
-        } catch { problems.append("Kernel.lockHolders: \(error)") }
+            let task = fields[3]
+            let idle = fields[5]
+            let running = task == 0 ? "none" : task == idle ? "idle task" : "task 0x\(hex(task))"
+            perCPU.append("CPU\(fields[1]) apic=\(fields[2] & 0xffff_ffff) current=\(running) preemptDisabled=\(fields[6])")
+        }
+    }
+
+    /// The kernel's flat mirrors (kernel/smp/PerCPU.swift): each CPU's tick count and run-queue length.
+    private mutating func readHeartbeats(_ variables: KernelVariables) throws {
+        let beats = try variables.words("Kernel.cpuHeartbeats")
+        let queues = try variables.words("Kernel.cpuQueueLengths")
+        // Every discovered CPU, zeros included: a CPU that never ticked is the news.
+        let count = Int((try? variables.words("Kernel.CPUs.count").first) ?? UInt64(beats.count))
+        let line = zip(beats, queues).enumerated().prefix(min(count, beats.count))
+            .map { "CPU\($0.offset) beats=\($0.element.0) queue=\($0.element.1)" }
+        if !line.isEmpty { kernelState.append("Kernel.cpuHeartbeats/cpuQueueLengths: " + line.joined(separator: " ")) }
+    }
+
+    /// Who holds each named lock and where (kernel/sync/SpinLock.swift).
+    private mutating func readLockHolders(_ variables: KernelVariables) throws {
+        let holders = try variables.words("Kernel.lockHolders")
+        let names = ["console", "heap", "page tables", "frames", "processes", "kernel stacks"]
+        for (slot, word) in holders.enumerated() where word != 0 && slot < names.count {
+            let cpu = Int(word >> 48) - 1
+            let address = word & 0xFFFF_FFFF_FFFF
+            let held = "\(names[slot]) by CPU\(cpu) at \(variables.symbols.describe(address &- 1))"
+            locksHeld.append(held)
+            kernelState.append("lock held: " + held)
+        }
     }
 }

@@ -1,7 +1,10 @@
 // Incremental KTAP version 1 parser (Linux Documentation/dev-tools/ktap.rst). Lines arrive one at
 // a time from the serial console, mixed with the kernel's other output; nesting is by
-// indentation (four spaces per level), and a nested document's results become the subtests of
-// the next result line one level up.
+// indentation (four spaces per level), opened by a nested version line or, as Linux's KUnit
+// prints it, by a `# Subtest:` line alone (TAP 14); a nested document's results become the
+// subtests of the next result line one level up. A prefix before the first version line (a
+// printk timestamp, `[    1.234000] `) is cut from every later line that has one, as Linux's
+// kunit_parser.py does. How the results are judged is KTAPSummary.
 
 public struct KTAPParser {
     /// The top-level document, complete once `isFinished`. Read from the stack, not kept as a
@@ -20,6 +23,12 @@ public struct KTAPParser {
     public static let maximumResults = 100_000
     /// Results kept so far, at every level.
     private var keptResults = 0
+    /// What KUnit counts as errors in the stream: results numbered out of order (the plan's
+    /// shortfall is counted by KTAPSummary). The first `maximumKept`; `errorCount` counts all.
+    public private(set) var errors: [String] = []
+    public private(set) var errorCount = 0
+    /// The text before the first version line (a printk timestamp), cut from later lines.
+    private var prefix: Substring = ""
 
     /// Open documents: index 0 is the top level, the last is the innermost.
     private var stack: [KTAPDocument] = []
@@ -39,6 +48,12 @@ public struct KTAPParser {
         currentTime = time
         var line = rawLine
         if line.last == "\r" { line = line.dropLast() }
+        if !hasStarted, let start = Self.printkPrefixedStart(line) {
+            prefix = line[..<start]
+            line = line[start...]
+        } else if !prefix.isEmpty, line.count >= prefix.count, line.hasPrefix("[") {
+            line = line.dropFirst(prefix.count)
+        }
         let indent = line.prefix { $0 == " " }.count
         let body = line.dropFirst(indent)
 
@@ -46,9 +61,11 @@ public struct KTAPParser {
             if !hasStarted {
                 guard indent == 0 else { return }
                 hasStarted = true
+                checkVersion(body)
                 stack = [KTAPDocument()]
                 indents = [0]
             } else {
+                checkVersion(body)
                 closeDocuments(deeperThan: indent)
                 if indent > indents.last! {
                     stack.append(KTAPDocument())
@@ -62,6 +79,13 @@ public struct KTAPParser {
 
         // A line less indented than the innermost document ends that document.
         if indent < indents.last! && isResultOrPlan(body) { closeDocuments(deeperThan: indent) }
+        // A `# Subtest:` line, plan or result more indented than the innermost document opens a
+        // nested one without a version line (KUnit before 6.0 printed "TAP version 14" and
+        // nested suites by `# Subtest:` alone).
+        if indent > indents.last! && (isResultOrPlan(body) || body.hasPrefix("# Subtest:")) {
+            stack.append(KTAPDocument())
+            indents.append(indent)
+        }
         let level = indents.lastIndex { $0 <= indent } ?? 0
 
         if body.hasPrefix("1..") {
@@ -70,7 +94,7 @@ public struct KTAPParser {
             } else {
                 noteProblem("bad plan: \(body)")
             }
-        } else if body.hasPrefix("ok ") || body.hasPrefix("not ok ") {
+        } else if Self.isResult(body) {
             record(result: body, level: level)
         } else if body.hasPrefix("# Subtest:") {
             stack[level].name = String(body.dropFirst(10).drop { $0 == " " })
@@ -84,7 +108,34 @@ public struct KTAPParser {
     }
 
     private func isResultOrPlan(_ body: Substring) -> Bool {
-        body.hasPrefix("ok ") || body.hasPrefix("not ok ") || body.hasPrefix("1..")
+        Self.isResult(body) || body.hasPrefix("1..")
+    }
+
+    /// `ok N name` or `not ok N name`: a result line as KUnit reads one. A result without a
+    /// name (`ok 3`) is not one: kunit_parser.py takes it for a diagnostic line, and the test
+    /// it stood for as never reported.
+    static func isResult(_ body: Substring) -> Bool {
+        let rest: Substring
+        if body.hasPrefix("ok ") {
+            rest = body.dropFirst(3)
+        } else if body.hasPrefix("not ok ") {
+            rest = body.dropFirst(7)
+        } else {
+            return false
+        }
+        let digits = rest.prefix { $0.isASCII && $0.isNumber }
+        return !digits.isEmpty && rest.dropFirst(digits.count).first == " "
+    }
+
+    /// Where "KTAP version"/"TAP version" starts after a printk prefix (`[    1.234000] `,
+    /// optionally with its caller id `[    T1] `); nil for any other line.
+    static func printkPrefixedStart(_ line: Substring) -> Substring.Index? {
+        guard line.hasPrefix("["), let found = line.firstRange(of: "TAP version ") else { return nil }
+        var start = found.lowerBound
+        if start > line.startIndex, line[line.index(before: start)] == "K" { start = line.index(before: start) }
+        let head = line[..<start]
+        guard head.last == " ", head.allSatisfy({ "[] .0123456789TC".contains($0) }) else { return nil }
+        return start
     }
 
     private mutating func record(result body: Substring, level: Int) {
@@ -107,14 +158,20 @@ public struct KTAPParser {
         name = name.drop { $0 == " " || $0 == "-" }
         while name.last == " " { name = name.dropLast() }
 
+        // As KUnit: `# SKIP` skips whether ok or not ok; `# TODO` changes nothing (a `not ok`
+        // marked TODO is a failure, an `ok` one passes, its reason kept).
         var status: KTAPTest.Status = passed ? .passed : .failed
         if let directive {
             let text = directive.drop { $0 == " " }
-            if text.uppercased().hasPrefix("SKIP") {
+            if text.hasPrefix("SKIP") {
                 status = .skipped(String(text.dropFirst(4).drop { $0 == " " }))
-            } else if text.uppercased().hasPrefix("TODO") {
+            } else if text.hasPrefix("TODO"), passed {
                 status = .todo(String(text.dropFirst(4).drop { $0 == " " }))
             }
+        }
+        let expectedNumber = stack[level].reportedCount + 1
+        if number != expectedNumber {
+            noteError("\(stack[level].name.map { $0 + ": " } ?? "")expected test number \(expectedNumber) but found \(number)")
         }
 
         // Results of a nested document closed just before this line are this test's subtests.
@@ -129,6 +186,7 @@ public struct KTAPParser {
             if let millis = Double(line.dropFirst("# duration_ms=".count)) { test.duration = millis / 1000 }
         }
         if let finishedChild = pendingChild, finishedChild.level == level + 1 {
+            test.isSuite = true
             test.subtests = finishedChild.document.tests
             test.missingSubtests = finishedChild.document.missingCount
             test.diagnostics = finishedChild.document.diagnostics
@@ -170,6 +228,21 @@ public struct KTAPParser {
     /// The most recently closed nested document, waiting for its parent's result line.
     private var pendingChild: (level: Int, document: KTAPDocument)?
 
+    /// KTAP 1, or TAP 13 and 14 as KUnit accepts them; another version is an error.
+    private mutating func checkVersion(_ body: Substring) {
+        let isKTAP = body.hasPrefix("KTAP")
+        guard let version = Int(body.drop { !$0.isNumber }) else { return }
+        let accepted = isKTAP ? 1...1 : 13...14
+        if !accepted.contains(version) {
+            noteError("\(isKTAP ? "KTAP" : "TAP") version \(version) is not \(isKTAP ? "1" : "13 or 14")")
+        }
+    }
+
+    private mutating func noteError(_ text: String) {
+        errorCount += 1
+        if errors.count < Self.maximumKept { errors.append(text) }
+    }
+
     private mutating func noteProblem(_ text: String) {
         if problems.count < Self.maximumKept { problems.append(text) }
     }
@@ -201,7 +274,8 @@ public struct KTAPParser {
                     number: number, name: child.document.name ?? "(unfinished suite)", status: .failed,
                     diagnostics: child.document.diagnostics + ["the suite's result line never came"],
                     subtests: child.document.tests,
-                    missingSubtests: max(1, child.document.missingCount), duration: nil))
+                    missingSubtests: child.document.missingCount, duration: nil, isSuite: true,
+                    resultMissing: true))
             stack[0].unkeptFailures += child.document.unkeptFailures
             pendingChild = nil
         }

@@ -6,7 +6,8 @@ public struct KTAPTest: Equatable {
         case failed
         /// `# SKIP reason`: not run.
         case skipped(String)
-        /// `# TODO reason`: known to fail; KTAP counts it as not a failure.
+        /// `ok ... # TODO reason`: passed, with a reason. (A `not ok` marked TODO is a failure,
+        /// as KUnit judges it.)
         case todo(String)
     }
 
@@ -21,6 +22,10 @@ public struct KTAPTest: Equatable {
     public var missingSubtests: Int
     /// Seconds from the previous test's end to this result, when lines came with times.
     public var duration: Double?
+    /// A nested document ran as this test (a suite), even one that reported no results.
+    public var isSuite = false
+    /// The suite's own result line never came (the stream ended inside it).
+    public var resultMissing = false
 }
 
 /// A KTAP document (top level or nested): its plan and its results so far.
@@ -49,14 +54,14 @@ public struct KTAPDocument: Equatable {
             if test.subtests.isEmpty { return [(prefix, test)] }
             var cases = KTAPDocument(name: test.name, plannedCount: nil, tests: test.subtests).leafCases(
                 prefix: prefix + [test.name])
-            // A suite that failed while all its cases passed (or whose cases never reported)
-            // must still show as a failure of its own.
-            let childFailed = cases.contains { $0.test.status == .failed }
-            if test.status == .failed && !childFailed || test.missingSubtests > 0 {
+            // A suite whose cases never all reported (or whose own result never came) shows as
+            // a failure of its own; its own `not ok` over passing cases does not (KUnit counts
+            // cases only).
+            if test.missingSubtests > 0 || test.resultMissing {
                 var own = test
                 own.subtests = []
+                own.status = .failed
                 if test.missingSubtests > 0 {
-                    own.status = .failed
                     own.diagnostics.append("\(test.missingSubtests) planned subtest(s) never reported")
                 }
                 cases.append((prefix, own))

@@ -9,23 +9,24 @@ import HostSystem
 import KernelSymbols
 import QEMUMachine
 import QMP
+import Scenario
 
 public struct GDBHangDiagnoser: HangDiagnoser {
     public init() {}
 
-    public func diagnose(_ machine: QEMUMachine, watchdog: Watchdog, artifacts: String) -> [String] {
+    public func diagnose(_ machine: QEMUMachine, watchdog: Watchdog, artifacts: String, contract: KernelContract) -> [String] {
         let started = MonotonicInstant.now
         let symbols = machine.profile.kernel.flatMap { SymbolMapCache.shared.map(forImage: $0) }
         var diagnosis: MachineDiagnosis
         var transcript: [String] = []
         // QEMU's run state first: connecting the debugger stops the machine.
-        var lines = RunStateDiagnoser().diagnose(machine, watchdog: watchdog, artifacts: artifacts)
+        var lines = RunStateDiagnoser().diagnose(machine, watchdog: watchdog, artifacts: artifacts, contract: contract)
         if let path = machine.sockets.gdb {
             do {
                 let client = try GDBClient(socketPath: path, reactor: machine.reactor, timeout: 3)
                 // QEMU stops the machine when a debugger connects; `?` confirms it.
                 _ = try client.stopReason()
-                diagnosis = MachineDiagnosis.collect(client: client, symbols: symbols)
+                diagnosis = MachineDiagnosis.collect(client: client, symbols: symbols, variables: contract.diagnosisVariables)
                 if watchdog != .qemuGone, diagnosis.vcpus.contains(where: { !$0.isIdle }) {
                     try takeSecondLook(client, symbols: symbols, into: &diagnosis)
                 }
@@ -43,7 +44,9 @@ public struct GDBHangDiagnoser: HangDiagnoser {
             diagnosis = Self.fromMonitor(machine)
         }
         if symbols == nil {
-            diagnosis.problems.append("no ELF64 symbols found next to \(machine.profile.kernel ?? "the kernel")")
+            diagnosis.problems.append(
+                "no ELF64 symbols: \(machine.profile.kernel ?? "the kernel") is not ELF64 and has no .elf of the same name beside it"
+            )
         }
         let elapsed = MonotonicInstant.now.seconds(since: started)
         let frames = diagnosis.vcpus.map { "CPU\($0.index) \($0.symbolizedFrameCount)/\($0.frames.count)" }

@@ -45,6 +45,10 @@ struct RunFacts {
     var panicked = false
     /// The line that said so, if a line did.
     var panicLine: String?
+    /// The title the panic line's report goes under (a built-in or `panic-lines` entry's).
+    var panicTitle: String?
+    /// The contract's own `panic-line` matched.
+    var contractPanicLineSeen = false
     var guestPanickedEvent = false
     /// CPUs the panic report accounted for, by number (the contract's `panic-cpu-line`).
     var panicCPUs: Set<Int> = []

@@ -32,6 +32,12 @@ final class RunMonitor {
     private(set) var ktap = KTAPParser()
     private(set) var forbidden: (pattern: Pattern, line: String)?
     private(set) var panicLine: String?
+    /// The title of the panic line's report (nil for the contract's own `panic-line`).
+    private(set) var panicTitle: String?
+    /// The contract's own `panic-line` matched (an expected panic of such a kernel needs it).
+    private(set) var contractPanicLineSeen = false
+    /// The contract's extra and the built-in panic lines, read once.
+    private let panicLines: [PanicLine]
     private(set) var panicSeenAt: MonotonicInstant?
     private(set) var panicReportEnded = false
     private(set) var guestPanickedEvent = false
@@ -74,6 +80,7 @@ final class RunMonitor {
         let contract = scenario.contract
         haltsAfterPanic = contract.haltsAfterPanic(scenario.machine.commandLine)
         reportLastLine = haltsAfterPanic ? contract.panicHaltedLine : contract.panicReportEnd
+        panicLines = contract.panicLines
         machineSerial = serial
         startedAt = .now
         resumedAt = startedAt
@@ -93,9 +100,15 @@ final class RunMonitor {
         if case .panic(let pattern) = scenario.expectation, pattern.matches(text) {
             expectedPanicMatched = true
         }
-        if panicLine == nil, let pattern = scenario.contract.panicLine, pattern.matches(text) {
-            panicLine = text
-            if panicSeenAt == nil { panicSeenAt = now }
+        if panicLine == nil {
+            if let pattern = scenario.contract.panicLine, pattern.matches(text) {
+                panicLine = text
+                contractPanicLineSeen = true
+            } else if let title = panicLines.lazy.compactMap({ $0.title(for: text) }).first {
+                panicLine = text
+                panicTitle = title
+            }
+            if panicLine != nil && panicSeenAt == nil { panicSeenAt = now }
         }
         if panicSeenAt != nil {
             if let cpu = scenario.contract.panicCPU(in: text) { panicCPUs.insert(cpu) }
@@ -201,6 +214,8 @@ final class RunMonitor {
         facts.tripleFault = tripleFault
         facts.panicked = panicked
         facts.panicLine = panicLine
+        facts.panicTitle = panicTitle
+        facts.contractPanicLineSeen = contractPanicLineSeen
         facts.guestPanickedEvent = guestPanickedEvent
         facts.panicCPUs = panicCPUs
         facts.expectedPanicMatched = expectedPanicMatched

@@ -72,7 +72,7 @@ extension ScenarioRun {
     func diagnoseIfRunning(_ watchdog: Watchdog) -> [String] {
         guard let machine, machine.isRunning, let diagnoser = options.diagnoser else { return [] }
         onDiagnosis?(watchdog)
-        return diagnoser.diagnose(machine, watchdog: watchdog, artifacts: artifactsPath)
+        return diagnoser.diagnose(machine, watchdog: watchdog, artifacts: artifactsPath, contract: scenario.contract)
     }
 
     func interrupted() -> Verdict {

@@ -108,7 +108,7 @@ struct VerdictRules {
         }
         if facts.panicked {
             let how =
-                facts.panicLine
+                facts.panicLine.map { line in facts.panicTitle.map { "\($0): \(line)" } ?? line }
                 ?? (facts.guestPanickedEvent
                     ? "GUEST_PANICKED event"
                     : "panic exit status \(scenario.contract.panicExit.map(String.init) ?? "?")")
@@ -162,7 +162,7 @@ struct VerdictRules {
     /// unaccounted for, fails here. Without a contract only the scenario's own pattern counts.
     func wholePanic(_ facts: RunFacts, how: String) -> Verdict? {
         let contract = scenario.contract
-        if let line = contract.panicLine, facts.panicLine == nil {
+        if let line = contract.panicLine, !facts.contractPanicLineSeen {
             return Verdict(
                 .failed, .expectedLineMissing, "the guest panicked (\(how)) but no line matched the panic line \(line)",
                 watchdog: .guestPanic)
@@ -219,36 +219,48 @@ struct VerdictRules {
 
     // MARK: KTAP
 
+    /// `expect: ktap`: judged as Linux's kunit_parser.py judges the stream (KTAPSummary), plus
+    /// the scenario's case count and, when the profile's contract gives one, its clean exit.
     func ktap(_ stream: KTAPParser, exitCode: Int32) -> Verdict {
         var parser = stream
         parser.finish()
-        let document = parser.document
+        let summary = parser.summary
         guard parser.hasStarted else {
             return Verdict(.failed, .ktapFailures, "no KTAP output (QEMU exited with \(exitCode))")
         }
-        let cases = document.leafCases()
+        let cases = parser.document.leafCases()
         let failed = cases.filter { $0.test.status == .failed }.map { ($0.suite + [$0.test.name]).joined(separator: ".") }
         let cleanExit = scenario.contract.cleanExit
         let exitedCleanly = cleanExit.map { exitCode == $0 } ?? true
-        let countHolds = !cases.isEmpty && (scenario.ktapCases?.admits(cases.count) ?? true)
-        if exitedCleanly && countHolds && document.allPassed && failed.isEmpty {
-            return Verdict(.passed, .expected, "KTAP: \(cases.count) cases, all passing")
+        let countHolds = scenario.ktapCases?.admits(cases.count) ?? true
+        var notes: [String] = []
+        if summary.counts.errors > 0 {
+            notes.append("\(summary.counts.errors) error(s): " + summary.errors.prefix(5).joined(separator: "; "))
+        }
+        if summary.beyondPlan > 0 { notes.append("\(summary.beyondPlan) result(s) past the plan, not judged") }
+        let noted = notes.isEmpty ? "" : " (" + notes.joined(separator: "; ") + ")"
+        if exitedCleanly && countHolds && summary.passed {
+            return Verdict(.passed, .expected, "KTAP: \(cases.count) cases, all passing" + noted)
         }
         var problems: [String] = []
-        if cases.isEmpty {
+        if summary.status == .noTests {
             problems.append(
-                "no results (plan \(document.plannedCount.map { "1..\($0)" } ?? "missing"): the filter matched nothing?)")
+                "no results (plan \(parser.document.plannedCount.map { "1..\($0)" } ?? "missing"): the filter matched nothing?)")
         } else if let wanted = scenario.ktapCases, !wanted.admits(cases.count) {
             problems.append("\(cases.count) cases reported, expected \(wanted.description)")
         }
-        if !failed.isEmpty { problems.append("failed: \(failed.joined(separator: ", "))") }
-        if document.unkeptFailures > 0 {
+        if !failed.isEmpty { problems.append("failed: \(failed.prefix(20).joined(separator: ", "))") }
+        if parser.document.unkeptFailures > 0 {
             problems.append(
-                "\(document.unkeptFailures) failed result(s) past the first \(KTAPParser.maximumResults) (counted, not kept)")
+                "\(parser.document.unkeptFailures) failed result(s) past the first \(KTAPParser.maximumResults) (counted, not kept)"
+            )
         }
-        if document.missingCount > 0 { problems.append("\(document.missingCount) planned test(s) never reported") }
+        if parser.document.missingCount > 0 {
+            problems.append("\(parser.document.missingCount) planned test(s) never reported")
+        }
         if let cleanExit, exitCode != cleanExit { problems.append("QEMU exited with \(exitCode), expected \(cleanExit)") }
-        return Verdict(.failed, .ktapFailures, "KTAP: " + problems.joined(separator: "; "))
+        if problems.isEmpty { problems.append("\(summary.counts), \(summary.status.rawValue)") }
+        return Verdict(.failed, .ktapFailures, "KTAP: " + problems.joined(separator: "; ") + noted)
     }
 
     // MARK: assertions

@@ -55,7 +55,7 @@ extension ScenarioParser {
             throw ScenarioError(
                 file: file, line: firstLine,
                 reason:
-                    "gdb step names \(first), but no ELF64 symbols were found for \(kernel ?? "the kernel") (kernel.elf beside it)"
+                    "gdb step names \(first), but no ELF64 symbols were found for \(kernel ?? "the kernel") (the image itself when it is ELF64, else the same path with .elf for its last extension)"
             )
         }
         for (symbol, line) in named where symbols.lookup(symbol) == nil {

@@ -24,12 +24,35 @@ public struct KernelContract: Equatable {
     /// `cpus-online`: a line saying how many CPUs the kernel brought up, its first capture
     /// group the count; fewer than the machine's vCPUs gets a warning.
     public var cpusOnline: Pattern?
+    /// `panic-lines`: more lines that say the kernel panicked, each a pattern or
+    /// `{line: PATTERN, title: TEXT}` (`$1` in the title: the first capture group).
+    public var extraPanicLines: [PanicLine] = []
+    /// `panic-defaults: false` drops the built-in (Linux) panic lines: for a kernel that prints
+    /// one of them without panicking (ours says "general protection fault" when it kills a
+    /// user process).
+    public var panicDefaults = true
+    /// `ktap-option`: a word `expect: ktap` needs on the command line (ours: `ktest=`, which
+    /// makes it run its tests), matched as a prefix of a word.
+    public var ktapOption: String?
+    /// `diagnosis-variables`: the kernel globals a hang diagnosis reads by symbol (docs/harness.md).
+    public var diagnosisVariables: [String] = []
 
     public init() {}
 
     public static let keys = [
         "clean-exit", "panic-exit", "panic-line", "panic-report-end", "panic-halt", "panic-cpu-line", "cpus-online",
+        "panic-lines", "panic-defaults", "ktap-option", "diagnosis-variables",
     ]
+
+    /// Every line that says the kernel panicked: the profile's own, then the built-in ones
+    /// unless it dropped them.
+    public var panicLines: [PanicLine] { extraPanicLines + (panicDefaults ? PanicLine.builtIn : []) }
+
+    /// Whether `commandLine` has the word `expect: ktap` needs (true when the contract names none).
+    public func ktapEnabled(by commandLine: String) -> Bool {
+        guard let option = ktapOption else { return true }
+        return commandLine.split(separator: " ").contains { $0.hasPrefix(option) }
+    }
 
     /// Whether a kernel given `commandLine` halts after a panic instead of exiting.
     public func haltsAfterPanic(_ commandLine: String) -> Bool {
@@ -68,7 +91,32 @@ public struct KernelContract: Equatable {
         contract.cpusOnline = try fields["cpus-online"].map {
             try numberPattern($0, "contract.cpus-online", counting: "the count of CPUs brought up", reader: reader)
         }
+        contract.extraPanicLines =
+            try fields["panic-lines"].map { node in
+                try reader.sequence(node, "contract.panic-lines").map { try panicLine($0, reader: reader) }
+            } ?? []
+        contract.panicDefaults = try fields["panic-defaults"].map { try reader.bool($0, "contract.panic-defaults") } ?? true
+        contract.ktapOption = try fields["ktap-option"].map { try reader.string($0, "contract.ktap-option") }
+        contract.diagnosisVariables =
+            try fields["diagnosis-variables"].map { node in
+                try reader.sequence(node, "contract.diagnosis-variables").map {
+                    try reader.string($0, "each name of contract.diagnosis-variables")
+                }
+            } ?? []
         return contract
+    }
+
+    /// One entry of `panic-lines`: a pattern (its title the pattern's text), or `{line, title}`.
+    private static func panicLine(_ node: Node, reader: YAMLReader) throws -> PanicLine {
+        if case .mapping = node {
+            let entry = try reader.mapping(node, "each entry of contract.panic-lines")
+            try entry.check(allowed: ["line", "title"])
+            let line = try reader.pattern(try entry.required("line"), "contract.panic-lines line")
+            let title = try entry["title"].map { try reader.string($0, "contract.panic-lines title") } ?? line.source
+            return try PanicLine(line.source, title: title)
+        }
+        let line = try reader.pattern(node, "each entry of contract.panic-lines")
+        return try PanicLine(line.source, title: line.source)
     }
 
     /// A `/regular expression/` whose first capture group is a number.

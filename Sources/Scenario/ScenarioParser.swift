@@ -130,8 +130,11 @@ public enum ScenarioParser {
             throw reader.error(root, "a scenario needs 'expect' (exit, ktap, panic, hang, triple-fault or running)")
         }
         let expectation = try parseExpectation(expectNode, reader: reader)
-        if expectation == .ktapAllPass && !machine.commandLine.contains("ktest=") {
-            throw reader.error(expectNode, "'expect: ktap' needs a ktest=... option in machine.cmdline")
+        if expectation == .ktapAllPass, let option = base.contract.ktapOption,
+            !base.contract.ktapEnabled(by: machine.commandLine)
+        {
+            throw reader.error(
+                expectNode, "'expect: ktap' needs a \(option)... option in machine.cmdline (the profile's contract.ktap-option)")
         }
         if expectation == .hang && watchdogs.silence == nil && watchdogs.progress == nil {
             throw reader.error(expectNode, "'expect: hang' needs a silence or progress watchdog to diagnose it")

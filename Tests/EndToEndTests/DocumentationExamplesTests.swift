@@ -14,6 +14,20 @@ import Testing
         "docs/performance.md",
     ]
 
+    /// The `kernel:` and `modules:` paths of a profile example.
+    static func paths(in text: String) -> [String] {
+        text.split(separator: "\n").flatMap { line -> [String] in
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("kernel: ") { return [String(trimmed.dropFirst(8))] }
+            if trimmed.hasPrefix("modules: [") {
+                return trimmed.dropFirst(10).dropLast().split(separator: ",").map {
+                    $0.trimmingCharacters(in: .whitespaces)
+                }
+            }
+            return []
+        }
+    }
+
     struct Block {
         let language: String
         let text: String
@@ -95,6 +109,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         var complete: [(Scenario, String)] = []
         var judged = 0
+        var ownProfiles: ProfileLibrary?
+        var ownFolder: URL?
+        var ownScenarios = 0
         for document in Self.documents {
             for block in try Self.blocks(in: document) where block.language == "yaml" {
                 judged += 1
@@ -110,6 +127,24 @@ import Testing
                     #expect(
                         theirs.never == mine.never && theirs.contract == mine.contract
                             && theirs.build?.command == mine.build?.command, "\(block.location)")
+                } else if block.text.hasPrefix("# profiles.yaml for ") {
+                    // "Your own kernel": a profile for another kernel, parsed in a folder of its own
+                    // with its images stood in by empty files; the scenario after it uses it.
+                    let own = folder.appendingPathComponent("own-\(judged)")
+                    for path in Self.paths(in: block.text) {
+                        let file = own.appendingPathComponent(path)
+                        try FileManager.default.createDirectory(
+                            at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+                        FileManager.default.createFile(atPath: file.path, contents: Data())
+                    }
+                    let profilesFile = own.appendingPathComponent("profiles.yaml").path
+                    try block.text.write(toFile: profilesFile, atomically: true, encoding: .utf8)
+                    ownProfiles = try ProfileLibrary.load(profilesFile)
+                    ownFolder = own
+                } else if block.text.hasPrefix("# scenario for "), let ownProfiles, let ownFolder {
+                    _ = try ScenarioParser.parse(
+                        block.text, file: ownFolder.appendingPathComponent("example.yaml").path, profiles: ownProfiles)
+                    ownScenarios += 1
                 } else if block.text.hasPrefix("trend:") {
                     _ = try ScenarioParser.parse(
                         "steps: [{wait-serial: x}]\n" + block.text + "expect: running\n",
@@ -124,7 +159,7 @@ import Testing
                 }
             }
         }
-        #expect(judged >= 4 && complete.count >= 1)
+        #expect(judged >= 4 && complete.count >= 1 && ownScenarios >= 2)
         for (scenario, location) in complete {
             var options = RunOptions()
             options.artifactsDirectory = folder.appendingPathComponent("artifacts").path

@@ -26,7 +26,7 @@ import Testing
             try client.resume()
             _ = try client.interrupt()
         }
-        let ours = MachineDiagnosis.collect(client: client, symbols: symbols)
+        let ours = MachineDiagnosis.collect(client: client, symbols: symbols, variables: ["Kernel.CPUs.count"])
         // Closing without `D` leaves the machine stopped for gdb to see the same state.
         client.close()
         #expect(ours.vcpus.count == 4)

@@ -43,7 +43,7 @@ import Testing
         }
         #expect(parser.isFinished, "the plan counts the results that were not kept")
         #expect(parser.document.tests.count == KTAPParser.maximumResults)
-        #expect(parser.document.unkeptResults == extra && parser.document.unkeptFailures == 2)
+        #expect(parser.document.unkeptResults == extra && parser.document.unkeptFailures == 3, "a not ok TODO fails too")
         #expect(parser.document.missingCount == 0)
         #expect(!parser.document.allPassed)
         #expect(parser.problems == ["more than \(KTAPParser.maximumResults) results: later ones are counted, not kept"])
@@ -63,7 +63,7 @@ import Testing
         parser.finish()
         let document = parser.document
         #expect(document.tests.count == 0 && document.unkeptResults == 2)
-        #expect(document.unkeptFailures == 2, "the suite's own failure and its unkept case's")
+        #expect(document.unkeptFailures == 1, "its unkept case's (a suite's own not ok over cases is not counted)")
         #expect(document.missingCount == 0 && !document.allPassed)
     }
 }

@@ -63,17 +63,18 @@ import Testing
             ok 4 plain
             """)
         let tests = parser.document.tests
-        #expect(tests.map(\.status) == [.skipped("no SMP"), .todo("fix the race"), .failed, .passed])
+        #expect(tests.map(\.status) == [.skipped("no SMP"), .failed, .failed, .passed], "a not ok TODO fails, as in KUnit")
         #expect(tests[2].name == "broken")
         #expect(!parser.document.allPassed)
     }
 
-    @Test func todoAndSkipAloneStillCountAsPassing() {
-        let parser = parse("KTAP version 1\n1..2\nok 1 a # SKIP\nnot ok 2 b # TODO later\n")
+    @Test func skipAndAnOkTODOStillCountAsPassing() {
+        let parser = parse("KTAP version 1\n1..2\nok 1 a # SKIP\nok 2 b # TODO later\n")
+        #expect(parser.document.tests.map(\.status) == [.skipped(""), .todo("later")])
         #expect(parser.document.allPassed)
     }
 
-    @Test func failingSuiteWithPassingCasesStillFails() {
+    @Test func failingSuiteWithPassingCasesPassesAsInKUnit() {
         let parser = parse(
             """
             KTAP version 1
@@ -84,9 +85,10 @@ import Testing
             not ok 1 outer
             """)
         let cases = parser.document.leafCases()
-        #expect(cases.count == 2)
-        #expect(cases.last?.test.name == "outer")
-        #expect(cases.last?.test.status == .failed)
+        #expect(cases.count == 1 && cases.last?.test.name == "inner")
+        var finished = parser
+        finished.finish()
+        #expect(finished.summary.status == .success)
     }
 
     @Test func streamCutShortReportsWhatNeverFinished() {

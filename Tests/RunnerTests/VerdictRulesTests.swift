@@ -27,6 +27,7 @@ import Testing
         facts {
             $0.panicked = true
             $0.panicLine = "KERNEL PANIC: out of memory"
+            $0.contractPanicLineSeen = true
             $0.expectedPanicMatched = true
             $0.panicCPUs = Set(0..<vcpus)
             $0.exit = .exited(37)
@@ -172,6 +173,7 @@ import Testing
             facts {
                 $0.panicked = true
                 $0.panicLine = "KERNEL PANIC: out of memory"
+                $0.contractPanicLineSeen = true
                 $0.exit = .exited(37)
             })
         #expect(judgement.verdict == Verdict(.error, .panic, "guest panic: KERNEL PANIC: out of memory", watchdog: .guestPanic))
@@ -197,6 +199,7 @@ import Testing
             facts {
                 $0.panicked = true
                 $0.panicLine = "KERNEL PANIC: double fault"
+                $0.contractPanicLineSeen = true
             }
         ).verdict
         #expect(other.status == .failed)
@@ -250,6 +253,7 @@ import Testing
         // pvpanic alone, without the kernel's panic line.
         var silent = wholePanic(vcpus: 4)
         silent.panicLine = nil
+        silent.contractPanicLineSeen = false
         silent.guestPanickedEvent = true
         #expect(
             rules.runEnded(silent).verdict.message
@@ -335,7 +339,11 @@ import Testing
 
     @Test func ktapNeedsAtLeastOneResultAndTheCountTheScenarioGives() throws {
         let empty = try rules(ktapYAML).ktap(ktap("KTAP version 1\n1..0\n"), exitCode: 33)
-        #expect(empty == Verdict(.failed, .ktapFailures, "KTAP: no results (plan 1..0: the filter matched nothing?)"))
+        #expect(
+            empty
+                == Verdict(
+                    .failed, .ktapFailures, "KTAP: no results (plan 1..0: the filter matched nothing?) (1 error(s): 0 tests run!)"
+                ))
         let three = ktap("KTAP version 1\n1..3\nok 1 a\nok 2 b\nok 3 c\n")
         let exactly = try rules("machine: {cmdline: \"ktest=*\"}\nexpect: {ktap: {all-pass: true, cases: 3}}\n")
         #expect(exactly.ktap(three, exitCode: 33).isSuccess)
@@ -370,7 +378,10 @@ import Testing
         let failed = rules.ktap(ktap("KTAP version 1\n1..3\nok 1 a\nnot ok 2 b\n"), exitCode: 35)
         #expect(failed.status == .failed)
         #expect(failed.kind == .ktapFailures)
-        #expect(failed.message == "KTAP: failed: b; 1 planned test(s) never reported; QEMU exited with 35, expected 33")
+        #expect(
+            failed.message
+                == "KTAP: failed: b; 1 planned test(s) never reported; QEMU exited with 35, expected 33 (1 error(s): main: 1 missing expected subtest(s))"
+        )
         #expect(rules.ktap(KTAPParser(), exitCode: 33).message == "no KTAP output (QEMU exited with 33)")
     }
 

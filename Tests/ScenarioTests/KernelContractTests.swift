@@ -34,6 +34,52 @@ import Testing
         #expect(try ScenarioParser.parse("expect: {exit: 33}\n", file: "/p/s.yaml", profiles: library).contract == contract)
     }
 
+    @Test func linuxPanicsAreRecognisedByDefaultAndTitledAsSyzkallerNamesThem() {
+        let lines = KernelContract().panicLines
+        func title(_ line: String) -> String? { lines.lazy.compactMap { $0.title(for: line) }.first }
+        #expect(title("[   12.3] Kernel panic - not syncing: sysrq triggered crash") == "kernel panic: sysrq triggered crash")
+        #expect(title("[   30.1] watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [spin:93]") == "BUG: soft lockup")
+        #expect(title("[   40.0] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:") == "INFO: rcu detected stall")
+        #expect(title("[   41.0] rcu: INFO: rcu_sched self-detected stall on CPU") == "INFO: rcu detected stall")
+        #expect(title("[  242.6] INFO: task sh:77 blocked for more than 120 seconds.") == "INFO: task hung")
+        #expect(
+            title("[    5.0] Oops: general protection fault, probably for non-canonical address") == "general protection fault")
+        #expect(
+            title("[    5.0] BUG: unable to handle page fault for address: ffff8880")
+                == "BUG: unable to handle page fault for address")
+        #expect(
+            title("[    5.0] BUG: kernel NULL pointer dereference, address: 0000000000000008")
+                == "BUG: kernel NULL pointer dereference, address")
+        #expect(title("[    5.0] Oops: 0000 [#1] PREEMPT SMP NOPTI") == "Oops")
+        #expect(title("[    5.0] random: crng init done") == nil)
+    }
+
+    @Test func aProfileAddsPanicLinesDropsTheDefaultsAndNamesItsKTAPOption() throws {
+        let library = try ProfileLibrary.parse(
+            """
+            default:
+              kernel: k
+              contract:
+                panic-defaults: false
+                panic-lines: ["PANIC:", {line: "/^fatal: (.*)/", title: "fatal $1"}]
+                ktap-option: "ktest="
+                diagnosis-variables: [cpu_count]
+            """, file: "/p/profiles.yaml")
+        let contract = try #require(library.profiles["default"]).contract
+        #expect(contract.panicLines.count == 2)
+        #expect(contract.panicLines[1].title(for: "fatal: disk gone") == "fatal disk gone")
+        #expect(!contract.panicLines.contains { $0.pattern.matches("general protection fault") })
+        #expect(contract.diagnosisVariables == ["cpu_count"])
+        #expect(contract.ktapEnabled(by: "seed=1 ktest=heap.*") && !contract.ktapEnabled(by: "seed=1"))
+        #expect(throws: ScenarioError.self) {
+            try ScenarioParser.parse("expect: ktap\n", file: "/p/s.yaml", profiles: library)
+        }
+        // A profile that names no option: `expect: ktap` needs none.
+        #expect(KernelContract().ktapEnabled(by: ""))
+        let plain = try ProfileLibrary.parse("default:\n  kernel: k\n", file: "/p/profiles.yaml")
+        #expect(try ScenarioParser.parse("expect: ktap\n", file: "/p/s.yaml", profiles: plain).expectation == .ktapAllPass)
+    }
+
     @Test(arguments: [
         ("default:\n  kernel: k\n  contract: {panic-exit: 300}\n", 3, "contract.panic-exit"),
         ("default:\n  kernel: k\n  contract: {exit: 33}\n", 3, "unknown key 'exit'"),

@@ -108,7 +108,6 @@ import Testing
         ("expect: running\nmachine: {accel: hvf}\n", 2, "machine.accel must be auto, kvm or tcg"),
         ("steps: []\n", 1, "needs 'expect'"),
         ("expect: {exit: 33, panic: x}\n", 1, "exactly one"),
-        ("expect: ktap\n", 1, "ktest="),
         ("expect: hang\nwatchdogs: {silence: off}\n", 1, "silence or progress"),
         ("expect: running\nname: a\nname: b\n", 2, "given twice"),
         ("expect: running\nsteps:\n  - {pause: 1s, send-serial: x}\n", 3, "each step is one of"),

@@ -12,6 +12,20 @@ public enum OurKernel {
             panic-halt: {option: "panic=halt", line: "panic: halted"}
             panic-cpu-line: "/^cpu=([0-9]+) (stopped )?rip=/"
             cpus-online: "/^smp: ([0-9]+) CPUs online/"
+            panic-defaults: false
+            ktap-option: "ktest="
+            diagnosis-variables:
+              - Kernel.CPUs.count
+              - Kernel.CPUs.onlineMask
+              - Kernel.Scheduler.liveTasks
+              - Kernel.Scheduler.deadAwaitingReap
+              - Kernel.KernelStacks.outstanding
+              - Kernel.Processes.live
+              - Kernel.Processes.zombies
+              - Kernel.memoryCounters
+              - Kernel.CPUs.blocks
+              - Kernel.cpuHeartbeats
+              - Kernel.lockHolders
         """
 
     /// A profiles.yaml whose `default` profile is ours, booting `k.img` beside it.
