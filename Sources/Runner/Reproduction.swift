@@ -26,6 +26,8 @@ public enum Reproduction {
         rerunOptions.keepSerialLog = true
         rerunOptions.reproduceFailures = false
         rerunOptions.keepVMOnFailure = false
+        // The first run's recording is the one to debug; the rerun only proves the seed.
+        rerunOptions.record = false
         let rerun = ScenarioRun(request, options: rerunOptions)
         let second = rerun.execute()
         let line = compare(first, second, firstLog: first.artifacts.map { "\($0)/serial.log" },

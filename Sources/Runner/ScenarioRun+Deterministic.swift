@@ -8,7 +8,11 @@ import Scenario
 extension ScenarioRun {
     /// The machine of this run: the scenario's, in deterministic mode when the scenario or
     /// `--deterministic` asks for it.
-    var runProfile: MachineProfile { scenario.machine(seed: request.seed, deterministic: options.deterministic) }
+    var runProfile: MachineProfile {
+        var profile = scenario.machine(seed: request.seed, deterministic: options.deterministic || options.record)
+        profile.record = options.record
+        return profile
+    }
 
     /// Whether this run replays by its seed: "yes", "until step N (line L): why", or "no: why".
     var replayability: String? {

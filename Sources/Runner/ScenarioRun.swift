@@ -109,6 +109,10 @@ public final class ScenarioRun {
             removeArtifacts(keeping: keep + (options.keepSerialLog ? ["serial.log"] : []))
         } else {
             if let failure = machine?.serial.logFailure { artifactProblems.append("\(failure)") }
+            if let machine, machine.profile.record {
+                result.verdict.details += keepRecording(machine)
+                verdict = result.verdict
+            }
             writeArtifacts(result)
             result.artifacts = artifactsPath
             if !artifactProblems.isEmpty {
@@ -128,6 +132,9 @@ public final class ScenarioRun {
         // Every run has a gdbstub: hang diagnosis reads the frozen machine through it.
         profile.gdbStub = true
         if options.keepVMOnFailure { profile.humanMonitor = true }
+        if profile.record, let problem = ReplayRecording.problem(recording: profile) {
+            return Verdict(.error, .launchFailure, "\(scenario.file): \(problem)")
+        }
         if let kernel = profile.kernel, let failure = options.failedBuilds[kernel] {
             return Verdict(.error, .launchFailure, "the kernel image \(kernel) was not built: \(failure)")
         }
@@ -148,6 +155,7 @@ public final class ScenarioRun {
             return Verdict(.error, .infrastructure, "could not start QEMU: \(error)")
         }
         self.machine = machine
+        if profile.record { machine.recordingDestination = artifactsPath }
         onLaunch?(machine)
         let monitor = RunMonitor(scenario: scenario, serial: machine.serial)
         self.monitor = monitor
