@@ -243,6 +243,12 @@ public final class ScenarioRun {
         case .waitSerial(let pattern, let within):
             try wait(until: { monitor.takeLine(matching: pattern) != nil }, stepTimeout: within ?? stepTimeout)
         case .sendSerial(let text):
+            // Deterministic mode: where the input met the guest, so two runs' reports show whether
+            // it came at the same instruction (it does not: docs/harness.md, "Input").
+            if machine.profile.schedule != nil, let index = currentStep?.index {
+                let count = (try? machine.qmp.execute("query-replay", timeout: 5))?["icount"]?.intValue
+                inputInstructions.append((index + 1, count))
+            }
             try machine.serial.send(text + "\n")
         case .qmp(let command, let arguments, let expect, let expectError):
             // Count it before sending: the STOP event can arrive before the reply.
@@ -305,6 +311,9 @@ public final class ScenarioRun {
 
     /// The CPU count the guest reported, read with its profile's `contract.cpus-online` (the first report).
     var cpusOnline: Int?
+    /// Deterministic mode: each send-serial step's number and the instruction count when its
+    /// input was written (nil when QEMU could not say).
+    var inputInstructions: [(step: Int, instructions: Int64?)] = []
 
     private func noteCPUsOnline(_ line: String) {
         guard cpusOnline == nil, let count = scenario.contract.onlineCPUs(in: line) else { return }
