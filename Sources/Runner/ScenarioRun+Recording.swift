@@ -10,8 +10,10 @@ import KernelSymbols
 import QEMUMachine
 
 extension ScenarioRun {
-    /// Copies the recording into the artifacts and writes replay.sh; returns the verdict's lines
-    /// saying how to open it (or why it is incomplete).
+    /// Completes the recording in the artifacts (the log, drive and kernel image are there
+    /// already): the ELF, the QEMU binary's identity and replay.sh. Returns the verdict's lines
+    /// saying how to open it (or why it is incomplete). A module (`-initrd`) is named at its
+    /// original path.
     func keepRecording(_ machine: QEMUMachine) -> [String] {
         guard machine.sockets.replay != nil else { return [] }
         let manager = FileManager.default
