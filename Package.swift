@@ -6,7 +6,7 @@ import PackageDescription
 let package = Package(
     name: "SMPHarness",
     products: [
-        .executable(name: "harness", targets: ["harness"]),
+        .executable(name: "harness", targets: ["harness"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -75,8 +75,10 @@ let package = Package(
         // The `bench` command: flags in, BenchPlan run, report out.
         .executableTarget(
             name: "bench",
-            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser"), "Benchmarks", "BenchReport",
-                           "HostSystem"],
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), "Benchmarks", "BenchReport",
+                "HostSystem",
+            ],
             path: "Sources/BenchCommand",
             swiftSettings: harnessSettings
         ),
@@ -84,7 +86,9 @@ let package = Package(
         // release by `make bench`; its JSON joins the report).
         .executableTarget(
             name: "heap-bench",
-            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser"), "KernelMemoryCore", "BenchReport"],
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), "KernelMemoryCore", "BenchReport",
+            ],
             path: "Sources/HeapBench",
             swiftSettings: harnessSettings
         ),
@@ -110,8 +114,9 @@ let package = Package(
         // KTAP version 1 parsing: one kernel boot becomes many test cases.
         .target(name: "KTAP", swiftSettings: harnessSettings),
         // One QEMU virtual machine: command line, launch, serial console, shutdown.
-        .target(name: "QEMUMachine", dependencies: ["HostSystem", "QMP", .product(name: "Crypto", package: "swift-crypto")],
-                swiftSettings: harnessSettings),
+        .target(
+            name: "QEMUMachine", dependencies: ["HostSystem", "QMP", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: harnessSettings),
         // Scenario files: the model and the YAML parser that refuses bad files with file:line.
         .target(
             name: "Scenario",
@@ -123,8 +128,10 @@ let package = Package(
         // Runs scenarios on machines under watchdogs and turns what happened into verdicts.
         .target(
             name: "Runner",
-            dependencies: ["HostSystem", "QMP", "QEMUMachine", "Scenario", "KTAP", "GDBRemote", "KernelSymbols", "Diagnosis", "Trend",
-                           .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "HostSystem", "QMP", "QEMUMachine", "Scenario", "KTAP", "GDBRemote", "KernelSymbols", "Diagnosis", "Trend",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: harnessSettings
         ),
         // JUnit XML for CI.
@@ -140,33 +147,43 @@ let package = Package(
             path: "harness",
             swiftSettings: harnessSettings
         ),
-        .testTarget(name: "QMPTests", dependencies: ["QMP", "HostSystem"], exclude: ["Fixtures"],
-                    swiftSettings: harnessSettings),
+        .testTarget(
+            name: "QMPTests", dependencies: ["QMP", "HostSystem"], exclude: ["Fixtures"],
+            swiftSettings: harnessSettings),
         .testTarget(name: "HostSystemTests", dependencies: ["HostSystem", "TestSupport"], swiftSettings: harnessSettings),
-        .testTarget(name: "QEMUMachineTests", dependencies: ["QEMUMachine", "QMP", "HostSystem"],
-                    swiftSettings: harnessSettings),
-        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Scenario", "QEMUMachine", "QMP", "KTAP", "HostSystem"],
-                    swiftSettings: harnessSettings),
-        .testTarget(name: "GDBRemoteTests", dependencies: ["GDBRemote", "HostSystem", "QEMUMachine", "KernelSymbols", "Diagnosis", "TestSupport"],
-                    swiftSettings: harnessSettings),
+        .testTarget(
+            name: "QEMUMachineTests", dependencies: ["QEMUMachine", "QMP", "HostSystem"],
+            swiftSettings: harnessSettings),
+        .testTarget(
+            name: "RunnerTests", dependencies: ["Runner", "Scenario", "QEMUMachine", "QMP", "KTAP", "HostSystem"],
+            swiftSettings: harnessSettings),
+        .testTarget(
+            name: "GDBRemoteTests",
+            dependencies: ["GDBRemote", "HostSystem", "QEMUMachine", "KernelSymbols", "Diagnosis", "TestSupport"],
+            swiftSettings: harnessSettings),
         .testTarget(name: "KernelSymbolsTests", dependencies: ["KernelSymbols", "TestSupport"], swiftSettings: harnessSettings),
         // The figure lines of docs/kernel-interface.md against the kernel's printers (sources read).
         .testTarget(name: "KernelInterfaceTests", swiftSettings: harnessSettings),
         .testTarget(name: "KTAPTests", dependencies: ["KTAP"], swiftSettings: harnessSettings),
-        .testTarget(name: "RunnerSummaryTests", dependencies: ["Runner", "Scenario", "QEMUMachine"], swiftSettings: harnessSettings),
+        .testTarget(
+            name: "RunnerSummaryTests", dependencies: ["Runner", "Scenario", "QEMUMachine"], swiftSettings: harnessSettings),
         .testTarget(name: "TrendTests", dependencies: ["Trend", "TestSupport"], swiftSettings: harnessSettings),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario"], swiftSettings: harnessSettings),
         // A tool (xmllint, llvm-nm, gdb, gcc...) run to its end by a test: one helper for all.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: harnessSettings),
         // xmllint against the project's own JUnit schema (Tests/SchemaCheck/junit.xsd), shared by
         // the report and end-to-end tests.
-        .target(name: "SchemaCheck", dependencies: ["TestSupport"], path: "Tests/SchemaCheck", exclude: ["junit.xsd"],
-                swiftSettings: harnessSettings),
-        .testTarget(name: "JUnitReportTests", dependencies: ["JUnitReport", "Runner", "KTAP", "SchemaCheck", "HostSystem"],
-                    swiftSettings: harnessSettings),
+        .target(
+            name: "SchemaCheck", dependencies: ["TestSupport"], path: "Tests/SchemaCheck", exclude: ["junit.xsd"],
+            swiftSettings: harnessSettings),
+        .testTarget(
+            name: "JUnitReportTests", dependencies: ["JUnitReport", "Runner", "KTAP", "SchemaCheck", "HostSystem"],
+            swiftSettings: harnessSettings),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Runner", "Scenario", "QEMUMachine", "QMP", "HostSystem", "JUnitReport", "SchemaCheck", "TestSupport"],
+            dependencies: [
+                "Runner", "Scenario", "QEMUMachine", "QMP", "HostSystem", "JUnitReport", "SchemaCheck", "TestSupport",
+            ],
             swiftSettings: harnessSettings
         ),
     ]
@@ -177,14 +194,18 @@ let package = Package(
 if Context.environment["SMP_FUZZ"] == "1" {
     package.targets += [
         .target(name: "FuzzSupport", path: "Tests/Fuzz/FuzzSupport", swiftSettings: harnessSettings),
-        .executableTarget(name: "KTAPFuzz", dependencies: ["FuzzSupport", "KTAP"], path: "Tests/Fuzz/KTAPFuzz",
-                          swiftSettings: harnessSettings),
-        .executableTarget(name: "GDBFuzz", dependencies: ["FuzzSupport", "GDBRemote"], path: "Tests/Fuzz/GDBFuzz",
-                          swiftSettings: harnessSettings),
-        .executableTarget(name: "ScenarioFuzz", dependencies: ["FuzzSupport", "Scenario", "QEMUMachine"],
-                          path: "Tests/Fuzz/ScenarioFuzz", swiftSettings: harnessSettings),
-        .executableTarget(name: "QMPFuzz", dependencies: ["FuzzSupport", "QMP"], path: "Tests/Fuzz/QMPFuzz",
-                          swiftSettings: harnessSettings),
+        .executableTarget(
+            name: "KTAPFuzz", dependencies: ["FuzzSupport", "KTAP"], path: "Tests/Fuzz/KTAPFuzz",
+            swiftSettings: harnessSettings),
+        .executableTarget(
+            name: "GDBFuzz", dependencies: ["FuzzSupport", "GDBRemote"], path: "Tests/Fuzz/GDBFuzz",
+            swiftSettings: harnessSettings),
+        .executableTarget(
+            name: "ScenarioFuzz", dependencies: ["FuzzSupport", "Scenario", "QEMUMachine"],
+            path: "Tests/Fuzz/ScenarioFuzz", swiftSettings: harnessSettings),
+        .executableTarget(
+            name: "QMPFuzz", dependencies: ["FuzzSupport", "QMP"], path: "Tests/Fuzz/QMPFuzz",
+            swiftSettings: harnessSettings),
     ]
 }
 

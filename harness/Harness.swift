@@ -38,27 +38,35 @@ struct Harness: ParsableCommand {
     @Option(help: "Where failed runs keep their serial log, QMP transcript and verdict.")
     var artifacts = "build/artifacts"
 
-    @Option(help: ArgumentHelp("Most bytes a run's serial.log keeps (then its last lines and how much was left out): 64M, 512K, 1G.",
-                               valueName: "size"))
+    @Option(
+        help: ArgumentHelp(
+            "Most bytes a run's serial.log keeps (then its last lines and how much was left out): 64M, 512K, 1G.",
+            valueName: "size"))
     var artifactLimit = "64M"
 
     @Option(help: "Accelerator for every VM: auto, kvm or tcg (default: each scenario's profile).")
     var accel: String?
 
-    @Option(help: ArgumentHelp("The QEMU program for every run (default: each scenario's machine.qemu, looked up on PATH).",
-                               valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "The QEMU program for every run (default: each scenario's machine.qemu, looked up on PATH).",
+            valueName: "path"))
     var qemu: String?
 
-    @Option(name: .customLong("allow-dir"),
-            help: ArgumentHelp("A directory outside the scenario root whose files scenarios may name as kernel or modules (repeatable).",
-                               valueName: "dir"))
+    @Option(
+        name: .customLong("allow-dir"),
+        help: ArgumentHelp(
+            "A directory outside the scenario root whose files scenarios may name as kernel or modules (repeatable).",
+            valueName: "dir"))
     var allowedDirectories: [String] = []
 
     @Flag(help: "Run every VM in deterministic mode (one host thread, icount; the seed picks the schedule).")
     var deterministic = false
 
-    @Flag(help: ArgumentHelp("Deterministic mode with QEMU's record/replay (1-vCPU scenarios only): a failed run keeps the replay log and replay.sh, to debug it in reverse under gdb.",
-                             valueName: "record"))
+    @Flag(
+        help: ArgumentHelp(
+            "Deterministic mode with QEMU's record/replay (1-vCPU scenarios only): a failed run keeps the replay log and replay.sh, to debug it in reverse under gdb.",
+            valueName: "record"))
     var record = false
 
     @Flag(help: "In deterministic mode, do not rerun a failed run to prove it reproduces.")
@@ -91,7 +99,9 @@ struct Harness: ParsableCommand {
         let refused = scenarios.filter { ReplayRecording.problem(recording: $0.machine) != nil }
         guard !refused.isEmpty else { return }
         for scenario in refused {
-            let lines = (try? String(contentsOfFile: scenario.file, encoding: .utf8))?.split(separator: "\n", omittingEmptySubsequences: false) ?? []
+            let lines =
+                (try? String(contentsOfFile: scenario.file, encoding: .utf8))?.split(
+                    separator: "\n", omittingEmptySubsequences: false) ?? []
             let line = (lines.firstIndex { $0.trimmingCharacters(in: .whitespaces).hasPrefix("vcpus:") } ?? 0) + 1
             printError("\(scenario.file):\(line): \(ReplayRecording.problem(recording: scenario.machine)!)")
         }
@@ -103,7 +113,8 @@ struct Harness: ParsableCommand {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         if let count = `repeat`, count < 1 { throw ValidationError("--repeat must be at least 1") }
         if byteCount(artifactLimit) == nil {
-            throw ValidationError("--artifact-limit must be a size of at least 64K such as 64M, 512K or 1G, not '\(artifactLimit)'")
+            throw ValidationError(
+                "--artifact-limit must be a size of at least 64K such as 64M, 512K or 1G, not '\(artifactLimit)'")
         }
         if let accel, Accelerator(rawValue: accel) == nil {
             throw ValidationError("--accel must be one of auto, kvm, tcg")
@@ -118,7 +129,8 @@ struct Harness: ParsableCommand {
             }
         }
         if deterministic || record, let accel, accel != Accelerator.tcg.rawValue {
-            throw ValidationError("--deterministic and --record run on TCG (one thread, icount); they cannot take --accel \(accel)")
+            throw ValidationError(
+                "--deterministic and --record run on TCG (one thread, icount); they cannot take --accel \(accel)")
         }
     }
 
@@ -126,8 +138,9 @@ struct Harness: ParsableCommand {
         let startedAt = MonotonicInstant.now
         let cpuAtStart = ResourceUsage.cpuSeconds()
         InterruptSignal.install()
-        var catalog = ScenarioCatalog.load(paths, includeNightly: nightly, filter: filter,
-                                           allowing: allowedDirectories, checkingImages: false)
+        var catalog = ScenarioCatalog.load(
+            paths, includeNightly: nightly, filter: filter,
+            allowing: allowedDirectories, checkingImages: false)
         guard catalog.errors.isEmpty else { try refuse(catalog) }
         if record { try refuseUnrecordable(catalog.scenarios) }
         var failedBuilds: [String: String] = [:]
@@ -166,8 +179,9 @@ struct Harness: ParsableCommand {
         options.harnessStartedAt = startedAt
         options.failedBuilds = failedBuilds
 
-        let plan = SuiteRunner.Plan(scenarios: catalog.scenarios, seed: seed, repeatCount: `repeat` ?? 1,
-                                    untilFailure: untilFailure, repeatLimit: `repeat`)
+        let plan = SuiteRunner.Plan(
+            scenarios: catalog.scenarios, seed: seed, repeatCount: `repeat` ?? 1,
+            untilFailure: untilFailure, repeatLimit: `repeat`)
         let display = ProgressDisplay(verbose: verbose)
         let reporter = IncrementalReport(path: junit, forwardingTo: display)
         let results = SuiteRunner(plan: plan, jobs: jobs, options: options, observer: reporter).run()
@@ -184,7 +198,8 @@ struct Harness: ParsableCommand {
         for line in Summary.flakeRates(results) { printError(line) }
         if let reportFailure {
             // No report is a failure whatever the runs did: CI must not read "nothing failed".
-            printError("harness: ERROR: the JUnit report could not be written (\(reportFailure)); no partial file was left in its place")
+            printError(
+                "harness: ERROR: the JUnit report could not be written (\(reportFailure)); no partial file was left in its place")
         } else {
             printError("harness: JUnit report in \(junit)")
         }
@@ -213,7 +228,8 @@ func byteCount(_ text: String) -> Int? {
     let scale = text.last.flatMap { scales[Character($0.uppercased())] } ?? 1
     let digits = scale == 1 ? text : String(text.dropLast())
     guard let number = Int(digits), case let (bytes, overflow) = number.multipliedReportingOverflow(by: scale),
-          !overflow, bytes >= 64 << 10 else { return nil }
+        !overflow, bytes >= 64 << 10
+    else { return nil }
     return bytes
 }
 

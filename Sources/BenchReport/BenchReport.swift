@@ -34,8 +34,10 @@ public struct BenchReport: Codable, Equatable {
     public var notes: [String]
     public var elapsedSeconds: Double
 
-    public init(date: String, machine: Machine, repetitions: Int, peer: String?, figures: [Figure],
-                notes: [String], elapsedSeconds: Double) {
+    public init(
+        date: String, machine: Machine, repetitions: Int, peer: String?, figures: [Figure],
+        notes: [String], elapsedSeconds: Double
+    ) {
         self.date = date
         self.machine = machine
         self.repetitions = repetitions
@@ -68,7 +70,8 @@ public struct BenchReport: Codable, Equatable {
 
             """
         for figure in figures {
-            text += "| " + Self.cells(figure).map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n"
+            text +=
+                "| " + Self.cells(figure).map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n"
         }
         if !notes.isEmpty { text += "\n" + notes.map { "- " + $0 }.joined(separator: "\n") + "\n" }
         return text

@@ -31,8 +31,10 @@ public struct Figure: Codable, Equatable {
     public var target: Target?
     public var note: String?
 
-    public init(group: String, name: String, unit: String, better: Better, vcpus: Int? = nil,
-                accelerator: String, samples: [Double], note: String? = nil) {
+    public init(
+        group: String, name: String, unit: String, better: Better, vcpus: Int? = nil,
+        accelerator: String, samples: [Double], note: String? = nil
+    ) {
         self.group = group
         self.name = name
         self.unit = unit

@@ -73,12 +73,14 @@ public struct BenchPlan {
         if !hostAllocatorFigures.isEmpty && measures("host") { measured += HostAllocatorFigures.load(hostAllocatorFigures) }
 
         measured.notes += bench.failures.map { "failed run, left out of the figures: " + $0 }
-        measured.notes.append("The machine is shared: compare the load averages above with its \(HostFacts.cores) cores; "
-                              + "a load above the core count means the figures were taken under load.")
+        measured.notes.append(
+            "The machine is shared: compare the load averages above with its \(HostFacts.cores) cores; "
+                + "a load above the core count means the figures were taken under load.")
         let report = BenchReport(
             date: ISO8601DateFormatter().string(from: Date()),
-            machine: .init(cpuModel: HostFacts.cpuModel, cores: HostFacts.cores, qemuVersion: kernel.qemuVersion,
-                           loadAverageAtStart: loadAtStart, loadAverageAtEnd: HostFacts.loadAverage),
+            machine: .init(
+                cpuModel: HostFacts.cpuModel, cores: HostFacts.cores, qemuVersion: kernel.qemuVersion,
+                loadAverageAtStart: loadAtStart, loadAverageAtEnd: HostFacts.loadAverage),
             repetitions: repetitions, peer: peer, figures: measured.figures, notes: measured.notes,
             elapsedSeconds: MonotonicInstant.now.seconds(since: started))
         return (report, !bench.failures.isEmpty)

@@ -33,14 +33,16 @@ public enum DeterministicFigures {
         rows.append(guest(ipi, "IPI round trip (cross-CPU call)", unit: "ns", key: "ipi.ipi_round_trip_ns"))
         measured.figures = rows.compactMap { $0 }
         let shifts = Set([spawn, contextSwitch, heap, ipi].map(\.icountShift))
-        measured.notes.append("kernel, deterministic: every run with seed \(seed) (`--deterministic --seed \(seed)`, icount shift "
-                              + shifts.sorted().joined(separator: ", ") + "): the kernel's figures are guest time, that is "
-                              + "instructions × 2^shift ns; the wall-time rows above are the same keys under MTTCG")
+        measured.notes.append(
+            "kernel, deterministic: every run with seed \(seed) (`--deterministic --seed \(seed)`, icount shift "
+                + shifts.sorted().joined(separator: ", ") + "): the kernel's figures are guest time, that is "
+                + "instructions × 2^shift ns; the wall-time rows above are the same keys under MTTCG")
         return measured
     }
 
     /// A figure of guest time (lower is better unless said).
-    static func guest(_ runs: MeasuredRuns, _ name: String, unit: String, better: Figure.Better = .lower, key: String) -> Figure? {
+    static func guest(_ runs: MeasuredRuns, _ name: String, unit: String, better: Figure.Better = .lower, key: String) -> Figure?
+    {
         guard var figure = runs.figure(group, name, unit: unit, better: better, key: key) else { return nil }
         figure.accelerator = "tcg icount shift=\(runs.icountShift)"
         return figure

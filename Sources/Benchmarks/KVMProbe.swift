@@ -14,7 +14,9 @@ public enum KVMProbe {
         if peer { probes.append(("Linux", "linux-peer")) }
         return try probes.map { who, name in
             let scenario = try bench.scenario(name).variant(vcpus: 4, accelerator: .kvm, deadline: deadline)
-            guard let result = bench.run(scenario, count: 1, label: "\(who) under KVM").first else { return "KVM, \(who): not run" }
+            guard let result = bench.run(scenario, count: 1, label: "\(who) under KVM").first else {
+                return "KVM, \(who): not run"
+            }
             if result.verdict.isSuccess {
                 let figures = result.captures.filter { $0.key.hasSuffix("per_s") || $0.key.hasSuffix("at_ms") }
                     .sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")

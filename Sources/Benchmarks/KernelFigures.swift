@@ -20,8 +20,10 @@ public struct KernelMeasurements {
     /// bench/linux-peer: `init` and `spawn`.
     public var peer: MeasuredRuns?
 
-    public init(vcpus: Int, spawn: MeasuredRuns, churn: MeasuredRuns, heap: MeasuredRuns, contextSwitch: MeasuredRuns,
-                ipi: MeasuredRuns?, stealing: MeasuredRuns, peer: MeasuredRuns?) {
+    public init(
+        vcpus: Int, spawn: MeasuredRuns, churn: MeasuredRuns, heap: MeasuredRuns, contextSwitch: MeasuredRuns,
+        ipi: MeasuredRuns?, stealing: MeasuredRuns, peer: MeasuredRuns?
+    ) {
         self.vcpus = vcpus
         self.spawn = spawn
         self.churn = churn
@@ -64,7 +66,8 @@ public enum KernelFigures {
             result.measured.figures += figures(measured)
         }
         if let one = result.byVCPUs[1]?.stealing, let four = result.byVCPUs[4]?.stealing,
-           let speedUp = stealingSpeedUp(one: one, many: four) {
+            let speedUp = stealingSpeedUp(one: one, many: four)
+        {
             result.measured.figures.append(speedUp)
         }
         return result
@@ -78,10 +81,13 @@ public enum KernelFigures {
     /// Ours, then the peer's own rows, for one vCPU count.
     public static func figures(_ m: KernelMeasurements) -> [Figure] {
         let kernel = "kernel"
-        var bootHarness = m.spawn.figure(kernel, "boot to ready, harness clock (QEMU launch to `kernel: ready`)", unit: "ms",
-                                         better: .lower, key: "ready.at_ms")
-        var bootOwn = m.spawn.figure(kernel, "boot to ready, kernel's own boot_ms", unit: "ms", better: .lower, key: "ready.boot_ms")
-        var spawn = m.spawn.figure(kernel, "spawn + exit + wait of a user program", unit: "per s", better: .higher, key: "storm.per_s")
+        var bootHarness = m.spawn.figure(
+            kernel, "boot to ready, harness clock (QEMU launch to `kernel: ready`)", unit: "ms",
+            better: .lower, key: "ready.at_ms")
+        var bootOwn = m.spawn.figure(
+            kernel, "boot to ready, kernel's own boot_ms", unit: "ms", better: .lower, key: "ready.boot_ms")
+        var spawn = m.spawn.figure(
+            kernel, "spawn + exit + wait of a user program", unit: "per s", better: .higher, key: "storm.per_s")
         if let peer = m.peer {
             let linux = "Linux"
             if let theirs = peer.median("init.at_ms") {
@@ -99,37 +105,56 @@ public enum KernelFigures {
             figures.append(m.spawn.figure(kernel, "AP bring-up", unit: "ms", better: .lower, key: "smp.bringup_ms"))
         }
         figures.append(spawn)
-        figures.append(m.churn.figure(kernel, "Swift Array append/release churn (storm=churn rounds)", unit: "per s",
-                                      better: .higher, key: "churn.per_s"))
+        figures.append(
+            m.churn.figure(
+                kernel, "Swift Array append/release churn (storm=churn rounds)", unit: "per s",
+                better: .higher, key: "churn.per_s"))
         for size in heapSizes {
-            figures.append(m.heap.figure(kernel, "kmalloc+kfree \(size) B, immediate pairs", unit: "ns", better: .lower,
-                                         key: "kmalloc\(size).pair_ns"))
-            figures.append(m.heap.figure(kernel, "kmalloc+kfree \(size) B, 256 live then freed", unit: "ns", better: .lower,
-                                         key: "kmalloc\(size).batch_ns"))
+            figures.append(
+                m.heap.figure(
+                    kernel, "kmalloc+kfree \(size) B, immediate pairs", unit: "ns", better: .lower,
+                    key: "kmalloc\(size).pair_ns"))
+            figures.append(
+                m.heap.figure(
+                    kernel, "kmalloc+kfree \(size) B, 256 live then freed", unit: "ns", better: .lower,
+                    key: "kmalloc\(size).batch_ns"))
         }
-        figures.append(m.contextSwitch.figure(kernel, "context switch (two pinned threads yielding)", unit: "ns",
-                                              better: .lower, key: "switch.context_switch_ns"))
-        figures.append(m.ipi?.figure(kernel, "IPI round trip (cross-CPU call)", unit: "ns", better: .lower, key: "ipi.ipi_round_trip_ns"))
-        figures.append(m.stealing.figure(kernel, "1,000 threads created on CPU 0, all done", unit: "ms", better: .lower,
-                                         key: "threads.threads_1000_us", scale: 0.001))
+        figures.append(
+            m.contextSwitch.figure(
+                kernel, "context switch (two pinned threads yielding)", unit: "ns",
+                better: .lower, key: "switch.context_switch_ns"))
+        figures.append(
+            m.ipi?.figure(kernel, "IPI round trip (cross-CPU call)", unit: "ns", better: .lower, key: "ipi.ipi_round_trip_ns"))
+        figures.append(
+            m.stealing.figure(
+                kernel, "1,000 threads created on CPU 0, all done", unit: "ms", better: .lower,
+                key: "threads.threads_1000_us", scale: 0.001))
         if let peer = m.peer {
-            figures.append(peer.figure("Linux peer", "boot to init, harness clock (QEMU launch to `peer: init`)", unit: "ms",
-                                       better: .lower, key: "init.at_ms"))
-            figures.append(peer.figure("Linux peer", "boot to init, kernel's own uptime", unit: "ms", better: .lower,
-                                       key: "init.uptime_ms"))
-            figures.append(peer.figure("Linux peer", "fork + exec + wait of a static program", unit: "per s", better: .higher,
-                                       key: "spawn.per_s"))
+            figures.append(
+                peer.figure(
+                    "Linux peer", "boot to init, harness clock (QEMU launch to `peer: init`)", unit: "ms",
+                    better: .lower, key: "init.at_ms"))
+            figures.append(
+                peer.figure(
+                    "Linux peer", "boot to init, kernel's own uptime", unit: "ms", better: .lower,
+                    key: "init.uptime_ms"))
+            figures.append(
+                peer.figure(
+                    "Linux peer", "fork + exec + wait of a static program", unit: "per s", better: .higher,
+                    key: "spawn.per_s"))
         }
         return figures.compactMap { $0 }
     }
 
     /// Work stealing: the 1,000 threads' time on 1 vCPU over the time on `many`, run by run.
     public static func stealingSpeedUp(one: MeasuredRuns, many: MeasuredRuns) -> Figure? {
-        let single = one.values("threads.threads_1000_us"), multi = many.values("threads.threads_1000_us")
+        let single = one.values("threads.threads_1000_us")
+        let multi = many.values("threads.threads_1000_us")
         let ratios = zip(single, multi).map { $0 / $1 }
         guard !ratios.isEmpty else { return nil }
-        return Figure(group: "kernel", name: "stealing speed-up, 1,000 threads: 1 vCPU time / \(many.vcpus) vCPUs time", unit: "×",
-                      better: .higher, vcpus: many.vcpus, accelerator: many.accelerator, samples: ratios,
-                      note: "run i on 1 vCPU over run i on \(many.vcpus)")
+        return Figure(
+            group: "kernel", name: "stealing speed-up, 1,000 threads: 1 vCPU time / \(many.vcpus) vCPUs time", unit: "×",
+            better: .higher, vcpus: many.vcpus, accelerator: many.accelerator, samples: ratios,
+            note: "run i on 1 vCPU over run i on \(many.vcpus)")
     }
 }

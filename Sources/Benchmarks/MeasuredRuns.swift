@@ -29,10 +29,11 @@ public struct MeasuredRuns {
         let passed = results.filter { $0.verdict.status == .passed }
         let first = passed.first ?? results.first
         let property = { (name: String) in first?.properties.first { $0.name == name }?.value ?? "unknown" }
-        self.init(scenario: first?.scenario.name ?? "none", vcpus: vcpus,
-                  // "tcg (the profile asks for it)" → "tcg" (QEMU runs it as tcg,thread=multi)
-                  accelerator: String(property("accelerator").split(separator: " ").first ?? "unknown"),
-                  qemuVersion: property("qemu.version"), captures: passed.map(\.captures))
+        self.init(
+            scenario: first?.scenario.name ?? "none", vcpus: vcpus,
+            // "tcg (the profile asks for it)" → "tcg" (QEMU runs it as tcg,thread=multi)
+            accelerator: String(property("accelerator").split(separator: " ").first ?? "unknown"),
+            qemuVersion: property("qemu.version"), captures: passed.map(\.captures))
         icountShift = first?.properties.first { $0.name == "icount.shift" }?.value ?? "none"
         failures = results.filter { $0.verdict.status != .passed }.map {
             "\($0.scenario.name) (\(vcpus) vCPUs) seed \($0.seed): \($0.verdict.status.rawValue): \($0.verdict.message)"
@@ -51,11 +52,14 @@ public struct MeasuredRuns {
     }
 
     /// A figure from `key`, or nil when no run captured it.
-    public func figure(_ group: String, _ name: String, unit: String, better: Figure.Better, key: String,
-                       scale: Double = 1, note: String? = nil) -> Figure? {
+    public func figure(
+        _ group: String, _ name: String, unit: String, better: Figure.Better, key: String,
+        scale: Double = 1, note: String? = nil
+    ) -> Figure? {
         let samples = values(key, scale: scale)
         guard !samples.isEmpty else { return nil }
-        return Figure(group: group, name: name, unit: unit, better: better, vcpus: vcpus, accelerator: accelerator,
-                      samples: samples, note: note)
+        return Figure(
+            group: group, name: name, unit: unit, better: better, vcpus: vcpus, accelerator: accelerator,
+            samples: samples, note: note)
     }
 }

@@ -13,8 +13,11 @@ public enum SandboxCost {
         profile.memoryMiB = 32
         func launchSeconds(_ level: QEMUSandbox.Level) -> Double? {
             let started = MonotonicInstant.now
-            guard let machine = try? QEMUMachine.launch(profile, reactor: Reactor(observesInterrupts: false), serialLog: nil,
-                                                        sandbox: level) else { return nil }
+            guard
+                let machine = try? QEMUMachine.launch(
+                    profile, reactor: Reactor(observesInterrupts: false), serialLog: nil,
+                    sandbox: level)
+            else { return nil }
             let seconds = MonotonicInstant.now.seconds(since: started)
             let applied = machine.appliedSandbox
             machine.shutdown()
@@ -26,8 +29,9 @@ public enum SandboxCost {
             guard let sandboxed = launchSeconds(.full), let bare = launchSeconds(.off) else { return nil }
             differences.append((sandboxed - bare) * 1000)
         }
-        return Figure(group: "harness", name: "sandbox cost per VM launch (bubblewrap view + seccomp)", unit: "ms",
-                      better: .lower, vcpus: 1, accelerator: "tcg", samples: differences,
-                      note: "launch to QMP ready of a bare paused VM, sandboxed minus not, in pairs")
+        return Figure(
+            group: "harness", name: "sandbox cost per VM launch (bubblewrap view + seccomp)", unit: "ms",
+            better: .lower, vcpus: 1, accelerator: "tcg", samples: differences,
+            note: "launch to QMP ready of a bare paused VM, sandboxed minus not, in pairs")
     }
 }

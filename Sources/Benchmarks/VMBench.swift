@@ -37,16 +37,19 @@ public final class VMBench {
 
     /// Runs `scenario` `count` times (default: the repetitions), one after the other, printing
     /// one line per run: each with a fresh seed, or every one with `seed` in deterministic mode.
-    public func run(_ scenario: Scenario, count: Int? = nil, label: String? = nil,
-                    deterministicSeed seed: UInt64? = nil) -> [RunResult] {
+    public func run(
+        _ scenario: Scenario, count: Int? = nil, label: String? = nil,
+        deterministicSeed seed: UInt64? = nil
+    ) -> [RunResult] {
         let total = count ?? repetitions
         var results: [RunResult] = []
         for attempt in 1...total where !InterruptSignal.wasReceived {
             let request = RunRequest(scenario: scenario, seed: seed ?? UInt64.random(in: 1..<(1 << 53)), attempt: attempt)
             let result = ScenarioRun(request, options: options(deterministic: seed != nil)).execute()
             let name = label ?? "\(scenario.name) on \(scenario.machine.vcpus) vCPU\(scenario.machine.vcpus == 1 ? "" : "s")"
-            log("\(name), run \(attempt)/\(total): \(result.verdict.status.rawValue.uppercased()) \(result.duration.fixed1)s"
-                + (result.verdict.isSuccess ? "" : ": \(result.verdict.message)"))
+            log(
+                "\(name), run \(attempt)/\(total): \(result.verdict.status.rawValue.uppercased()) \(result.duration.fixed1)s"
+                    + (result.verdict.isSuccess ? "" : ": \(result.verdict.message)"))
             results.append(result)
         }
         return results
@@ -62,11 +65,15 @@ public final class VMBench {
 
     /// Runs `scenarios` on `jobs` VMs at once, like `harness --jobs` (with `deterministicSeed`,
     /// like `harness --deterministic --seed N`); returns the results and the wall time.
-    public func suite(_ scenarios: [Scenario], jobs: Int, deterministicSeed seed: UInt64? = nil) -> (results: [RunResult], seconds: Double) {
+    public func suite(_ scenarios: [Scenario], jobs: Int, deterministicSeed seed: UInt64? = nil) -> (
+        results: [RunResult], seconds: Double
+    ) {
         let started = MonotonicInstant.now
         let plan = SuiteRunner.Plan(scenarios: scenarios, seed: seed, repeatCount: 1, untilFailure: false, repeatLimit: nil)
-        let results = SuiteRunner(plan: plan, jobs: jobs, options: options(deterministic: seed != nil),
-                                  observer: ProgressDisplay(verbose: false, interactive: false)).run()
+        let results = SuiteRunner(
+            plan: plan, jobs: jobs, options: options(deterministic: seed != nil),
+            observer: ProgressDisplay(verbose: false, interactive: false)
+        ).run()
         return (results, MonotonicInstant.now.seconds(since: started))
     }
 }

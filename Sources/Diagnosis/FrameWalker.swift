@@ -19,8 +19,10 @@ public enum FrameWalker {
 
     /// Walks from `rip`/`rbp`, reading 16 bytes per frame with `read`; stops at the first frame
     /// that fails a check or cannot be read. `symbolize` names an address.
-    public static func walk(rip: UInt64, rbp: UInt64, read: (UInt64) throws -> (savedRBP: UInt64, returnAddress: UInt64),
-                            symbolize: (UInt64) -> String?) -> (frames: [Frame], stoppedBecause: String) {
+    public static func walk(
+        rip: UInt64, rbp: UInt64, read: (UInt64) throws -> (savedRBP: UInt64, returnAddress: UInt64),
+        symbolize: (UInt64) -> String?
+    ) -> (frames: [Frame], stoppedBecause: String) {
         var frames = [Frame(address: rip, location: symbolize(rip), isReturnAddress: false)]
         var framePointer = rbp
         while frames.count < maximumDepth {

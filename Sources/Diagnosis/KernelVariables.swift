@@ -33,6 +33,8 @@ public struct KernelVariables {
 public enum KernelVariableError: Error, CustomStringConvertible {
     case unknownSymbol(String)
     public var description: String {
-        switch self { case .unknownSymbol(let name): return "the kernel image has no symbol \(name)" }
+        switch self {
+        case .unknownSymbol(let name): return "the kernel image has no symbol \(name)"
+        }
     }
 }

@@ -47,10 +47,22 @@ public struct MachineDiagnosis {
     public var fullText: String {
         var lines = ["diagnosis (\(source)): \(vcpus.count) vCPUs"]
         for vcpu in vcpus { lines += vcpu.fullText }
-        if !secondLook.isEmpty { lines.append("second look:"); lines += secondLook.map { "  " + $0 } }
-        if !perCPU.isEmpty { lines.append("per-CPU blocks (Kernel.CPUs.blocks):"); lines += perCPU.map { "  " + $0 } }
-        if !kernelState.isEmpty { lines.append("kernel state:"); lines += kernelState.map { "  " + $0 } }
-        if !problems.isEmpty { lines.append("not read:"); lines += problems.map { "  " + $0 } }
+        if !secondLook.isEmpty {
+            lines.append("second look:")
+            lines += secondLook.map { "  " + $0 }
+        }
+        if !perCPU.isEmpty {
+            lines.append("per-CPU blocks (Kernel.CPUs.blocks):")
+            lines += perCPU.map { "  " + $0 }
+        }
+        if !kernelState.isEmpty {
+            lines.append("kernel state:")
+            lines += kernelState.map { "  " + $0 }
+        }
+        if !problems.isEmpty {
+            lines.append("not read:")
+            lines += problems.map { "  " + $0 }
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -102,11 +114,15 @@ public struct MachineDiagnosis {
                 vcpu.rbp = registers.rbp
                 vcpu.rflags = UInt64(registers.eflags)
                 vcpu.cr3 = registers.cr3
-                let walk = FrameWalker.walk(rip: registers.rip, rbp: registers.rbp, read: { address in
-                    let bytes = try client.readMemory(address, count: 16)
-                    let words = (0..<2).map { word in (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[word * 8 + $1]) << (8 * UInt64($1)) } }
-                    return (words[0], words[1])
-                }, symbolize: describe)
+                let walk = FrameWalker.walk(
+                    rip: registers.rip, rbp: registers.rbp,
+                    read: { address in
+                        let bytes = try client.readMemory(address, count: 16)
+                        let words = (0..<2).map { word in
+                            (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[word * 8 + $1]) << (8 * UInt64($1)) }
+                        }
+                        return (words[0], words[1])
+                    }, symbolize: describe)
                 vcpu.frames = walk.frames
                 vcpu.walkEnded = walk.stoppedBecause
             } catch {
@@ -127,13 +143,16 @@ public struct MachineDiagnosis {
         if let selected = vcpus.first(where: { $0.failure == nil }) {
             try? variables.client.select(GDBThreadID(thread: selected.index + 1))
         }
-        let scalars = ["Kernel.CPUs.count", "Kernel.CPUs.onlineMask", "Kernel.Scheduler.liveTasks",
-                       "Kernel.Scheduler.deadAwaitingReap", "Kernel.KernelStacks.outstanding",
-                       "Kernel.Processes.live", "Kernel.Processes.zombies"]
+        let scalars = [
+            "Kernel.CPUs.count", "Kernel.CPUs.onlineMask", "Kernel.Scheduler.liveTasks",
+            "Kernel.Scheduler.deadAwaitingReap", "Kernel.KernelStacks.outstanding",
+            "Kernel.Processes.live", "Kernel.Processes.zombies",
+        ]
         for name in scalars {
             do {
                 let value = try variables.words(name).first ?? 0
-                kernelState.append(name == "Kernel.CPUs.onlineMask" ? "\(name) = 0x\(hex(value))" : "\(name) = \(Int64(bitPattern: value))")
+                kernelState.append(
+                    name == "Kernel.CPUs.onlineMask" ? "\(name) = 0x\(hex(value))" : "\(name) = \(Int64(bitPattern: value))")
             } catch { problems.append("\(name): \(error)") }
         }
         do {
@@ -148,10 +167,12 @@ public struct MachineDiagnosis {
                 // selfAddress, index, apicID (+pad), current, previous, idleTask, preemptDisabled
                 let fields = try variables.words(at: block, count: 7)
                 guard fields[0] == block else {
-                    perCPU.append("CPU\(index) block 0x\(hex(block)): selfAddress 0x\(hex(fields[0])) does not match; layout changed?")
+                    perCPU.append(
+                        "CPU\(index) block 0x\(hex(block)): selfAddress 0x\(hex(fields[0])) does not match; layout changed?")
                     continue
                 }
-                let task = fields[3], idle = fields[5]
+                let task = fields[3]
+                let idle = fields[5]
                 let running = task == 0 ? "none" : task == idle ? "idle task" : "task 0x\(hex(task))"
                 perCPU.append("CPU\(fields[1]) apic=\(fields[2] & 0xffff_ffff) current=\(running) preemptDisabled=\(fields[6])")
             }

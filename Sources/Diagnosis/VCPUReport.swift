@@ -34,7 +34,9 @@ public struct VCPUReport {
     public var fullText: [String] {
         var lines = [summary(frames: 1)]
         if failure != nil { return lines }
-        lines.append("  rip=0x\(hex(rip)) rsp=0x\(hex(rsp)) rbp=0x\(hex(rbp)) rflags=0x\(hex(rflags)) (interrupts \(interruptsEnabled ? "on" : "off")) cr3=0x\(hex(cr3))")
+        lines.append(
+            "  rip=0x\(hex(rip)) rsp=0x\(hex(rsp)) rbp=0x\(hex(rbp)) rflags=0x\(hex(rflags)) (interrupts \(interruptsEnabled ? "on" : "off")) cr3=0x\(hex(cr3))"
+        )
         for (number, frame) in frames.enumerated() {
             lines.append("  #\(number) 0x\(hex(frame.address)) \(frame.location ?? "?")")
         }

@@ -16,7 +16,8 @@ public struct GDBFeatures: Equatable {
         names = reply.split(separator: ";").map(String.init)
         let stated = names.first { $0.hasPrefix("PacketSize=") }
             .flatMap { Int($0.dropFirst("PacketSize=".count), radix: 16) }
-        packetSize = stated.map { min(max($0, Self.minimumPacketSize), GDBPacketDecoder.maximumPacketBytes) }
+        packetSize =
+            stated.map { min(max($0, Self.minimumPacketSize), GDBPacketDecoder.maximumPacketBytes) }
             ?? Self.defaultPacketSize
     }
 }

@@ -87,9 +87,15 @@ public final class GDBPacketDecoder {
         for byte in bytes {
             switch state {
             case .idle:
-                if byte == UInt8(ascii: "+") { outputs.append(.ack) }
-                else if byte == UInt8(ascii: "-") { outputs.append(.nak) }
-                else if byte == UInt8(ascii: "$") { body.removeAll(keepingCapacity: true); isOverlong = false; state = .body }
+                if byte == UInt8(ascii: "+") {
+                    outputs.append(.ack)
+                } else if byte == UInt8(ascii: "-") {
+                    outputs.append(.nak)
+                } else if byte == UInt8(ascii: "$") {
+                    body.removeAll(keepingCapacity: true)
+                    isOverlong = false
+                    state = .body
+                }
             case .body:
                 if byte == UInt8(ascii: "#") {
                     state = .checksum1

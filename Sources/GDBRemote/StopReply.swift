@@ -37,7 +37,8 @@ public enum StopReply: Equatable {
     /// Parses a stop reply packet; nil when `payload` is not one.
     public init?(_ payload: String) {
         guard let kind = payload.first, payload.count >= 3,
-              let number = Int(payload.dropFirst().prefix(2), radix: 16) else { return nil }
+            let number = Int(payload.dropFirst().prefix(2), radix: 16)
+        else { return nil }
         switch kind {
         case "S":
             self = .signal(number, thread: nil, reason: nil)
@@ -47,8 +48,11 @@ public enum StopReply: Equatable {
             for field in payload.dropFirst(3).split(separator: ";") {
                 let pair = field.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
                 let key = pair[0]
-                if key == "thread", pair.count == 2 { thread = GDBThreadID(pair[1]) }
-                else if ["swbreak", "hwbreak", "watch", "rwatch", "awatch"].contains(String(key)) { reason = String(key) }
+                if key == "thread", pair.count == 2 {
+                    thread = GDBThreadID(pair[1])
+                } else if ["swbreak", "hwbreak", "watch", "rwatch", "awatch"].contains(String(key)) {
+                    reason = String(key)
+                }
             }
             self = .signal(number, thread: thread, reason: reason)
         case "W":

@@ -4,14 +4,18 @@
 // each, from byte 164), then FPU/SSE state, which the harness does not need.
 
 public struct X86Registers: Equatable {
-    public static let generalNames = ["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
-                                      "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"]
+    public static let generalNames = [
+        "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
+        "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+    ]
     /// Register numbers for `p`/`P` (gdb's numbering for this target).
     public static let number: [String: Int] = {
         var table: [String: Int] = [:]
         for (index, name) in generalNames.enumerated() { table[name] = index }
-        let rest = ["rip", "eflags", "cs", "ss", "ds", "es", "fs", "gs",
-                    "fs_base", "gs_base", "k_gs_base", "cr0", "cr2", "cr3", "cr4", "cr8", "efer"]
+        let rest = [
+            "rip", "eflags", "cs", "ss", "ds", "es", "fs", "gs",
+            "fs_base", "gs_base", "k_gs_base", "cr0", "cr2", "cr3", "cr4", "cr8", "efer",
+        ]
         for (index, name) in rest.enumerated() { table[name] = 16 + index }
         return table
     }()
@@ -37,8 +41,15 @@ public struct X86Registers: Equatable {
         rip = u64(128)
         eflags = u32(136)
         selectors = (0..<6).map { u32(140 + $0 * 4) }
-        fsBase = u64(164); gsBase = u64(172); kernelGSBase = u64(180)
-        cr0 = u64(188); cr2 = u64(196); cr3 = u64(204); cr4 = u64(212); cr8 = u64(220); efer = u64(228)
+        fsBase = u64(164)
+        gsBase = u64(172)
+        kernelGSBase = u64(180)
+        cr0 = u64(188)
+        cr2 = u64(196)
+        cr3 = u64(204)
+        cr4 = u64(212)
+        cr8 = u64(220)
+        efer = u64(228)
     }
 }
 
@@ -57,7 +68,11 @@ public enum Hex {
         out.reserveCapacity(utf8.count / 2)
         var index = 0
         while index < utf8.count {
-            if utf8[index] == UInt8(ascii: "x") && utf8[index + 1] == UInt8(ascii: "x") { out.append(0); index += 2; continue }
+            if utf8[index] == UInt8(ascii: "x") && utf8[index + 1] == UInt8(ascii: "x") {
+                out.append(0)
+                index += 2
+                continue
+            }
             guard let high = digit(utf8[index]), let low = digit(utf8[index + 1]) else { return nil }
             out.append(high << 4 | low)
             index += 2

@@ -14,7 +14,9 @@ func makeFreeOrder() -> [Int] {
     var order = Array(0..<batchSize)
     var state: UInt64 = 0x2545_F491_4F6C_DD1D
     for index in stride(from: batchSize - 1, to: 0, by: -1) {
-        state ^= state << 13; state ^= state >> 7; state ^= state << 17
+        state ^= state << 13
+        state ^= state >> 7
+        state ^= state << 17
         order.swapAt(index, Int(state % UInt64(index + 1)))
     }
     return order
@@ -59,7 +61,8 @@ struct Bench {
     mutating func allocate(_ allocator: Allocator, _ size: Int) -> UnsafeMutableRawPointer {
         switch allocator {
         case .core:
-            return cache.allocate(size: size, alignment: 16, lookup) ?? heap.allocate(size: size, alignment: 16, refilling: cache).block
+            return cache.allocate(size: size, alignment: 16, lookup)
+                ?? heap.allocate(size: size, alignment: 16, refilling: cache).block
         case .glibc:
             guard let block = malloc(size) else { fatalError("glibc: out of memory") }
             return block

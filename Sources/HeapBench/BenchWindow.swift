@@ -28,7 +28,7 @@ struct BenchWindow {
     init() {
         let bytes = Self.windowPages * 4096
         guard let raw = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
-              raw != MAP_FAILED
+            raw != MAP_FAILED
         else { fatalError("heap-bench: cannot reserve the 256 MiB window") }
         base = UInt(bitPattern: raw)
         metadata = UnsafeMutableRawPointer.allocate(

@@ -12,7 +12,8 @@ struct HeapBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "heap-bench",
         abstract: "The kernel heap core against glibc malloc/free on the host, ns per allocate+free pair.",
-        discussion: "Build it in release (`swift run -c release heap-bench`); `make bench` runs it with --json. See docs/performance.md.")
+        discussion:
+            "Build it in release (`swift run -c release heap-bench`); `make bench` runs it with --json. See docs/performance.md.")
 
     @Argument(help: "Block sizes in bytes.")
     var sizes: [Int] = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 16384]

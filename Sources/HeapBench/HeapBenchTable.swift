@@ -18,8 +18,9 @@ func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ",
 
 /// One row as a `make bench` figure: the core's samples, glibc as its peer.
 func figure(size: Int, pattern: String, threads: Int, core: Samples, glibc: Samples) -> Figure {
-    var figure = Figure(group: "host allocator", name: "alloc+free \(size) B, \(pattern), \(threads) thread\(threads == 1 ? "" : "s")",
-                        unit: "ns", better: .lower, accelerator: "host", samples: core.values)
+    var figure = Figure(
+        group: "host allocator", name: "alloc+free \(size) B, \(pattern), \(threads) thread\(threads == 1 ? "" : "s")",
+        unit: "ns", better: .lower, accelerator: "host", samples: core.values)
     figure.compare(with: "glibc", median: glibc.median)
     if size <= 256 { figure.requireRatio(atLeast: 1) }
     return figure

@@ -47,7 +47,8 @@ final class TwoThreadBench: @unchecked Sendable {
             switch allocator {
             case .core:
                 // The lock only when the cache cannot serve (as KernelHeap does).
-                let block = cache.allocate(size: size, alignment: 16, lookup)
+                let block =
+                    cache.allocate(size: size, alignment: 16, lookup)
                     ?? heap.withLock { $0.allocate(size: size, alignment: 16, refilling: cache) }.block
                 block.storeBytes(of: index, as: Int.self)
                 sink &+= Int(bitPattern: block)

@@ -31,8 +31,10 @@ public final class ChildProcess {
     /// thread dies first (PR_SET_PDEATHSIG, set by util-linux `setpriv` just before it execs the
     /// program, same pid): even a harness killed outright leaves no QEMU behind. Precondition:
     /// the calling thread outlives the child (it reaps it). Without setpriv, the flag is moot.
-    public static func spawn(_ arguments: [String], killedWithSpawningThread: Bool = false,
-                             capturingStdout: Bool = false) throws -> ChildProcess {
+    public static func spawn(
+        _ arguments: [String], killedWithSpawningThread: Bool = false,
+        capturingStdout: Bool = false
+    ) throws -> ChildProcess {
         precondition(!arguments.isEmpty)
         var command = arguments
         let setprivPaths: [String] = ["/usr/bin/setpriv", "/bin/setpriv"]
@@ -74,8 +76,11 @@ public final class ChildProcess {
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setsigmask(&attributes, &emptyMask)
         posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF
-                                                    | POSIX_SPAWN_SETSIGMASK))
+        posix_spawnattr_setflags(
+            &attributes,
+            Int16(
+                POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF
+                    | POSIX_SPAWN_SETSIGMASK))
 
         var cArguments: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
@@ -115,7 +120,8 @@ public final class ChildProcess {
         while waitpid(pid, &status, 0) == -1 {
             if errno != EINTR { break }
         }
-        let result: ProcessExit = (status & 0x7f) == 0
+        let result: ProcessExit =
+            (status & 0x7f) == 0
             ? .exited((status >> 8) & 0xff)
             : .signaled(status & 0x7f)
         exitStatus = result
@@ -140,7 +146,9 @@ public func shellQuoted(_ word: String) -> String {
 /// not show (it is declared only under _GNU_SOURCE): looked up once, called as the C function it
 /// is. Without it (an older glibc) nothing is added and close-on-exec is the only guard.
 private let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
-    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else {
+        return nil
+    }
     return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
 }()
 

@@ -6,8 +6,10 @@ public enum InterruptSignal {
     // The signal handler may only touch these plain globals and call write(2).
     nonisolated(unsafe) private static var pipeFDs: (read: Int32, write: Int32) = {
         var fds: [Int32] = [-1, -1]
-        _ = socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-                       | Int32(SOCK_NONBLOCK.rawValue), 0, &fds)
+        _ = socketpair(
+            AF_UNIX,
+            Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+                | Int32(SOCK_NONBLOCK.rawValue), 0, &fds)
         signalWriteFD = fds[1]
         return (fds[0], fds[1])
     }()

@@ -42,7 +42,8 @@ public final class PrivateDirectory {
             var info = stat()
             guard lstat(path, &info) == 0, info.st_uid == getuid(), (info.st_mode & S_IFMT) == S_IFDIR else { continue }
             guard let text = try? readSmallFile("\(path)/\(ownerFile)"), let pid = pid_t(text.filter { $0.isNumber }),
-                  pid != getpid(), kill(pid, 0) == -1, errno == ESRCH else { continue }
+                pid != getpid(), kill(pid, 0) == -1, errno == ESRCH
+            else { continue }
             if let orphan = try? PrivateDirectory(existing: path) {
                 orphan.remove()
                 removed.append(path)
@@ -71,5 +72,3 @@ public final class PrivateDirectory {
 
     deinit { remove() }
 }
-
-

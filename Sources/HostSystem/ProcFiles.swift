@@ -31,7 +31,9 @@ public enum PeakMemory {
     /// Resets VmHWM to the current resident size (writing 5 to /proc/self/clear_refs); false
     /// when the kernel refuses.
     public static func reset() -> Bool {
-        guard let fd = try? syscall("open", detail: "/proc/self/clear_refs", { open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC) })
+        guard
+            let fd = try? syscall(
+                "open", detail: "/proc/self/clear_refs", { open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC) })
         else { return false }
         defer { close(fd) }
         var five = UInt8(ascii: "5")

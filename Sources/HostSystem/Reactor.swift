@@ -60,9 +60,11 @@ public final class Reactor {
     /// that moves (a silence watchdog pushed back by each serial line) is honoured.
     /// `isDone` may throw to end the wait early (a watchdog firing).
     @discardableResult
-    public func run(until isDone: () throws -> Bool,
-                    deadline: () -> MonotonicInstant? = { nil },
-                    interruptible: Bool = true) throws -> Bool {
+    public func run(
+        until isDone: () throws -> Bool,
+        deadline: () -> MonotonicInstant? = { nil },
+        interruptible: Bool = true
+    ) throws -> Bool {
         while true {
             if try isDone() { return true }
             let due = deadline()
@@ -101,9 +103,13 @@ public final class Reactor {
             handler()
         case .stream(let handler):
             do {
-                guard let count = try nonBlockingSyscall("read", detail: "fd \(fd)", {
-                    Glibc.read(fd, readBuffer.baseAddress, readBuffer.count)
-                }) else { return }
+                guard
+                    let count = try nonBlockingSyscall(
+                        "read", detail: "fd \(fd)",
+                        {
+                            Glibc.read(fd, readBuffer.baseAddress, readBuffer.count)
+                        })
+                else { return }
                 if count > 0 {
                     handler(.data(UnsafeRawBufferPointer(rebasing: readBuffer[0..<count])))
                 } else {

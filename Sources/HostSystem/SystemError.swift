@@ -27,8 +27,10 @@ public struct SystemError: Error, CustomStringConvertible, Equatable {
 
 /// Runs a libc call returning -1 on failure, retrying on EINTR.
 @discardableResult
-func syscall<T: FixedWidthInteger>(_ name: String, detail: @autoclosure () -> String = "",
-                                   _ body: () -> T) throws -> T {
+func syscall<T: FixedWidthInteger>(
+    _ name: String, detail: @autoclosure () -> String = "",
+    _ body: () -> T
+) throws -> T {
     while true {
         let result = body()
         if result != -1 { return result }
@@ -40,8 +42,10 @@ func syscall<T: FixedWidthInteger>(_ name: String, detail: @autoclosure () -> St
 
 /// Runs a libc call on a non-blocking descriptor: nil when it would block (EAGAIN), retrying on
 /// EINTR, throwing on any other failure.
-func nonBlockingSyscall<T: FixedWidthInteger>(_ name: String, detail: @autoclosure () -> String = "",
-                                              _ body: () -> T) throws -> T? {
+func nonBlockingSyscall<T: FixedWidthInteger>(
+    _ name: String, detail: @autoclosure () -> String = "",
+    _ body: () -> T
+) throws -> T? {
     while true {
         let result = body()
         if result != -1 { return result }

@@ -28,8 +28,9 @@ public struct ThreadSchedStat: Equatable {
             guard let tid = Int32(name) else { continue }
             let base = "/proc/\(pid)/task/\(tid)"
             guard let comm = smallFile(base + "/comm")?.split(separator: "\n").first.map(String.init), isWanted(comm),
-                  let fields = smallFile(base + "/schedstat")?.split(separator: " "), fields.count >= 2,
-                  let run = UInt64(fields[0]), let wait = UInt64(fields[1]) else { continue }
+                let fields = smallFile(base + "/schedstat")?.split(separator: " "), fields.count >= 2,
+                let run = UInt64(fields[0]), let wait = UInt64(fields[1])
+            else { continue }
             list.append(ThreadSchedStat(tid: tid, name: comm, runNanoseconds: run, waitNanoseconds: wait))
         }
         return list.sorted { $0.tid < $1.tid }

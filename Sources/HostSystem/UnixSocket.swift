@@ -5,7 +5,9 @@ import Glibc
 public enum UnixSocket {
     /// A listening socket bound to `path` (which must not exist), backlog 1.
     public static func listen(at path: String) throws -> Int32 {
-        let fd = try syscall("socket") { socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0) }
+        let fd = try syscall("socket") {
+            socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        }
         do {
             var address = try socketAddress(path)
             try withUnsafePointer(to: &address) { pointer -> Void in
@@ -57,7 +59,8 @@ public enum UnixSocket {
     public static func pair() throws -> (Int32, Int32) {
         var fds: [Int32] = [-1, -1]
         try syscall("socketpair") {
-            socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &fds)
+            socketpair(
+                AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &fds)
         }
         return (fds[0], fds[1])
     }

@@ -108,7 +108,8 @@ public struct JUnitReport {
             case .passed: break
             case .failed:
                 counts.failures += 1
-                body = "<failure type=\"ktap\" message=\"\(attr("not ok \(test.number) \(test.name)"))\">\(text(test.diagnostics.joined(separator: "\n")))</failure>"
+                body =
+                    "<failure type=\"ktap\" message=\"\(attr("not ok \(test.number) \(test.name)"))\">\(text(test.diagnostics.joined(separator: "\n")))</failure>"
             case .skipped(let reason):
                 counts.skipped += 1
                 body = "<skipped>\(text(reason.isEmpty ? "SKIP" : reason))</skipped>"
@@ -119,7 +120,9 @@ public struct JUnitReport {
             if !test.diagnostics.isEmpty, case .passed = test.status {
                 body = "<system-out>\(text(test.diagnostics.joined(separator: "\n")))</system-out>"
             }
-            cases.append("    <testcase classname=\"\(attr(classname))\" name=\"\(attr(test.name))\" time=\"\((test.duration ?? 0).fixed3)\">\(body)</testcase>\n")
+            cases.append(
+                "    <testcase classname=\"\(attr(classname))\" name=\"\(attr(test.name))\" time=\"\((test.duration ?? 0).fixed3)\">\(body)</testcase>\n"
+            )
         }
         let tests = cases.count
         let folder = (result.scenario.file as NSString).deletingLastPathComponent
@@ -137,10 +140,11 @@ public struct JUnitReport {
     private func runCase(_ result: RunResult) -> String {
         let verdict = result.verdict
         var body = ""
-        let detail = ([verdict.message] + verdict.details
-                      + ["rerun: \(result.rerunCommand)"]
-                      + (result.artifacts.map { ["artifacts: \($0)"] } ?? [])
-                      + ["last serial lines:"] + result.lastLines.map { "  " + $0 }).joined(separator: "\n")
+        let detail =
+            ([verdict.message] + verdict.details
+            + ["rerun: \(result.rerunCommand)"]
+            + (result.artifacts.map { ["artifacts: \($0)"] } ?? [])
+            + ["last serial lines:"] + result.lastLines.map { "  " + $0 }).joined(separator: "\n")
         let type = verdict.watchdog.map { "\(verdict.kind.rawValue) (\($0.rawValue) watchdog)" } ?? verdict.kind.rawValue
         switch verdict.status {
         case .passed: break
@@ -150,7 +154,8 @@ public struct JUnitReport {
         }
         // A passing run's details (an expected hang's diagnosis) have no failure to live in: they
         // open its system-out, ahead of the serial log.
-        let passedDetails = verdict.status == .passed && !verdict.details.isEmpty
+        let passedDetails =
+            verdict.status == .passed && !verdict.details.isEmpty
             ? ([verdict.message] + verdict.details).joined(separator: "\n") + "\n\n" : ""
         body += "<system-out>\(text(passedDetails + serialExcerpt(result)))</system-out>"
         if !result.warnings.isEmpty {
@@ -160,7 +165,8 @@ public struct JUnitReport {
         // (`../scenarios/x.yaml`, `/abs/path/x.yaml`), and never a leading '.'.
         let classname = (result.scenario.pathInRoot as NSString).deletingPathExtension
             .split(separator: "/").joined(separator: ".")
-        return "    <testcase classname=\"\(attr(classname))\" name=\"\(attr(result.displayName))\" time=\"\(result.duration.fixed3)\">\(body)</testcase>\n"
+        return
+            "    <testcase classname=\"\(attr(classname))\" name=\"\(attr(result.displayName))\" time=\"\(result.duration.fixed3)\">\(body)</testcase>\n"
     }
 
     private func properties(_ result: RunResult) -> String {

@@ -118,8 +118,9 @@ public struct KTAPParser {
         }
 
         // Results of a nested document closed just before this line are this test's subtests.
-        var test = KTAPTest(number: number, name: String(name), status: status, diagnostics: [],
-                            subtests: [], missingSubtests: 0)
+        var test = KTAPTest(
+            number: number, name: String(name), status: status, diagnostics: [],
+            subtests: [], missingSubtests: 0)
         if let currentTime, let lastMark { test.duration = max(0, currentTime - lastMark) }
         lastMark = currentTime
         // Our kernel states each case's own time (`# duration_ms=<n>`): better than the
@@ -195,10 +196,12 @@ public struct KTAPParser {
         if let child = pendingChild, !stack.isEmpty {
             // The suite's own result line never came: report it as failed with its cases.
             let number = (stack[0].tests.last?.number ?? 0) + 1
-            stack[0].tests.append(KTAPTest(number: number, name: child.document.name ?? "(unfinished suite)", status: .failed,
-                                           diagnostics: child.document.diagnostics + ["the suite's result line never came"],
-                                           subtests: child.document.tests,
-                                           missingSubtests: max(1, child.document.missingCount), duration: nil))
+            stack[0].tests.append(
+                KTAPTest(
+                    number: number, name: child.document.name ?? "(unfinished suite)", status: .failed,
+                    diagnostics: child.document.diagnostics + ["the suite's result line never came"],
+                    subtests: child.document.tests,
+                    missingSubtests: max(1, child.document.missingCount), duration: nil))
             stack[0].unkeptFailures += child.document.unkeptFailures
             pendingChild = nil
         }

@@ -47,7 +47,8 @@ public struct KTAPDocument: Equatable {
     public func leafCases(prefix: [String] = []) -> [(suite: [String], test: KTAPTest)] {
         tests.flatMap { test -> [(suite: [String], test: KTAPTest)] in
             if test.subtests.isEmpty { return [(prefix, test)] }
-            var cases = KTAPDocument(name: test.name, plannedCount: nil, tests: test.subtests).leafCases(prefix: prefix + [test.name])
+            var cases = KTAPDocument(name: test.name, plannedCount: nil, tests: test.subtests).leafCases(
+                prefix: prefix + [test.name])
             // A suite that failed while all its cases passed (or whose cases never reported)
             // must still show as a failure of its own.
             let childFailed = cases.contains { $0.test.status == .failed }

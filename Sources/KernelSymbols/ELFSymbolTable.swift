@@ -34,25 +34,41 @@ public struct ELFImage {
         func u16(_ at: Int) throws -> UInt64 { try read(bytes, at, 2, name) }
         func u32(_ at: Int) throws -> UInt64 { try read(bytes, at, 4, name) }
         func u64(_ at: Int) throws -> UInt64 { try read(bytes, at, 8, name) }
-        guard bytes.count >= 64, bytes[0..<4] == [0x7f, 0x45, 0x4c, 0x46] else { throw ELFError(description: "\(name): not an ELF file") }
+        guard bytes.count >= 64, bytes[0..<4] == [0x7f, 0x45, 0x4c, 0x46] else {
+            throw ELFError(description: "\(name): not an ELF file")
+        }
         guard bytes[4] == 2, bytes[5] == 1 else { throw ELFError(description: "\(name): not ELF64 little-endian") }
         let sectionOffset = Int(try u64(0x28))
         let entrySize = Int(try u16(0x3a))
         let count = Int(try u16(0x3c))
         let namesIndex = Int(try u16(0x3e))
-        guard entrySize >= 64, count > 0, namesIndex < count else { throw ELFError(description: "\(name): bad section header table") }
+        guard entrySize >= 64, count > 0, namesIndex < count else {
+            throw ELFError(description: "\(name): bad section header table")
+        }
 
-        struct Header { var name: Int; var type: UInt64; var address: UInt64; var offset: Int; var size: Int; var link: Int; var entrySize: Int }
+        struct Header {
+            var name: Int
+            var type: UInt64
+            var address: UInt64
+            var offset: Int
+            var size: Int
+            var link: Int
+            var entrySize: Int
+        }
         var headers: [Header] = []
         for index in 0..<count {
             let at = sectionOffset + index * entrySize
-            headers.append(Header(name: Int(try u32(at)), type: try u32(at + 4), address: try u64(at + 0x10),
-                                  offset: Int(try u64(at + 0x18)), size: Int(try u64(at + 0x20)),
-                                  link: Int(try u32(at + 0x28)), entrySize: Int(try u64(at + 0x38))))
+            headers.append(
+                Header(
+                    name: Int(try u32(at)), type: try u32(at + 4), address: try u64(at + 0x10),
+                    offset: Int(try u64(at + 0x18)), size: Int(try u64(at + 0x20)),
+                    link: Int(try u32(at + 0x28)), entrySize: Int(try u64(at + 0x38))))
         }
         func string(_ table: Header, _ offset: Int) throws -> String {
             let start = table.offset + offset
-            guard offset < table.size, start < bytes.count else { throw ELFError(description: "\(name): string offset \(offset) outside its table") }
+            guard offset < table.size, start < bytes.count else {
+                throw ELFError(description: "\(name): string offset \(offset) outside its table")
+            }
             var end = start
             while end < bytes.count, end < table.offset + table.size, bytes[end] != 0 { end += 1 }
             return String(decoding: bytes[start..<end], as: UTF8.self)

@@ -2,10 +2,14 @@
 // frames read like the source. The kernel is Embedded Swift: its names start `$e`, which the
 // runtime understands as well as `$s`.
 
+import Foundation
+
 @_silgen_name("swift_demangle")
-private func _swiftDemangle(_ mangled: UnsafePointer<CChar>?, _ length: Int,
-                            _ output: UnsafeMutablePointer<CChar>?, _ outputSize: UnsafeMutablePointer<Int>?,
-                            _ flags: UInt32) -> UnsafeMutablePointer<CChar>?
+private func _swiftDemangle(
+    _ mangled: UnsafePointer<CChar>?, _ length: Int,
+    _ output: UnsafeMutablePointer<CChar>?, _ outputSize: UnsafeMutablePointer<Int>?,
+    _ flags: UInt32
+) -> UnsafeMutablePointer<CChar>?
 
 public enum SwiftDemangler {
     /// The full demangled form, or nil when `name` is not a Swift symbol.
@@ -32,7 +36,8 @@ public enum SwiftDemangler {
         // <Arg[2] = [Closure Propagated : ...]> of kmain(...)`.
         for prefix in ["merged "] where text.hasPrefix(prefix) { text.removeFirst(prefix.count) }
         while text.hasPrefix("generic specialization <") || text.hasPrefix("function signature specialization <"),
-              let of = text.range(of: "> of ") {
+            let of = text.range(of: "> of ")
+        {
             text = String(text[of.upperBound...])
         }
         // `(reportPressure in _E6A8...)` names a private function: keep the name.
@@ -54,14 +59,17 @@ public enum SwiftDemangler {
         var index = text.startIndex
         while index < text.endIndex {
             let c = text[index]
-            if c == "(" , let close = matchingParen(text, index) {
+            if c == "(", let close = matchingParen(text, index) {
                 let inside = text[text.index(after: index)..<close]
                 out += "(" + labels(inside) + ")"
                 index = text.index(after: close)
                 // Skip ` -> Result` up to the next ` in ` or the end.
                 if text[index...].hasPrefix(" -> ") {
-                    if let range = text.range(of: " in ", range: index..<text.endIndex) { index = range.lowerBound }
-                    else { index = text.endIndex }
+                    if let range = text.range(of: " in ", range: index..<text.endIndex) {
+                        index = range.lowerBound
+                    } else {
+                        index = text.endIndex
+                    }
                 }
                 continue
             }
@@ -76,7 +84,10 @@ public enum SwiftDemangler {
         var index = open
         while index < text.endIndex {
             if text[index] == "(" { depth += 1 }
-            if text[index] == ")" { depth -= 1; if depth == 0 { return index } }
+            if text[index] == ")" {
+                depth -= 1
+                if depth == 0 { return index }
+            }
             index = text.index(after: index)
         }
         return nil
@@ -114,8 +125,6 @@ public enum SwiftDemangler {
         return name + ":"
     }
 }
-
-import Foundation
 
 extension String {
     fileprivate func replacingAll(_ target: String, with replacement: String) -> String {

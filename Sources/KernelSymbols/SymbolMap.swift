@@ -47,10 +47,12 @@ public struct SymbolMap {
     /// its size (or, for a symbol without a size, before the next symbol).
     public func symbol(containing address: UInt64) -> ELFSymbol? {
         // Linker labels without a size (`__bss_end`) would otherwise claim everything above them.
-        guard image.sections.contains(where: { $0.address != 0 && address >= $0.address && address - $0.address < $0.size }) else {
+        guard image.sections.contains(where: { $0.address != 0 && address >= $0.address && address - $0.address < $0.size })
+        else {
             return nil
         }
-        var low = 0, high = byAddress.count
+        var low = 0
+        var high = byAddress.count
         while low < high {
             let mid = (low + high) / 2
             if byAddress[mid].address <= address { low = mid + 1 } else { high = mid }

@@ -29,7 +29,8 @@ public struct AcceleratorChoice: Equatable, CustomStringConvertible {
         let fd = open("/dev/kvm", O_RDWR | O_CLOEXEC)
         guard fd >= 0 else { return "/dev/kvm: \(String(cString: strerror(errno)))" }
         defer { close(fd) }
-        let kvmGetAPIVersion: UInt = 0xAE00, kvmCreateVM: UInt = 0xAE01
+        let kvmGetAPIVersion: UInt = 0xAE00
+        let kvmCreateVM: UInt = 0xAE01
         let version = ioctl(fd, kvmGetAPIVersion, 0)
         guard version == 12 else { return "/dev/kvm API version \(version), expected 12" }
         let vm = ioctl(fd, kvmCreateVM, 0)

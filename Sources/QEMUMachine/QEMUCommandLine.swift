@@ -29,12 +29,16 @@ public enum QEMUCommandLine {
         public var drive: String
     }
 
-    public static func arguments(for profile: MachineProfile, accelerator: AcceleratorChoice,
-                                 sockets: Sockets) -> [String] {
-        var args = [profile.qemuBinary,
-                    "-S", "-nodefaults", "-no-user-config", "-display", "none", "-monitor", "none",
-                    "-accel", profile.schedule == nil ? accelerator.qemuArgument : DeterministicSchedule.accelerator,
-                    "-smp", String(profile.vcpus), "-m", "\(profile.memoryMiB)M"]
+    public static func arguments(
+        for profile: MachineProfile, accelerator: AcceleratorChoice,
+        sockets: Sockets
+    ) -> [String] {
+        var args = [
+            profile.qemuBinary,
+            "-S", "-nodefaults", "-no-user-config", "-display", "none", "-monitor", "none",
+            "-accel", profile.schedule == nil ? accelerator.qemuArgument : DeterministicSchedule.accelerator,
+            "-smp", String(profile.vcpus), "-m", "\(profile.memoryMiB)M",
+        ]
         if let schedule = profile.schedule, let replay = sockets.replay {
             args += ReplayRecording.arguments(replay.mode, shift: schedule.shift, log: replay.log, drive: replay.drive)
             args += Array(schedule.qemuArguments.drop(while: { $0 != "-rtc" }))

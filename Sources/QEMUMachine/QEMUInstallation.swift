@@ -57,10 +57,13 @@ public enum QEMUInstallation {
         let command = [locate(binary) ?? binary, "--version"]
         let place = binary.contains("/") ? "" : " on PATH"
         let needs = "the harness needs QEMU \(text(minimumVersion)) or newer (tested with \(testedVersion))"
-        let install = "install the Debian package \(package(for: binary)) (`apt-get install \(package(for: binary))`, or `make deps` as root)"
+        let install =
+            "install the Debian package \(package(for: binary)) (`apt-get install \(package(for: binary))`, or `make deps` as root)"
         func failure(_ reason: String, output: String = "", status: ProcessExit? = nil) -> Result<String, LaunchError> {
-            .failure(LaunchError(commandLine: command.map(shellQuoted).joined(separator: " "), reason: reason,
-                                 exitStatus: status, stderrTail: output))
+            .failure(
+                LaunchError(
+                    commandLine: command.map(shellQuoted).joined(separator: " "), reason: reason,
+                    exitStatus: status, stderrTail: output))
         }
         guard locate(binary) != nil else {
             return failure("\(binary) was not found on PATH: \(install); \(needs)")
@@ -77,8 +80,9 @@ public enum QEMUInstallation {
         // "QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)"
         let prefix = "QEMU emulator version "
         guard status == .exited(0), let line = output.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) else {
-            return failure("\(binary) --version did not say which QEMU it is (\(status)): \(install); \(needs)",
-                           output: output, status: status)
+            return failure(
+                "\(binary) --version did not say which QEMU it is (\(status)): \(install); \(needs)",
+                output: output, status: status)
         }
         let versionText = String(line.dropFirst(prefix.count).prefix { $0.isNumber || $0 == "." })
         let version = versionText.split(separator: ".").compactMap { Int($0) }

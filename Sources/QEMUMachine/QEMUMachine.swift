@@ -59,17 +59,22 @@ public final class QEMUMachine {
     /// connected. The guest stays paused until `resume()`. The serial log holds at most
     /// `serialLogLimit` bytes of lines (then a marker and the last lines). QEMU runs inside
     /// `sandbox` (QEMUSandbox: always `.full` for runs; what it got is `appliedSandbox`).
-    public static func launch(_ profile: MachineProfile, reactor: Reactor, serialLog: String?,
-                              serialLogLimit: Int = .max, timeouts: Timeouts = Timeouts(),
-                              sandbox: QEMUSandbox.Level = .full) throws -> QEMUMachine {
+    public static func launch(
+        _ profile: MachineProfile, reactor: Reactor, serialLog: String?,
+        serialLogLimit: Int = .max, timeouts: Timeouts = Timeouts(),
+        sandbox: QEMUSandbox.Level = .full
+    ) throws -> QEMUMachine {
         _ = try QEMUInstallation.check(profile.qemuBinary)
         var located = profile
         located.qemuBinary = QEMUInstallation.locate(profile.qemuBinary) ?? profile.qemuBinary
-        let accelerator = profile.schedule == nil ? AcceleratorChoice.resolve(profile.accelerator)
-                                                  : AcceleratorChoice.deterministic
+        let accelerator =
+            profile.schedule == nil
+            ? AcceleratorChoice.resolve(profile.accelerator)
+            : AcceleratorChoice.deterministic
         let directory = try PrivateDirectory(prefix: socketDirectoryPrefix)
-        var sockets = QEMUCommandLine.Sockets(directory: directory.path, gdb: profile.gdbStub,
-                                              humanMonitor: profile.humanMonitor)
+        var sockets = QEMUCommandLine.Sockets(
+            directory: directory.path, gdb: profile.gdbStub,
+            humanMonitor: profile.humanMonitor)
         let serialPipe: SerialPipe?
         do {
             serialPipe = profile.schedule == nil ? nil : try SerialPipe(directory: directory.path)
@@ -80,8 +85,9 @@ public final class QEMUMachine {
         sockets.serialPipe = serialPipe?.path
         var workingDirectory: String?
         if profile.record, profile.schedule != nil {
-            sockets.replay = .init(mode: .record, log: directory.path + "/" + ReplayRecording.logName,
-                                   drive: directory.path + "/" + ReplayRecording.driveName)
+            sockets.replay = .init(
+                mode: .record, log: directory.path + "/" + ReplayRecording.logName,
+                drive: directory.path + "/" + ReplayRecording.driveName)
             do {
                 try ReplayRecording.createDrive(at: directory.path + "/" + ReplayRecording.driveName)
                 // QEMU's multiboot loader hands the guest "<-kernel path> <-append>" as its command
@@ -111,22 +117,26 @@ public final class QEMUMachine {
         do {
             process = try ChildProcess.spawn(arguments, killedWithSpawningThread: true)
         } catch {
-            throw LaunchError(commandLine: arguments.map(shellQuoted).joined(separator: " "),
-                              reason: "\(error)", exitStatus: nil, stderrTail: "")
+            throw LaunchError(
+                commandLine: arguments.map(shellQuoted).joined(separator: " "),
+                reason: "\(error)", exitStatus: nil, stderrTail: "")
         }
         let serial = try SerialConsole(start: startedAt, logPath: serialLog, logLimit: serialLogLimit)
-        let machine = QEMUMachine(profile: profile, accelerator: accelerator, reactor: reactor, process: process,
-                                  qmpListener: qmpListener, serialListener: serialListener, serial: serial,
-                                  sockets: sockets, directory: directory, startedAt: startedAt, timeouts: timeouts)
+        let machine = QEMUMachine(
+            profile: profile, accelerator: accelerator, reactor: reactor, process: process,
+            qmpListener: qmpListener, serialListener: serialListener, serial: serial,
+            sockets: sockets, directory: directory, startedAt: startedAt, timeouts: timeouts)
         machine.appliedSandbox = applied
         try machine.finishLaunch(qmpListener: qmpListener, serialListener: serialListener, serialPipe: serialPipe)
         return machine
     }
 
-    private init(profile: MachineProfile, accelerator: AcceleratorChoice, reactor: Reactor, process: ChildProcess,
-                 qmpListener: Int32, serialListener: Int32, serial: SerialConsole,
-                 sockets: QEMUCommandLine.Sockets, directory: PrivateDirectory, startedAt: MonotonicInstant,
-                 timeouts: Timeouts) {
+    private init(
+        profile: MachineProfile, accelerator: AcceleratorChoice, reactor: Reactor, process: ChildProcess,
+        qmpListener: Int32, serialListener: Int32, serial: SerialConsole,
+        sockets: QEMUCommandLine.Sockets, directory: PrivateDirectory, startedAt: MonotonicInstant,
+        timeouts: Timeouts
+    ) {
         self.profile = profile
         self.accelerator = accelerator
         self.reactor = reactor
@@ -171,8 +181,9 @@ public final class QEMUMachine {
         }
         let deadline = startedAt.adding(seconds: timeouts.launch)
         do {
-            let connected = try reactor.run(until: { (qmpFD != nil && (serialFD != nil || serialPipe != nil)) || !isRunning },
-                                            deadline: { deadline })
+            let connected = try reactor.run(
+                until: { (qmpFD != nil && (serialFD != nil || serialPipe != nil)) || !isRunning },
+                deadline: { deadline })
             guard connected, let qmpFD, serialFD != nil || serialPipe != nil else {
                 if let qmpFD { close(qmpFD) }
                 if let serialFD { close(serialFD) }
@@ -208,8 +219,9 @@ public final class QEMUMachine {
             reason = "QEMU did not connect its sockets within \(timeouts.launch)s"
         }
         if exitStatus == nil { _ = shutdown() }
-        return LaunchError(commandLine: process.shellCommand, reason: reason, exitStatus: process.exitStatus,
-                           stderrTail: lastLines(stderrTail, 20))
+        return LaunchError(
+            commandLine: process.shellCommand, reason: reason, exitStatus: process.exitStatus,
+            stderrTail: lastLines(stderrTail, 20))
     }
 
     /// Lets the guest run (QEMU was started with -S).

@@ -78,10 +78,14 @@ public enum QEMUSandbox {
     /// `arguments` (QEMU's, the binary first, as a path) wrapped for `level`, and what was
     /// applied. The view holds `readOnly` files, the `writable` socket directory, and /dev/kvm
     /// when KVM is used. QEMU starts in `workingDirectory` (one of `writable`), or in /.
-    static func wrap(_ arguments: [String], level: Level, readOnly: [String], writable: [String],
-                     kvm: Bool, workingDirectory: String? = nil) -> (command: [String], applied: Applied) {
+    static func wrap(
+        _ arguments: [String], level: Level, readOnly: [String], writable: [String],
+        kvm: Bool, workingDirectory: String? = nil
+    ) -> (command: [String], applied: Applied) {
         // Outside bubblewrap, coreutils' env changes directory and execs QEMU (same pid).
-        let inDirectory = { (command: [String]) in workingDirectory.map { ["/usr/bin/env", "--chdir=\($0)"] + command } ?? command }
+        let inDirectory = { (command: [String]) in
+            workingDirectory.map { ["/usr/bin/env", "--chdir=\($0)"] + command } ?? command
+        }
         switch level {
         case .off:
             return (inDirectory(arguments), .off)
@@ -93,8 +97,9 @@ public enum QEMUSandbox {
                 return (inDirectory(withSeccomp(arguments)), .seccompOnly(reason: problem))
             }
             let bwrap = bubblewrapPaths.first { access($0, X_OK) == 0 }!
-            var view = viewArguments(binary: binary, readOnly: readOnly, writable: writable,
-                                     devices: kvm ? ["/dev/kvm"] : [])
+            var view = viewArguments(
+                binary: binary, readOnly: readOnly, writable: writable,
+                devices: kvm ? ["/dev/kvm"] : [])
             if let workingDirectory, let chdir = view.lastIndex(of: "--chdir") { view[chdir + 1] = workingDirectory }
             return ([bwrap] + view + withSeccomp(arguments), .full)
         }
@@ -151,7 +156,9 @@ public enum QEMUSandbox {
         for _ in 0..<4 {
             let path = "/proc/\(current)/task/\(current)/children"
             guard let text = try? readText(path) else { return current == pid ? nil : current }
-            guard let child = text.split(whereSeparator: { $0 == " " || $0 == "\n" }).first.flatMap({ pid_t($0) }) else { return current }
+            guard let child = text.split(whereSeparator: { $0 == " " || $0 == "\n" }).first.flatMap({ pid_t($0) }) else {
+                return current
+            }
             current = child
         }
         return current

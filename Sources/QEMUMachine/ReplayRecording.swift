@@ -28,16 +28,19 @@ public enum ReplayRecording {
     /// `-icount` suboptions and the snapshot drive for `mode`, with the log and drive at the
     /// paths given (absolute while recording in the private directory, relative in replay.sh).
     static func arguments(_ mode: Mode, shift: Int, log: String, drive: String) -> [String] {
-        ["-icount", "shift=\(shift),sleep=off,rr=\(mode.rawValue),rrfile=\(log),rrsnapshot=\(snapshotName)",
-         "-drive", "file=\(drive),if=none,id=\(driveID)"]
+        [
+            "-icount", "shift=\(shift),sleep=off,rr=\(mode.rawValue),rrfile=\(log),rrsnapshot=\(snapshotName)",
+            "-drive", "file=\(drive),if=none,id=\(driveID)",
+        ]
     }
 
     /// Why `profile` cannot be recorded, or nil.
     public static func problem(recording profile: MachineProfile) -> String? {
-        profile.vcpus == 1 ? nil
+        profile.vcpus == 1
+            ? nil
             : "--record needs one vCPU: QEMU's record/replay refuses -smp above 1 (\"Record/replay feature is not "
-            + "supported for 'smp'\"), and this run has \(profile.vcpus); run a 1-vCPU scenario (machine: {vcpus: 1}), "
-            + "or --deterministic without --record, which replays by seed on any vCPU count"
+                + "supported for 'smp'\"), and this run has \(profile.vcpus); run a 1-vCPU scenario (machine: {vcpus: 1}), "
+                + "or --deterministic without --record, which replays by seed on any vCPU count"
     }
 
     /// Creates the empty qcow2 drive QEMU keeps the start snapshot in (`qemu-img`, Debian's
@@ -45,16 +48,18 @@ public enum ReplayRecording {
     static func createDrive(at path: String) throws {
         let command = ["qemu-img", "create", "-q", "-f", "qcow2", path, "64M"]
         guard QEMUInstallation.locate("qemu-img") != nil else {
-            throw LaunchError(commandLine: command.joined(separator: " "),
-                              reason: "--record needs qemu-img for its snapshot drive: install the Debian package qemu-utils "
-                                      + "(`apt-get install qemu-utils`, or `make deps` as root)",
-                              exitStatus: nil, stderrTail: "")
+            throw LaunchError(
+                commandLine: command.joined(separator: " "),
+                reason: "--record needs qemu-img for its snapshot drive: install the Debian package qemu-utils "
+                    + "(`apt-get install qemu-utils`, or `make deps` as root)",
+                exitStatus: nil, stderrTail: "")
         }
         let process = try ChildProcess.spawn(command, capturingStdout: true)
         let (output, status) = QEMUInstallation.collectOutput(of: process)
         guard status == .exited(0) else {
-            throw LaunchError(commandLine: command.joined(separator: " "), reason: "qemu-img could not create the snapshot drive (\(status))",
-                              exitStatus: status, stderrTail: output)
+            throw LaunchError(
+                commandLine: command.joined(separator: " "), reason: "qemu-img could not create the snapshot drive (\(status))",
+                exitStatus: status, stderrTail: output)
         }
     }
 

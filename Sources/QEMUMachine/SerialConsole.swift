@@ -191,7 +191,9 @@ public final class SerialConsole {
         guard !logFinished else { return }
         logFinished = true
         if let firstUnloggedLine, logFD >= 0 {
-            logBuffer += Array("[... \(unloggedLines) lines (\(unloggedBytes) bytes) not logged: this run's serial.log is limited to \(logLimit) bytes (--artifact-limit); the last lines follow ...]\n".utf8)
+            logBuffer += Array(
+                "[... \(unloggedLines) lines (\(unloggedBytes) bytes) not logged: this run's serial.log is limited to \(logLimit) bytes (--artifact-limit); the last lines follow ...]\n"
+                    .utf8)
             // The newest lines that fit in the last eighth, oldest first.
             let tail = tailLines
             let firstInTail = lineCount - tail.count

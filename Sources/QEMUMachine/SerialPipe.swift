@@ -60,7 +60,10 @@ public final class SerialPipe {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { Glibc.write(writeFD, $0.baseAddress, $0.count) }
-            if written >= 0 { offset += written; continue }
+            if written >= 0 {
+                offset += written
+                continue
+            }
             if errno == EINTR { continue }
             guard errno == EAGAIN, deadline.seconds(since: .now) > 0 else { throw SystemError("write", detail: path + ".in") }
             var entry = pollfd(fd: writeFD, events: Int16(POLLOUT), revents: 0)
@@ -69,7 +72,10 @@ public final class SerialPipe {
     }
 
     func closeInput() {
-        if writeFD >= 0 { close(writeFD); writeFD = -1 }
+        if writeFD >= 0 {
+            close(writeFD)
+            writeFD = -1
+        }
     }
 
     /// Why a run is not deterministic because of its console, if it is not.

@@ -81,18 +81,19 @@ public final class QMPClient {
     public func waitForEvent(_ name: String, data: JSONValue? = nil, timeout: Double) throws -> QMPEvent {
         let deadline = MonotonicInstant.now.adding(seconds: timeout)
         var found: QMPEvent?
-        try reactor.run(until: {
-            while eventCursor < events.count {
-                let event = events[eventCursor]
-                eventCursor += 1
-                if event.matches(name: name, data: data) {
-                    found = event
-                    return true
+        try reactor.run(
+            until: {
+                while eventCursor < events.count {
+                    let event = events[eventCursor]
+                    eventCursor += 1
+                    if event.matches(name: name, data: data) {
+                        found = event
+                        return true
+                    }
                 }
-            }
-            if let closedReason { throw closedReason }
-            return false
-        }, deadline: { deadline })
+                if let closedReason { throw closedReason }
+                return false
+            }, deadline: { deadline })
         guard let found else { throw QMPError.timedOut("\(name) event", seconds: timeout) }
         return found
     }

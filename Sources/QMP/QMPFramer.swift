@@ -129,8 +129,9 @@ public final class QMPFramer {
         json_tokener_reset(tokener)
         let padded = pending + [UInt8(ascii: " ")]
         return padded.withUnsafeBytes { raw -> JSONValue? in
-            let object = json_tokener_parse_ex(tokener, raw.baseAddress!.assumingMemoryBound(to: CChar.self),
-                                               Int32(raw.count))
+            let object = json_tokener_parse_ex(
+                tokener, raw.baseAddress!.assumingMemoryBound(to: CChar.self),
+                Int32(raw.count))
             defer { json_object_put(object) }
             guard json_tokener_get_error(tokener) == json_tokener_success else { return nil }
             return JSONCodec.value(from: object)

@@ -35,7 +35,9 @@ public final class QMPTranscript {
         var trimmed = text.hasSuffix("\n") ? String(text.dropLast()) : text
         if trimmed.utf8.count > Self.maximumEntryBytes {
             let size = trimmed.utf8.count
-            trimmed = String(decoding: trimmed.utf8.prefix(Self.maximumEntryBytes), as: UTF8.self) + " [... cut at \(Self.maximumEntryBytes) of \(size) bytes]"
+            trimmed =
+                String(decoding: trimmed.utf8.prefix(Self.maximumEntryBytes), as: UTF8.self)
+                + " [... cut at \(Self.maximumEntryBytes) of \(size) bytes]"
         }
         let entry = Entry(seconds: MonotonicInstant.now.seconds(since: start), direction: direction, text: trimmed)
         let fitsHead = headSize + trimmed.utf8.count <= Self.headBytes
@@ -51,7 +53,8 @@ public final class QMPTranscript {
         }
         var text = kept.head.map(line).joined()
         if droppedEntries > 0 {
-            text += "[... \(droppedEntries) messages (\(droppedBytes) bytes) left out: the transcript keeps \(Self.headBytes) bytes and the last \(Self.tailEntries) messages ...]\n"
+            text +=
+                "[... \(droppedEntries) messages (\(droppedBytes) bytes) left out: the transcript keeps \(Self.headBytes) bytes and the last \(Self.tailEntries) messages ...]\n"
         }
         return text + kept.tail.map(line).joined()
     }

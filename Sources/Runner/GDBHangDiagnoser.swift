@@ -42,13 +42,18 @@ public struct GDBHangDiagnoser: HangDiagnoser {
         } else {
             diagnosis = Self.fromMonitor(machine)
         }
-        if symbols == nil { diagnosis.problems.append("no ELF64 symbols found next to \(machine.profile.kernel ?? "the kernel")") }
+        if symbols == nil {
+            diagnosis.problems.append("no ELF64 symbols found next to \(machine.profile.kernel ?? "the kernel")")
+        }
         let elapsed = MonotonicInstant.now.seconds(since: started)
         let frames = diagnosis.vcpus.map { "CPU\($0.index) \($0.symbolizedFrameCount)/\($0.frames.count)" }
-        let report = diagnosis.fullText + "collected in \(Int(elapsed * 1000)) ms after the \(watchdog.rawValue) watchdog; frames symbolized: \(frames.joined(separator: ", "))\n"
+        let report =
+            diagnosis.fullText
+            + "collected in \(Int(elapsed * 1000)) ms after the \(watchdog.rawValue) watchdog; frames symbolized: \(frames.joined(separator: ", "))\n"
         try? report.write(toFile: "\(artifacts)/diagnosis.txt", atomically: true, encoding: .utf8)
         if !transcript.isEmpty {
-            try? (transcript.joined(separator: "\n") + "\n").write(toFile: "\(artifacts)/gdb.log", atomically: true, encoding: .utf8)
+            try? (transcript.joined(separator: "\n") + "\n").write(
+                toFile: "\(artifacts)/gdb.log", atomically: true, encoding: .utf8)
         }
         lines.append("diagnosis: " + diagnosis.summary)
         lines.append("full diagnosis (\(diagnosis.source), \(Int(elapsed * 1000)) ms): diagnosis.txt in the artifacts")
@@ -76,7 +81,8 @@ public struct GDBHangDiagnoser: HangDiagnoser {
         _ = try? machine.qmp.execute("stop", timeout: 2)
         for index in 0..<machine.profile.vcpus {
             let arguments: JSONValue = .object(["command-line": .string("info registers"), "cpu-index": .int(Int64(index))])
-            guard let text = try? machine.qmp.execute("human-monitor-command", arguments: arguments, timeout: 2).stringValue else {
+            guard let text = try? machine.qmp.execute("human-monitor-command", arguments: arguments, timeout: 2).stringValue
+            else {
                 var failed = VCPUReport(index: index)
                 failed.failure = "info registers did not answer"
                 diagnosis.vcpus.append(failed)

@@ -58,17 +58,20 @@ public final class GuestTimeLimits {
             return true
         }
         guard let watch = watches[watchdog], watch.since == since else {
-            watches[watchdog] = Watch(since: since, startedAt: now, startInstructions: instructions, nextCheck: now.adding(seconds: limit))
+            watches[watchdog] = Watch(
+                since: since, startedAt: now, startInstructions: instructions, nextCheck: now.adding(seconds: limit))
             return false
         }
         let guestSeconds = Double(instructions - watch.startInstructions) * nanosecondsPerInstruction / 1e9
         let hostSeconds = now.seconds(since: since)
         if guestSeconds >= limit {
-            lastFiring = "\(watchdog.rawValue): \(guestSeconds.fixed3) s of guest time (\(instructions - watch.startInstructions) instructions) after \(hostSeconds.fixed3) s of host time"
+            lastFiring =
+                "\(watchdog.rawValue): \(guestSeconds.fixed3) s of guest time (\(instructions - watch.startInstructions) instructions) after \(hostSeconds.fixed3) s of host time"
             return true
         }
         if hostSeconds >= max(limit * Self.backstopFactor, Self.backstopMinimum) {
-            lastFiring = "\(watchdog.rawValue): host-time backstop after \(hostSeconds.fixed3) s; the guest ran only \(guestSeconds.fixed3) s of guest time (\(instructions - watch.startInstructions) instructions) of its \(limit) s limit"
+            lastFiring =
+                "\(watchdog.rawValue): host-time backstop after \(hostSeconds.fixed3) s; the guest ran only \(guestSeconds.fixed3) s of guest time (\(instructions - watch.startInstructions) instructions) of its \(limit) s limit"
             return true
         }
         // Look again when the rest could have run at the pace seen so far (within bounds).

@@ -75,8 +75,10 @@ final class HostStarvation {
             }
         }
         guard let worst else { return nil }
-        return (worst.starved,
-                "vCPU thread '\(worst.name)' waited \(Int(worst.waited * 1000)) ms on the host's run queue and ran \(Int(worst.ran * 1000)) ms in \(Int(worst.span * 1000)) ms before the verdict")
+        return (
+            worst.starved,
+            "vCPU thread '\(worst.name)' waited \(Int(worst.waited * 1000)) ms on the host's run queue and ran \(Int(worst.ran * 1000)) ms in \(Int(worst.span * 1000)) ms before the verdict"
+        )
     }
 
     /// A span shorter than this says too little (a guest deadline is hundreds of ms).

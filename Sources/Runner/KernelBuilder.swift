@@ -95,7 +95,9 @@ public enum KernelBuilder {
         }
         process.waitUntilExit()
         guard process.terminationStatus != 0 || process.terminationReason != .exit else { return nil }
-        let status = process.terminationReason == .exit ? "exit status \(process.terminationStatus)"
+        let status =
+            process.terminationReason == .exit
+            ? "exit status \(process.terminationStatus)"
             : "signal \(process.terminationStatus)"
         return "`\(rule.command)` (\(rule.location)) failed with \(status); its last lines:\n" + tail.joined(separator: "\n")
     }

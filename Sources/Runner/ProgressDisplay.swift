@@ -39,14 +39,20 @@ public final class ProgressDisplay: RunObserver {
     public func runDiagnosing(slot: Int, request: RunRequest, watchdog: Watchdog) {
         locked {
             slots[slot]?.last = "diagnosing (\(watchdog.rawValue) watchdog)"
-            if interactive { redraw(force: true) } else { emit("harness: diagnosing \(label(request)) (\(watchdog.rawValue) watchdog)") }
+            if interactive {
+                redraw(force: true)
+            } else {
+                emit("harness: diagnosing \(label(request)) (\(watchdog.rawValue) watchdog)")
+            }
         }
     }
 
     public func runFinished(slot: Int, result: RunResult) {
         locked {
             slots[slot] = nil
-            var lines = ["\(Self.mark(result.verdict.status)) \(result.displayName) (\(result.duration.fixed1)s): \(result.verdict.message)"]
+            var lines = [
+                "\(Self.mark(result.verdict.status)) \(result.displayName) (\(result.duration.fixed1)s): \(result.verdict.message)"
+            ]
             lines += result.warnings.map { "    WARNING: " + $0 }
             if !result.verdict.isSuccess && result.verdict.status != .skipped {
                 lines += result.verdict.details.map { "    " + $0 }

@@ -12,10 +12,11 @@ public enum Reproduction {
     /// launch or infrastructure fault, not an interruption) and whose steps keep it replayable.
     static func isWanted(_ result: RunResult, options: RunOptions) -> Bool {
         guard options.reproduceFailures, !InterruptSignal.wasReceived,
-              result.verdict.status == .failed || result.verdict.status == .error,
-              ![.launchFailure, .infrastructure, .interrupted].contains(result.verdict.kind),
-              property("mode", of: result) == MachineMode.deterministic.rawValue,
-              let replay = property("deterministic", of: result), !replay.hasPrefix("no:") else { return false }
+            result.verdict.status == .failed || result.verdict.status == .error,
+            ![.launchFailure, .infrastructure, .interrupted].contains(result.verdict.kind),
+            property("mode", of: result) == MachineMode.deterministic.rawValue,
+            let replay = property("deterministic", of: result), !replay.hasPrefix("no:")
+        else { return false }
         return true
     }
 
@@ -32,8 +33,9 @@ public enum Reproduction {
         rerunOptions.record = false
         let rerun = ScenarioRun(request, options: rerunOptions)
         let second = rerun.execute()
-        let line = compare(first, second, firstLog: first.artifacts.map { "\($0)/serial.log" },
-                           secondLog: rerun.artifactsPath + "/serial.log")
+        let line = compare(
+            first, second, firstLog: first.artifacts.map { "\($0)/serial.log" },
+            secondLog: rerun.artifactsPath + "/serial.log")
         var result = first
         result.verdict.details.append(line)
         result.properties.append(("reproduced", line.replacingOccurrences(of: "reproduced: ", with: "")))
@@ -50,15 +52,19 @@ public enum Reproduction {
 
     /// The report's line about two runs of one seed.
     public static func compare(_ first: RunResult, _ second: RunResult, firstLog: String?, secondLog: String) -> String {
-        let sameVerdict = first.verdict.status == second.verdict.status && first.verdict.kind == second.verdict.kind
+        let sameVerdict =
+            first.verdict.status == second.verdict.status && first.verdict.kind == second.verdict.kind
             && first.verdict.watchdog == second.verdict.watchdog
-        let verdictText = sameVerdict ? "same verdict"
+        let verdictText =
+            sameVerdict
+            ? "same verdict"
             : "different verdict: \(second.verdict.status.rawValue) (\(second.verdict.kind.rawValue)): \(second.verdict.message)"
         if let hash = property("serial.sha256", of: first), hash == property("serial.sha256", of: second) {
             return "reproduced: identical (\(first.serialBytes) bytes, \(verdictText))"
         }
         guard let firstLog, let a = lines(ofLog: firstLog), let b = lines(ofLog: secondLog) else {
-            return "reproduced: NOT identical (serial.sha256 differs; a serial.log is missing, so no line is named; \(verdictText))"
+            return
+                "reproduced: NOT identical (serial.sha256 differs; a serial.log is missing, so no line is named; \(verdictText))"
         }
         let index = (0..<min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
         // A run the harness ended (a watchdog, `expect: running`) stops at a host-chosen moment:
@@ -66,11 +72,13 @@ public enum Reproduction {
         // are one execution.
         let endedByHarness = first.verdict.watchdog.map { $0 != .qemuGone && $0 != .guestPanic && $0 != .tripleFault } ?? false
         if endedByHarness, index >= min(a.count, b.count) - 1 {
-            return "reproduced: identical up to where the harness ended the runs (\(index) lines alike, then \(a.count - index) and \(b.count - index) more; \(verdictText))"
+            return
+                "reproduced: identical up to where the harness ended the runs (\(index) lines alike, then \(a.count - index) and \(b.count - index) more; \(verdictText))"
         }
         let left = index < a.count ? a[index] : "(end of output)"
         let right = index < b.count ? b[index] : "(end of output)"
-        return "reproduced: NOT identical: serial line \(index + 1) differs: first run '\(left)', rerun '\(right)' (\(verdictText))"
+        return
+            "reproduced: NOT identical: serial line \(index + 1) differs: first run '\(left)', rerun '\(right)' (\(verdictText))"
     }
 
     /// A serial.log's lines without their `[   1.234] ` timestamps.

@@ -255,7 +255,8 @@ final class RunMonitor {
     /// caused), each with when it is due in host time, the instant its interval began, and
     /// its limit.
     private func watches(stepDeadline: MonotonicInstant?, stepLimit: Double?)
-        -> [(watchdog: Watchdog, due: MonotonicInstant, since: MonotonicInstant, limit: Double)] {
+        -> [(watchdog: Watchdog, due: MonotonicInstant, since: MonotonicInstant, limit: Double)]
+    {
         var list: [(watchdog: Watchdog, due: MonotonicInstant, since: MonotonicInstant, limit: Double)] = []
         if let due = silenceDue, let limit = scenario.watchdogs.silence {
             list.append((.serialSilence, due, max(machineSerial.lastOutput, resumedAt), limit))

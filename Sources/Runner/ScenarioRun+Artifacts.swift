@@ -2,8 +2,8 @@
 // passed), the properties for the report, and a failed VM kept for a person with gdb.
 import Foundation
 import HostSystem
-import KernelSymbols
 import KTAP
+import KernelSymbols
 import QEMUMachine
 import QMP
 import Scenario

@@ -39,12 +39,13 @@ extension ScenarioRun {
     /// Deterministic mode's limits in guest time, reading this machine's instruction counter.
     func guestTimeLimits(for machine: QEMUMachine) -> GuestTimeLimits? {
         guard let schedule = machine.profile.schedule else { return nil }
-        return GuestTimeLimits(shift: schedule.shift,
-                               readInstructions: { [weak machine] in
-                                   guard let machine, machine.isRunning else { return nil }
-                                   return (try? machine.qmp.execute("query-replay", timeout: 5))?["icount"]?.intValue
-                               },
-                               drainConsole: { [weak machine] in machine?.serial.drain() })
+        return GuestTimeLimits(
+            shift: schedule.shift,
+            readInstructions: { [weak machine] in
+                guard let machine, machine.isRunning else { return nil }
+                return (try? machine.qmp.execute("query-replay", timeout: 5))?["icount"]?.intValue
+            },
+            drainConsole: { [weak machine] in machine?.serial.drain() })
     }
 
     /// The part of a run with input that replays by seed: the console up to the line the last
@@ -53,9 +54,15 @@ extension ScenarioRun {
     /// newline a line), with its line count and that step's number. nil without input, or when
     /// the log is missing or never reached that line.
     func consoleBeforeInput() -> (sha256: String, lines: Int, step: Int)? {
-        guard let firstInput = scenario.steps.firstIndex(where: { if case .sendSerial = $0.value { return true } else { return false } }),
-              let log = Reproduction.lines(ofLog: "\(artifactsPath)/serial.log") else { return nil }
-        var position = 0, end: Int?, step = 0
+        guard
+            let firstInput = scenario.steps.firstIndex(where: {
+                if case .sendSerial = $0.value { return true } else { return false }
+            }),
+            let log = Reproduction.lines(ofLog: "\(artifactsPath)/serial.log")
+        else { return nil }
+        var position = 0
+        var end: Int?
+        var step = 0
         for (index, located) in scenario.steps[..<firstInput].enumerated() {
             let pattern: Pattern
             switch located.value {
@@ -83,7 +90,11 @@ extension ScenarioRun {
             list.append(("icount.shift", String(schedule.shift)))
             list.append(("schedule.salt", String(schedule.salt)))
             if !profile.scheduleCommandLine.isEmpty {
-                list.append(("schedule.cmdline", profile.scheduleCommandLine.replacingOccurrences(of: "{schedule}", with: String(schedule.salt))))
+                list.append(
+                    (
+                        "schedule.cmdline",
+                        profile.scheduleCommandLine.replacingOccurrences(of: "{schedule}", with: String(schedule.salt))
+                    ))
             }
             let pipeProblem = machine?.serial.pipe?.problem
             var replay = pipeProblem.map { "no: \($0)" } ?? replayability ?? "yes"
@@ -95,12 +106,19 @@ extension ScenarioRun {
             list.append(("deterministic", replay))
             list.append(("icount.instructions", instructions.map(String.init) ?? "unavailable: QEMU had exited at the verdict"))
             if let prefix = consoleBeforeInput() {
-                list.append(("serial.sha256.before-input",
-                             "\(prefix.sha256) (\(prefix.lines) lines, to the line step \(prefix.step) waited for)"))
+                list.append(
+                    (
+                        "serial.sha256.before-input",
+                        "\(prefix.sha256) (\(prefix.lines) lines, to the line step \(prefix.step) waited for)"
+                    ))
             }
             if !inputInstructions.isEmpty {
-                list.append(("input.instructions", inputInstructions.map { "step \($0.step) at \($0.instructions.map(String.init) ?? "?")" }
-                    .joined(separator: ", ")))
+                list.append(
+                    (
+                        "input.instructions",
+                        inputInstructions.map { "step \($0.step) at \($0.instructions.map(String.init) ?? "?")" }
+                            .joined(separator: ", ")
+                    ))
             }
         }
         if let serial = machine?.serial {

@@ -22,7 +22,9 @@ extension ScenarioRun {
         func copy(_ source: String, _ name: String) {
             let target = "\(artifactsPath)/\(name)"
             try? manager.removeItem(atPath: target)
-            do { try manager.copyItem(atPath: source, toPath: target) } catch { problems.append("\(name): \(fileErrorText(error))") }
+            do { try manager.copyItem(atPath: source, toPath: target) } catch {
+                problems.append("\(name): \(fileErrorText(error))")
+            }
         }
         let profile = machine.profile
         if let kernel = profile.kernel {
@@ -50,8 +52,10 @@ extension ScenarioRun {
             """
         writeArtifact("replay.sh", script)
         chmod("\(artifactsPath)/replay.sh", 0o755)
-        var lines = ["recorded (QEMU record/replay, one vCPU): replay under gdb with \(artifactsPath)/replay.sh, then "
-                     + "gdb \(artifactsPath)/kernel.elf -ex 'target remote 127.0.0.1:1234' (reverse-stepi and monitor replay_seek N work)"]
+        var lines = [
+            "recorded (QEMU record/replay, one vCPU): replay under gdb with \(artifactsPath)/replay.sh, then "
+                + "gdb \(artifactsPath)/kernel.elf -ex 'target remote 127.0.0.1:1234' (reverse-stepi and monitor replay_seek N work)"
+        ]
         if !problems.isEmpty { lines.append("recording incomplete: " + problems.joined(separator: "; ")) }
         return lines
     }

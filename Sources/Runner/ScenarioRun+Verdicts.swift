@@ -56,8 +56,9 @@ extension ScenarioRun {
                 let lines = diagnoseIfRunning(watchdog)
                 if timed, !lines.isEmpty, let machine {
                     let done = MonotonicInstant.now
-                    diagnosisTiming = DiagnosisTiming(fromLastOutput: done.seconds(since: machine.serial.lastOutput),
-                                                      fromWatchdog: done.seconds(since: firedAt))
+                    diagnosisTiming = DiagnosisTiming(
+                        fromLastOutput: done.seconds(since: machine.serial.lastOutput),
+                        fromWatchdog: done.seconds(since: firedAt))
                 }
                 verdict = rules.diagnosed(verdict, lines: lines)
             case .finishLineSteps:

@@ -3,8 +3,8 @@
 // Runs entirely on the calling thread (one thread per VM).
 import Foundation
 import HostSystem
-import KernelSymbols
 import KTAP
+import KernelSymbols
 import QEMUMachine
 import QMP
 import Scenario
@@ -40,7 +40,6 @@ public final class ScenarioRun {
     /// This run's own artifacts folder, claimed in `execute` (see `claimArtifactsFolder`).
     public private(set) var artifactsPath = ""
 
-
     public func execute() -> RunResult {
         let started = MonotonicInstant.now
         artifactsPath = claimArtifactsFolder()
@@ -53,8 +52,9 @@ public final class ScenarioRun {
             verdict.details.insert("measured in guest time: \(measured)", at: 0)
         }
 
-        var result = RunResult(scenario: scenario, seed: request.seed, attempt: request.attempt, verdict: verdict,
-                               duration: duration, rerunCommand: rerunCommand)
+        var result = RunResult(
+            scenario: scenario, seed: request.seed, attempt: request.attempt, verdict: verdict,
+            duration: duration, rerunCommand: rerunCommand)
         if let monitor {
             // KTAP cases become report cases only where KTAP is the point: a scenario expecting a
             // panic inside a crash test has, by design, a suite that never finishes.
@@ -71,7 +71,9 @@ public final class ScenarioRun {
             let asked = scenario.machine.vcpus
             result.properties.append(("cpus.online", String(cpusOnline)))
             if cpusOnline < asked {
-                result.warnings.append("the guest reports \(cpusOnline) CPUs online, \(asked) asked for (its profile's contract.cpus-online: \(scenario.contract.cpusOnline!))")
+                result.warnings.append(
+                    "the guest reports \(cpusOnline) CPUs online, \(asked) asked for (its profile's contract.cpus-online: \(scenario.contract.cpusOnline!))"
+                )
             }
         }
         result.diagnosisTiming = diagnosisTiming
@@ -145,8 +147,9 @@ public final class ScenarioRun {
         do {
             // Without its artifacts folder (a full disk) the run still runs, unlogged.
             let serialLog = artifactProblems.isEmpty ? "\(artifactsPath)/serial.log" : nil
-            machine = try QEMUMachine.launch(profile, reactor: reactor, serialLog: serialLog,
-                                             serialLogLimit: options.artifactLimit)
+            machine = try QEMUMachine.launch(
+                profile, reactor: reactor, serialLog: serialLog,
+                serialLogLimit: options.artifactLimit)
         } catch let error as LaunchError {
             return Verdict(.error, .launchFailure, error.description)
         } catch is Interrupted {
@@ -223,12 +226,13 @@ public final class ScenarioRun {
         guard let monitor else { return }
         let stepDeadline = stepTimeout.map { MonotonicInstant.now.adding(seconds: $0) }
         while true {
-            let satisfied = try reactor.run(until: {
-                if condition() { return true }
-                if monitor.hasEnded { throw RunEnded() }
-                try monitor.checkWatchdogs(stepDeadline: stepDeadline, stepLimit: stepTimeout)
-                return false
-            }, deadline: { monitor.nextDeadline(extraDeadline, stepDeadline: stepDeadline) })
+            let satisfied = try reactor.run(
+                until: {
+                    if condition() { return true }
+                    if monitor.hasEnded { throw RunEnded() }
+                    try monitor.checkWatchdogs(stepDeadline: stepDeadline, stepLimit: stepTimeout)
+                    return false
+                }, deadline: { monitor.nextDeadline(extraDeadline, stepDeadline: stepDeadline) })
             if satisfied { return }
             if let extraDeadline, MonotonicInstant.now >= extraDeadline, condition() { return }
             try monitor.checkWatchdogs(stepDeadline: stepDeadline, stepLimit: stepTimeout)
@@ -256,14 +260,17 @@ public final class ScenarioRun {
             do {
                 let result = try machine.qmp.execute(command, arguments: arguments, timeout: stepTimeout)
                 if let expectError {
-                    return Verdict(.failed, .assertionFailed, "\(stepName): \(command) succeeded (\(result)), expected error \(expectError)")
+                    return Verdict(
+                        .failed, .assertionFailed, "\(stepName): \(command) succeeded (\(result)), expected error \(expectError)")
                 }
                 if let expect, !result.contains(expect) {
-                    return Verdict(.failed, .assertionFailed, "\(stepName): \(command) returned \(result), expected it to contain \(expect)")
+                    return Verdict(
+                        .failed, .assertionFailed, "\(stepName): \(command) returned \(result), expected it to contain \(expect)")
                 }
             } catch QMPError.refused(_, let errorClass, let description) {
                 if errorClass != expectError {
-                    return Verdict(.failed, .assertionFailed, "\(stepName): QEMU refused \(command): \(errorClass): \(description)")
+                    return Verdict(
+                        .failed, .assertionFailed, "\(stepName): QEMU refused \(command): \(errorClass): \(description)")
                 }
             }
         case .waitEvent(let name, let data, let within):
@@ -273,10 +280,11 @@ public final class ScenarioRun {
             try wait(until: { MonotonicInstant.now >= end }, stepTimeout: nil, until: end)
         case .capture(let pattern, let name, let within):
             var captured: SerialLine?
-            try wait(until: {
-                captured = monitor.takeSerialLine(matching: pattern)
-                return captured != nil
-            }, stepTimeout: within ?? stepTimeout)
+            try wait(
+                until: {
+                    captured = monitor.takeSerialLine(matching: pattern)
+                    return captured != nil
+                }, stepTimeout: within ?? stepTimeout)
             if let captured, monitor.capture(captured.text, as: name, at: captured.time) == 0 {
                 return Verdict(.failed, .assertionFailed, "\(stepName): the line '\(captured.text)' holds no key=value numbers")
             }

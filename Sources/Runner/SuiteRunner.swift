@@ -107,7 +107,10 @@ public final class SuiteRunner {
             while exclusiveClaimed && !InterruptSignal.wasReceived { slots.wait() }
         }
         if InterruptSignal.wasReceived {
-            if exclusive { exclusiveClaimed = false; slots.broadcast() }
+            if exclusive {
+                exclusiveClaimed = false
+                slots.broadcast()
+            }
             return false
         }
         running += 1

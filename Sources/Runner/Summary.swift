@@ -25,8 +25,10 @@ public enum Summary {
     public static func table(_ results: [RunResult]) -> String {
         let header = ["RESULT", "SCENARIO", "SEED", "TIME", "DETAIL"]
         let rows = results.map { result in
-            [ProgressDisplay.mark(result.verdict.status), result.displayName, String(result.seed),
-             result.duration.fixed1 + "s", String(result.verdict.message.prefix(100))]
+            [
+                ProgressDisplay.mark(result.verdict.status), result.displayName, String(result.seed),
+                result.duration.fixed1 + "s", String(result.verdict.message.prefix(100)),
+            ]
         }
         let widths = (0..<4).map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         return ([header] + rows).map { row in
@@ -81,12 +83,14 @@ public struct ResourceUsage {
 
     /// Usage from `start` (with `cpuAtStart` CPU seconds then) to now.
     public static func since(_ start: MonotonicInstant, cpuAtStart: Double) -> ResourceUsage {
-        ResourceUsage(cpuSeconds: cpuSeconds() - cpuAtStart, wallSeconds: MonotonicInstant.now.seconds(since: start),
-                      peakRSSMegabytes: Double(PeakMemory.kibibytes() ?? 0) / 1024)
+        ResourceUsage(
+            cpuSeconds: cpuSeconds() - cpuAtStart, wallSeconds: MonotonicInstant.now.seconds(since: start),
+            peakRSSMegabytes: Double(PeakMemory.kibibytes() ?? 0) / 1024)
     }
 
     public var description: String {
         let share = wallSeconds > 0 ? cpuSeconds / wallSeconds * 100 : 0
-        return "harness: own CPU \(cpuSeconds.fixed3)s over \(wallSeconds.fixed1)s wall (\(share.fixed1)%), peak RSS \(peakRSSMegabytes.fixed1) MB"
+        return
+            "harness: own CPU \(cpuSeconds.fixed3)s over \(wallSeconds.fixed1)s wall (\(share.fixed1)%), peak RSS \(peakRSSMegabytes.fixed1) MB"
     }
 }

@@ -24,13 +24,17 @@ struct TrendCheck {
             if let line {
                 properties.append(("trend.\(bound.key).slope_per_min", TrendPlot.format(line.slope)))
                 if !within {
-                    problems.append("\(bound.key) slope \(TrendPlot.format(line.slope))/min over \(points.count) samples, bound \(bound.description) (line \(bound.line))")
+                    problems.append(
+                        "\(bound.key) slope \(TrendPlot.format(line.slope))/min over \(points.count) samples, bound \(bound.description) (line \(bound.line))"
+                    )
                 }
             } else if series.samples.count >= spec.minimumSamples {
                 problems.append("\(bound.key) is missing from the sampled lines (keys are the line's key=value names)")
             }
-            panels.append(TrendPanel(key: bound.key, points: points, line: line,
-                                     boundText: "bound \(bound.description)", withinBound: within))
+            panels.append(
+                TrendPanel(
+                    key: bound.key, points: points, line: line,
+                    boundText: "bound \(bound.description)", withinBound: within))
         }
         failure = problems.isEmpty ? nil : "trend: " + problems.joined(separator: "; ")
         self.properties = properties

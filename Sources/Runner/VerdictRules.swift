@@ -38,18 +38,22 @@ struct VerdictRules {
             let limit = watchdog == .serialSilence ? scenario.watchdogs.silence ?? 0 : scenario.watchdogs.progress?.within ?? 0
             let what = watchdog == .serialSilence ? "no serial output" : "no progress line"
             if scenario.expectation == .hang {
-                verdict = Verdict(.passed, .expected, "hang diagnosed by \(watchdog.rawValue) (\(what) for \(limit)s), as expected",
-                                  watchdog: watchdog)
+                verdict = Verdict(
+                    .passed, .expected, "hang diagnosed by \(watchdog.rawValue) (\(what) for \(limit)s), as expected",
+                    watchdog: watchdog)
             } else {
-                verdict = Verdict(.error, .hang, "hang: \(what) for \(limit)s (\(watchdog.rawValue) watchdog) during \(facts.step.name)",
-                                  watchdog: watchdog)
+                verdict = Verdict(
+                    .error, .hang, "hang: \(what) for \(limit)s (\(watchdog.rawValue) watchdog) during \(facts.step.name)",
+                    watchdog: watchdog)
             }
         case .stepDeadline:
-            verdict = Verdict(.failed, .expectedLineMissing, "\(facts.step.name): \(facts.step.waitedFor) did not happen within its time",
-                              watchdog: watchdog)
+            verdict = Verdict(
+                .failed, .expectedLineMissing, "\(facts.step.name): \(facts.step.waitedFor) did not happen within its time",
+                watchdog: watchdog)
         default:
-            verdict = Verdict(.error, .deadline, "the scenario deadline (\(scenario.watchdogs.deadline)s) passed during \(facts.step.name)",
-                              watchdog: watchdog)
+            verdict = Verdict(
+                .error, .deadline, "the scenario deadline (\(scenario.watchdogs.deadline)s) passed during \(facts.step.name)",
+                watchdog: watchdog)
         }
         return Judgement(verdict: verdict, actions: [.closeGDBConnection, .diagnose(watchdog, timed: true)])
     }
@@ -59,9 +63,13 @@ struct VerdictRules {
     func diagnosed(_ verdict: Verdict, lines: [String]) -> Verdict {
         var verdict = verdict
         verdict.details += lines
-        if verdict.isSuccess, let missing = scenario.expectedDiagnosis.first(where: { pattern in !verdict.details.contains { pattern.matches($0) } }) {
-            verdict = Verdict(.failed, .expectedLineMissing, "the hang was diagnosed, but no diagnosis line matched \(missing)",
-                              watchdog: verdict.watchdog, details: verdict.details)
+        if verdict.isSuccess,
+            let missing = scenario.expectedDiagnosis.first(where: { pattern in !verdict.details.contains { pattern.matches($0) } }
+            )
+        {
+            verdict = Verdict(
+                .failed, .expectedLineMissing, "the hang was diagnosed, but no diagnosis line matched \(missing)",
+                watchdog: verdict.watchdog, details: verdict.details)
         }
         return verdict
     }
@@ -82,23 +90,34 @@ struct VerdictRules {
     func runEnded(_ facts: RunFacts) -> Judgement {
         let expectation = scenario.expectation
         if let forbidden = facts.forbidden {
-            return Judgement(verdict: Verdict(.failed, .forbiddenLine,
-                                              "a line matching never-pattern \(forbidden.pattern) appeared: \(forbidden.line)"))
+            return Judgement(
+                verdict: Verdict(
+                    .failed, .forbiddenLine,
+                    "a line matching never-pattern \(forbidden.pattern) appeared: \(forbidden.line)"))
         }
         if facts.tripleFault {
             if expectation == .tripleFault {
-                return Judgement(verdict: Verdict(.passed, .expected, "triple fault (SHUTDOWN guest-reset), as expected", watchdog: .tripleFault))
+                return Judgement(
+                    verdict: Verdict(
+                        .passed, .expected, "triple fault (SHUTDOWN guest-reset), as expected", watchdog: .tripleFault))
             }
-            return Judgement(verdict: Verdict(.error, .tripleFault, "the guest triple-faulted (SHUTDOWN guest-reset) during \(facts.step.name)",
-                                              watchdog: .tripleFault))
+            return Judgement(
+                verdict: Verdict(
+                    .error, .tripleFault, "the guest triple-faulted (SHUTDOWN guest-reset) during \(facts.step.name)",
+                    watchdog: .tripleFault))
         }
         if facts.panicked {
-            let how = facts.panicLine ?? (facts.guestPanickedEvent ? "GUEST_PANICKED event"
-                                          : "panic exit status \(scenario.contract.panicExit.map(String.init) ?? "?")")
+            let how =
+                facts.panicLine
+                ?? (facts.guestPanickedEvent
+                    ? "GUEST_PANICKED event"
+                    : "panic exit status \(scenario.contract.panicExit.map(String.init) ?? "?")")
             if case .panic(let pattern) = expectation {
                 guard facts.expectedPanicMatched else {
-                    return Judgement(verdict: Verdict(.failed, .expectedLineMissing, "the guest panicked (\(how)) but no line matched \(pattern)",
-                                                      watchdog: .guestPanic))
+                    return Judgement(
+                        verdict: Verdict(
+                            .failed, .expectedLineMissing, "the guest panicked (\(how)) but no line matched \(pattern)",
+                            watchdog: .guestPanic))
                 }
                 if let failure = wholePanic(facts, how: how) { return Judgement(verdict: failure) }
                 return Judgement(verdict: Verdict(.passed, .expected, "expected panic: \(how)", watchdog: .guestPanic))
@@ -110,8 +129,10 @@ struct VerdictRules {
             return Judgement(verdict: verdict, actions: [.closeGDBConnection, .diagnose(.guestPanic, timed: false)])
         }
         if facts.stoppedByQEMU && facts.exit == nil {
-            return Judgement(verdict: Verdict(.error, .crash, "QEMU stopped the guest by itself (STOP without a stop command) during \(facts.step.name)"),
-                             actions: [.closeGDBConnection, .diagnose(.qemuGone, timed: false)])
+            return Judgement(
+                verdict: Verdict(
+                    .error, .crash, "QEMU stopped the guest by itself (STOP without a stop command) during \(facts.step.name)"),
+                actions: [.closeGDBConnection, .diagnose(.qemuGone, timed: false)])
         }
         guard let exit = facts.exit else {
             return Judgement(verdict: Verdict(.error, .infrastructure, "the run ended without an exit"))
@@ -122,13 +143,16 @@ struct VerdictRules {
         switch expectation {
         case .exit(let wanted):
             if code == wanted { return Judgement(verdict: Verdict(.passed, .expected, "exited with \(code), as expected")) }
-            return Judgement(verdict: Verdict(.failed, .unexpectedExit, "QEMU exited with \(code), expected \(wanted)", watchdog: .qemuGone))
+            return Judgement(
+                verdict: Verdict(.failed, .unexpectedExit, "QEMU exited with \(code), expected \(wanted)", watchdog: .qemuGone))
         case .ktapAllPass:
             return Judgement(verdict: ktap(facts.ktap, exitCode: code))
         default:
-            return Judgement(verdict: Verdict(.failed, .unexpectedExit,
-                                              "QEMU exited with \(code) during \(facts.step.name), expected \(Self.describe(expectation))",
-                                              watchdog: .qemuGone))
+            return Judgement(
+                verdict: Verdict(
+                    .failed, .unexpectedExit,
+                    "QEMU exited with \(code) during \(facts.step.name), expected \(Self.describe(expectation))",
+                    watchdog: .qemuGone))
         }
     }
 
@@ -139,21 +163,26 @@ struct VerdictRules {
     func wholePanic(_ facts: RunFacts, how: String) -> Verdict? {
         let contract = scenario.contract
         if let line = contract.panicLine, facts.panicLine == nil {
-            return Verdict(.failed, .expectedLineMissing, "the guest panicked (\(how)) but no line matched the panic line \(line)",
-                           watchdog: .guestPanic)
+            return Verdict(
+                .failed, .expectedLineMissing, "the guest panicked (\(how)) but no line matched the panic line \(line)",
+                watchdog: .guestPanic)
         }
         if let status = contract.panicExit, !facts.haltsAfterPanic, facts.exit != .exited(status) {
-            let ended = facts.exit.map { "QEMU ended with \($0)" } ?? "QEMU did not exit within \(RunMonitor.panicReportGrace)s of the report's last line"
-            return Verdict(.failed, .unexpectedExit, "expected panic (\(how)), but \(ended), not the panic exit status \(status)",
-                           watchdog: .guestPanic)
+            let ended =
+                facts.exit.map { "QEMU ended with \($0)" }
+                ?? "QEMU did not exit within \(RunMonitor.panicReportGrace)s of the report's last line"
+            return Verdict(
+                .failed, .unexpectedExit, "expected panic (\(how)), but \(ended), not the panic exit status \(status)",
+                watchdog: .guestPanic)
         }
         if let line = contract.panicCPULine {
             let missing = (0..<scenario.machine.vcpus).filter { !facts.panicCPUs.contains($0) }
             if !missing.isEmpty {
                 let cpus = missing.map(String.init).joined(separator: ", ")
-                return Verdict(.failed, .expectedLineMissing,
-                               "expected panic (\(how)), but the report has no line matching \(line) for CPU \(cpus) of \(scenario.machine.vcpus)",
-                               watchdog: .guestPanic)
+                return Verdict(
+                    .failed, .expectedLineMissing,
+                    "expected panic (\(how)), but the report has no line matching \(line) for CPU \(cpus) of \(scenario.machine.vcpus)",
+                    watchdog: .guestPanic)
             }
         }
         return nil
@@ -168,9 +197,11 @@ struct VerdictRules {
         guard ended.verdict.isSuccess, facts.step.isWaitingStep else { return ended }
         switch scenario.expectation {
         case .exit, .ktapAllPass:
-            return Judgement(verdict: Verdict(.failed, .expectedLineMissing,
-                                              "\(facts.step.name): the run ended (\(ended.verdict.message)) before \(facts.step.waitedFor)",
-                                              watchdog: .qemuGone))
+            return Judgement(
+                verdict: Verdict(
+                    .failed, .expectedLineMissing,
+                    "\(facts.step.name): the run ended (\(ended.verdict.message)) before \(facts.step.waitedFor)",
+                    watchdog: .qemuGone))
         case .panic:
             return Judgement(verdict: ended.verdict, actions: ended.actions + [.finishLineSteps])
         default:
@@ -181,8 +212,9 @@ struct VerdictRules {
     /// The line-reading steps ran on after an expected panic: the first that failed fails the run.
     func lineStepsFinished(_ verdict: Verdict, failure: Verdict?) -> Verdict {
         guard let failure else { return verdict }
-        return Verdict(failure.status, failure.kind, "\(failure.message) (\(verdict.message))", watchdog: verdict.watchdog,
-                       details: verdict.details)
+        return Verdict(
+            failure.status, failure.kind, "\(failure.message) (\(verdict.message))", watchdog: verdict.watchdog,
+            details: verdict.details)
     }
 
     // MARK: KTAP
@@ -204,13 +236,15 @@ struct VerdictRules {
         }
         var problems: [String] = []
         if cases.isEmpty {
-            problems.append("no results (plan \(document.plannedCount.map { "1..\($0)" } ?? "missing"): the filter matched nothing?)")
+            problems.append(
+                "no results (plan \(document.plannedCount.map { "1..\($0)" } ?? "missing"): the filter matched nothing?)")
         } else if let wanted = scenario.ktapCases, !wanted.admits(cases.count) {
             problems.append("\(cases.count) cases reported, expected \(wanted.description)")
         }
         if !failed.isEmpty { problems.append("failed: \(failed.joined(separator: ", "))") }
         if document.unkeptFailures > 0 {
-            problems.append("\(document.unkeptFailures) failed result(s) past the first \(KTAPParser.maximumResults) (counted, not kept)")
+            problems.append(
+                "\(document.unkeptFailures) failed result(s) past the first \(KTAPParser.maximumResults) (counted, not kept)")
         }
         if document.missingCount > 0 { problems.append("\(document.missingCount) planned test(s) never reported") }
         if let cleanExit, exitCode != cleanExit { problems.append("QEMU exited with \(exitCode), expected \(cleanExit)") }
@@ -222,8 +256,10 @@ struct VerdictRules {
     /// An `assert:` step against the captured values; nil when it holds.
     func check(_ assertion: Assertion, captures: [String: Int64], at step: StepPlace) -> Verdict? {
         guard let value = captures[assertion.value] else {
-            return Verdict(.failed, .assertionFailed,
-                           "\(step.name): no captured value \(assertion.value) (captured: \(captures.keys.sorted().joined(separator: ", ")))")
+            return Verdict(
+                .failed, .assertionFailed,
+                "\(step.name): no captured value \(assertion.value) (captured: \(captures.keys.sorted().joined(separator: ", ")))"
+            )
         }
         let operand: Int64
         switch assertion.operand {
@@ -248,8 +284,9 @@ struct VerdictRules {
         case .number(let number): operandText = String(number)
         case .captured(let name): operandText = "\(name) (\(operand))"
         }
-        return Verdict(.failed, .assertionFailed,
-                       "\(step.name): expected \(assertion.value) (\(value)) \(assertion.comparison.rawValue) \(operandText)")
+        return Verdict(
+            .failed, .assertionFailed,
+            "\(step.name): expected \(assertion.value) (\(value)) \(assertion.comparison.rawValue) \(operandText)")
     }
 
     static func describe(_ expectation: Expectation) -> String {

@@ -34,7 +34,9 @@ public enum DeterminismRules {
         case .qmp(let command, let arguments, _, _):
             let commandLine = arguments?.objectValue?["command-line"]?.stringValue
             if isReadOnly(command, commandLine: commandLine) { return .keeps }
-            return .breaks("QMP \(command) acts on the machine at a host-chosen moment (only query-*, qom-get, qom-list and 'info' keep a run deterministic)")
+            return .breaks(
+                "QMP \(command) acts on the machine at a host-chosen moment (only query-*, qom-get, qom-list and 'info' keep a run deterministic)"
+            )
         case .gdb:
             return .breaks("gdb steps stop the machine at host-chosen moments")
         default:
@@ -67,7 +69,8 @@ extension ScenarioParser {
         }
         let text = try reader.string(node, "machine.mode")
         guard let mode = MachineMode(rawValue: text) else {
-            throw reader.error(node, "machine.mode must be \(MachineMode.allCases.map(\.rawValue).joined(separator: " or ")), not '\(text)'")
+            throw reader.error(
+                node, "machine.mode must be \(MachineMode.allCases.map(\.rawValue).joined(separator: " or ")), not '\(text)'")
         }
         machine.mode = mode
     }

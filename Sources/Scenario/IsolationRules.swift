@@ -15,9 +15,12 @@ public enum IsolationRules {
         if name.isEmpty || name.utf8.count > maximumNameLength {
             return "a scenario name must be 1 to \(maximumNameLength) characters"
         }
-        let plain = name.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0) }
+        let plain = name.unicodeScalars.allSatisfy {
+            $0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)
+        }
         if !plain || name.hasPrefix(".") {
-            return "a scenario name may hold letters, digits, '-', '_' and '.' (not first), so it cannot leave the artifacts folder; not '\(printable(name))'"
+            return
+                "a scenario name may hold letters, digits, '-', '_' and '.' (not first), so it cannot leave the artifacts folder; not '\(printable(name))'"
         }
         return nil
     }
@@ -29,7 +32,8 @@ public enum IsolationRules {
         if name.hasPrefix("qemu-system-") && name.count > "qemu-system-".count && name.allSatisfy(allowed.contains) {
             return nil
         }
-        return "machine.qemu must name a qemu-system-* program (looked up on the PATH of whoever runs the harness; a path is theirs to give with --qemu), not '\(printable(name))'"
+        return
+            "machine.qemu must name a qemu-system-* program (looked up on the PATH of whoever runs the harness; a path is theirs to give with --qemu), not '\(printable(name))'"
     }
 
     /// Why a string cannot be one argument word: NUL would cut it short and control characters

@@ -27,7 +27,9 @@ public struct KernelContract: Equatable {
 
     public init() {}
 
-    public static let keys = ["clean-exit", "panic-exit", "panic-line", "panic-report-end", "panic-halt", "panic-cpu-line", "cpus-online"]
+    public static let keys = [
+        "clean-exit", "panic-exit", "panic-line", "panic-report-end", "panic-halt", "panic-cpu-line", "cpus-online",
+    ]
 
     /// Whether a kernel given `commandLine` halts after a panic instead of exiting.
     public func haltsAfterPanic(_ commandLine: String) -> Bool {

@@ -25,7 +25,10 @@ struct OptionValue: Equatable {
     static func parse(_ text: String, headed: Bool, what: String) -> Result<OptionValue, IsolationProblem> {
         if let problem = IsolationRules.textProblem(text) { return .failure(.init("\(what): \(problem)")) }
         if text.hasPrefix("{") {
-            return .failure(.init("\(what): the JSON form is not accepted; write \(headed ? "NAME," : "")key=value,... ('\(IsolationRules.printable(text))')"))
+            return .failure(
+                .init(
+                    "\(what): the JSON form is not accepted; write \(headed ? "NAME," : "")key=value,... ('\(IsolationRules.printable(text))')"
+                ))
         }
         if text.contains(",,") {
             return .failure(.init("\(what): ',,' (an escaped comma) is not accepted in '\(IsolationRules.printable(text))'"))
@@ -35,7 +38,10 @@ struct OptionValue: Equatable {
         if headed {
             let head = items.removeFirst()
             guard !head.isEmpty, !head.contains("="), head.allSatisfy(keyCharacters.contains), !head.hasPrefix("-") else {
-                return .failure(.init("\(what): '\(IsolationRules.printable(text))' must start with a name (letters, digits, - _ .), not '\(IsolationRules.printable(head))'"))
+                return .failure(
+                    .init(
+                        "\(what): '\(IsolationRules.printable(text))' must start with a name (letters, digits, - _ .), not '\(IsolationRules.printable(head))'"
+                    ))
             }
             value.head = head
         }
@@ -43,14 +49,18 @@ struct OptionValue: Equatable {
         for item in items {
             let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty else {
-                return .failure(.init("\(what): '\(IsolationRules.printable(item))' in '\(IsolationRules.printable(text))' is not key=value"))
+                return .failure(
+                    .init("\(what): '\(IsolationRules.printable(item))' in '\(IsolationRules.printable(text))' is not key=value"))
             }
             let (key, itemValue) = (parts[0], parts[1])
             guard key.allSatisfy(keyCharacters.contains) else {
                 return .failure(.init("\(what): the key '\(IsolationRules.printable(key))' may hold only letters, digits, - _ ."))
             }
             guard !itemValue.isEmpty, itemValue.allSatisfy(valueCharacters.contains) else {
-                return .failure(.init("\(what): the value of '\(key)' may hold only letters, digits and - _ . : + (no paths, spaces or quotes), not '\(IsolationRules.printable(itemValue))'"))
+                return .failure(
+                    .init(
+                        "\(what): the value of '\(key)' may hold only letters, digits and - _ . : + (no paths, spaces or quotes), not '\(IsolationRules.printable(itemValue))'"
+                    ))
             }
             // QEMU matches some keys with '-' and '_' alike, and QOM names are case-sensitive
             // while people are not: one key, one value, whatever its spelling.

@@ -25,7 +25,8 @@ public struct PathConfinement: Equatable, Sendable {
     public static func root(for path: String) -> String {
         var isDirectory: ObjCBool = false
         let real = realPath(path)
-        let start = FileManager.default.fileExists(atPath: real, isDirectory: &isDirectory) && isDirectory.boolValue
+        let start =
+            FileManager.default.fileExists(atPath: real, isDirectory: &isDirectory) && isDirectory.boolValue
             ? real : (real as NSString).deletingLastPathComponent
         var library: String?
         var folder = start
@@ -66,7 +67,10 @@ public struct PathConfinement: Equatable, Sendable {
         let joined = text.hasPrefix("/") ? text : folder + "/" + text
         let real = Self.realPath(joined)
         guard contains(real) else {
-            return .failure(.init("\(what): '\(IsolationRules.printable(text))' leads to \(real), outside the scenario root \(root)\(allowed.isEmpty ? "" : " and the allowed directories \(allowed.joined(separator: ", "))") (absolute paths, '..' and symlinks may not leave it; the person running the harness can allow a directory with --allow-dir)"))
+            return .failure(
+                .init(
+                    "\(what): '\(IsolationRules.printable(text))' leads to \(real), outside the scenario root \(root)\(allowed.isEmpty ? "" : " and the allowed directories \(allowed.joined(separator: ", "))") (absolute paths, '..' and symlinks may not leave it; the person running the harness can allow a directory with --allow-dir)"
+                ))
         }
         var info = stat()
         if stat(real, &info) == 0 && info.st_mode & S_IFMT != S_IFREG {

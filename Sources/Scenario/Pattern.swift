@@ -25,7 +25,8 @@ public struct Pattern: Equatable, CustomStringConvertible {
     /// plain text, no match, or a group that took no part).
     public func firstCapture(in line: String) -> String? {
         guard let regex, let match = try? regex.firstMatch(in: line), match.output.count > 1,
-              let range = match.output[1].range else { return nil }
+            let range = match.output[1].range
+        else { return nil }
         return String(line[range])
     }
 

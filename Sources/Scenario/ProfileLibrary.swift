@@ -77,12 +77,14 @@ public struct ProfileLibrary {
             let fields = try reader.mapping(top[name]!, "profile '\(name)'")
             try fields.check(allowed: ScenarioParser.machineKeys.filter { $0 != "profile" } + ["never", "build", "contract"])
             var machine = MachineProfile()
-            let machineOnly = YAMLReader.Mapping(reader: reader, node: fields.node, what: "profile '\(name)'",
-                                                 entries: fields.entries.filter { !["never", "build", "contract"].contains($0.key) })
+            let machineOnly = YAMLReader.Mapping(
+                reader: reader, node: fields.node, what: "profile '\(name)'",
+                entries: fields.entries.filter { !["never", "build", "contract"].contains($0.key) })
             try ScenarioParser.applyMachine(machineOnly, to: &machine, reader: reader, relativeTo: path, confinement: confinement)
-            let never = try fields["never"].map { node in
-                try reader.sequence(node, "never").map { try reader.pattern($0, "each pattern of never") }
-            } ?? []
+            let never =
+                try fields["never"].map { node in
+                    try reader.sequence(node, "never").map { try reader.pattern($0, "each pattern of never") }
+                } ?? []
             let build = try fields["build"].map { node in
                 let command = try reader.string(node, "build")
                 if let problem = IsolationRules.textProblem(command) { throw reader.error(node, "build: \(problem)") }

@@ -81,21 +81,31 @@ enum QEMUOptionRules {
     /// The options a scenario may use, with their forms.
     static let options: [String: Form] = [
         "-machine": .value(head: .optional, keys: machineProperties, values: [:]),
-        "-rtc": .value(head: .none, keys: ["base", "clock", "driftfix"],
-                       values: ["clock": ["host", "rt", "vm"], "driftfix": ["none", "slew"]]),
+        "-rtc": .value(
+            head: .none, keys: ["base", "clock", "driftfix"],
+            values: ["clock": ["host", "rt", "vm"], "driftfix": ["none", "slew"]]),
         "-icount": .value(head: .none, keys: ["shift", "align", "sleep"], values: ["align": onOff, "sleep": onOff]),
         "-overcommit": .value(head: .none, keys: ["mem-lock", "cpu-pm"], values: ["mem-lock": onOff, "cpu-pm": onOff]),
-        "-numa": .value(head: .required(["node", "dist", "cpu"]),
-                        keys: ["nodeid", "cpus", "initiator", "src", "dst", "val", "node-id", "socket-id", "die-id",
-                               "core-id", "thread-id"], values: [:]),
-        "-smbios": .value(head: .none,
-                          keys: ["type", "vendor", "version", "date", "release", "uefi", "manufacturer", "product",
-                                 "serial", "uuid", "sku", "family", "asset", "location", "part", "speed"],
-                          values: ["type": ["0", "1", "2", "3", "4", "17"]]),
+        "-numa": .value(
+            head: .required(["node", "dist", "cpu"]),
+            keys: [
+                "nodeid", "cpus", "initiator", "src", "dst", "val", "node-id", "socket-id", "die-id",
+                "core-id", "thread-id",
+            ], values: [:]),
+        "-smbios": .value(
+            head: .none,
+            keys: [
+                "type", "vendor", "version", "date", "release", "uefi", "manufacturer", "product",
+                "serial", "uuid", "sku", "family", "asset", "location", "part", "speed",
+            ],
+            values: ["type": ["0", "1", "2", "3", "4", "17"]]),
         // `panic=` is the harness's (it reads GUEST_PANICKED with -action panic=none).
-        "-action": .value(head: .none, keys: ["reboot", "shutdown", "watchdog"],
-                          values: ["reboot": ["reset", "shutdown"], "shutdown": ["poweroff", "pause"],
-                                   "watchdog": ["reset", "shutdown", "poweroff", "pause", "debug", "none", "inject-nmi"]]),
+        "-action": .value(
+            head: .none, keys: ["reboot", "shutdown", "watchdog"],
+            values: [
+                "reboot": ["reset", "shutdown"], "shutdown": ["poweroff", "pause"],
+                "watchdog": ["reset", "shutdown", "poweroff", "pause", "debug", "none", "inject-nmi"],
+            ]),
         "-global": .global,
         "-no-shutdown": .flag,
     ]
@@ -109,7 +119,9 @@ enum QEMUOptionRules {
     /// `machine.devices`: each value re-encoded, or why it is refused.
     static func device(_ text: String) -> Result<String, IsolationProblem> {
         let what = "machine.devices"
-        if text.hasPrefix("-") { return .failure(.init("\(what): a value cannot start with '-': '\(IsolationRules.printable(text))'")) }
+        if text.hasPrefix("-") {
+            return .failure(.init("\(what): a value cannot start with '-': '\(IsolationRules.printable(text))'"))
+        }
         let value: OptionValue
         switch OptionValue.parse(text, headed: true, what: what) {
         case .failure(let problem): return .failure(problem)
@@ -117,7 +129,10 @@ enum QEMUOptionRules {
         }
         let driver = value.head ?? ""
         guard let allowed = devices[driver] else {
-            return .failure(.init("\(what): '\(driver)' is not a device model scenarios may add (allowed: \(devices.keys.sorted().joined(separator: ", ")))"))
+            return .failure(
+                .init(
+                    "\(what): '\(driver)' is not a device model scenarios may add (allowed: \(devices.keys.sorted().joined(separator: ", ")))"
+                ))
         }
         for (key, _) in value.pairs where !allowed.contains(key) {
             return .failure(.init("\(what): \(driver) may set only \(allowed.sorted().joined(separator: ", ")); not '\(key)='"))
@@ -129,14 +144,18 @@ enum QEMUOptionRules {
     /// with the features as `feature=on`/`feature=off`. CPU properties reach no host resource.
     static func cpu(_ text: String) -> Result<String, IsolationProblem> {
         let what = "machine.cpu"
-        if text.hasPrefix("-") { return .failure(.init("\(what): a value cannot start with '-': '\(IsolationRules.printable(text))'")) }
+        if text.hasPrefix("-") {
+            return .failure(.init("\(what): a value cannot start with '-': '\(IsolationRules.printable(text))'"))
+        }
         var items = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         let model = items.removeFirst()
-        let rewritten = [model] + items.map { item -> String in
-            if item.hasPrefix("+") { return item.dropFirst() + "=on" }
-            if item.hasPrefix("-") { return item.dropFirst() + "=off" }
-            return item
-        }
+        let rewritten =
+            [model]
+            + items.map { item -> String in
+                if item.hasPrefix("+") { return item.dropFirst() + "=on" }
+                if item.hasPrefix("-") { return item.dropFirst() + "=off" }
+                return item
+            }
         return OptionValue.parse(rewritten.joined(separator: ","), headed: true, what: what).map(\.encoded)
     }
 
@@ -150,13 +169,19 @@ enum QEMUOptionRules {
             if let problem = IsolationRules.textProblem(word) { return .failure(.init("\(what): \(problem)")) }
             guard word.hasPrefix("-") else {
                 // QEMU reads a word that is not an option as a disk image to open read-write.
-                return .failure(.init("\(what): '\(IsolationRules.printable(word))' is not an option, and QEMU would open it as a disk image; every word is an option or the value right after one"))
+                return .failure(
+                    .init(
+                        "\(what): '\(IsolationRules.printable(word))' is not an option, and QEMU would open it as a disk image; every word is an option or the value right after one"
+                    ))
             }
             if let canonical = aliases[word] {
                 return .failure(.init("\(what): '\(word)' is another spelling; write \(canonical)"))
             }
             guard let form = options[word] else {
-                return .failure(.init("\(what) may only use \(options.keys.sorted().joined(separator: " ")); not '\(IsolationRules.printable(word))' (sockets, monitors, disks, files and devices are the harness's or machine.devices')"))
+                return .failure(
+                    .init(
+                        "\(what) may only use \(options.keys.sorted().joined(separator: " ")); not '\(IsolationRules.printable(word))' (sockets, monitors, disks, files and devices are the harness's or machine.devices')"
+                    ))
             }
             index += 1
             output.append(word)
@@ -186,11 +211,18 @@ enum QEMUOptionRules {
             case .success(let value): parsed = value
             }
             guard parsed.pairs.count == 1, let pair = parsed.pairs.first, let dot = pair.key.firstIndex(of: ".") else {
-                return .failure(.init("\(what): write DRIVER.PROPERTY=VALUE (one property; the driver=,property=,value= form is not accepted), not '\(IsolationRules.printable(text))'"))
+                return .failure(
+                    .init(
+                        "\(what): write DRIVER.PROPERTY=VALUE (one property; the driver=,property=,value= form is not accepted), not '\(IsolationRules.printable(text))'"
+                    ))
             }
-            let driver = String(pair.key[..<dot]), property = String(pair.key[pair.key.index(after: dot)...])
+            let driver = String(pair.key[..<dot])
+            let property = String(pair.key[pair.key.index(after: dot)...])
             guard let allowed = globals[driver], allowed.contains(property) else {
-                return .failure(.init("\(what): '\(IsolationRules.printable(pair.key))' is not a property scenarios may set (drivers and properties of machine.devices, mc146818rtc.lost_tick_policy, ICH9-LPC.disable_s3 ...)"))
+                return .failure(
+                    .init(
+                        "\(what): '\(IsolationRules.printable(pair.key))' is not a property scenarios may set (drivers and properties of machine.devices, mc146818rtc.lost_tick_policy, ICH9-LPC.disable_s3 ...)"
+                    ))
             }
             return .success(parsed.encoded)
         case .value(let headRule, let keys, let values):
@@ -213,7 +245,8 @@ enum QEMUOptionRules {
                     return .failure(.init("\(what) may set only \(keys.sorted().joined(separator: ", ")); not '\(key)='"))
                 }
                 if let choices = values[key], !choices.contains(value) {
-                    return .failure(.init("\(what): \(key) must be one of \(choices.sorted().joined(separator: ", ")), not '\(value)'"))
+                    return .failure(
+                        .init("\(what): \(key) must be one of \(choices.sorted().joined(separator: ", ")), not '\(value)'"))
                 }
             }
             return .success(parsed.encoded)

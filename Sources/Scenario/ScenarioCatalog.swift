@@ -11,8 +11,10 @@ public struct ScenarioCatalog {
     /// confined to its root (PathConfinement.root(for:)) and the `allowed` directories. With
     /// `checkingImages` false the kernel images are not looked at yet: call `checkImages` once
     /// their builds have run.
-    public static func load(_ paths: [String], includeNightly: Bool, filter: String?,
-                            allowing allowed: [String] = [], checkingImages: Bool = true) -> ScenarioCatalog {
+    public static func load(
+        _ paths: [String], includeNightly: Bool, filter: String?,
+        allowing allowed: [String] = [], checkingImages: Bool = true
+    ) -> ScenarioCatalog {
         var catalog = ScenarioCatalog()
         for path in paths {
             var isDirectory: ObjCBool = false
@@ -45,12 +47,18 @@ public struct ScenarioCatalog {
     /// left alone: their runs fail with the build's output. `buildSkipped` says why a profile's
     /// build command was not run, for images it would have made.
     /// With `requireExisting` false, a missing image is not refused (its runs fail instead).
-    public mutating func checkImages(requireExisting: Bool = true, failedBuilds: Set<String> = [],
-                                     buildSkipped: [KernelBuild: String] = [:]) {
+    public mutating func checkImages(
+        requireExisting: Bool = true, failedBuilds: Set<String> = [],
+        buildSkipped: [KernelBuild: String] = [:]
+    ) {
         var refusedImages: Set<String> = []
         scenarios = scenarios.filter { scenario in
-            if let kernel = scenario.machine.kernel, failedBuilds.contains(kernel)
-                || !requireExisting && !FileManager.default.fileExists(atPath: kernel) { return true }
+            if let kernel = scenario.machine.kernel,
+                failedBuilds.contains(kernel)
+                    || !requireExisting && !FileManager.default.fileExists(atPath: kernel)
+            {
+                return true
+            }
             do {
                 try ScenarioParser.checkImage(scenario, buildSkipped: scenario.kernelBuild.flatMap { buildSkipped[$0] })
                 return true
@@ -72,7 +80,8 @@ public struct ScenarioCatalog {
         while let relative = walker.nextObject() as? String {
             let name = (relative as NSString).lastPathComponent
             guard name.hasSuffix(".yaml") || name.hasSuffix(".yml"), name != ProfileLibrary.fileName,
-                  !name.hasPrefix(".") else { continue }
+                !name.hasPrefix(".")
+            else { continue }
             let base = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
             files.append(base + "/" + relative)
         }

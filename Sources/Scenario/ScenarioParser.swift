@@ -8,8 +8,10 @@ import Yams
 
 public enum ScenarioParser {
     static let topKeys = ["name", "description", "tags", "machine", "watchdogs", "never", "steps", "expect", "trend"]
-    static let machineKeys = ["profile", "qemu", "kernel", "modules", "vcpus", "memory", "accel", "cpu",
-                              "cmdline", "devices", "qemu-args", "mode", "schedule-cmdline"]
+    static let machineKeys = [
+        "profile", "qemu", "kernel", "modules", "vcpus", "memory", "accel", "cpu",
+        "cmdline", "devices", "qemu-args", "mode", "schedule-cmdline",
+    ]
     static let watchdogKeys = ["deadline", "step", "silence", "progress"]
     static let stepKinds = ["wait-serial", "send-serial", "qmp", "wait-event", "pause", "capture", "assert", "gdb"]
 
@@ -31,15 +33,18 @@ public enum ScenarioParser {
         let confinement = confinement ?? .forFile(path)
         let real = PathConfinement.realPath(path)
         guard confinement.contains(real) else {
-            throw ScenarioError(file: path, line: 1, reason: "the file leads to \(real), outside the scenario root \(confinement.root)")
+            throw ScenarioError(
+                file: path, line: 1, reason: "the file leads to \(real), outside the scenario root \(confinement.root)")
         }
         let profiles = try ProfileLibrary.nearest(to: path, confinement: confinement)
         return try parseText(text, file: path, profiles: profiles, confinement: confinement)
     }
 
     /// Parses `text` and checks `gdb:` steps' symbols against the kernel image it names.
-    public static func parse(_ text: String, file: String, profiles: ProfileLibrary = .builtIn,
-                             confinement: PathConfinement? = nil) throws -> Scenario {
+    public static func parse(
+        _ text: String, file: String, profiles: ProfileLibrary = .builtIn,
+        confinement: PathConfinement? = nil
+    ) throws -> Scenario {
         let scenario = try parseText(text, file: file, profiles: profiles, confinement: confinement)
         try checkGDBSymbols(scenario.steps, kernel: scenario.machine.kernel, file: file)
         return scenario
@@ -51,8 +56,9 @@ public enum ScenarioParser {
     public static func checkImage(_ scenario: Scenario, buildSkipped: String? = nil) throws {
         if let kernel = scenario.machine.kernel, !FileManager.default.fileExists(atPath: kernel) {
             let source = scenario.kernelSource ?? SourceLine(file: scenario.file, line: 1)
-            throw ScenarioError(file: source.file, line: source.line,
-                                reason: missingImageReason(kernel, build: scenario.kernelBuild, buildSkipped: buildSkipped))
+            throw ScenarioError(
+                file: source.file, line: source.line,
+                reason: missingImageReason(kernel, build: scenario.kernelBuild, buildSkipped: buildSkipped))
         }
         try checkGDBSymbols(scenario.steps, kernel: scenario.machine.kernel, file: scenario.file)
     }
@@ -68,8 +74,10 @@ public enum ScenarioParser {
 
     /// The text alone into a Scenario: reads no file (`file` only names it in errors and anchors
     /// relative paths, which are resolved and confined), so gdb symbols are left unchecked.
-    public static func parseText(_ text: String, file: String, profiles: ProfileLibrary = .builtIn,
-                                 confinement: PathConfinement? = nil) throws -> Scenario {
+    public static func parseText(
+        _ text: String, file: String, profiles: ProfileLibrary = .builtIn,
+        confinement: PathConfinement? = nil
+    ) throws -> Scenario {
         let confinement = confinement ?? .forFile(file)
         let reader = YAMLReader(file: file, text: text)
         let root: Node
@@ -84,7 +92,8 @@ public enum ScenarioParser {
         let top = try reader.mapping(root, "a scenario")
         try top.check(allowed: topKeys)
 
-        let name = try top["name"].map { try reader.string($0, "name") }
+        let name =
+            try top["name"].map { try reader.string($0, "name") }
             ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         if let problem = IsolationRules.problem(withName: name) { throw reader.error(top["name"] ?? root, problem) }
         let description = try top["description"].map { try reader.string($0, "description") }
@@ -94,8 +103,9 @@ public enum ScenarioParser {
         let machineMapping = try machineNode.map { try reader.mapping($0, "machine") }
         let profileName = try machineMapping?["profile"].map { try reader.string($0, "machine.profile") } ?? "default"
         guard let base = profiles.profiles[profileName] else {
-            throw reader.error(machineMapping?["profile"] ?? root,
-                               "no machine profile '\(profileName)' (known: \(profiles.profiles.keys.sorted().joined(separator: ", ")))")
+            throw reader.error(
+                machineMapping?["profile"] ?? root,
+                "no machine profile '\(profileName)' (known: \(profiles.profiles.keys.sorted().joined(separator: ", ")))")
         }
         var machine = base.machine
         if let machineMapping {
@@ -103,9 +113,10 @@ public enum ScenarioParser {
         }
 
         let watchdogs = try top["watchdogs"].map { try parseWatchdogs($0, reader: reader) } ?? WatchdogSettings()
-        let never = try top["never"].map { node in
-            try reader.sequence(node, "never").map { try reader.pattern($0, "each pattern of never") }
-        } ?? base.never
+        let never =
+            try top["never"].map { node in
+                try reader.sequence(node, "never").map { try reader.pattern($0, "each pattern of never") }
+            } ?? base.never
 
         let stepNodes = try top["steps"].map { try reader.sequence($0, "steps") } ?? []
         var steps: [Located<Step>] = []
@@ -129,9 +140,11 @@ public enum ScenarioParser {
             throw reader.error(machineNode ?? root, "no kernel: set machine.kernel or use a profile that has one")
         }
         try checkDeterministic(machine, steps: steps, node: machineMapping?["mode"] ?? machineNode ?? root, reader: reader)
-        var scenario = Scenario(file: file, pathInRoot: confinement.relativePath(of: file), name: name, description: description, tags: tags, machine: machine,
-                                watchdogs: watchdogs, never: never, steps: steps, expectation: expectation,
-                                expectedDiagnosis: try parseExpectedDiagnosis(expectNode, reader: reader))
+        var scenario = Scenario(
+            file: file, pathInRoot: confinement.relativePath(of: file), name: name, description: description, tags: tags,
+            machine: machine,
+            watchdogs: watchdogs, never: never, steps: steps, expectation: expectation,
+            expectedDiagnosis: try parseExpectedDiagnosis(expectNode, reader: reader))
         scenario.trend = try top["trend"].map { try parseTrend($0, reader: reader) }
         if let ownKernel = machineMapping?["kernel"] {
             scenario.kernelSource = SourceLine(file: file, line: ownKernel.mark?.line ?? 1)
@@ -145,14 +158,20 @@ public enum ScenarioParser {
         return scenario
     }
 
-    static func applyMachine(_ mapping: YAMLReader.Mapping, to machine: inout MachineProfile,
-                             reader: YAMLReader, relativeTo file: String, confinement: PathConfinement) throws {
+    static func applyMachine(
+        _ mapping: YAMLReader.Mapping, to machine: inout MachineProfile,
+        reader: YAMLReader, relativeTo file: String, confinement: PathConfinement
+    ) throws {
         if let build = mapping.keyNode("build") {
-            throw reader.error(build, "machine.build: a scenario cannot name a host command; `build:` belongs in the profiles.yaml you run the harness with (docs/harness.md)")
+            throw reader.error(
+                build,
+                "machine.build: a scenario cannot name a host command; `build:` belongs in the profiles.yaml you run the harness with (docs/harness.md)"
+            )
         }
         try mapping.check(allowed: machineKeys)
-        let folder = PathConfinement.realPath((file as NSString).deletingLastPathComponent.isEmpty
-                                              ? "." : (file as NSString).deletingLastPathComponent)
+        let folder = PathConfinement.realPath(
+            (file as NSString).deletingLastPathComponent.isEmpty
+                ? "." : (file as NSString).deletingLastPathComponent)
         for key in mapping.keys {
             let node = mapping[key]!
             /// Refuses `problem`'s complaint, if any, at this key's line.
@@ -192,7 +211,8 @@ public enum ScenarioParser {
                 machine.memoryMiB = try reader.mebibytes(node, "machine.memory")
                 let range = IsolationRules.memoryRange
                 if !range.contains(machine.memoryMiB) {
-                    try refuse("machine.memory must be \(range.lowerBound)M to \(range.upperBound / 1024)G, not \(machine.memoryMiB)M")
+                    try refuse(
+                        "machine.memory must be \(range.lowerBound)M to \(range.upperBound / 1024)G, not \(machine.memoryMiB)M")
                 }
             case "accel":
                 let text = try reader.string(node, "machine.accel")
@@ -223,14 +243,16 @@ public enum ScenarioParser {
         if let value = mapping["deadline"] { settings.deadline = try reader.duration(value, "watchdogs.deadline") }
         if let value = mapping["step"] { settings.step = try reader.duration(value, "watchdogs.step") }
         if let value = mapping["silence"] {
-            settings.silence = try reader.string(value, "watchdogs.silence") == "off"
+            settings.silence =
+                try reader.string(value, "watchdogs.silence") == "off"
                 ? nil : try reader.duration(value, "watchdogs.silence")
         }
         if let value = mapping["progress"] {
             let progress = try reader.mapping(value, "watchdogs.progress")
             try progress.check(allowed: ["pattern", "within"])
-            settings.progress = .init(pattern: try reader.pattern(try progress.required("pattern"), "watchdogs.progress.pattern"),
-                                      within: try reader.duration(try progress.required("within"), "watchdogs.progress.within"))
+            settings.progress = .init(
+                pattern: try reader.pattern(try progress.required("pattern"), "watchdogs.progress.pattern"),
+                within: try reader.duration(try progress.required("within"), "watchdogs.progress.within"))
         }
         return settings
     }
@@ -249,8 +271,9 @@ public enum ScenarioParser {
             if case .scalar = body { return .waitSerial(try reader.pattern(body, "wait-serial"), within: nil) }
             let fields = try reader.mapping(body, "wait-serial")
             try fields.check(allowed: ["pattern", "within"])
-            return .waitSerial(try reader.pattern(try fields.required("pattern"), "wait-serial.pattern"),
-                               within: try fields["within"].map { try reader.duration($0, "wait-serial.within") })
+            return .waitSerial(
+                try reader.pattern(try fields.required("pattern"), "wait-serial.pattern"),
+                within: try fields["within"].map { try reader.duration($0, "wait-serial.within") })
         case "send-serial":
             return .sendSerial(try reader.string(body, "send-serial"))
         case "qmp":
@@ -263,7 +286,8 @@ public enum ScenarioParser {
             }
             if case .scalar = body {
                 let command = try reader.string(body, "qmp")
-                return .qmp(command: command, arguments: try checkedArguments(command, nil, at: body), expect: nil, expectError: nil)
+                return .qmp(
+                    command: command, arguments: try checkedArguments(command, nil, at: body), expect: nil, expectError: nil)
             }
             let fields = try reader.mapping(body, "qmp")
             try fields.check(allowed: ["execute", "arguments", "expect", "expect-error"])
@@ -277,15 +301,17 @@ public enum ScenarioParser {
                 throw reader.error(body, "qmp takes 'expect' or 'expect-error', not both")
             }
             let command = try reader.string(try fields.required("execute"), "qmp.execute")
-            return .qmp(command: command, arguments: try checkedArguments(command, arguments, at: fields["arguments"] ?? body),
-                        expect: expect, expectError: expectError)
+            return .qmp(
+                command: command, arguments: try checkedArguments(command, arguments, at: fields["arguments"] ?? body),
+                expect: expect, expectError: expectError)
         case "wait-event":
             if case .scalar = body { return .waitEvent(name: try reader.string(body, "wait-event"), data: nil, within: nil) }
             let fields = try reader.mapping(body, "wait-event")
             try fields.check(allowed: ["event", "data", "within"])
-            return .waitEvent(name: try reader.string(try fields.required("event"), "wait-event.event"),
-                              data: try fields["data"].map { try reader.json($0) },
-                              within: try fields["within"].map { try reader.duration($0, "wait-event.within") })
+            return .waitEvent(
+                name: try reader.string(try fields.required("event"), "wait-event.event"),
+                data: try fields["data"].map { try reader.json($0) },
+                within: try fields["within"].map { try reader.duration($0, "wait-event.within") })
         case "pause":
             return .pause(try reader.duration(body, "pause"))
         case "capture":
@@ -294,8 +320,9 @@ public enum ScenarioParser {
             let name = try reader.string(try fields.required("as"), "capture.as")
             guard !name.isEmpty, !name.contains(" ") else { throw reader.error(fields["as"], "capture.as must be one word") }
             captures.insert(name)
-            return .capture(try reader.pattern(try fields.required("pattern"), "capture.pattern"), as: name,
-                            within: try fields["within"].map { try reader.duration($0, "capture.within") })
+            return .capture(
+                try reader.pattern(try fields.required("pattern"), "capture.pattern"), as: name,
+                within: try fields["within"].map { try reader.duration($0, "capture.within") })
         case "gdb":
             return .gdb(try parseGDBStep(body, reader: reader, captures: &captures))
         default:  // "assert"
@@ -312,7 +339,8 @@ public enum ScenarioParser {
         try checkCaptured(value, node: valueNode, reader: reader, captures: captures)
         let given = comparisons.filter { fields[$0] != nil }
         guard given.count == 1, let comparisonName = given.first,
-              let comparison = Assertion.Comparison(rawValue: comparisonName) else {
+            let comparison = Assertion.Comparison(rawValue: comparisonName)
+        else {
             throw reader.error(node, "assert needs exactly one of \(comparisons.joined(separator: ", "))")
         }
         let operandNode = fields[comparisonName]!
@@ -331,7 +359,9 @@ public enum ScenarioParser {
     static func checkCaptured(_ reference: String, node: Node, reader: YAMLReader, captures: Set<String>) throws {
         let capture = reference.split(separator: ".", maxSplits: 1).first.map(String.init) ?? reference
         guard reference.contains("."), captures.contains(capture) else {
-            throw reader.error(node, "'\(reference)' is not a captured value: write <capture name>.<key> after a capture step named '\(capture)'")
+            throw reader.error(
+                node, "'\(reference)' is not a captured value: write <capture name>.<key> after a capture step named '\(capture)'"
+            )
         }
     }
 
@@ -355,7 +385,8 @@ public enum ScenarioParser {
             case "running": return .running
             case "ktap": return .ktapAllPass
             case let other:
-                throw reader.error(node, "expect must be hang, triple-fault, running, ktap, or a mapping with exit or panic; not '\(other)'")
+                throw reader.error(
+                    node, "expect must be hang, triple-fault, running, ktap, or a mapping with exit or panic; not '\(other)'")
             }
         }
         let fields = try reader.mapping(node, "expect")
@@ -368,7 +399,7 @@ public enum ScenarioParser {
         case "exit": return .exit(Int32(try reader.integer(value, "expect.exit", range: 0...255)))
         case "panic": return .panic(try reader.pattern(value, "expect.panic"))
         default:
-            if case .mapping = value { return .ktapAllPass }   // its count: parseKTAPCases
+            if case .mapping = value { return .ktapAllPass }  // its count: parseKTAPCases
             guard try reader.string(value, "expect.ktap") == "all-pass" else {
                 throw reader.error(value, "expect.ktap must be all-pass or {all-pass: true, cases: N or {at-least: N}}")
             }
@@ -378,7 +409,9 @@ public enum ScenarioParser {
 
     /// `expect: {ktap: {all-pass: true, cases: N}}` or `cases: {at-least: N}`; nil for any other form.
     static func parseKTAPCases(_ node: Node, reader: YAMLReader) throws -> KTAPCaseCount? {
-        guard case .mapping = node, let ktap = try reader.mapping(node, "expect")["ktap"], case .mapping = ktap else { return nil }
+        guard case .mapping = node, let ktap = try reader.mapping(node, "expect")["ktap"], case .mapping = ktap else {
+            return nil
+        }
         let fields = try reader.mapping(ktap, "expect.ktap")
         try fields.check(allowed: ["all-pass", "cases"])
         guard let allPass = fields["all-pass"], try reader.string(allPass, "expect.ktap.all-pass") == "true" else {
@@ -388,7 +421,8 @@ public enum ScenarioParser {
         if case .mapping = cases {
             let bound = try reader.mapping(cases, "expect.ktap.cases")
             try bound.check(allowed: ["at-least"])
-            return .atLeast(Int(try reader.integer(try bound.required("at-least"), "expect.ktap.cases.at-least", range: 1...1_000_000)))
+            return .atLeast(
+                Int(try reader.integer(try bound.required("at-least"), "expect.ktap.cases.at-least", range: 1...1_000_000)))
         }
         return .exactly(Int(try reader.integer(cases, "expect.ktap.cases", range: 1...1_000_000)))
     }
@@ -397,7 +431,7 @@ public enum ScenarioParser {
     static func refusal(_ error: YamlError, reader: YAMLReader) -> ScenarioError {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
-             .composer(_, let problem, let mark, _):
+            .composer(_, let problem, let mark, _):
             return reader.error(line: mark.line, "not valid YAML: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")

@@ -38,10 +38,15 @@ enum ScenarioQMPRules {
     /// The command's arguments rebuilt from the checked values, or why they are refused.
     static func arguments(for command: String, _ given: JSONValue?) -> Result<JSONValue?, IsolationProblem> {
         guard let schema = commands[command] else {
-            return .failure(.init("qmp: '\(IsolationRules.printable(command))' is not a command scenarios may send (allowed: \(commands.keys.sorted().joined(separator: ", ")))"))
+            return .failure(
+                .init(
+                    "qmp: '\(IsolationRules.printable(command))' is not a command scenarios may send (allowed: \(commands.keys.sorted().joined(separator: ", ")))"
+                ))
         }
         guard let given else {
-            if command == "human-monitor-command" { return .failure(.init("qmp: human-monitor-command needs arguments: {command-line: info ...}")) }
+            if command == "human-monitor-command" {
+                return .failure(.init("qmp: human-monitor-command needs arguments: {command-line: info ...}"))
+            }
             return .success(nil)
         }
         guard let members = given.objectValue else { return .failure(.init("qmp.arguments must be a mapping")) }
@@ -50,7 +55,10 @@ enum ScenarioQMPRules {
             if let problem = IsolationRules.textProblem(key) { return .failure(.init("qmp.arguments: a key with \(problem)")) }
             guard let type = schema[key] else {
                 let known = schema.keys.sorted().joined(separator: ", ")
-                return .failure(.init("qmp: \(command) takes \(known.isEmpty ? "no arguments" : "only \(known)"); not '\(IsolationRules.printable(key))'"))
+                return .failure(
+                    .init(
+                        "qmp: \(command) takes \(known.isEmpty ? "no arguments" : "only \(known)"); not '\(IsolationRules.printable(key))'"
+                    ))
             }
             switch (type, value) {
             case (.string, .string(let text)):
@@ -79,8 +87,10 @@ enum ScenarioQMPRules {
         let words = line.split(separator: " ").map(String.init)
         let plain = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
         guard words.count >= 2, words.count <= 5, words[0] == "info", infoSubcommands.contains(words[1]),
-              words.dropFirst(2).allSatisfy({ $0.allSatisfy(plain.contains) }) else {
-            return "qmp: human-monitor-command may only run 'info SUBCOMMAND' with one of \(infoSubcommands.sorted().joined(separator: ", ")); not '\(IsolationRules.printable(line))'"
+            words.dropFirst(2).allSatisfy({ $0.allSatisfy(plain.contains) })
+        else {
+            return
+                "qmp: human-monitor-command may only run 'info SUBCOMMAND' with one of \(infoSubcommands.sorted().joined(separator: ", ")); not '\(IsolationRules.printable(line))'"
         }
         return nil
     }

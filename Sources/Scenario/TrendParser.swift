@@ -9,8 +9,10 @@ extension ScenarioParser {
         try mapping.check(allowed: trendKeys)
         let plot = try mapping["plot"].map { try reader.string($0, "trend.plot") } ?? "trend.svg"
         guard plot.hasSuffix(".svg"), !plot.hasPrefix("."), plot.count <= 100,
-              plot.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else {
-            throw reader.error(mapping["plot"], "trend.plot must be a plain file name ending in .svg (letters, digits, - _ .), not '\(plot)'")
+            plot.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." })
+        else {
+            throw reader.error(
+                mapping["plot"], "trend.plot must be a plain file name ending in .svg (letters, digits, - _ .), not '\(plot)'")
         }
         let slopesNode = try mapping.required("slopes")
         let slopes = try reader.mapping(slopesNode, "trend.slopes")
@@ -35,7 +37,8 @@ extension ScenarioParser {
             pattern: try reader.pattern(try mapping.required("pattern"), "trend.pattern"),
             after: try mapping["after"].map { try reader.pattern($0, "trend.after") },
             plot: plot,
-            minimumSamples: Int(try mapping["min-samples"].map { try reader.integer($0, "trend.min-samples", range: 3...100_000) } ?? 10),
+            minimumSamples: Int(
+                try mapping["min-samples"].map { try reader.integer($0, "trend.min-samples", range: 3...100_000) } ?? 10),
             bounds: bounds)
     }
 }

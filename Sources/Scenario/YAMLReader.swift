@@ -94,10 +94,15 @@ struct YAMLReader {
         let text = try string(node, what).uppercased()
         var number = text
         var scale = 1
-        if text.hasSuffix("G") { number = String(text.dropLast()); scale = 1024 }
-        else if text.hasSuffix("M") { number = String(text.dropLast()) }
+        if text.hasSuffix("G") {
+            number = String(text.dropLast())
+            scale = 1024
+        } else if text.hasSuffix("M") {
+            number = String(text.dropLast())
+        }
         guard let value = Int(number), value > 0, case let (mebibytes, overflow) = value.multipliedReportingOverflow(by: scale),
-              !overflow else {
+            !overflow
+        else {
             throw error(node, "\(what) must be a size such as 128M or 1G, not '\(text)'")
         }
         return mebibytes
@@ -153,8 +158,9 @@ struct YAMLReader {
         /// Refuses any key outside `allowed`, naming the ones that are.
         func check(allowed: [String]) throws {
             for entry in entries where !allowed.contains(entry.key) {
-                throw reader.error(entry.keyNode,
-                                   "unknown key '\(entry.key)' in \(what) (allowed: \(allowed.joined(separator: ", ")))")
+                throw reader.error(
+                    entry.keyNode,
+                    "unknown key '\(entry.key)' in \(what) (allowed: \(allowed.joined(separator: ", ")))")
             }
         }
 

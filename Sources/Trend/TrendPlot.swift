@@ -41,11 +41,18 @@ public enum TrendPlot {
     }
 
     private static func draw(_ panel: TrendPanel, originY: Double) -> String {
-        let xs = panel.points.map(\.x), ys = panel.points.map(\.y)
-        let x0 = 0.0, x1 = max(xs.max() ?? 1, 1e-9)
-        var y0 = ys.min() ?? 0, y1 = ys.max() ?? 1
-        if y1 - y0 < 1 { y0 -= 1; y1 += 1 }
-        let plotW = width - left - right, plotH = panelHeight - top - bottom
+        let xs = panel.points.map(\.x)
+        let ys = panel.points.map(\.y)
+        let x0 = 0.0
+        let x1 = max(xs.max() ?? 1, 1e-9)
+        var y0 = ys.min() ?? 0
+        var y1 = ys.max() ?? 1
+        if y1 - y0 < 1 {
+            y0 -= 1
+            y1 += 1
+        }
+        let plotW = width - left - right
+        let plotH = panelHeight - top - bottom
         func px(_ x: Double) -> Double { left + (x - x0) / (x1 - x0) * plotW }
         func py(_ y: Double) -> Double { originY + top + (1 - (y - y0) / (y1 - y0)) * plotH }
 
@@ -68,7 +75,8 @@ public enum TrendPlot {
         if let line = panel.line {
             let a = (px(x0), py(min(max(line.value(at: x0), y0), y1)))
             let b = (px(x1), py(min(max(line.value(at: x1), y0), y1)))
-            out += "<line x1=\"\(format(a.0))\" y1=\"\(format(a.1))\" x2=\"\(format(b.0))\" y2=\"\(format(b.1))\" stroke=\"\(colour)\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/>\n"
+            out +=
+                "<line x1=\"\(format(a.0))\" y1=\"\(format(a.1))\" x2=\"\(format(b.0))\" y2=\"\(format(b.1))\" stroke=\"\(colour)\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/>\n"
         }
         return out + "</g>\n"
     }

@@ -1,24 +1,26 @@
+import BenchReport
+import Benchmarks
 // The bench report from values captured in a real `make bench` run (2-core build machine, TCG):
 // statistics, ratios against the peer, targets, and the shapes of the JSON and the table.
 import Foundation
 import Testing
-import BenchReport
-import Benchmarks
 
 @Suite struct BenchReportTests {
     /// Captures of three bench/kernel-spawn runs and three bench/linux-peer runs at 4 vCPUs.
-    static let ours = MeasuredRuns(scenario: "bench-kernel-spawn", vcpus: 4, accelerator: "tcg", qemuVersion: "7.2.22",
-                                   captures: [
-                                       ["ready.at_ms": 179, "ready.boot_ms": 41, "smp.bringup_ms": 8, "storm.per_s": 3257, "storm.failures": 0],
-                                       ["ready.at_ms": 205, "ready.boot_ms": 52, "smp.bringup_ms": 23, "storm.per_s": 5173, "storm.failures": 0],
-                                       ["ready.at_ms": 188, "ready.boot_ms": 37, "smp.bringup_ms": 7, "storm.per_s": 4410, "storm.failures": 0],
-                                   ])
-    static let linux = MeasuredRuns(scenario: "bench-linux-peer", vcpus: 4, accelerator: "tcg", qemuVersion: "7.2.22",
-                                    captures: [
-                                        ["init.at_ms": 5187, "init.uptime_ms": 3080, "spawn.per_s": 88],
-                                        ["init.at_ms": 6912, "init.uptime_ms": 4340, "spawn.per_s": 89],
-                                        ["init.at_ms": 5808, "init.uptime_ms": 3670],
-                                    ])
+    static let ours = MeasuredRuns(
+        scenario: "bench-kernel-spawn", vcpus: 4, accelerator: "tcg", qemuVersion: "7.2.22",
+        captures: [
+            ["ready.at_ms": 179, "ready.boot_ms": 41, "smp.bringup_ms": 8, "storm.per_s": 3257, "storm.failures": 0],
+            ["ready.at_ms": 205, "ready.boot_ms": 52, "smp.bringup_ms": 23, "storm.per_s": 5173, "storm.failures": 0],
+            ["ready.at_ms": 188, "ready.boot_ms": 37, "smp.bringup_ms": 7, "storm.per_s": 4410, "storm.failures": 0],
+        ])
+    static let linux = MeasuredRuns(
+        scenario: "bench-linux-peer", vcpus: 4, accelerator: "tcg", qemuVersion: "7.2.22",
+        captures: [
+            ["init.at_ms": 5187, "init.uptime_ms": 3080, "spawn.per_s": 88],
+            ["init.at_ms": 6912, "init.uptime_ms": 4340, "spawn.per_s": 89],
+            ["init.at_ms": 5808, "init.uptime_ms": 3670],
+        ])
 
     @Test func medianMinimumAndMaximum() {
         #expect(Samples([3257, 5173, 4410]).median == 4410)
@@ -53,8 +55,9 @@ import Benchmarks
     }
 
     @Test func kernelFiguresCompareWithThePeerAtTheSameSize() throws {
-        let measured = KernelMeasurements(vcpus: 4, spawn: Self.ours, churn: Self.ours, heap: Self.ours, contextSwitch: Self.ours,
-                                          ipi: nil, stealing: Self.ours, peer: Self.linux)
+        let measured = KernelMeasurements(
+            vcpus: 4, spawn: Self.ours, churn: Self.ours, heap: Self.ours, contextSwitch: Self.ours,
+            ipi: nil, stealing: Self.ours, peer: Self.linux)
         let figures = KernelFigures.figures(measured)
         let spawn = try #require(figures.first { $0.name.hasPrefix("spawn + exit + wait") })
         #expect(spawn.vcpus == 4 && spawn.samples.count == 3 && spawn.median == 4410)
@@ -68,11 +71,13 @@ import Benchmarks
     @Test func jsonCarriesEveryFactAndReadsBack() throws {
         var spawn = try #require(Self.ours.figure("kernel", "spawn", unit: "per s", better: .higher, key: "storm.per_s"))
         spawn.compare(with: "Linux", median: 88.5)
-        let report = BenchReport(date: "2026-11-24T22:00:00Z",
-                                 machine: .init(cpuModel: "Intel(R) Xeon(R) Processor", cores: 2, qemuVersion: "7.2.22",
-                                                loadAverageAtStart: [3.65, 2.61, 2.5], loadAverageAtEnd: [7.11, 4.14, 3.06]),
-                                 repetitions: 3, peer: "linux-image-6.1.0-56-cloud-amd64 6.1.192-2", figures: [spawn],
-                                 notes: ["KVM: not available"], elapsedSeconds: 101)
+        let report = BenchReport(
+            date: "2026-11-24T22:00:00Z",
+            machine: .init(
+                cpuModel: "Intel(R) Xeon(R) Processor", cores: 2, qemuVersion: "7.2.22",
+                loadAverageAtStart: [3.65, 2.61, 2.5], loadAverageAtEnd: [7.11, 4.14, 3.06]),
+            repetitions: 3, peer: "linux-image-6.1.0-56-cloud-amd64 6.1.192-2", figures: [spawn],
+            notes: ["KVM: not available"], elapsedSeconds: 101)
         let data = try report.json()
         #expect(try BenchReport.decode(data) == report)
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])

@@ -1,10 +1,10 @@
 // Deterministic mode against the real kernel: one seed prints the same console twice, and a
 // failure is rerun and reported reproduced.
 import Foundation
-import Testing
 import QEMUMachine
 import Runner
 import Scenario
+import Testing
 
 @Suite(.serialized, .timeLimit(.minutes(3))) struct DeterministicEndToEndTests {
     /// A 100-process exit storm on 4 vCPUs that ends by itself (`then=exit`), so the whole
@@ -97,7 +97,8 @@ import Scenario
     @Test func aStepLimitIsMeasuredInGuestTime() throws {
         // A long storm keeps the guest busy; the line never comes, so the step's 1 s runs out,
         // in guest time: the verdict says how many instructions that took.
-        let result = try KernelScenario.run("""
+        let result = try KernelScenario.run(
+            """
             machine: {vcpus: 2, mode: deterministic, cmdline: "storm=exit count=100000 seed={seed} then=exit"}
             watchdogs: {deadline: 120s, silence: 60s}
             steps:
@@ -114,27 +115,39 @@ import Scenario
     @Test func twoRunsThatPartAreNamedAtTheirFirstDifferentLine() throws {
         let folder = try KernelScenario.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let a = folder.appendingPathComponent("a.log").path, b = folder.appendingPathComponent("b.log").path
-        try "[    0.100] kernel: booting\n[    0.200] smp: 4 CPUs online bringup_ms=30\n".write(toFile: a, atomically: true, encoding: .utf8)
-        try "[    0.300] kernel: booting\n[    0.900] smp: 4 CPUs online bringup_ms=27\n".write(toFile: b, atomically: true, encoding: .utf8)
+        let a = folder.appendingPathComponent("a.log").path
+        let b = folder.appendingPathComponent("b.log").path
+        try "[    0.100] kernel: booting\n[    0.200] smp: 4 CPUs online bringup_ms=30\n".write(
+            toFile: a, atomically: true, encoding: .utf8)
+        try "[    0.300] kernel: booting\n[    0.900] smp: 4 CPUs online bringup_ms=27\n".write(
+            toFile: b, atomically: true, encoding: .utf8)
         #expect(Reproduction.lines(ofLog: a)?.first == "kernel: booting")
-        let confinement = PathConfinement.forFile(folder.appendingPathComponent("x.yaml").path, allowing: [KernelScenario.kernelDirectory])
-        let scenario = try ScenarioParser.parse("expect: running\n", file: folder.appendingPathComponent("x.yaml").path,
-                                                profiles: try ProfileLibrary.load(folder.appendingPathComponent("profiles.yaml").path,
-                                                                                  confinement: confinement),
-                                                confinement: confinement)
-        var first = RunResult(scenario: scenario, seed: 1, attempt: 1, verdict: Verdict(.error, .panic, "p"), duration: 1, rerunCommand: "")
+        let confinement = PathConfinement.forFile(
+            folder.appendingPathComponent("x.yaml").path, allowing: [KernelScenario.kernelDirectory])
+        let scenario = try ScenarioParser.parse(
+            "expect: running\n", file: folder.appendingPathComponent("x.yaml").path,
+            profiles: try ProfileLibrary.load(
+                folder.appendingPathComponent("profiles.yaml").path,
+                confinement: confinement),
+            confinement: confinement)
+        var first = RunResult(
+            scenario: scenario, seed: 1, attempt: 1, verdict: Verdict(.error, .panic, "p"), duration: 1, rerunCommand: "")
         first.properties = [("serial.sha256", "aa")]
         var second = first
         second.properties = [("serial.sha256", "bb")]
-        #expect(Reproduction.compare(first, second, firstLog: a, secondLog: b)
-                == "reproduced: NOT identical: serial line 2 differs: first run 'smp: 4 CPUs online bringup_ms=30', rerun 'smp: 4 CPUs online bringup_ms=27' (same verdict)")
+        #expect(
+            Reproduction.compare(first, second, firstLog: a, secondLog: b)
+                == "reproduced: NOT identical: serial line 2 differs: first run 'smp: 4 CPUs online bringup_ms=30', rerun 'smp: 4 CPUs online bringup_ms=27' (same verdict)"
+        )
         // A hang the harness ended: the rerun's console stops earlier, on the same lines.
-        try "[    0.100] kernel: booting\n[    0.200] debug: hanging\n[    9.000] watchdog: CPU 1 stuck\n".write(toFile: a, atomically: true, encoding: .utf8)
+        try "[    0.100] kernel: booting\n[    0.200] debug: hanging\n[    9.000] watchdog: CPU 1 stuck\n".write(
+            toFile: a, atomically: true, encoding: .utf8)
         try "[    0.100] kernel: booting\n[    0.200] debug: hanging\n".write(toFile: b, atomically: true, encoding: .utf8)
         first.verdict = Verdict(.error, .hang, "hang", watchdog: .serialSilence)
         second.verdict = first.verdict
-        #expect(Reproduction.compare(first, second, firstLog: a, secondLog: b)
-                == "reproduced: identical up to where the harness ended the runs (2 lines alike, then 1 and 0 more; same verdict)")
+        #expect(
+            Reproduction.compare(first, second, firstLog: a, secondLog: b)
+                == "reproduced: identical up to where the harness ended the runs (2 lines alike, then 1 and 0 more; same verdict)"
+        )
     }
 }

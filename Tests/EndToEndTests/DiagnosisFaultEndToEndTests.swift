@@ -11,16 +11,20 @@ import Testing
         let folder = try KernelScenario.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
         try """
-            machine: {cmdline: "debug=hang seed={seed}"}
-            watchdogs: {silence: 2s, deadline: 60s}
-            expect: {exit: 33}
-            """.write(to: folder.appendingPathComponent("hang.yaml"), atomically: true, encoding: .utf8)
+        machine: {cmdline: "debug=hang seed={seed}"}
+        watchdogs: {silence: 2s, deadline: 60s}
+        expect: {exit: 33}
+        """.write(to: folder.appendingPathComponent("hang.yaml"), atomically: true, encoding: .utf8)
         let seed = UInt64.random(in: 1_000_000...9_000_000)
         let junit = folder.appendingPathComponent("junit.xml").path
-        let harness = try HarnessProcess([folder.path, "--seed", String(seed), "--junit", junit,
-                                          "--artifacts", folder.appendingPathComponent("artifacts").path])
+        let harness = try HarnessProcess([
+            folder.path, "--seed", String(seed), "--junit", junit,
+            "--artifacts", folder.appendingPathComponent("artifacts").path,
+        ])
         #expect(harness.read(until: "harness: diagnosing hang"), "\(harness.output)")
-        let qemu = HarnessProcess.processes(containing: "seed=\(seed)", qemuOnly: true).compactMap { pid_t($0.prefix { $0 != ":" }) }
+        let qemu = HarnessProcess.processes(containing: "seed=\(seed)", qemuOnly: true).compactMap {
+            pid_t($0.prefix { $0 != ":" })
+        }
         #expect(qemu.count == 1)
         qemu.forEach { kill($0, SIGKILL) }
         let status = harness.finish()

@@ -5,8 +5,8 @@
 // the harness runs inside it, nothing is mounted on the host, and the filler is written only
 // once the mount is in place, so a machine that refuses the mount cannot have its disk filled.
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite(.serialized, .timeLimit(.minutes(2))) struct DiskFullEndToEndTests {
     /// Inside a private mount namespace: mount a 64 KiB tmpfs at $1 (exit 97 if that fails,
@@ -30,8 +30,9 @@ import TestSupport
 
     /// Runs `command` with `disk` a full tmpfs in a mount namespace of its own.
     private static func inFullDisk(_ disk: URL, _ command: [String]) throws -> Outcome {
-        let result = try Tool.run(["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "sh", disk.path]
-                                  + command)
+        let result = try Tool.run(
+            ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "sh", disk.path]
+                + command)
         return Outcome(status: result.status, stdout: result.output, stderr: result.errors)
     }
 
@@ -40,14 +41,20 @@ import TestSupport
     static var canMountPrivately: Bool {
         guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare") else { return false }
         let probe = FileManager.default.temporaryDirectory.appendingPathComponent("mount-probe-\(getpid())")
-        guard (try? FileManager.default.createDirectory(at: probe, withIntermediateDirectories: true)) != nil else { return false }
+        guard (try? FileManager.default.createDirectory(at: probe, withIntermediateDirectories: true)) != nil else {
+            return false
+        }
         defer { try? FileManager.default.removeItem(at: probe) }
-        let probed = try? Tool.run(["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
-                                    "mount -t tmpfs -o size=4k tmpfs \"$1\" && mountpoint -q \"$1\"", "sh", probe.path])
+        let probed = try? Tool.run([
+            "unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
+            "mount -t tmpfs -o size=4k tmpfs \"$1\" && mountpoint -q \"$1\"", "sh", probe.path,
+        ])
         return probed?.status == 0
     }
 
-    @Test(.enabled(if: canMountPrivately, "needs root that may mount a tmpfs in a mount namespace of its own (make test runs as root)"))
+    @Test(
+        .enabled(
+            if: canMountPrivately, "needs root that may mount a tmpfs in a mount namespace of its own (make test runs as root)"))
     func fullDiskIsReportedAndLeavesNoPartialReport() throws {
         let scenarios = try KernelScenario.folder()
         defer { try? FileManager.default.removeItem(at: scenarios) }
@@ -61,10 +68,15 @@ import TestSupport
         try FileManager.default.createDirectory(at: sockets, withIntermediateDirectories: true)
         let harness = HarnessProcess.binary
         try #require(FileManager.default.isExecutableFile(atPath: harness), "no harness binary at \(harness)")
-        let outcome = try Self.inFullDisk(disk, ["/usr/bin/env", "TMPDIR=\(sockets.path)", harness, scenarios.appendingPathComponent("fails.yaml").path, "--seed", String(seed),
-                                                 "--junit", disk.appendingPathComponent("junit.xml").path,
-                                                 "--artifacts", disk.appendingPathComponent("artifacts").path,
-                                                 "--allow-dir", KernelScenario.kernelDirectory])
+        let outcome = try Self.inFullDisk(
+            disk,
+            [
+                "/usr/bin/env", "TMPDIR=\(sockets.path)", harness, scenarios.appendingPathComponent("fails.yaml").path, "--seed",
+                String(seed),
+                "--junit", disk.appendingPathComponent("junit.xml").path,
+                "--artifacts", disk.appendingPathComponent("artifacts").path,
+                "--allow-dir", KernelScenario.kernelDirectory,
+            ])
         try #require(outcome.status != 97, "the tmpfs could not be mounted: \(outcome.stderr)")
         let output = outcome.stderr
         #expect(outcome.stdout.contains("status=1\n"), "\(outcome.stdout)\n\(output)")

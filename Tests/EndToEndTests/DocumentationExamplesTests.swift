@@ -3,14 +3,16 @@
 // `make` target and variable exists, each documented `swift run` command's flags exist (the
 // harness's are run with --list), and every flag in docs/harness.md's table is the harness's.
 import Foundation
-import Testing
 import Runner
 import Scenario
+import Testing
 
 @Suite(.serialized, .timeLimit(.minutes(5))) struct DocumentationExamplesTests {
     static let repository = KernelScenario.repository
-    static let documents = ["README.md", "docs/harness.md", "docs/scenarios.md", "docs/kernel-interface.md",
-                            "docs/performance.md"]
+    static let documents = [
+        "README.md", "docs/harness.md", "docs/scenarios.md", "docs/kernel-interface.md",
+        "docs/performance.md",
+    ]
 
     struct Block {
         let language: String
@@ -27,8 +29,10 @@ import Scenario
         for (index, line) in lines.enumerated() {
             if line.hasPrefix("```") {
                 if let current = open {
-                    blocks.append(Block(language: current.language, text: current.body.joined(separator: "\n") + "\n",
-                                        location: "\(document):\(current.line)"))
+                    blocks.append(
+                        Block(
+                            language: current.language, text: current.body.joined(separator: "\n") + "\n",
+                            location: "\(document):\(current.line)"))
                     open = nil
                 } else {
                     open = (String(line.dropFirst(3)), index + 1, [])
@@ -79,7 +83,9 @@ import Scenario
 
     @Test func theReadmeStartsWithMakeRunAndMakeTest() throws {
         let first = try Self.blocks(in: "README.md").first
-        let commands = first?.text.split(separator: "\n").map { $0.components(separatedBy: "#")[0].trimmingCharacters(in: .whitespaces) }
+        let commands = first?.text.split(separator: "\n").map {
+            $0.components(separatedBy: "#")[0].trimmingCharacters(in: .whitespaces)
+        }
         #expect(commands?.prefix(2) == ["make run", "make test"])
     }
 
@@ -95,14 +101,19 @@ import Scenario
                 let file = folder.appendingPathComponent("example-\(judged).yaml").path
                 if block.text.hasPrefix("default:") {
                     // "Ours:": the example is our profiles.yaml, as far as it goes.
-                    let shown = try ProfileLibrary.parse(block.text, file: Self.repository.appendingPathComponent("scenarios/profiles.yaml").path)
-                    let mine = try #require(profiles.profiles["default"]), theirs = try #require(shown.profiles["default"])
-                    #expect(theirs.machine == mine.machine, "\(block.location): the profile shown is not scenarios/profiles.yaml's")
-                    #expect(theirs.never == mine.never && theirs.contract == mine.contract
+                    let shown = try ProfileLibrary.parse(
+                        block.text, file: Self.repository.appendingPathComponent("scenarios/profiles.yaml").path)
+                    let mine = try #require(profiles.profiles["default"])
+                    let theirs = try #require(shown.profiles["default"])
+                    #expect(
+                        theirs.machine == mine.machine, "\(block.location): the profile shown is not scenarios/profiles.yaml's")
+                    #expect(
+                        theirs.never == mine.never && theirs.contract == mine.contract
                             && theirs.build?.command == mine.build?.command, "\(block.location)")
                 } else if block.text.hasPrefix("trend:") {
-                    _ = try ScenarioParser.parse("steps: [{wait-serial: x}]\n" + block.text + "expect: running\n",
-                                                 file: file, profiles: profiles)
+                    _ = try ScenarioParser.parse(
+                        "steps: [{wait-serial: x}]\n" + block.text + "expect: running\n",
+                        file: file, profiles: profiles)
                 } else if block.text.hasPrefix("  - ") {
                     // Steps: parsed in a scenario, gdb symbols checked against the real kernel.
                     _ = try ScenarioParser.parse("steps:\n" + block.text + "expect: running\n", file: file, profiles: profiles)
@@ -118,18 +129,22 @@ import Scenario
             var options = RunOptions()
             options.artifactsDirectory = folder.appendingPathComponent("artifacts").path
             let result = ScenarioRun(RunRequest(scenario: scenario, seed: 7, attempt: 1), options: options).execute()
-            #expect(result.verdict.isSuccess, "\(location): the example scenario \(scenario.name) did not pass: \(result.verdict)")
+            #expect(
+                result.verdict.isSuccess, "\(location): the example scenario \(scenario.name) did not pass: \(result.verdict)")
         }
     }
 
     @Test func everyDocumentedCommandAndFlagExists() throws {
         let makefiles = ["Makefile", "kernel/kernel.mk", "Sources/Benchmarks/LinuxPeer/peer.mk"]
-        let make = try makefiles.map { try String(contentsOf: Self.repository.appendingPathComponent($0), encoding: .utf8) }.joined(separator: "\n")
-        let targets = Set(make.split(separator: "\n").compactMap { line -> [Substring]? in
-            guard let colon = line.firstIndex(of: ":"), !line.hasPrefix("\t"), !line.hasPrefix("#"),
-                  !line[colon...].hasPrefix(":=") else { return nil }
-            return line[..<colon].split(separator: " ")
-        }.joined().map(String.init))
+        let make = try makefiles.map { try String(contentsOf: Self.repository.appendingPathComponent($0), encoding: .utf8) }
+            .joined(separator: "\n")
+        let targets = Set(
+            make.split(separator: "\n").compactMap { line -> [Substring]? in
+                guard let colon = line.firstIndex(of: ":"), !line.hasPrefix("\t"), !line.hasPrefix("#"),
+                    !line[colon...].hasPrefix(":=")
+                else { return nil }
+                return line[..<colon].split(separator: " ")
+            }.joined().map(String.init))
         let harnessHelp = try Self.run(HarnessProcess.binary, ["--help"]).output
         let benchBinary = Self.repository.appendingPathComponent(".build/debug/bench").path
         var checked = 0
@@ -139,18 +154,23 @@ import Scenario
                 var index = 1
                 while index < words.count {
                     let word = words[index]
-                    if word == "-C" || word == "-j" { index += 2; continue }
+                    if word == "-C" || word == "-j" {
+                        index += 2
+                        continue
+                    }
                     if let equals = word.firstIndex(of: "=") {
                         let variable = String(word[..<equals])
-                        #expect(make.contains("$(\(variable)") || make.contains("${\(variable)"),
-                                "\(location): `\(command)`: the Makefile has no variable \(variable)")
+                        #expect(
+                            make.contains("$(\(variable)") || make.contains("${\(variable)"),
+                            "\(location): `\(command)`: the Makefile has no variable \(variable)")
                         // The rest of a quoted value is not a target.
                         if word.contains("'") && !word.hasSuffix("'") {
                             while index + 1 < words.count && !words[index].hasSuffix("'") { index += 1 }
                         }
                     } else if word != ".." {
-                        #expect(targets.contains(word),
-                                "\(location): `\(command)`: no make target \(word)")
+                        #expect(
+                            targets.contains(word),
+                            "\(location): `\(command)`: no make target \(word)")
                     }
                     index += 1
                 }
@@ -162,7 +182,9 @@ import Scenario
                 let flags = rest.filter { $0.hasPrefix("-") }.map { $0.components(separatedBy: "=")[0] }
                 switch product {
                 case "harness":
-                    for flag in flags { #expect(harnessHelp.contains(flag), "\(location): `\(command)`: the harness has no \(flag)") }
+                    for flag in flags {
+                        #expect(harnessHelp.contains(flag), "\(location): `\(command)`: the harness has no \(flag)")
+                    }
                     // The command itself, as far as --list goes: its paths and values must be taken.
                     let run = try Self.run("/bin/sh", ["-c", "\(HarnessProcess.binary) \(rest.joined(separator: " ")) --list"])
                     let placeholderFilter = run.status == 2 && run.output.contains("harness: no scenarios under")
@@ -171,7 +193,8 @@ import Scenario
                     let help = try Self.run(benchBinary, ["--help"]).output
                     for flag in flags { #expect(help.contains(flag), "\(location): `\(command)`: bench has no \(flag)") }
                 case "heap-bench":
-                    let help = try Self.run(Self.repository.appendingPathComponent(".build/debug/heap-bench").path, ["--help"]).output
+                    let help = try Self.run(Self.repository.appendingPathComponent(".build/debug/heap-bench").path, ["--help"])
+                        .output
                     for flag in flags { #expect(help.contains(flag), "\(location): `\(command)`: heap-bench has no \(flag)") }
                 default:
                     Issue.record("\(location): `\(command)`: no product \(product) this test knows")
@@ -184,7 +207,8 @@ import Scenario
 
     @Test func everyFlagInTheHarnessTableExists() throws {
         let text = try String(contentsOf: Self.repository.appendingPathComponent("docs/harness.md"), encoding: .utf8)
-        let table = try #require(text.components(separatedBy: "## Flags").dropFirst().first?.components(separatedBy: "\n## ").first)
+        let table = try #require(
+            text.components(separatedBy: "## Flags").dropFirst().first?.components(separatedBy: "\n## ").first)
         let help = try Self.run(HarnessProcess.binary, ["--help"]).output
         var rows = 0
         for line in table.split(separator: "\n") {

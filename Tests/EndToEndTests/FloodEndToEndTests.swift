@@ -3,10 +3,10 @@
 // and nothing left behind (KernelScenario.run checks QEMU and its directory).
 import Foundation
 import HostSystem
-import Testing
 import JUnitReport
 import Runner
 import SchemaCheck
+import Testing
 
 @Suite(.serialized, .timeLimit(.minutes(3))) struct FloodEndToEndTests {
     @Test func hostileFloodIsReadWholeLoggedWithinTheLimitAndReportedValidly() throws {
@@ -18,15 +18,19 @@ import SchemaCheck
         let image = try FloodGuest.build(.hostile, records: records, in: folder)
         let limit = 256 << 10
         // Expecting 34 makes the run fail, so its artifacts (the log) are kept to look at.
-        let result = try KernelScenario.run("""
+        let result = try KernelScenario.run(
+            """
             machine: {kernel: \(image), memory: 32M, vcpus: 1}
             watchdogs: {silence: 30s, deadline: 120s}
             never: ["KERNEL PANIC"]
             expect: {exit: 34}
-            """, allowing: [folder.path], configure: { $0.artifactLimit = limit }, inspect: { result in
+            """, allowing: [folder.path], configure: { $0.artifactLimit = limit },
+            inspect: { result in
                 let log = try Data(contentsOf: URL(fileURLWithPath: "\(result.artifacts ?? "?")/serial.log"))
                 #expect(log.count <= limit + 300, "serial.log is \(log.count) bytes")
-                #expect(String(decoding: log, as: UTF8.self).contains("bytes) not logged: this run's serial.log is limited to \(limit) bytes"))
+                #expect(
+                    String(decoding: log, as: UTF8.self).contains(
+                        "bytes) not logged: this run's serial.log is limited to \(limit) bytes"))
                 #expect(log.contains(0) && log.contains(0xff), "the guest's bytes are logged as they came")
                 let junit = folder.appendingPathComponent("junit.xml").path
                 try JUnitReport(results: [result]).write(to: junit)
@@ -37,8 +41,9 @@ import SchemaCheck
         #expect(result.serialBytes == records * FloodGuest.Mode.hostile.recordBytes, "every byte was read")
         // The very last bytes: the end of the last record's 4,600-byte run of 0xff, past the
         // 4,096-byte cut, then its newline.
-        #expect(result.serialTail.last?.text == String(repeating: "\u{FFFD}", count: 4600 - 4096),
-                "the last line is \(result.serialTail.last.map { "\($0.text.count) characters" } ?? "missing")")
+        #expect(
+            result.serialTail.last?.text == String(repeating: "\u{FFFD}", count: 4600 - 4096),
+            "the last line is \(result.serialTail.last.map { "\($0.text.count) characters" } ?? "missing")")
         #expect(result.omittedSerialLines > 0)
     }
 
@@ -47,7 +52,8 @@ import SchemaCheck
         defer { try? FileManager.default.removeItem(at: folder) }
         let image = try FloodGuest.build(.silent, records: 0, in: folder)
         var launched = MonotonicInstant.now
-        let result = try KernelScenario.run("""
+        let result = try KernelScenario.run(
+            """
             machine: {kernel: \(image), memory: 32M, vcpus: 1}
             watchdogs: {silence: 2s, deadline: 60s}
             never: []

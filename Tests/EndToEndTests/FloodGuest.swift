@@ -25,8 +25,10 @@ enum FloodGuest {
         let script = KernelScenario.repository.appendingPathComponent("Tests/Soaks/flood.ld").path
         let object = folder.appendingPathComponent("flood.o").path
         let image = folder.appendingPathComponent("flood-\(mode).elf").path
-        try tool(["gcc", "-m32", "-c", "-DFLOOD_LINES=\(records)", "-DFLOOD_MODE=\(mode.rawValue)",
-                  "-x", "assembler-with-cpp", source, "-o", object])
+        try tool([
+            "gcc", "-m32", "-c", "-DFLOOD_LINES=\(records)", "-DFLOOD_MODE=\(mode.rawValue)",
+            "-x", "assembler-with-cpp", source, "-o", object,
+        ])
         try tool(["ld", "-m", "elf_i386", "-T", script, "--no-warn-rwx-segments", "-o", image, object])
         return image
     }

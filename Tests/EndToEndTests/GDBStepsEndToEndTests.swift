@@ -1,12 +1,13 @@
+import Runner
+import Scenario
 // Scenario steps through the gdbstub on the real kernel: variables read by name into captures,
 // a breakpoint reached, a step, memory written, and a misspelt symbol refused before boot.
 import Testing
-import Runner
-import Scenario
 
 @Suite(.serialized, .timeLimit(.minutes(3))) struct GDBStepsEndToEndTests {
     @Test func readsBreaksStepsWritesAndResumes() throws {
-        let result = try KernelScenario.run("""
+        let result = try KernelScenario.run(
+            """
             machine: {vcpus: 2}
             watchdogs: {silence: 20s, deadline: 90s}
             steps:
@@ -30,7 +31,8 @@ import Scenario
     }
 
     @Test func aBreakpointNeverReachedFailsTheStep() throws {
-        let result = try KernelScenario.run("""
+        let result = try KernelScenario.run(
+            """
             machine: {vcpus: 2}
             watchdogs: {silence: 20s, deadline: 60s}
             steps:
@@ -44,7 +46,8 @@ import Scenario
 
     @Test func anUnknownSymbolIsRefusedWithFileAndLine() throws {
         do {
-            _ = try KernelScenario.run("""
+            _ = try KernelScenario.run(
+                """
                 steps:
                   - wait-serial: "shell: ready"
                   - gdb: {read: Kernel.noSuchCounter, as: x}

@@ -1,7 +1,7 @@
+import Runner
 // A frozen machine explained: an AP spinning with interrupts off while CPU 0 waits for it in a
 // cross-call that never times out (ipi_deadline_ms=0). The diagnosis must name both.
 import Testing
-import Runner
 
 @Suite(.serialized, .timeLimit(.minutes(3))) struct HangDiagnosisEndToEndTests {
     static func scenario(diagnosis: [String]) -> String {
@@ -20,10 +20,11 @@ import Runner
     }
 
     @Test func namesTheFrozenCPUAndTheWaiter() throws {
-        let result = try KernelScenario.run(Self.scenario(diagnosis: [
-            "/CPU2 (running|halted), IF=0, in [^;]*haltWithInterruptsOff/",
-            "/CPU0 running, IF=., in [^;]*CrossCall\\\\.run/",
-        ]))
+        let result = try KernelScenario.run(
+            Self.scenario(diagnosis: [
+                "/CPU2 (running|halted), IF=0, in [^;]*haltWithInterruptsOff/",
+                "/CPU0 running, IF=., in [^;]*CrossCall\\\\.run/",
+            ]))
         #expect(result.verdict.status == .passed, "\(result.verdict)")
         let summary = result.verdict.details.first { $0.hasPrefix("diagnosis: ") } ?? ""
         #expect(summary.contains("2 other CPUs idle in hlt"), "\(summary)")
@@ -39,7 +40,8 @@ import Runner
 
     /// panic=halt leaves the machine up with every CPU stopped: the panic is explained too.
     @Test func aHaltedPanicIsDiagnosed() throws {
-        let result = try KernelScenario.run("""
+        let result = try KernelScenario.run(
+            """
             machine: {vcpus: 2, cmdline: "panic=halt debug=panic"}
             watchdogs: {silence: 10s, deadline: 60s}
             steps:

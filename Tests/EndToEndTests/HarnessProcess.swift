@@ -64,7 +64,8 @@ final class HarnessProcess {
         return entries.filter { Int($0) != nil }.filter { child in
             // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after ')'.
             guard let stat = try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return false }
+                let close = stat.lastIndex(of: ")")
+            else { return false }
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             return fields.count > 1 && fields[1] == "\(pid)" && fields[0] != "Z"
                 && (stat.contains("(qemu-system") || stat.contains("(bwrap)"))

@@ -6,8 +6,8 @@ import Foundation
 import HostSystem
 import QEMUMachine
 import SchemaCheck
-import Testing
 import TestSupport
+import Testing
 
 @Suite(.serialized, .timeLimit(.minutes(5))) struct InterruptEndToEndTests {
     static let longRun = """
@@ -28,19 +28,22 @@ import TestSupport
         let folder = try KernelScenario.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
         try """
-            machine: {cmdline: "debug=silent seed={seed}"}
-            watchdogs: {silence: off}
-            steps:
-              - wait-serial: "kernel: ready"
-              - pause: 120s
-            expect: running
-            """.write(to: folder.appendingPathComponent("long.yaml"), atomically: true, encoding: .utf8)
+        machine: {cmdline: "debug=silent seed={seed}"}
+        watchdogs: {silence: off}
+        steps:
+          - wait-serial: "kernel: ready"
+          - pause: 120s
+        expect: running
+        """.write(to: folder.appendingPathComponent("long.yaml"), atomically: true, encoding: .utf8)
         let seed = UInt64.random(in: 1_000_000...9_000_000)
         // Its own TMPDIR: no other harness (tests run in parallel) clears its directory first.
-        let harness = try HarnessProcess([folder.path, "--seed", String(seed), "--verbose",
-                                          "--junit", folder.appendingPathComponent("junit.xml").path,
-                                          "--artifacts", folder.appendingPathComponent("artifacts").path],
-                                         temporaryDirectory: folder.path)
+        let harness = try HarnessProcess(
+            [
+                folder.path, "--seed", String(seed), "--verbose",
+                "--junit", folder.appendingPathComponent("junit.xml").path,
+                "--artifacts", folder.appendingPathComponent("artifacts").path,
+            ],
+            temporaryDirectory: folder.path)
         harness.read(until: "kernel: ready")
         let qemu = HarnessProcess.processes(containing: "seed=\(seed)", qemuOnly: true)
         #expect(qemu.count == 1)
@@ -65,11 +68,14 @@ import TestSupport
         try Self.longRun.write(to: folder.appendingPathComponent("second.yaml"), atomically: true, encoding: .utf8)
         let seed = UInt64.random(in: 1_000_000...9_000_000)
         let junit = folder.appendingPathComponent("junit.xml").path
-        let harness = try HarnessProcess([folder.path, "--jobs", "2", "--seed", String(seed), "--verbose",
-                                          "--junit", junit, "--artifacts", folder.appendingPathComponent("artifacts").path])
+        let harness = try HarnessProcess([
+            folder.path, "--jobs", "2", "--seed", String(seed), "--verbose",
+            "--junit", junit, "--artifacts", folder.appendingPathComponent("artifacts").path,
+        ])
         // Wait (blocking reads, no sleeps) until both guests have booted.
         harness.read(until: "kernel: ready", count: 2)
-        #expect(HarnessProcess.processes(containing: "seed=\(seed)", qemuOnly: true).count == 2, "two QEMUs run before the interrupt")
+        #expect(
+            HarnessProcess.processes(containing: "seed=\(seed)", qemuOnly: true).count == 2, "two QEMUs run before the interrupt")
         harness.process.interrupt()
         let status = harness.finish()
 
@@ -103,7 +109,9 @@ import TestSupport
             try scenario("long", Self.longRun)
             trigger = "[long] kernel: ready"
         case .diagnosis:
-            try scenario("hang", """
+            try scenario(
+                "hang",
+                """
                 machine: {cmdline: "debug=hang seed={seed}"}
                 watchdogs: {silence: 2s, deadline: 60s}
                 expect: {exit: 33}
@@ -116,8 +124,10 @@ import TestSupport
         }
         let seed = UInt64.random(in: 1_000_000...9_000_000)
         let junit = folder.appendingPathComponent("junit.xml").path
-        let harness = try HarnessProcess([folder.path, "--jobs", "1", "--seed", String(seed), "--verbose",
-                                          "--junit", junit, "--artifacts", folder.appendingPathComponent("artifacts").path])
+        let harness = try HarnessProcess([
+            folder.path, "--jobs", "1", "--seed", String(seed), "--verbose",
+            "--junit", junit, "--artifacts", folder.appendingPathComponent("artifacts").path,
+        ])
         #expect(harness.read(until: trigger), "\(harness.output)")
         kill(harness.pid, signal)
         let status = harness.finish()

@@ -1,11 +1,11 @@
 // End-to-end tests boot the real kernel (build/kernel/kernel.img, made by `make kernel`) under
 // QEMU through the runner, from scenario text written for each test.
 import Foundation
-import Testing
 import HostSystem
 import QEMUMachine
 import Runner
 import Scenario
+import Testing
 
 enum KernelScenario {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -43,14 +43,14 @@ enum KernelScenario {
             .appendingPathComponent("e2e-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try """
-            default:
-              kernel: \(kernelImage)
-              vcpus: 2
-              memory: 128M
-              accel: tcg
-              never: ["Allocation failure:"]
-            \(contract)
-            """.write(to: folder.appendingPathComponent("profiles.yaml"), atomically: true, encoding: .utf8)
+        default:
+          kernel: \(kernelImage)
+          vcpus: 2
+          memory: 128M
+          accel: tcg
+          never: ["Allocation failure:"]
+        \(contract)
+        """.write(to: folder.appendingPathComponent("profiles.yaml"), atomically: true, encoding: .utf8)
         return folder
     }
 
@@ -58,11 +58,13 @@ enum KernelScenario {
     /// while its artifacts still exist. Artifacts go to a folder removed afterwards unless
     /// `artifacts` names one. Every run is checked to leave nothing behind: its QEMU reaped and
     /// its private socket directory removed.
-    static func run(_ yaml: String, seed: UInt64 = 4242, artifacts: URL? = nil, allowing: [String] = [],
-                    contract: String = KernelScenario.contract,
-                    configure: (inout RunOptions) -> Void = { _ in },
-                    onLaunch: ((QEMUMachine) -> Void)? = nil, onLine: ((SerialLine) -> Void)? = nil,
-                    inspect: (RunResult) throws -> Void = { _ in }) throws -> RunResult {
+    static func run(
+        _ yaml: String, seed: UInt64 = 4242, artifacts: URL? = nil, allowing: [String] = [],
+        contract: String = KernelScenario.contract,
+        configure: (inout RunOptions) -> Void = { _ in },
+        onLaunch: ((QEMUMachine) -> Void)? = nil, onLine: ((SerialLine) -> Void)? = nil,
+        inspect: (RunResult) throws -> Void = { _ in }
+    ) throws -> RunResult {
         let folder = try folder(contract: contract)
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("case.yaml")

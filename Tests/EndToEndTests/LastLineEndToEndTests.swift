@@ -2,10 +2,10 @@
 // it: the guest waits for the UART to be empty (TEMT) before isa-debug-exit, and the harness
 // reads the serial socket to its end before closing it (docs/harness.md, "No byte lost").
 import Foundation
-import Testing
 import QEMUMachine
 import Runner
 import Scenario
+import Testing
 
 @Suite(.serialized, .timeLimit(.minutes(5))) struct LastLineEndToEndTests {
     /// Collects each run's last serial lines as the runs finish (SuiteRunner returns summaries).
@@ -15,7 +15,9 @@ import Scenario
         func runStarted(slot: Int, request: RunRequest) {}
         func runPrinted(slot: Int, request: RunRequest, line: SerialLine) {}
         func runFinished(slot: Int, result: RunResult) {
-            lock.withLock { runs.append((result.seed, result.serialBytes, (result.serialHead + result.serialTail).last?.text, result.verdict)) }
+            lock.withLock {
+                runs.append((result.seed, result.serialBytes, (result.serialHead + result.serialTail).last?.text, result.verdict))
+            }
         }
     }
 
@@ -26,13 +28,13 @@ import Scenario
         let image = try FloodGuest.build(.goodbye, records: records, in: folder)
         let file = folder.appendingPathComponent("goodbye.yaml")
         try """
-            machine: {kernel: \(image), memory: 16M, vcpus: 1}
-            watchdogs: {silence: 20s, deadline: 60s}
-            never: []
-            steps:
-              - wait-serial: "goodbye: the last line"
-            expect: {exit: 33}
-            """.write(to: file, atomically: true, encoding: .utf8)
+        machine: {kernel: \(image), memory: 16M, vcpus: 1}
+        watchdogs: {silence: 20s, deadline: 60s}
+        never: []
+        steps:
+          - wait-serial: "goodbye: the last line"
+        expect: {exit: 33}
+        """.write(to: file, atomically: true, encoding: .utf8)
         let scenario = try KernelScenario.parse(file: file.path)
         var options = RunOptions()
         options.artifactsDirectory = folder.appendingPathComponent("artifacts").path

@@ -3,22 +3,31 @@
 // refused before QEMU starts.
 import Crypto
 import Foundation
-import Testing
 import QEMUMachine
 import Runner
 import Scenario
+import Testing
 
 @Suite(.serialized, .timeLimit(.minutes(2))) struct RecordReplayEndToEndTests {
     @Test func aRecordedFailureReplaysToTheSameConsole() throws {
-        let artifacts = FileManager.default.temporaryDirectory.appendingPathComponent("rr-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let artifacts = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "rr-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         defer { try? FileManager.default.removeItem(at: artifacts) }
         // The kernel panics on purpose (debug=panic); the scenario expects a clean exit, so the run fails.
-        let result = try KernelScenario.run("machine: {vcpus: 1, cmdline: \"debug=panic seed={seed}\"}\nexpect: {exit: 33}\n",
-                                            seed: 3, artifacts: artifacts, configure: { $0.record = true; $0.reproduceFailures = false })
+        let result = try KernelScenario.run(
+            "machine: {vcpus: 1, cmdline: \"debug=panic seed={seed}\"}\nexpect: {exit: 33}\n",
+            seed: 3, artifacts: artifacts,
+            configure: {
+                $0.record = true
+                $0.reproduceFailures = false
+            })
         #expect(result.verdict.kind == .panic)
         #expect(result.properties.first { $0.name == "mode" }?.value == "deterministic")
         let folder = try #require(result.artifacts)
-        #expect(result.verdict.details.contains { $0.hasPrefix("recorded (QEMU record/replay, one vCPU): replay under gdb with \(folder)/replay.sh") })
+        #expect(
+            result.verdict.details.contains {
+                $0.hasPrefix("recorded (QEMU record/replay, one vCPU): replay under gdb with \(folder)/replay.sh")
+            })
         for name in ["replay.bin", "replay.qcow2", "kernel.img", "kernel.elf", "replay.sh", "qemu-binary.txt"] {
             #expect(FileManager.default.fileExists(atPath: "\(folder)/\(name)"), "\(name) kept")
         }

@@ -1,9 +1,9 @@
 // Repetition and --until-failure over real runs.
 import Foundation
-import Testing
 import QEMUMachine
 import Runner
 import Scenario
+import Testing
 
 /// Collects what the runner reports, as the progress display would.
 final class RecordingObserver: RunObserver {
@@ -14,13 +14,19 @@ final class RecordingObserver: RunObserver {
     private(set) var events: [String] = []
 
     func runStarted(slot: Int, request: RunRequest) {
-        lock.lock(); started.append("\(request.scenario.name)#\(request.attempt)"); events.append("+\(request.scenario.name)"); lock.unlock()
+        lock.lock()
+        started.append("\(request.scenario.name)#\(request.attempt)")
+        events.append("+\(request.scenario.name)")
+        lock.unlock()
     }
 
     func runPrinted(slot: Int, request: RunRequest, line: SerialLine) {}
 
     func runFinished(slot: Int, result: RunResult) {
-        lock.lock(); finished.append(result.displayName); events.append("-\(result.scenario.name)"); lock.unlock()
+        lock.lock()
+        finished.append(result.displayName)
+        events.append("-\(result.scenario.name)")
+        lock.unlock()
     }
 }
 
@@ -58,8 +64,9 @@ final class RecordingObserver: RunObserver {
         let plain = try (1...4).map { try scenario("plain\($0)", quick, in: folder) }
         let alone = try scenario("alone", "tags: [exclusive]\n" + quick, in: folder)
         let observer = RecordingObserver()
-        let plan = SuiteRunner.Plan(scenarios: [plain[0], plain[1], alone, plain[2], plain[3]], seed: nil,
-                                    repeatCount: 1, untilFailure: false, repeatLimit: nil)
+        let plan = SuiteRunner.Plan(
+            scenarios: [plain[0], plain[1], alone, plain[2], plain[3]], seed: nil,
+            repeatCount: 1, untilFailure: false, repeatLimit: nil)
         let results = SuiteRunner(plan: plan, jobs: 3, options: options(folder), observer: observer).run()
         #expect(results.count == 5 && results.allSatisfy { $0.verdict.status == .passed })
         let start = try #require(observer.events.firstIndex(of: "+alone"))
@@ -116,27 +123,35 @@ final class RecordingObserver: RunObserver {
         defer { try? FileManager.default.removeItem(at: folder) }
         for index in 1...8 {
             try """
-                machine: {cmdline: "debug=silent seed={seed}"}
-                steps:
-                  - wait-serial: "kernel: ready"
-                  - pause: 300ms
-                expect: running
-                """.write(to: folder.appendingPathComponent("short-\(index).yaml"), atomically: true, encoding: .utf8)
+            machine: {cmdline: "debug=silent seed={seed}"}
+            steps:
+              - wait-serial: "kernel: ready"
+              - pause: 300ms
+            expect: running
+            """.write(to: folder.appendingPathComponent("short-\(index).yaml"), atomically: true, encoding: .utf8)
         }
-        let harness = try HarnessProcess([folder.path, "--jobs", "2", "--verbose",
-                                          "--junit", folder.appendingPathComponent("junit.xml").path,
-                                          "--artifacts", folder.appendingPathComponent("artifacts").path])
+        let harness = try HarnessProcess([
+            folder.path, "--jobs", "2", "--verbose",
+            "--junit", folder.appendingPathComponent("junit.xml").path,
+            "--artifacts", folder.appendingPathComponent("artifacts").path,
+        ])
         var most = 0
         var samples = 0
-        harness.readToEnd { most = max(most, harness.qemuChildren.count); samples += 1 }
+        harness.readToEnd {
+            most = max(most, harness.qemuChildren.count)
+            samples += 1
+        }
         #expect(harness.finish() == 0, "\(harness.output)")
         #expect(most <= 2, "at most two QEMUs at once (\(samples) samples)")
         // That two ran together is read from the harness's own order of events, not from a
         // sample that a loaded host could take between them: a second start before a finish.
-        var running = 0, together = 0
+        var running = 0
+        var together = 0
         for line in harness.output.split(separator: "\n") {
             if line.hasPrefix("harness: start ") { running += 1 }
-            if line.hasPrefix("harness: PASS ") || line.hasPrefix("harness: FAIL ") || line.hasPrefix("harness: ERROR ") { running -= 1 }
+            if line.hasPrefix("harness: PASS ") || line.hasPrefix("harness: FAIL ") || line.hasPrefix("harness: ERROR ") {
+                running -= 1
+            }
             together = max(together, running)
         }
         #expect(together == 2, "\(harness.output)")

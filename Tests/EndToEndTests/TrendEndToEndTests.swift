@@ -2,9 +2,9 @@
 // an idle host, under half that on a loaded one, where the vCPUs get less time), which a leak
 // bound must catch, while the idle heap stays flat; the plot stays with the artifacts.
 import Foundation
-import Testing
 import Runner
 import Scenario
+import Testing
 
 @Suite(.serialized, .timeLimit(.minutes(3))) struct TrendEndToEndTests {
     private func scenario(uptimeBound: String) -> String {

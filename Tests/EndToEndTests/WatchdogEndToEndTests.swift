@@ -1,14 +1,16 @@
 // Every way a run can end, with the real kernel: the verdict must name what happened.
 import Glibc
-import Testing
 import HostSystem
 import QEMUMachine
 import Runner
+import Testing
+
 @testable import QMP
 
 @Suite(.serialized, .timeLimit(.minutes(5))) struct WatchdogEndToEndTests {
     @Test func ktapSelfTestsBecomeCasesAndTheSeedReachesTheKernel() throws {
-        let result = try KernelScenario.run("""
+        let result = try KernelScenario.run(
+            """
             machine: {cmdline: "ktest=* seed={seed}"}
             steps:
               - wait-serial: {pattern: "/kernel: ready .*seed=4242/", within: 30s}
@@ -24,7 +26,8 @@ import Runner
 
     @Test func hangWhereNoneIsExpectedIsAnErrorNamedHangWithDiagnosis() throws {
         var hanging: MonotonicInstant?
-        let result = try KernelScenario.run("""
+        let result = try KernelScenario.run(
+            """
             machine: {cmdline: "debug=hang"}
             watchdogs: {silence: 3s, deadline: 60s}
             expect: {exit: 33}
@@ -40,7 +43,8 @@ import Runner
     }
 
     @Test func progressWatchdogCatchesAGuestThatStopsReporting() throws {
-        let result = try KernelScenario.run("""
+        let result = try KernelScenario.run(
+            """
             machine: {cmdline: "debug=silent"}
             watchdogs: {silence: off, progress: {pattern: "mm: stats", within: 3s}}
             expect: hang
@@ -53,7 +57,8 @@ import Runner
     /// guest boots (paused, before `cont`) or in the middle of a step.
     @Test(arguments: [(SIGKILL, "boot"), (SIGSEGV, "boot"), (SIGKILL, "step 1 (line 4)"), (SIGSEGV, "step 1 (line 4)")])
     func killedQEMUIsACrash(signal: Int32, moment: String) throws {
-        var pid: pid_t = 0, qemu: pid_t?
+        var pid: pid_t = 0
+        var qemu: pid_t?
         var killedAt: MonotonicInstant?
         // Inside its sandbox QEMU is bubblewrap's child: the signal goes to the process the
         // harness waits for (bubblewrap), and QEMU is killed at once too, as QEMU alone was
@@ -63,17 +68,20 @@ import Runner
             kill(pid, signal)
             if let qemu { kill(qemu, SIGKILL) }
         }
-        let result = try KernelScenario.run("""
+        let result = try KernelScenario.run(
+            """
             machine: {cmdline: "debug=silent"}
             watchdogs: {silence: 30s}
             steps:
               - wait-serial: {pattern: "never printed", within: 30s}
             expect: running
-            """, onLaunch: { machine in
+            """,
+            onLaunch: { machine in
                 pid = machine.process.pid
                 qemu = machine.qemuProcessID
                 if moment == "boot" { killBoth() }
-            }, onLine: { line in
+            },
+            onLine: { line in
                 if line.text.hasPrefix("kernel: ready") { killBoth() }
             })
         #expect(result.verdict.status == .error, "\(result.verdict)")
@@ -89,17 +97,22 @@ import Runner
     @Test func qmpConnectionLostMidRunIsAnErrorNotAHang() throws {
         var qmpSocket: Int32 = -1
         var closedAt: MonotonicInstant?
-        let result = try KernelScenario.run("""
+        let result = try KernelScenario.run(
+            """
             machine: {cmdline: "debug=silent"}
             watchdogs: {silence: 30s}
             steps:
               - wait-serial: "kernel: ready"
               - qmp: {execute: query-status, expect: {running: true}}
             expect: running
-            """, onLaunch: { qmpSocket = $0.qmp.fd }, onLine: { line in
+            """, onLaunch: { qmpSocket = $0.qmp.fd },
+            onLine: { line in
                 // QMP's socket dies under the harness (as when QEMU's monitor goes away) just
                 // as the guest is up.
-                if line.text.hasPrefix("kernel: ready") { closedAt = .now; shutdown(qmpSocket, Int32(SHUT_RDWR)) }
+                if line.text.hasPrefix("kernel: ready") {
+                    closedAt = .now
+                    shutdown(qmpSocket, Int32(SHUT_RDWR))
+                }
             })
         #expect(result.verdict.status == .error, "\(result.verdict)")
         #expect(result.verdict.kind == .infrastructure)
@@ -110,7 +123,8 @@ import Runner
     }
 
     @Test func missingLineIsAFailureAtItsStep() throws {
-        let result = try KernelScenario.run("""
+        let result = try KernelScenario.run(
+            """
             machine: {cmdline: "debug=silent"}
             watchdogs: {silence: off}
             steps:
@@ -127,7 +141,8 @@ import Runner
     @Test func exitBeforeAStepIsDoneIsAFailureEvenWithTheExpectedStatus() throws {
         // The expected exit status does not make up for a capture that was never made.
         var lastLine = MonotonicInstant.now
-        let result = try KernelScenario.run("""
+        let result = try KernelScenario.run(
+            """
             machine: {cmdline: "ktest=frames.*"}
             steps:
               - capture: {pattern: "this line never comes", as: never, within: 60s}
@@ -142,7 +157,8 @@ import Runner
     @Test func anExpectedPanicDoesNotMakeUpForALineThatNeverCame() throws {
         // A panic the scenario expects still fails the run while a step waits for its line.
         var lastLine = MonotonicInstant.now
-        let result = try KernelScenario.run("""
+        let result = try KernelScenario.run(
+            """
             machine: {cmdline: "ktest=crash.swift_trap"}
             steps:
               - wait-serial: {pattern: "this line never comes", within: 60s}
@@ -150,13 +166,16 @@ import Runner
             """, onLine: { _ in lastLine = .now })
         #expect(result.verdict.status == .failed, "\(result.verdict)")
         #expect(result.verdict.kind == .expectedLineMissing)
-        #expect(result.verdict.message.hasPrefix("step 1 (line 3): the run ended before a serial line matching"), "\(result.verdict.message)")
+        #expect(
+            result.verdict.message.hasPrefix("step 1 (line 3): the run ended before a serial line matching"),
+            "\(result.verdict.message)")
         #expect(MonotonicInstant.now.seconds(since: lastLine) < 15, "the panic ends the wait at once, not its 60 s")
     }
 
     @Test func stepsReadingThePanicReportRunOnAfterThePanicEndsTheRun() throws {
         // The report's lines arrive faster than the steps read them: they are still read, in order.
-        let result = try KernelScenario.run("""
+        let result = try KernelScenario.run(
+            """
             machine: {cmdline: "ktest=crash.swift_trap"}
             steps:
               - wait-serial: "kernel: ready"
@@ -170,19 +189,23 @@ import Runner
     }
 
     @Test func captureKeepsWhenTheLineCame() throws {
-        let result = try KernelScenario.run("""
+        let result = try KernelScenario.run(
+            """
             machine: {cmdline: "ktest=frames.*"}
             steps:
               - capture: {pattern: "kernel: ready", as: ready, within: 60s}
             expect: {ktap: all-pass}
             """)
         #expect(result.verdict.status == .passed, "\(result.verdict)")
-        let at = result.captures["ready.at_ms"] ?? -1, own = result.captures["ready.boot_ms"] ?? -1
-        #expect(own >= 0 && at >= own, "seen by the harness (\(at) ms after launch) no sooner than the kernel's own boot_ms (\(own))")
+        let at = result.captures["ready.at_ms"] ?? -1
+        let own = result.captures["ready.boot_ms"] ?? -1
+        #expect(
+            own >= 0 && at >= own, "seen by the harness (\(at) ms after launch) no sooner than the kernel's own boot_ms (\(own))")
     }
 
     @Test func forbiddenLineFailsTheRun() throws {
-        let result = try KernelScenario.run("""
+        let result = try KernelScenario.run(
+            """
             machine: {cmdline: "ktest=*"}
             never: ["Invalid block or double free"]
             expect: {exit: 33}
@@ -202,7 +225,8 @@ import Runner
     }
 
     @Test func tripleFaultIsNamedAsSuch() throws {
-        let result = try KernelScenario.run("""
+        let result = try KernelScenario.run(
+            """
             machine: {cmdline: "debug=triplefault"}
             steps:
               - wait-serial: "kernel: ready"
@@ -214,7 +238,8 @@ import Runner
     }
 
     @Test func qmpStepsCapturesAndAPausedGuestDoesNotTripTheSilenceWatchdog() throws {
-        let result = try KernelScenario.run("""
+        let result = try KernelScenario.run(
+            """
             machine: {cmdline: "debug=silent"}
             watchdogs: {silence: 2s}
             steps:
@@ -236,7 +261,8 @@ import Runner
     }
 
     @Test func failedAssertionNamesValuesAndStep() throws {
-        let result = try KernelScenario.run("""
+        let result = try KernelScenario.run(
+            """
             machine: {cmdline: "debug=silent"}
             steps:
               - capture: {pattern: "mm: stats", as: boot}

@@ -2,15 +2,18 @@
 // this machine (gdb.log of a hang diagnosis): the unasked stop reply QEMU sends when a debugger
 // connects arrives ahead of the qSupported reply and must not be taken for it.
 import Glibc
-import Testing
 import HostSystem
+import Testing
+
 @testable import GDBRemote
 
 @Suite struct GDBClientReplayTests {
     /// QEMU's bytes, in order: each reply preceded by its ack of our packet.
-    static let qemuSide = ["T02thread:01;", "PacketSize=1000;qXfer:features:read+;vContSupported+;multiprocess+",
-                           "T05thread:p01.01;", "mp01.01", "mp01.02", "l", "E14"]
-        .map { [UInt8(ascii: "+")] + GDBPacketCodec.encode($0) }
+    static let qemuSide = [
+        "T02thread:01;", "PacketSize=1000;qXfer:features:read+;vContSupported+;multiprocess+",
+        "T05thread:p01.01;", "mp01.01", "mp01.02", "l", "E14",
+    ]
+    .map { [UInt8(ascii: "+")] + GDBPacketCodec.encode($0) }
 
     @Test func setsAsideTheConnectStopReplyAndAcksEveryPacket() throws {
         let (ours, theirs) = try UnixSocket.pair()
@@ -32,7 +35,9 @@ import HostSystem
         let count = read(theirs, &sent, sent.count)
         let text = String(decoding: sent.prefix(max(0, count)), as: UTF8.self)
         // Every packet from QEMU acked once (here all at once: QEMU's side was written ahead).
-        let requests = ["qSupported:multiprocess+;swbreak+;hwbreak+", "?", "qfThreadInfo", "qsThreadInfo", "qsThreadInfo", "m0,8"]
+        let requests = [
+            "qSupported:multiprocess+;swbreak+;hwbreak+", "?", "qfThreadInfo", "qsThreadInfo", "qsThreadInfo", "m0,8",
+        ]
         var rest = Substring(text)
         var acks = 0
         for request in requests.map({ String(decoding: GDBPacketCodec.encode($0), as: UTF8.self) }) {

@@ -2,8 +2,9 @@
 // end, or with a run-length encoding that multiplies it, and one that states an absurd PacketSize.
 import Foundation
 import Glibc
-import Testing
 import HostSystem
+import Testing
+
 @testable import GDBRemote
 
 @Suite struct GDBFuzzFindingsTests {
@@ -37,8 +38,13 @@ import HostSystem
         try writeAll(theirs, GDBClientReplayTests.qemuSide[1])
         let reactor = Reactor(observesInterrupts: false)
         let client = try GDBClient(fd: ours, reactor: reactor, timeout: 2)
-        try writeAll(theirs, [UInt8(ascii: "+"), UInt8(ascii: "$")] + [UInt8](repeating: UInt8(ascii: "0"), count: GDBPacketDecoder.maximumPacketBytes + 1))
-        #expect(throws: GDBError.connectionClosed("the stub sent a packet longer than \(GDBPacketDecoder.maximumPacketBytes) bytes")) {
+        try writeAll(
+            theirs,
+            [UInt8(ascii: "+"), UInt8(ascii: "$")]
+                + [UInt8](repeating: UInt8(ascii: "0"), count: GDBPacketDecoder.maximumPacketBytes + 1))
+        #expect(
+            throws: GDBError.connectionClosed("the stub sent a packet longer than \(GDBPacketDecoder.maximumPacketBytes) bytes")
+        ) {
             try client.request("g", timeout: 5)
         }
     }

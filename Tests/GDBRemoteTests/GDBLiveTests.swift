@@ -1,11 +1,12 @@
+import Diagnosis
 // The client against a real QEMU 7.2 running the real kernel, and the cross-check: the harness's
 // registers and backtraces for every vCPU of a stopped VM against what `gdb -batch` reports.
 import Foundation
-import Testing
-import Diagnosis
 import HostSystem
 import KernelSymbols
 import QEMUMachine
+import Testing
+
 @testable import GDBRemote
 
 @Suite(.serialized, .timeLimit(.minutes(3))) struct GDBLiveTests {
@@ -34,9 +35,11 @@ import QEMUMachine
         #expect(ours.vcpus[0].frames.first?.location?.hasPrefix("kmain") == true)
         #expect(ours.kernelState.contains("Kernel.CPUs.count = 4"))
 
-        let output = try runGDB(["target remote \(machine.sockets.gdb!)",
-                                 "thread apply all info registers rip rsp rbp eflags cr3",
-                                 "thread apply all bt 40"])
+        let output = try runGDB([
+            "target remote \(machine.sockets.gdb!)",
+            "thread apply all info registers rip rsp rbp eflags cr3",
+            "thread apply all bt 40",
+        ])
         let theirs = GDBBatchOutput(output)
         #expect(theirs.registers.count == 4, "\(output)")
         for vcpu in ours.vcpus {
@@ -57,7 +60,10 @@ import QEMUMachine
         defer { machine.shutdown() }
         let symbols = try SymbolMap(path: kernelELF)
         let client = try GDBClient(socketPath: machine.sockets.gdb!, reactor: reactor)
-        guard case .signal = try client.stopReason() else { Issue.record("not stopped"); return }
+        guard case .signal = try client.stopReason() else {
+            Issue.record("not stopped")
+            return
+        }
         let threads = try client.threads()
         #expect(threads == [GDBThreadID(process: 1, thread: 1), GDBThreadID(process: 1, thread: 2)])
         // QEMU's halted flag, read per vCPU: CPU 0 spins in debug=hang with interrupts off, so
@@ -88,17 +94,26 @@ import QEMUMachine
         try client.insertBreakpoint(.hardware, at: registers.rip)
         try client.resume()
         let hit = try client.waitForStop(timeout: 20)
-        guard case .signal(5, let thread?, _) = hit else { Issue.record("stop \(hit)"); return }
+        guard case .signal(5, let thread?, _) = hit else {
+            Issue.record("stop \(hit)")
+            return
+        }
         try client.select(thread)
         #expect(try client.registers().rip == registers.rip)
         try client.removeBreakpoint(.hardware, at: registers.rip)
 
         // A single step moves the instruction pointer; an interrupt stops a running machine.
         let stepped = try client.step()
-        guard case .signal(5, _, _) = stepped else { Issue.record("step \(stepped)"); return }
+        guard case .signal(5, _, _) = stepped else {
+            Issue.record("step \(stepped)")
+            return
+        }
         #expect(try client.registers().rip != registers.rip)
         try client.resume()
-        guard case .signal(2, _, _) = try client.interrupt() else { Issue.record("interrupt"); return }
+        guard case .signal(2, _, _) = try client.interrupt() else {
+            Issue.record("interrupt")
+            return
+        }
     }
 }
 
@@ -125,7 +140,8 @@ struct GDBBatchOutput {
                     backtraces[cpu, default: []].append(address)
                 }
             } else if !inBacktrace, fields.count >= 2, fields[1].hasPrefix("0x"),
-                      let value = UInt64(fields[1].dropFirst(2), radix: 16) {
+                let value = UInt64(fields[1].dropFirst(2), radix: 16)
+            {
                 registers[cpu, default: [:]][String(fields[0])] = value
             }
         }

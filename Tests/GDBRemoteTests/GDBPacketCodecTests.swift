@@ -1,6 +1,7 @@
 // The framing and ack state machine without sockets; packets as QEMU 7.2 sent them on this
 // machine (recorded with gdb's `set debug remote 1`).
 import Testing
+
 @testable import GDBRemote
 
 @Suite struct GDBPacketCodecTests {
@@ -12,7 +13,9 @@ import Testing
     }
 
     @Test func escapesReservedBytes() {
-        let framed = GDBPacketCodec.encode([UInt8(ascii: "a"), UInt8(ascii: "#"), UInt8(ascii: "}"), UInt8(ascii: "$"), UInt8(ascii: "*")])
+        let framed = GDBPacketCodec.encode([
+            UInt8(ascii: "a"), UInt8(ascii: "#"), UInt8(ascii: "}"), UInt8(ascii: "$"), UInt8(ascii: "*"),
+        ])
         #expect(String(decoding: framed.prefix(10), as: UTF8.self) == "$a}\u{03}}]}\u{04}}\n")
         let decoder = GDBPacketDecoder()
         #expect(decoder.feed(framed) == [.packet(Array("a#}$*".utf8))])
@@ -22,7 +25,7 @@ import Testing
         // "0* " is '0' and 3 more ('  ' is 32, 32 - 29 = 3).
         #expect(GDBPacketCodec.decodeBody(Array("0* 1".utf8)[...]) == Array("00001".utf8))
         let body = Array("00000000000000000000".utf8)
-        let encoded = Array("0*1".utf8) // '1' is 49: 20 more zeros
+        let encoded = Array("0*1".utf8)  // '1' is 49: 20 more zeros
         #expect(GDBPacketCodec.decodeBody(encoded[...]) == body + [UInt8(ascii: "0")])
     }
 
@@ -58,7 +61,8 @@ import Testing
 
     @Test func parsesStopRepliesAndThreadIDs() {
         #expect(StopReply("T02thread:p01.03;") == .signal(2, thread: GDBThreadID(process: 1, thread: 3), reason: nil))
-        #expect(StopReply("T05thread:p01.01;swbreak:;") == .signal(5, thread: GDBThreadID(process: 1, thread: 1), reason: "swbreak"))
+        #expect(
+            StopReply("T05thread:p01.01;swbreak:;") == .signal(5, thread: GDBThreadID(process: 1, thread: 1), reason: "swbreak"))
         #expect(StopReply("S05") == .signal(5, thread: nil, reason: nil))
         #expect(StopReply("W00") == .exited(0))
         #expect(StopReply("OK") == nil)
@@ -68,13 +72,15 @@ import Testing
 
     @Test func parsesRegisterFile() {
         var bytes = [UInt8](repeating: 0, count: 560)
-        func put(_ value: UInt64, _ at: Int, _ size: Int) { for i in 0..<size { bytes[at + i] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(i))) } }
-        put(0x1000, 6 * 8, 8)      // rbp
-        put(0x2000, 7 * 8, 8)      // rsp
-        put(0x101b03, 128, 8)      // rip
-        put(0x202, 136, 4)         // eflags with IF
-        put(0x159000, 204, 8)      // cr3
-        put(0xd00, 228, 8)         // efer
+        func put(_ value: UInt64, _ at: Int, _ size: Int) {
+            for i in 0..<size { bytes[at + i] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(i))) }
+        }
+        put(0x1000, 6 * 8, 8)  // rbp
+        put(0x2000, 7 * 8, 8)  // rsp
+        put(0x101b03, 128, 8)  // rip
+        put(0x202, 136, 4)  // eflags with IF
+        put(0x159000, 204, 8)  // cr3
+        put(0xd00, 228, 8)  // efer
         let registers = X86Registers(gReply: Hex.decode(Hex.encode(bytes))!)!
         #expect(registers.rip == 0x101b03 && registers.rbp == 0x1000 && registers.rsp == 0x2000)
         #expect(registers.interruptsEnabled)

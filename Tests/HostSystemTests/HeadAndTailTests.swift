@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HostSystem
 
 @Suite struct HeadAndTailTests {

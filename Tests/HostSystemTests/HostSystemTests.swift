@@ -1,8 +1,9 @@
 import Foundation
 import Glibc
-import Testing
-@testable import HostSystem
 import TestSupport
+import Testing
+
+@testable import HostSystem
 
 @Suite struct ReactorTests {
     @Test func readsStreamsUntilTheirEnd() throws {
@@ -32,17 +33,21 @@ import TestSupport
         var lastByte = start
         var count = 0
         reactor.watchStream(a) { event in
-            if case .data = event { lastByte = .now; count += 1 }
+            if case .data = event {
+                lastByte = .now
+                count += 1
+            }
         }
         // Each byte pushes the (silence-like) deadline back; after the third byte none comes.
         var sent = 0
-        let satisfied = try reactor.run(until: {
-            if sent < 3 && count == sent {
-                try? writeAll(b, [0x41])
-                sent += 1
-            }
-            return false
-        }, deadline: { lastByte.adding(seconds: 0.2) })
+        let satisfied = try reactor.run(
+            until: {
+                if sent < 3 && count == sent {
+                    try? writeAll(b, [0x41])
+                    sent += 1
+                }
+                return false
+            }, deadline: { lastByte.adding(seconds: 0.2) })
         #expect(!satisfied)
         #expect(count == 3)
         #expect(MonotonicInstant.now.seconds(since: lastByte) >= 0.2)

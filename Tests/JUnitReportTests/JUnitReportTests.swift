@@ -1,10 +1,11 @@
 import Foundation
 import HostSystem
-import SchemaCheck
-import Testing
 import KTAP
 import QEMUMachine
 import Runner
+import SchemaCheck
+import Testing
+
 @testable import JUnitReport
 @testable import Scenario
 
@@ -12,8 +13,9 @@ import Runner
     private func scenario(_ name: String, _ yaml: String = "expect: running\n") throws -> Scenario {
         var machine = MachineProfile()
         machine.kernel = "/k.img"
-        return try ScenarioParser.parse(yaml, file: "scenarios/group/\(name).yaml",
-                                        profiles: ProfileLibrary(profiles: ["default": .init(machine: machine, never: [])], file: nil))
+        return try ScenarioParser.parse(
+            yaml, file: "scenarios/group/\(name).yaml",
+            profiles: ProfileLibrary(profiles: ["default": .init(machine: machine, never: [])], file: nil))
     }
 
     private func ktapDocument(_ text: String) -> KTAPDocument {
@@ -24,16 +26,20 @@ import Runner
     }
 
     private func temporaryFile() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("junit-\(getpid())-\(UInt32.random(in: 0...UInt32.max))/junit.xml").path
+        FileManager.default.temporaryDirectory.appendingPathComponent(
+            "junit-\(getpid())-\(UInt32.random(in: 0...UInt32.max))/junit.xml"
+        ).path
     }
 
     /// A report holding every kind of verdict, KTAP cases of every status, and text XML cannot
     /// carry as is.
     private func mixedReport() throws -> JUnitReport {
-        var ktap = RunResult(scenario: try scenario("ktest", "machine: {cmdline: ktest=*}\nexpect: ktap\n"), seed: 7, attempt: 1,
-                             verdict: Verdict(.failed, .ktapFailures, "KTAP: failed: heap.b"), duration: 2.5,
-                             rerunCommand: "swift run harness scenarios/group/ktest.yaml --seed 7")
-        ktap.ktap = ktapDocument("""
+        var ktap = RunResult(
+            scenario: try scenario("ktest", "machine: {cmdline: ktest=*}\nexpect: ktap\n"), seed: 7, attempt: 1,
+            verdict: Verdict(.failed, .ktapFailures, "KTAP: failed: heap.b"), duration: 2.5,
+            rerunCommand: "swift run harness scenarios/group/ktest.yaml --seed 7")
+        ktap.ktap = ktapDocument(
+            """
             KTAP version 1
             1..1
                 KTAP version 1
@@ -49,15 +55,19 @@ import Runner
         ktap.properties = [("qemu.version", "7.2.22"), ("seed", "7"), ("cmdline", "a=\"b\" <c>")]
         ktap.serialHead = [SerialLine(text: "kernel: ready \u{1B}[31mred\u{1B}[0m \u{FFFE}", time: 0.1)]
 
-        let hang = RunResult(scenario: try scenario("hang"), seed: 8, attempt: 2,
-                             verdict: Verdict(.error, .hang, "hang: no serial output for 5s", watchdog: .serialSilence,
-                                              details: ["QEMU run state: running"]),
-                             duration: 5.2, rerunCommand: "swift run harness scenarios/group/hang.yaml --seed 8")
-        let skipped = RunResult(scenario: try scenario("cut"), seed: 9, attempt: 1,
-                                verdict: Verdict(.skipped, .interrupted, "interrupted by signal 2"), duration: 0.3,
-                                rerunCommand: "x")
-        let passed = RunResult(scenario: try scenario("fine"), seed: 10, attempt: 1,
-                               verdict: Verdict(.passed, .expected, "ok"), duration: 1, rerunCommand: "x")
+        let hang = RunResult(
+            scenario: try scenario("hang"), seed: 8, attempt: 2,
+            verdict: Verdict(
+                .error, .hang, "hang: no serial output for 5s", watchdog: .serialSilence,
+                details: ["QEMU run state: running"]),
+            duration: 5.2, rerunCommand: "swift run harness scenarios/group/hang.yaml --seed 8")
+        let skipped = RunResult(
+            scenario: try scenario("cut"), seed: 9, attempt: 1,
+            verdict: Verdict(.skipped, .interrupted, "interrupted by signal 2"), duration: 0.3,
+            rerunCommand: "x")
+        let passed = RunResult(
+            scenario: try scenario("fine"), seed: 10, attempt: 1,
+            verdict: Verdict(.passed, .expected, "ok"), duration: 1, rerunCommand: "x")
         return JUnitReport(results: [ktap, hang, skipped, passed])
     }
 
@@ -69,8 +79,10 @@ import Runner
 
     @Test func theValidatorRejectsWhatTheSchemaForbids() throws {
         let path = temporaryFile()
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try "<testsuites><testsuite name=\"x\"><testcase/></testsuite></testsuites>".write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try "<testsuites><testsuite name=\"x\"><testcase/></testsuite></testsuites>".write(
+            toFile: path, atomically: true, encoding: .utf8)
         let problems = try SchemaValidator.problems(in: path)
         #expect(problems?.contains("tests") == true, "a testsuite without tests= and a testcase without name= are invalid")
     }
@@ -78,7 +90,8 @@ import Runner
     @Test func theSchemaIsTheRepositorysOwnAndStricterThanJenkinsWhereWeAreExact() throws {
         #expect(SchemaValidator.schemaPath.hasSuffix("Tests/SchemaCheck/junit.xsd"))
         let path = temporaryFile()
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let suite = #"<testsuites><testsuite name="x" tests="1" failures="1" errors="1">"#
         try (suite + #"<testcase name="a" classname="c" time="1"><failure/><error/></testcase></testsuite></testsuites>"#)
             .write(toFile: path, atomically: true, encoding: .utf8)
@@ -90,10 +103,12 @@ import Runner
 
     @Test func aPassingHangKeepsItsDiagnosisInSystemOut() throws {
         let path = temporaryFile()
-        var result = RunResult(scenario: try scenario("hang-ok", "watchdogs: {silence: 2s}\nexpect: hang\n"), seed: 3, attempt: 1,
-                               verdict: Verdict(.passed, .expected, "hang diagnosed by serial silence", watchdog: .serialSilence,
-                                                details: ["diagnosis: CPU2 running, IF=0, in haltWithInterruptsOff+0x7"]),
-                               duration: 2, rerunCommand: "x")
+        var result = RunResult(
+            scenario: try scenario("hang-ok", "watchdogs: {silence: 2s}\nexpect: hang\n"), seed: 3, attempt: 1,
+            verdict: Verdict(
+                .passed, .expected, "hang diagnosed by serial silence", watchdog: .serialSilence,
+                details: ["diagnosis: CPU2 running, IF=0, in haltWithInterruptsOff+0x7"]),
+            duration: 2, rerunCommand: "x")
         result.serialHead = [SerialLine(text: "debug: hanging", time: 0.5)]
         try JUnitReport(results: [result]).write(to: path)
         #expect(try SchemaValidator.problems(in: path) == nil)
@@ -112,9 +127,11 @@ import Runner
         #expect(try SchemaValidator.xpath("count(//testcase/skipped)", in: path) == "3")
         #expect(try SchemaValidator.xpath("string(//testcase[@name='b']/failure/@message)", in: path) == "not ok 2 b")
         #expect(try SchemaValidator.xpath("string(//testcase[@name='b']/@classname)", in: path) == "ktest.heap")
-        #expect(try SchemaValidator.xpath("string(//testcase[@name='hang #2']/error/@type)", in: path)
+        #expect(
+            try SchemaValidator.xpath("string(//testcase[@name='hang #2']/error/@type)", in: path)
                 == "hang (serial silence watchdog)")
-        #expect(try SchemaValidator.xpath("string(//testsuite[@name='ktest']/properties/property[@name='cmdline']/@value)", in: path)
+        #expect(
+            try SchemaValidator.xpath("string(//testsuite[@name='ktest']/properties/property[@name='cmdline']/@value)", in: path)
                 == "a=\"b\" <c>")
         let output = try SchemaValidator.xpath("string(//testsuite[@name='ktest']/testcase[1]/system-out)", in: path)
         #expect(output.contains("\\x1B[31mred"), "control characters are written visibly: \(output)")
@@ -122,8 +139,9 @@ import Runner
     }
 
     @Test func longSerialLogIsCutToHeadAndTailWithAMarker() throws {
-        var result = RunResult(scenario: try scenario("flood"), seed: 1, attempt: 1,
-                               verdict: Verdict(.passed, .expected, "ok"), duration: 1, rerunCommand: "x")
+        var result = RunResult(
+            scenario: try scenario("flood"), seed: 1, attempt: 1,
+            verdict: Verdict(.passed, .expected, "ok"), duration: 1, rerunCommand: "x")
         result.serialHead = (0..<200).map { SerialLine(text: "head \($0)", time: 0) }
         result.serialTail = (0..<200).map { SerialLine(text: "tail \($0)", time: 1) }
         result.omittedSerialLines = 99_600

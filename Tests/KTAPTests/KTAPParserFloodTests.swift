@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KTAP
 
 /// A guest printing KTAP lines without end: the parser's work per line and what it keeps for
@@ -58,7 +59,7 @@ import Testing
         for number in 1...KTAPParser.maximumResults { parser.feed(Substring("    ok \(number) case_\(number)")) }
         parser.feed(Substring("    not ok \(KTAPParser.maximumResults + 1) the_last"))
         parser.feed("not ok 1 big")
-        parser.feed("ok 2 after")                   // past the cap too: counted for the plan
+        parser.feed("ok 2 after")  // past the cap too: counted for the plan
         parser.finish()
         let document = parser.document
         #expect(document.tests.count == 0 && document.unkeptResults == 2)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KTAP
 
 @Suite struct KTAPParserTests {
@@ -37,10 +38,11 @@ import Testing
         #expect(parser.isFinished)
         #expect(parser.document.allPassed)
         let cases = parser.document.leafCases()
-        #expect(cases.map { ($0.suite + [$0.test.name]).joined(separator: ".") } == [
-            "frames.single_frames", "frames.contiguous_aligned",
-            "heap.size_classes", "heap.growth_and_return_of_pages", "heap.invalid_and_double_free_detected",
-        ])
+        #expect(
+            cases.map { ($0.suite + [$0.test.name]).joined(separator: ".") } == [
+                "frames.single_frames", "frames.contiguous_aligned",
+                "heap.size_classes", "heap.growth_and_return_of_pages", "heap.invalid_and_double_free_detected",
+            ])
         #expect(parser.document.tests.map(\.name) == ["frames", "heap"])
     }
 
@@ -51,7 +53,8 @@ import Testing
     }
 
     @Test func skipTodoAndFailureDirectives() {
-        let parser = parse("""
+        let parser = parse(
+            """
             KTAP version 1
             1..4
             ok 1 fast # SKIP no SMP
@@ -71,7 +74,8 @@ import Testing
     }
 
     @Test func failingSuiteWithPassingCasesStillFails() {
-        let parser = parse("""
+        let parser = parse(
+            """
             KTAP version 1
             1..1
                 KTAP version 1
@@ -86,7 +90,8 @@ import Testing
     }
 
     @Test func streamCutShortReportsWhatNeverFinished() {
-        var parser = parse("""
+        var parser = parse(
+            """
             KTAP version 1
             1..2
                 KTAP version 1

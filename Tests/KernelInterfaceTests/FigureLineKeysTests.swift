@@ -23,7 +23,9 @@ enum FigureLineSources {
         var records: [FigureRecord] = []
         for line in text[section.upperBound...].split(separator: "\n") {
             if line.hasPrefix("## ") { break }
-            let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let cells = line.split(separator: "|", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
             guard cells.count == 5, cells[1].hasPrefix("`") else { continue }
             let code = { (cell: String) in backticked(cell) }
             guard let tag = code(cells[1]).first, let file = code(cells[3]).first else { continue }

@@ -1,7 +1,7 @@
+import KernelLibCore
 // Host tests of the sampling the kernel's clock calibration uses: a measurement skewed by a
 // descheduled vCPU must not become the clock's rate.
 import Testing
-import KernelLibCore
 
 @Suite struct AgreeingSamplesTests {
     @Test func twoMeasurementsThatAgreeDecideAtOnce() {
@@ -27,7 +27,8 @@ import KernelLibCore
     }
 
     @Test func agreementIsWithinTwoPercentOfTheSmaller() {
-        var within = AgreeingSamples(), beyond = AgreeingSamples()
+        var within = AgreeingSamples()
+        var beyond = AgreeingSamples()
         _ = within.add(1_000_000)
         #expect(within.add(1_020_000) == 1_010_000)
         _ = beyond.add(1_000_000)

@@ -2,6 +2,7 @@
 // contiguous allocation, exhaustion, every kind of bad free, and the counters.
 
 import Testing
+
 @testable import KernelMemoryCore
 
 /// A frame allocator over storage the test owns.
@@ -40,11 +41,11 @@ struct FrameAllocatorCoreTests {
 
     @Test func rangesAreClippedAndNotCountedTwice() {
         let test = TestFrames(frameCount: 1000)
-        test.frames.addFreeRange(firstFrame: -10, count: 20)      // 0..<10
-        test.frames.addFreeRange(firstFrame: 990, count: 100)     // 990..<1000
-        test.frames.addFreeRange(firstFrame: 5, count: 10)        // overlaps: only 10..<15 new
-        test.frames.addFreeRange(firstFrame: 2000, count: 5)      // entirely outside
-        test.frames.addFreeRange(firstFrame: 100, count: -3)      // negative count: nothing
+        test.frames.addFreeRange(firstFrame: -10, count: 20)  // 0..<10
+        test.frames.addFreeRange(firstFrame: 990, count: 100)  // 990..<1000
+        test.frames.addFreeRange(firstFrame: 5, count: 10)  // overlaps: only 10..<15 new
+        test.frames.addFreeRange(firstFrame: 2000, count: 5)  // entirely outside
+        test.frames.addFreeRange(firstFrame: 100, count: -3)  // negative count: nothing
         test.frames.addFreeRange(firstFrame: Int.max - 1, count: Int.max)  // no overflow
         #expect(test.frames.totalFrames == 25)
         #expect(test.frames.freeFrames == 25)
@@ -76,8 +77,8 @@ struct FrameAllocatorCoreTests {
         test.frames.addFreeRange(firstFrame: 0, count: 128)
         let first = test.frames.allocate()
         #expect(first == 0)
-        test.frames.reserve(firstFrame: 0, count: 16)      // frame 0 already allocated
-        test.frames.reserve(firstFrame: 120, count: 50)    // 128... are not usable
+        test.frames.reserve(firstFrame: 0, count: 16)  // frame 0 already allocated
+        test.frames.reserve(firstFrame: 120, count: 50)  // 128... are not usable
         #expect(test.frames.totalFrames == 128)
         #expect(test.frames.freeFrames == 128 - 1 - 15 - 8)
         #expect(test.frames.state(of: 10) == .allocated)
@@ -94,9 +95,9 @@ struct FrameAllocatorCoreTests {
     @Test func withdrawnFramesAreNeverHandedOutOrTakenBack() {
         let test = TestFrames(frameCount: 256)
         test.frames.addFreeRange(firstFrame: 0, count: 256)
-        let taken = test.frames.allocate()!                       // frame 0, in use
-        test.frames.withdraw(firstFrame: 0, count: 16)            // the "first MiB"
-        test.frames.withdraw(firstFrame: 250, count: 100)         // clipped
+        let taken = test.frames.allocate()!  // frame 0, in use
+        test.frames.withdraw(firstFrame: 0, count: 16)  // the "first MiB"
+        test.frames.withdraw(firstFrame: 250, count: 100)  // clipped
         #expect(test.frames.totalFrames == 256 - 16 - 6)
         #expect(test.frames.freeFrames == 256 - 16 - 6)
         #expect(test.frames.free(taken) == .notUsable)
@@ -116,7 +117,8 @@ struct FrameAllocatorCoreTests {
         for (index, frame) in taken.enumerated() where index % 2 == 0 { #expect(test.frames.free(frame) == .freed) }
         let freeBefore = test.frames.freeFrames
         guard let first = test.frames.allocateContiguous(count: 37, alignment: alignment) else {
-            Issue.record("no run found"); return
+            Issue.record("no run found")
+            return
         }
         #expect(first % alignment == 0)
         #expect(first >= 300, "a fragmented region cannot hold 37 consecutive frames")
@@ -128,8 +130,8 @@ struct FrameAllocatorCoreTests {
 
     @Test func contiguousFailsCleanlyWhenNoRunFits() {
         let test = TestFrames(frameCount: 256)
-        test.frames.addFreeRange(firstFrame: 1, count: 100)      // 1..<101
-        test.frames.addFreeRange(firstFrame: 102, count: 100)    // 102..<202
+        test.frames.addFreeRange(firstFrame: 1, count: 100)  // 1..<101
+        test.frames.addFreeRange(firstFrame: 102, count: 100)  // 102..<202
         #expect(test.frames.allocateContiguous(count: 101, alignment: 1) == nil)
         #expect(test.frames.allocateContiguous(count: 100, alignment: 4) == nil)  // 4 and 104 both run into a hole
         #expect(test.frames.allocateContiguous(count: 0, alignment: 1) == nil)
@@ -167,7 +169,7 @@ struct FrameAllocatorCoreTests {
     @Test func lowWaterTracksTheMinimumSinceReset() {
         let test = TestFrames(frameCount: 128)
         test.frames.addFreeRange(firstFrame: 0, count: 128)
-        #expect(test.frames.lowWaterFrames == 0)   // not reset yet
+        #expect(test.frames.lowWaterFrames == 0)  // not reset yet
         test.frames.resetLowWater()
         #expect(test.frames.lowWaterFrames == 128)
         let run = test.frames.allocateContiguous(count: 20, alignment: 1)!

@@ -3,6 +3,7 @@
 // the allocation is reported as failed.
 
 import Testing
+
 @testable import KernelMemoryCore
 
 @Suite("Heap object caches when memory runs out")
@@ -14,7 +15,7 @@ struct HeapCacheOutOfMemoryTests {
         let blocks = (0..<16).map { _ in heap.allocate(256, on: 0)! }
         for block in blocks { #expect(heap.free(block, on: 0)) }
         #expect(heap.caches[0].count(classIndex: 11) == 16 && heap.test.stats.mappedBytes == 4096)
-        let first = heap.allocate(4096, on: 1)!                         // the second frame
+        let first = heap.allocate(4096, on: 1)!  // the second frame
         // CPU 1's bins are empty: nothing to give back, so a third frame is refused.
         #expect(heap.allocate(4096, on: 1) == nil)
         #expect(heap.stats.failedAllocations == 1)

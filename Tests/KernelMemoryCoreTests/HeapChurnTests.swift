@@ -2,6 +2,7 @@
 // seed, every block filled over its whole usable size and checked before it is freed.
 
 import Testing
+
 @testable import KernelMemoryCore
 
 @Suite("KernelHeapCore churn")
@@ -16,7 +17,8 @@ struct HeapChurnTests {
         case 75..<95: size = Int.random(in: 257...2048, using: &generator)
         default: size = Int.random(in: 2049...70_000, using: &generator)
         }
-        let alignment = Int.random(in: 0..<100, using: &generator) < 10
+        let alignment =
+            Int.random(in: 0..<100, using: &generator) < 10
             ? 1 << Int.random(in: 5...16, using: &generator) : 16
         return (size, alignment)
     }
@@ -31,14 +33,19 @@ struct HeapChurnTests {
         var generator = SeededGenerator(seed: 0x5EED_2026)
         var live: [(block: UnsafeMutableRawPointer, usable: Int, seed: UInt64)] = []
         var nextSeed: UInt64 = 1
-        var misaligned = 0, corrupted = 0, wrongFrees = 0
+        var misaligned = 0
+        var corrupted = 0
+        var wrongFrees = 0
         for _ in 0..<100_000 {
             let wantAllocate = live.isEmpty || Int.random(in: 0..<100, using: &generator) < (live.count < 3000 ? 55 : 45)
             if wantAllocate {
                 let request = Self.randomRequest(&generator)
                 guard let block = test.allocate(request.size, alignment: request.alignment),
-                      let usable = test.heap.blockSize(of: block)
-                else { Issue.record("allocation \(request) failed"); return }
+                    let usable = test.heap.blockSize(of: block)
+                else {
+                    Issue.record("allocation \(request) failed")
+                    return
+                }
                 if UInt(bitPattern: block) % UInt(request.alignment) != 0 || usable < request.size { misaligned += 1 }
                 fillPattern(block, count: usable, seed: nextSeed)
                 live.append((block, usable, nextSeed))
@@ -72,12 +79,14 @@ struct HeapChurnTests {
         for index in 0..<KernelHeapCore<TestWindowBacking>.sizeClassCount {
             let classStats = test.heap.sizeClassStatistics(index)
             #expect(classStats.emptyPages <= HeapCoreParameters.cachedEmptySlabPagesPerClass)
-            #expect(classStats.blocksInUse == (index == 1 || index == 2 || index == 10 ? 1 : 0),
-                    "class \(classStats.size)")
+            #expect(
+                classStats.blocksInUse == (index == 1 || index == 2 || index == 10 ? 1 : 0),
+                "class \(classStats.size)")
         }
         // Only the survivors' pages and the bounded caches stay mapped; dropping the caches
         // leaves exactly the survivors' pages.
-        let cacheBound = KernelHeapCore<TestWindowBacking>.sizeClassCount * HeapCoreParameters.cachedEmptySlabPagesPerClass
+        let cacheBound =
+            KernelHeapCore<TestWindowBacking>.sizeClassCount * HeapCoreParameters.cachedEmptySlabPagesPerClass
             + HeapCoreParameters.runCacheSlots * HeapCoreParameters.runCacheLargestRunPages
         #expect(after.mappedBytes / 4096 <= baseline.mappedBytes / 4096 + cacheBound)
         test.heap.releaseCachedPages()

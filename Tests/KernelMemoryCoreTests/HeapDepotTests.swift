@@ -3,6 +3,7 @@
 // flushed back to the pages when cached pages are released or frames run out.
 
 import Testing
+
 @testable import KernelMemoryCore
 
 @Suite("Heap depot")
@@ -24,7 +25,9 @@ struct HeapDepotTests {
         #expect(heap.test.stats.depotBlocks == HeapObjectCache.batch(ofClass: 3))
         #expect(heap.caches[0].count(classIndex: 3) == HeapObjectCache.capacity(ofClass: 3))
         #expect(heap.stats.blocksInUse == 0 && heap.stats.bytesInUse == 0)
-        #expect(classStats.blocksInUse == HeapObjectCache.capacity(ofClass: 3), "the core counts only the bin's objects as handed out")
+        #expect(
+            classStats.blocksInUse == HeapObjectCache.capacity(ofClass: 3), "the core counts only the bin's objects as handed out"
+        )
         #expect(classStats.pages == 1 && classStats.emptyPages == 0, "the depot's objects hold their page")
         #expect(heap.stats.allocations == 48 && heap.stats.frees == 48)
     }
@@ -43,7 +46,9 @@ struct HeapDepotTests {
         #expect(Set(rest) == Set(blocks[0..<(HeapObjectCache.batch(ofClass: 3) - 1)]))
         #expect(rest.allSatisfy { heap.test.heap.lookup.classify($0) == .cacheable(3) })
         #expect(heap.test.heap.backing.mapCalls == mapped)
-        #expect(heap.stats.blocksInUse == HeapObjectCache.batch(ofClass: 3) && heap.stats.allocations == 48 + HeapObjectCache.batch(ofClass: 3))
+        #expect(
+            heap.stats.blocksInUse == HeapObjectCache.batch(ofClass: 3)
+                && heap.stats.allocations == 48 + HeapObjectCache.batch(ofClass: 3))
         for block in rest + [taken] { #expect(heap.free(block, on: 1)) }
         #expect(heap.stats.blocksInUse == 0)
     }

@@ -2,6 +2,7 @@
 // reported, and afterwards the heap is unchanged: live blocks intact, counters right, still usable.
 
 import Testing
+
 @testable import KernelMemoryCore
 
 @Suite("KernelHeapCore bad frees")
@@ -62,7 +63,7 @@ struct HeapFreeValidationTests {
     @Test func doubleFreeInAnEmptiedCachedPageIsCaught() {
         let test = TestHeap()
         let block = test.allocate(1024)!
-        #expect(test.free(block) == .freed(size: 1024))   // its page is now the class's empty cache page
+        #expect(test.free(block) == .freed(size: 1024))  // its page is now the class's empty cache page
         #expect(test.stats.cachedPages == 1)
         #expect(test.free(block) == .doubleFree)
         #expect(test.stats.cachedPages == 1)
@@ -77,7 +78,7 @@ struct HeapFreeValidationTests {
         #expect(scene.test.free(cached) == .freed(size: 8192))
         #expect(scene.test.free(cached) == .doubleFree)
         #expect(scene.test.free(unmapped) == .freed(size: 65536))
-        #expect(scene.test.free(unmapped) == .invalid)    // its pages are unused and unmapped now
+        #expect(scene.test.free(unmapped) == .invalid)  // its pages are unused and unmapped now
         #expect(scene.test.stats.doubleFrees == 1)
         #expect(scene.test.stats.invalidFrees == 1)
         #expect(scene.intact())
@@ -103,8 +104,10 @@ struct HeapFreeValidationTests {
         let base = scene.test.windowBase
         let end = base + UInt(scene.test.windowPages * 4096)
         var local = 0
-        let outside: [UInt] = [0x10, base - 16, base - 4096, end, end + 4096, UInt.max - 15,
-                               UInt(bitPattern: withUnsafeMutablePointer(to: &local) { $0 })]
+        let outside: [UInt] = [
+            0x10, base - 16, base - 4096, end, end + 4096, UInt.max - 15,
+            UInt(bitPattern: withUnsafeMutablePointer(to: &local) { $0 }),
+        ]
         for address in outside {
             #expect(scene.test.free(UnsafeMutableRawPointer(bitPattern: address)!) == .invalid)
         }
@@ -124,7 +127,7 @@ struct HeapFreeValidationTests {
         let first = test.allocate(48)!
         let page = UInt(bitPattern: first) & ~4095
         let notYetHandedOut = UnsafeMutableRawPointer(bitPattern: page + 48 * 5)!
-        let slack = UnsafeMutableRawPointer(bitPattern: page + 4080)!     // 85 objects of 48 end at 4080
+        let slack = UnsafeMutableRawPointer(bitPattern: page + 4080)!  // 85 objects of 48 end at 4080
         #expect(test.free(notYetHandedOut) == .invalid)
         for _ in 0..<84 { _ = test.allocate(48) }
         #expect(test.free(slack) == .invalid)
@@ -136,7 +139,7 @@ struct HeapFreeValidationTests {
         let test = TestHeap()
         let neighbour = test.allocate(32)!
         let block = test.allocate(32)!
-        _ = test.free(neighbour)     // the page's free list is not empty, so the walk has work to do
+        _ = test.free(neighbour)  // the page's free list is not empty, so the walk has work to do
         let words = block.assumingMemoryBound(to: UInt64.self)
         words[0] = 0
         words[1] = KernelHeapCore<TestWindowBacking>.freeMarker(for: UInt(bitPattern: block))
@@ -148,7 +151,9 @@ struct HeapFreeValidationTests {
 
     @Test func aScribbledFreeListNeverLeadsOutOfThePage() {
         let test = TestHeap()
-        let a = test.allocate(64)!, b = test.allocate(64)!, keep = test.allocate(64)!
+        let a = test.allocate(64)!
+        let b = test.allocate(64)!
+        let keep = test.allocate(64)!
         _ = test.free(a)
         _ = test.free(b)
         // Use after free: overwrite b's link with an address far outside the page.
@@ -159,7 +164,7 @@ struct HeapFreeValidationTests {
         #expect(first == b)
         let second = test.allocate(64)!
         let page = UInt(bitPattern: keep) & ~4095
-        #expect(UInt(bitPattern: second) & ~4095 == page)   // the bad link was dropped, not followed
+        #expect(UInt(bitPattern: second) & ~4095 == page)  // the bad link was dropped, not followed
         #expect(test.heap.backing.protocolErrors == 0)
     }
 

@@ -3,6 +3,7 @@
 // and a seeded churn through two caches and the core never hands a block out twice.
 
 import Testing
+
 @testable import KernelMemoryCore
 
 /// The kernel's own composition (CachedHeap, which KernelHeap conforms to as well) over a test
@@ -35,7 +36,9 @@ final class CachedTestHeap: CachedHeap {
     func free(_ block: UnsafeMutableRawPointer, on cpu: Int) -> Bool {
         switch free(block, on: cpu) as HeapFreeResult? {
         case nil, .freed?: return true
-        case .doubleFree?: doubleFrees += 1; return false
+        case .doubleFree?:
+            doubleFrees += 1
+            return false
         case .invalid?: return false
         }
     }
@@ -76,10 +79,11 @@ struct HeapObjectCacheTests {
         var blocks = (0..<32).map { _ in heap.test.allocate(256)! }
         for block in blocks[13..<16] { #expect(heap.test.free(block) == .freed(size: 256)) }
         blocks.removeSubrange(13..<16)
-        let first = heap.allocate(256, on: 0)!                      // refill: from the page with room
+        let first = heap.allocate(256, on: 0)!  // refill: from the page with room
         #expect(heap.caches[0].count(classIndex: 11) == 2, "the page had 3 free objects: 1 out, 2 in the bin")
-        let second = heap.allocate(256, on: 0)!, third = heap.allocate(256, on: 0)!
-        let fourth = heap.allocate(256, on: 0)!                     // bin empty again: a new page
+        let second = heap.allocate(256, on: 0)!
+        let third = heap.allocate(256, on: 0)!
+        let fourth = heap.allocate(256, on: 0)!  // bin empty again: a new page
         #expect(heap.caches[0].count(classIndex: 11) == 15)
         #expect(Set([first, second, third, fourth] + blocks).count == 33)
         #expect(heap.stats.blocksInUse == 33 && heap.stats.bytesInUse == 33 * 256)
@@ -95,12 +99,13 @@ struct HeapObjectCacheTests {
         let heap = CachedTestHeap(cpus: 1)
         var blocks: [UnsafeMutableRawPointer] = []
         for _ in 0..<(HeapObjectCache.capacity(ofClass: 0) + 1) { blocks.append(heap.allocate(16, on: 0)!) }
-        heap.test.heap.drainAll(heap.caches[0])             // what the refills left in the bin
+        heap.test.heap.drainAll(heap.caches[0])  // what the refills left in the bin
         #expect(heap.caches[0].blocks == 0)
         let drained = heap.caches[0].toCore
         for block in blocks { #expect(heap.free(block, on: 0)) }
         // 33 frees into a 32-object bin: one drain of 16, then the 33rd went in.
-        #expect(heap.caches[0].count(classIndex: 0) == HeapObjectCache.capacity(ofClass: 0) - HeapObjectCache.batch(ofClass: 0) + 1)
+        #expect(
+            heap.caches[0].count(classIndex: 0) == HeapObjectCache.capacity(ofClass: 0) - HeapObjectCache.batch(ofClass: 0) + 1)
         #expect(heap.caches[0].toCore - drained == HeapObjectCache.batch(ofClass: 0))
         #expect(heap.stats.blocksInUse == 0)
         heap.test.heap.drainAll(heap.caches[0])
@@ -142,21 +147,23 @@ struct HeapObjectCacheTests {
         let heap = CachedTestHeap(cpus: 1)
         let cache = heap.caches[0]
         let lookup = heap.test.heap.lookup
-        let smallClass = lookup.cachedClass(forSize: 16, alignment: 16), largeClass = lookup.cachedClass(forSize: 200, alignment: 16)
+        let smallClass = lookup.cachedClass(forSize: 16, alignment: 16)
+        let largeClass = lookup.cachedClass(forSize: 200, alignment: 16)
         // The first of each class comes from a refill, the second from the bin (a take sets the prediction).
         let smalls = [heap.allocate(16, on: 0)!, heap.allocate(16, on: 0)!]
         let larges = [heap.allocate(200, on: 0)!, heap.allocate(200, on: 0)!]
-        let smallBin = cache.count(classIndex: smallClass), largeBin = cache.count(classIndex: largeClass)
+        let smallBin = cache.count(classIndex: smallClass)
+        let largeBin = cache.count(classIndex: largeClass)
         #expect(cache.predictedClass == largeClass)
-        #expect(heap.free(smalls[1], on: 0))                   // mispredicted
+        #expect(heap.free(smalls[1], on: 0))  // mispredicted
         #expect(cache.count(classIndex: smallClass) == smallBin + 1 && cache.count(classIndex: largeClass) == largeBin)
         #expect(cache.predictedClass == smallClass, "a mispredicted free moves the prediction")
         #expect(lookup.classify(smalls[1]) == .markedFree(smallClass))
-        #expect(heap.free(larges[1], on: 0))                   // mispredicted again
+        #expect(heap.free(larges[1], on: 0))  // mispredicted again
         #expect(cache.count(classIndex: largeClass) == largeBin + 1 && cache.count(classIndex: smallClass) == smallBin + 1)
-        let again = heap.allocate(200, on: 0)!                 // the newest of its class: the same block
+        let again = heap.allocate(200, on: 0)!  // the newest of its class: the same block
         #expect(again == larges[1] && cache.predictedClass == largeClass)
-        #expect(heap.free(again, on: 0))                       // predicted
+        #expect(heap.free(again, on: 0))  // predicted
         #expect(cache.count(classIndex: largeClass) == largeBin + 1)
         #expect(!heap.free(again, on: 0), "a second free through the predicted bin is still a double free")
         #expect(cache.count(classIndex: largeClass) == largeBin + 1 && heap.doubleFrees == 1)
@@ -210,12 +217,14 @@ struct HeapObjectCacheTests {
         var addresses = Set<UInt>()
         let sizes = [1, 16, 24, 48, 64, 100, 128, 200, 256, 300, 1024, 5000]
         for step in 0..<20_000 {
-            let cpu = Int.random(in: 0...1, using: &generator)     // frees often land on the other CPU
+            let cpu = Int.random(in: 0...1, using: &generator)  // frees often land on the other CPU
             if live.isEmpty || (live.count < 600 && Bool.random(using: &generator)) {
                 let size = sizes.randomElement(using: &generator)!
                 let block = heap.allocate(size, on: cpu)!
                 #expect(addresses.insert(UInt(bitPattern: block)).inserted, "block handed out twice at step \(step)")
-                let usable = size <= 256 ? HeapSizeClass.size(ofClass: HeapSizeClass.index(forSize: size)) : heap.test.heap.blockSize(of: block)!
+                let usable =
+                    size <= 256
+                    ? HeapSizeClass.size(ofClass: HeapSizeClass.index(forSize: size)) : heap.test.heap.blockSize(of: block)!
                 fillPattern(block, count: usable, seed: UInt64(step))
                 live.append((block, usable, UInt64(step)))
             } else {

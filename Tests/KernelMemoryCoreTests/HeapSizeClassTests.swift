@@ -2,6 +2,7 @@
 // and the divide-free object-start check agrees with real division at every page offset.
 
 import Testing
+
 @testable import KernelMemoryCore
 
 @Suite("HeapSizeClass")

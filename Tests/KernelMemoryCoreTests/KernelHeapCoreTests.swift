@@ -2,6 +2,7 @@
 // return of pages, running out of frames and of window, bad requests, junk filling, counters.
 
 import Testing
+
 @testable import KernelMemoryCore
 
 @Suite("KernelHeapCore allocation")
@@ -13,7 +14,10 @@ struct KernelHeapCoreTests {
             let classSize = test.heap.sizeClassStatistics(index).size
             var blocks: [UnsafeMutableRawPointer] = []
             for size in stride(from: previous + 1, through: classSize, by: max(1, (classSize - previous) / 7)) {
-                guard let block = test.allocate(size) else { Issue.record("allocate(\(size)) failed"); return }
+                guard let block = test.allocate(size) else {
+                    Issue.record("allocate(\(size)) failed")
+                    return
+                }
                 #expect(UInt(bitPattern: block) % 16 == 0)
                 #expect(test.heap.blockSize(of: block) == classSize, "size \(size)")
                 blocks.append(block)
@@ -36,7 +40,8 @@ struct KernelHeapCoreTests {
 
     @Test func zeroBytesGetAUniqueSmallBlock() {
         let test = TestHeap()
-        let a = test.allocate(0)!, b = test.allocate(0)!
+        let a = test.allocate(0)!
+        let b = test.allocate(0)!
         #expect(a != b)
         #expect(test.heap.blockSize(of: a) == 16)
         #expect(test.free(a) == .freed(size: 16))
@@ -51,7 +56,8 @@ struct KernelHeapCoreTests {
         for size in [1, 16, 24, 100, 700, 1500, 2048, 2049, 4096, 5000, 20000, 70000] {
             for _ in 0..<3 {
                 guard let block = test.allocate(size, alignment: alignment) else {
-                    Issue.record("allocate(\(size), alignment: \(alignment)) failed"); return
+                    Issue.record("allocate(\(size), alignment: \(alignment)) failed")
+                    return
                 }
                 #expect(UInt(bitPattern: block) % UInt(alignment) == 0, "size \(size) alignment \(alignment)")
                 let usable = test.heap.blockSize(of: block) ?? 0
@@ -93,7 +99,7 @@ struct KernelHeapCoreTests {
         let test = TestHeap()
         var blocks: [UnsafeMutableRawPointer] = []
         for _ in 0..<1000 { blocks.append(test.allocate(64)!) }
-        #expect(test.heap.backing.mapCalls == 16)     // 64 objects of 64 bytes a page
+        #expect(test.heap.backing.mapCalls == 16)  // 64 objects of 64 bytes a page
         #expect(test.stats.mappedBytes == 16 * 4096)
         #expect(test.stats.slabPages == 16)
         #expect(test.heap.sizeClassStatistics(3).pages == 16)
@@ -118,7 +124,7 @@ struct KernelHeapCoreTests {
 
     @Test func smallRunsAreCachedAndLargeRunsUnmappedAtOnce() {
         let test = TestHeap()
-        let large = test.allocate(40000)!        // 10 pages: never cached
+        let large = test.allocate(40000)!  // 10 pages: never cached
         #expect(test.heap.backing.mapCalls == 10)
         #expect(test.stats.runPages == 10)
         #expect(test.free(large) == .freed(size: 40960))
@@ -139,14 +145,14 @@ struct KernelHeapCoreTests {
     @Test func runsOfAnotherSizeDoNotHoldTheRunCacheForever() {
         let test = TestHeap()
         let singles = (0..<HeapCoreParameters.runCacheSlots).map { _ in test.allocate(4096)! }
-        for block in singles { _ = test.free(block) }           // every slot holds a 1-page run
+        for block in singles { _ = test.free(block) }  // every slot holds a 1-page run
         #expect(test.stats.cachedPages == HeapCoreParameters.runCacheSlots)
         let mapsBefore = test.heap.backing.mapCalls
         for _ in 0..<100 {
             let block = test.allocate(16384)!
             _ = test.free(block)
         }
-        #expect(test.heap.backing.mapCalls - mapsBefore == 4)   // one 4-page run, then reused
+        #expect(test.heap.backing.mapCalls - mapsBefore == 4)  // one 4-page run, then reused
         #expect(test.stats.cachedPages <= HeapCoreParameters.runCacheSlots * HeapCoreParameters.runCacheLargestRunPages)
         #expect(test.heap.backing.protocolErrors == 0)
     }
@@ -169,7 +175,7 @@ struct KernelHeapCoreTests {
         // Room in an existing page still works, and frees make room for other classes.
         #expect(test.free(blocks.removeLast()) == .freed(size: 64))
         #expect(test.allocate(64) != nil)
-        for block in blocks.prefix(128) { _ = test.free(block) }   // empties two pages: one cached, one unmapped
+        for block in blocks.prefix(128) { _ = test.free(block) }  // empties two pages: one cached, one unmapped
         #expect(test.heap.backing.mappedPages.count == 7)
         // Two pages with one frame left: the heap gives back the page the 64-byte class keeps
         // as its cache and tries again.
@@ -191,7 +197,7 @@ struct KernelHeapCoreTests {
         #expect(test.free(runs[3]) == .freed(size: 8 * 4096))
         let small = test.allocate(16)
         #expect(small != nil)
-        #expect(test.heap.allocate(size: 8 * 4096, alignment: 16) == .outOfWindow)   // one page is now a slab
+        #expect(test.heap.allocate(size: 8 * 4096, alignment: 16) == .outOfWindow)  // one page is now a slab
         #expect(test.heap.allocate(size: 7 * 4096, alignment: 16).pointer != nil)
         // An alignment no page of this window satisfies (base is 3 pages past 1 MiB, 64 pages long).
         let fresh = TestHeap(windowPages: 64, basePhasePages: 3)
@@ -202,9 +208,9 @@ struct KernelHeapCoreTests {
 
     @Test func statisticsFollowEveryOperation() {
         let test = TestHeap()
-        let a = test.allocate(100)!      // class 112
-        let b = test.allocate(3000)!     // one page
-        let c = test.allocate(20)!       // class 32
+        let a = test.allocate(100)!  // class 112
+        let b = test.allocate(3000)!  // one page
+        let c = test.allocate(20)!  // class 32
         var stats = test.stats
         #expect(stats.bytesInUse == 112 + 4096 + 32)
         #expect(stats.blocksInUse == 3)
@@ -220,7 +226,7 @@ struct KernelHeapCoreTests {
         #expect(stats.peakBytesInUse == 112 + 4096 + 32)
         #expect(stats.frees == 2)
         #expect(stats.pagesMapped == 3)
-        #expect(stats.cachedPages == 2)   // the 112 page (empty) and the cached run
+        #expect(stats.cachedPages == 2)  // the 112 page (empty) and the cached run
         _ = test.free(c)
         #expect(test.stats.bytesInUse == 0)
         #expect(test.stats.blocksInUse == 0)
@@ -229,13 +235,13 @@ struct KernelHeapCoreTests {
     @Test func junkFillOverwritesFreedMemoryOnlyWhenAsked() {
         for junk in [false, true] {
             let test = TestHeap(junkFill: junk)
-            let keep = test.allocate(256)!          // keeps the page from emptying
+            let keep = test.allocate(256)!  // keeps the page from emptying
             let block = test.allocate(256)!
             let run = test.allocate(8192)!
             block.initializeMemory(as: UInt8.self, repeating: 0x11, count: 256)
             run.initializeMemory(as: UInt8.self, repeating: 0x22, count: 8192)
             _ = test.free(block)
-            _ = test.free(run)                     // two pages: goes into the run cache, stays mapped
+            _ = test.free(run)  // two pages: goes into the run cache, stays mapped
             let blockBytes = block.assumingMemoryBound(to: UInt8.self)
             let runBytes = run.assumingMemoryBound(to: UInt8.self)
             #expect(blockBytes[100] == (junk ? 0xDB : 0x11))

@@ -20,11 +20,18 @@ struct TestWindowBacking: HeapPageBacking {
 
     mutating func mapPage(at address: UInt) -> Bool {
         guard address >= windowBase, address - windowBase < windowBytes, address % 4096 == 0,
-              !mappedPages.contains(address)
-        else { protocolErrors += 1; return false }
-        guard mappedPages.count < frameLimit else { refusedMaps += 1; return false }
+            !mappedPages.contains(address)
+        else {
+            protocolErrors += 1
+            return false
+        }
+        guard mappedPages.count < frameLimit else {
+            refusedMaps += 1
+            return false
+        }
         guard mprotect(UnsafeMutableRawPointer(bitPattern: address), 4096, PROT_READ | PROT_WRITE) == 0 else {
-            protocolErrors += 1; return false
+            protocolErrors += 1
+            return false
         }
         mappedPages.insert(address)
         mapCalls += 1
@@ -32,7 +39,10 @@ struct TestWindowBacking: HeapPageBacking {
     }
 
     mutating func unmapPage(at address: UInt) {
-        guard mappedPages.remove(address) != nil else { protocolErrors += 1; return }
+        guard mappedPages.remove(address) != nil else {
+            protocolErrors += 1
+            return
+        }
         unmapCalls += 1
         // Drop the contents too, as a real unmap would, then make the page inaccessible.
         _ = madvise(UnsafeMutableRawPointer(bitPattern: address), 4096, MADV_DONTNEED)
@@ -64,11 +74,13 @@ final class TestHeap {
         metadata = UnsafeMutableRawPointer.allocate(
             byteCount: KernelHeapCore<TestWindowBacking>.metadataBytes(windowPages: windowPages), alignment: 16)
         // "Any content": prove the heap does not rely on zeroed metadata.
-        metadata.initializeMemory(as: UInt8.self, repeating: 0xA5,
-                                  count: KernelHeapCore<TestWindowBacking>.metadataBytes(windowPages: windowPages))
+        metadata.initializeMemory(
+            as: UInt8.self, repeating: 0xA5,
+            count: KernelHeapCore<TestWindowBacking>.metadataBytes(windowPages: windowPages))
         let backing = TestWindowBacking(windowBase: windowBase, windowBytes: UInt(windowPages * 4096), frameLimit: frameLimit)
-        heap = KernelHeapCore(windowBase: windowBase, windowPages: windowPages, metadata: metadata,
-                              backing: backing, junkFill: junkFill)
+        heap = KernelHeapCore(
+            windowBase: windowBase, windowPages: windowPages, metadata: metadata,
+            backing: backing, junkFill: junkFill)
     }
 
     deinit {

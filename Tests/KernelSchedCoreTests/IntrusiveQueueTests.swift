@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KernelSchedCore
 
 /// A host stand-in for a task record: a class, so the link is shared like `Task.next`.
@@ -37,7 +38,7 @@ enum NodeLinks: QueueLinks {
         (1...3).map(Node.init).forEach { queue.pushBack($0) }
         #expect(queue.remove { $0.id == removed }?.id == removed)
         #expect(queue.count == 2)
-        queue.pushBack(Node(4))      // the tail must still be right
+        queue.pushBack(Node(4))  // the tail must still be right
         #expect(drain(&queue) == [1, 2, 3, 4].filter { $0 != removed })
     }
 
@@ -51,8 +52,9 @@ enum NodeLinks: QueueLinks {
 
 @Suite struct StealPolicyTests {
     private func victim(_ lengths: [Int], me: Int = 0, minimum: Int = 1, offline: Set<Int> = []) -> Int? {
-        StealPolicy.victim(cpus: lengths.count, me: me, minimumLength: minimum,
-                           isOnline: { !offline.contains($0) }, length: { lengths[$0] })
+        StealPolicy.victim(
+            cpus: lengths.count, me: me, minimumLength: minimum,
+            isOnline: { !offline.contains($0) }, length: { lengths[$0] })
     }
 
     @Test func takesFromTheLongestOtherQueue() {

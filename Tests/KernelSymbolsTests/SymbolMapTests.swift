@@ -1,9 +1,10 @@
 // The ELF reader against the real kernel image and llvm-nm's view of it; the demangler through
 // the host Swift runtime.
 import Foundation
-import Testing
-@testable import KernelSymbols
 import TestSupport
+import Testing
+
+@testable import KernelSymbols
 
 let kernelELF = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("build/kernel/kernel.elf").path
@@ -15,7 +16,9 @@ let kernelELF = URL(fileURLWithPath: #filePath).deletingLastPathComponent().dele
         var checked = 0
         for line in output.split(separator: "\n") {
             let fields = line.split(separator: " ")
-            guard fields.count == 3, "TtBbDd".contains(fields[1]), let address = UInt64(fields[0], radix: 16), address != 0 else { continue }
+            guard fields.count == 3, "TtBbDd".contains(fields[1]), let address = UInt64(fields[0], radix: 16), address != 0 else {
+                continue
+            }
             let symbol = map.lookup(String(fields[2]))
             #expect(symbol?.address == address, "\(fields[2])")
             checked += 1
@@ -39,22 +42,40 @@ let kernelELF = URL(fileURLWithPath: #filePath).deletingLastPathComponent().dele
     }
 
     @Test func demanglesEmbeddedNames() {
-        #expect(SwiftDemangler.demangle("$e6Kernel4CPUsO6blockss11InlineArrayVy$15_s6UInt64VGvpZ")
+        #expect(
+            SwiftDemangler.demangle("$e6Kernel4CPUsO6blockss11InlineArrayVy$15_s6UInt64VGvpZ")
                 == "static Kernel.CPUs.blocks : Swift.InlineArray<16, Swift.UInt64>")
-        #expect(SwiftDemangler.simplified("$e6Kernel14MemoryCountersO7publishyyAA18HeapRunningFiguresVFZ")
+        #expect(
+            SwiftDemangler.simplified("$e6Kernel14MemoryCountersO7publishyyAA18HeapRunningFiguresVFZ")
                 == "MemoryCounters.publish(_:)")
-        #expect(SwiftDemangler.simplified("$e6Kernel3SMPO18startSecondaryCPUsyyFZyAA11ConsoleLineVXEfU2_")
+        #expect(
+            SwiftDemangler.simplified("$e6Kernel3SMPO18startSecondaryCPUsyyFZyAA11ConsoleLineVXEfU2_")
                 == "closure #4 in SMP.startSecondaryCPUs()")
-        #expect(SwiftDemangler.simplify("closure #1 (Swift.UInt64) -> () in variable initialization expression of Kernel.haltWithInterruptsOff : @convention(c) (Swift.UInt64) -> ()")
+        #expect(
+            SwiftDemangler.simplify(
+                "closure #1 (Swift.UInt64) -> () in variable initialization expression of Kernel.haltWithInterruptsOff : @convention(c) (Swift.UInt64) -> ()"
+            )
                 == "closure #1 in haltWithInterruptsOff")
-        #expect(SwiftDemangler.simplify("static Kernel.CrossCall.run(on: Swift.UInt64, _: @convention(c) (Swift.UInt64) -> (), _: Swift.UInt64, waitForCompletion: Swift.Bool) -> ()")
+        #expect(
+            SwiftDemangler.simplify(
+                "static Kernel.CrossCall.run(on: Swift.UInt64, _: @convention(c) (Swift.UInt64) -> (), _: Swift.UInt64, waitForCompletion: Swift.Bool) -> ()"
+            )
                 == "CrossCall.run(on:_:_:waitForCompletion:)")
-        #expect(SwiftDemangler.simplify("closure #1 (Kernel.ConsoleLine) -> () in static Kernel.KernelHeap.(reportPressure in _E6A8995AFBBA4B57338201D7DD07C2F0)() -> ()")
+        #expect(
+            SwiftDemangler.simplify(
+                "closure #1 (Kernel.ConsoleLine) -> () in static Kernel.KernelHeap.(reportPressure in _E6A8995AFBBA4B57338201D7DD07C2F0)() -> ()"
+            )
                 == "closure #1 in KernelHeap.reportPressure()")
         #expect(SwiftDemangler.simplify("static Kernel.Scheduler.idleLoop() -> Swift.Never") == "Scheduler.idleLoop()")
-        #expect(SwiftDemangler.simplify("generic specialization <Kernel.KernelHeapBacking> of Kernel.KernelHeapCore.addSlabPage(ofClass: Swift.Int) -> Kernel.WindowClaim")
+        #expect(
+            SwiftDemangler.simplify(
+                "generic specialization <Kernel.KernelHeapBacking> of Kernel.KernelHeapCore.addSlabPage(ofClass: Swift.Int) -> Kernel.WindowClaim"
+            )
                 == "KernelHeapCore.addSlabPage(ofClass:)")
-        #expect(SwiftDemangler.simplify("function signature specialization <Arg[2] = [Closure Propagated : closure #1 () -> () in Kernel.kmain(Swift.UInt32, Swift.UInt32) -> Swift.Never, Argument Types : []]> of Kernel.Panic.stopHere(_: Swift.Int) -> Swift.Never")
+        #expect(
+            SwiftDemangler.simplify(
+                "function signature specialization <Arg[2] = [Closure Propagated : closure #1 () -> () in Kernel.kmain(Swift.UInt32, Swift.UInt32) -> Swift.Never, Argument Types : []]> of Kernel.Panic.stopHere(_: Swift.Int) -> Swift.Never"
+            )
                 == "Panic.stopHere(_:)")
         #expect(SwiftDemangler.simplified("memcpy") == "memcpy")
     }

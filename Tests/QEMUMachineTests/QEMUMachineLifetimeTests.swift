@@ -1,9 +1,10 @@
 // A real QEMU, no guest kernel (SeaBIOS idles): launch, QMP, exits told apart, cleanup.
 import Foundation
 import Glibc
-import Testing
 import HostSystem
 import QMP
+import Testing
+
 @testable import QEMUMachine
 
 @Suite(.serialized, .timeLimit(.minutes(2))) struct QEMUMachineLifetimeTests {
@@ -81,8 +82,10 @@ import QMP
     private func fakeQEMU(printing versionLine: String) throws -> PrivateDirectory {
         let folder = try PrivateDirectory(prefix: "fake-qemu")
         let script = "#!/bin/sh\necho '\(versionLine)'\n"
-        #expect(FileManager.default.createFile(atPath: folder.file("qemu-system-x86_64"), contents: Data(script.utf8),
-                                               attributes: [.posixPermissions: 0o755]))
+        #expect(
+            FileManager.default.createFile(
+                atPath: folder.file("qemu-system-x86_64"), contents: Data(script.utf8),
+                attributes: [.posixPermissions: 0o755]))
         return folder
     }
 
@@ -105,7 +108,8 @@ import QMP
         let status = try machine.waitForExit(timeout: 10)
         #expect(status == .signaled(SIGKILL))
         #expect(throws: QMPError.self) { try machine.qmp.execute("query-status") }
-        if case .connectionClosed? = machine.qmp.closedReason {} else {
+        if case .connectionClosed? = machine.qmp.closedReason {
+        } else {
             Issue.record("expected a dropped connection, got \(String(describing: machine.qmp.closedReason))")
         }
         #expect(machine.shutdown() == .signaled(SIGKILL))
@@ -115,8 +119,9 @@ import QMP
         var quick = QEMUMachine.Timeouts()
         quick.quit = 0.5
         quick.terminate = 0.5
-        let machine = try QEMUMachine.launch(bareProfile(), reactor: Reactor(observesInterrupts: false),
-                                             serialLog: nil, timeouts: quick)
+        let machine = try QEMUMachine.launch(
+            bareProfile(), reactor: Reactor(observesInterrupts: false),
+            serialLog: nil, timeouts: quick)
         // A stopped QEMU cannot answer quit; the shutdown must fall through to signals. In its
         // sandbox, SIGTERM ends bubblewrap, which takes the stopped QEMU with it (SIGKILL).
         let qemu = try #require(machine.qemuProcessID)

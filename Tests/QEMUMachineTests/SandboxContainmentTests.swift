@@ -6,9 +6,10 @@
 // listener appears in the host's network namespace.
 import Foundation
 import Glibc
-import Testing
 import HostSystem
 import QMP
+import Testing
+
 @testable import QEMUMachine
 
 @Suite(.serialized, .timeLimit(.minutes(2))) struct SandboxContainmentTests {
@@ -16,7 +17,9 @@ import QMP
     private func hostListeners() -> Set<String> {
         var listening: Set<String> = []
         for table in ["tcp", "tcp6"] {
-            let text = String(decoding: (try? FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/net/\(table)")).readToEnd()) ?? nil ?? Data(), as: UTF8.self)
+            let text = String(
+                decoding: (try? FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/net/\(table)")).readToEnd()) ?? nil
+                    ?? Data(), as: UTF8.self)
             for row in text.split(separator: "\n").dropFirst() {
                 let fields = row.split(separator: " ")
                 if fields.count > 3 && fields[3] == "0A" { listening.insert(table + " " + fields[1]) }
@@ -37,7 +40,9 @@ import QMP
     }
 
     @Test func aHoleInTheRulesStillLeavesTheHostUntouched() throws {
-        let canary = FileManager.default.temporaryDirectory.appendingPathComponent("canary-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        let canary = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "canary-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        ).path
         try FileManager.default.createDirectory(atPath: canary, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: canary) }
         try "untouched\n".write(toFile: canary + "/canary", atomically: true, encoding: .utf8)
@@ -71,12 +76,19 @@ import QMP
         var outcomes: [String: String] = [:]
         outcomes["migrate exec"] = try attempt("migrate", ["uri": .string("exec:touch \(pwned) \(canary)/pwned")])
         outcomes["hmp migrate exec"] = try hmp("migrate -d \"exec:touch \(pwned)\"")
-        outcomes["nbd listener"] = try attempt("nbd-server-start", ["addr": ["type": "inet", "data": ["host": "0.0.0.0", "port": "10809"]]])
+        outcomes["nbd listener"] = try attempt(
+            "nbd-server-start", ["addr": ["type": "inet", "data": ["host": "0.0.0.0", "port": "10809"]]])
         outcomes["hmp gdbserver"] = try hmp("gdbserver tcp:0.0.0.0:12345")
-        outcomes["blockdev-add"] = try attempt("blockdev-add", ["driver": "file", "node-name": "f", "filename": .string(canary + "/canary")])
-        outcomes["memory-backend-file"] = try attempt("object-add", ["qom-type": "memory-backend-file", "id": "m",
-                                                                     "mem-path": .string(canary + "/mem"), "size": 4096])
-        outcomes["dump-guest-memory"] = try attempt("dump-guest-memory", ["paging": false, "protocol": .string("file:\(canary)/dump")])
+        outcomes["blockdev-add"] = try attempt(
+            "blockdev-add", ["driver": "file", "node-name": "f", "filename": .string(canary + "/canary")])
+        outcomes["memory-backend-file"] = try attempt(
+            "object-add",
+            [
+                "qom-type": "memory-backend-file", "id": "m",
+                "mem-path": .string(canary + "/mem"), "size": 4096,
+            ])
+        outcomes["dump-guest-memory"] = try attempt(
+            "dump-guest-memory", ["paging": false, "protocol": .string("file:\(canary)/dump")])
         outcomes["pmemsave"] = try attempt("pmemsave", ["val": 0, "size": 4096, "filename": .string(canary + "/pmem")])
         outcomes["hmp logfile"] = try hmp("logfile \(canary)/log")
         outcomes["hmp drive_add"] = try hmp("drive_add 0 file=\(canary)/canary,if=none,id=d")
@@ -95,11 +107,13 @@ import QMP
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fake-qemu-\(getpid())").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        FileManager.default.createFile(atPath: folder + "/qemu-system-x86_64", contents: Data("#!/bin/sh\n".utf8),
-                                       attributes: [.posixPermissions: 0o755])
+        FileManager.default.createFile(
+            atPath: folder + "/qemu-system-x86_64", contents: Data("#!/bin/sh\n".utf8),
+            attributes: [.posixPermissions: 0o755])
         // "../" past the root stays at the root: this relative entry names the folder from any cwd.
         let relative = String(repeating: "../", count: 40) + String(folder.dropFirst())
-        #expect(QEMUInstallation.locate("qemu-system-x86_64", searchPath: relative + ":/usr/bin") == "/usr/bin/qemu-system-x86_64")
+        #expect(
+            QEMUInstallation.locate("qemu-system-x86_64", searchPath: relative + ":/usr/bin") == "/usr/bin/qemu-system-x86_64")
         #expect(QEMUInstallation.locate("qemu-system-x86_64", searchPath: relative) == nil)
         #expect(QEMUInstallation.locate("qemu-system-x86_64", searchPath: folder) == folder + "/qemu-system-x86_64")
     }

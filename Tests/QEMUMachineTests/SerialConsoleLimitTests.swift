@@ -2,8 +2,9 @@
 // (NUL, 0xff, invalid UTF-8) arrive as lines, and past the limit the log keeps its head, a
 // marker saying how much was left out, and the newest lines.
 import Foundation
-import Testing
 import HostSystem
+import Testing
+
 @testable import QEMUMachine
 
 @Suite struct SerialConsoleLimitTests {

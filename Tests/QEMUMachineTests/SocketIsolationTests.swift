@@ -3,19 +3,22 @@
 // own descriptors is inherited.
 import Foundation
 import Glibc
-import Testing
 import HostSystem
+import Testing
+
 @testable import QEMUMachine
 
 @Suite(.serialized, .timeLimit(.minutes(2))) struct SocketIsolationTests {
     /// Inodes of the sockets process `pid` holds open.
     private func socketInodes(of pid: pid_t) -> Set<String> {
         let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
-        return Set(fds.compactMap { fd in
-            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"),
-                  target.hasPrefix("socket:[") else { return nil }
-            return String(target.dropFirst("socket:[".count).dropLast())
-        })
+        return Set(
+            fds.compactMap { fd in
+                guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"),
+                    target.hasPrefix("socket:[")
+                else { return nil }
+                return String(target.dropFirst("socket:[".count).dropLast())
+            })
     }
 
     /// Rows of a /proc/net table (of `pid`'s network namespace) whose inode column is in `inodes`.
@@ -27,7 +30,8 @@ import HostSystem
         // Read to the end: procfs files report size 0, and a one-page read would cut the table.
         let data = try #require(try FileHandle(forReadingFrom: URL(fileURLWithPath: path)).readToEnd(), "\(path) is empty")
         let text = String(decoding: data, as: UTF8.self)
-        try #require(text.hasPrefix("Num") || text.contains("local_address"), "a /proc/net table header: \(path): \(text.prefix(80))")
+        try #require(
+            text.hasPrefix("Num") || text.contains("local_address"), "a /proc/net table header: \(path): \(text.prefix(80))")
         return text.split(separator: "\n").dropFirst().map { $0.split(separator: " ") }
             .filter { $0.count > inodeColumn && inodes.contains(String($0[inodeColumn])) }
     }
@@ -46,8 +50,11 @@ import HostSystem
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            bind(stray, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(stray, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
         #expect(listen(stray, 1) == 0)
 
         let reactor = Reactor(observesInterrupts: false)

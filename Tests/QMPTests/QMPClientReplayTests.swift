@@ -1,5 +1,6 @@
-import Testing
 import HostSystem
+import Testing
+
 @testable import QMP
 
 /// The client over a real socket, QEMU's side replayed from recorded transcripts.
@@ -19,8 +20,11 @@ import HostSystem
         #expect(client.greeting?.version == "7.2.22")
 
         #expect(try client.execute("query-status")["status"] == "prelaunch")
-        #expect(throws: QMPError.refused(command: "no-such-command", errorClass: "CommandNotFound",
-                                         description: "The command no-such-command has not been found")) {
+        #expect(
+            throws: QMPError.refused(
+                command: "no-such-command", errorClass: "CommandNotFound",
+                description: "The command no-such-command has not been found")
+        ) {
             try client.execute("no-such-command")
         }
         _ = try client.execute("cont")

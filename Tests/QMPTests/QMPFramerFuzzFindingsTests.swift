@@ -1,4 +1,5 @@
 import Testing
+
 @testable import QMP
 
 /// Inputs the QMP fuzz target (Tests/Fuzz/QMPFuzz) found, cut down: each gave different messages

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import QMP
 
 @Suite struct QMPFramerTests {

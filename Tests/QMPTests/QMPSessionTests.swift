@@ -1,4 +1,5 @@
 import Testing
+
 @testable import QMP
 
 /// The session state machine driven with real messages from the recorded transcripts.
@@ -7,7 +8,8 @@ import Testing
         .message(JSONCodec.parse(text)!, raw: text)
     }
 
-    private let greeting = #"{"QMP": {"version": {"qemu": {"micro": 22, "minor": 2, "major": 7}, "package": "Debian"}, "capabilities": ["oob"]}}"#
+    private let greeting =
+        #"{"QMP": {"version": {"qemu": {"micro": 22, "minor": 2, "major": 7}, "package": "Debian"}, "capabilities": ["oob"]}}"#
 
     @Test func greetingStartsNegotiationAndQueuedCommandsGoOutWhenReady() {
         var session = QMPSession()
@@ -34,9 +36,19 @@ import Testing
     @Test func refusedCommandIsNotAConnectionError() {
         var session = readySession()
         let (id, _) = session.execute("no-such-command")
-        let actions = session.receive(message(#"{"id": \#(id), "error": {"class": "CommandNotFound", "desc": "The command no-such-command has not been found"}}"#))
-        #expect(actions == [.reply(id: id, .failure(.refused(command: "no-such-command", errorClass: "CommandNotFound",
-                                                             description: "The command no-such-command has not been found")))])
+        let actions = session.receive(
+            message(
+                #"{"id": \#(id), "error": {"class": "CommandNotFound", "desc": "The command no-such-command has not been found"}}"#
+            ))
+        #expect(
+            actions == [
+                .reply(
+                    id: id,
+                    .failure(
+                        .refused(
+                            command: "no-such-command", errorClass: "CommandNotFound",
+                            description: "The command no-such-command has not been found")))
+            ])
         #expect(session.state == .ready)
     }
 
@@ -45,8 +57,11 @@ import Testing
         let (a, _) = session.execute("query-status")
         let (b, _) = session.execute("stop")
         let actions = session.connectionClosed("QEMU closed the monitor socket")
-        #expect(actions == [.reply(id: a, .failure(.connectionClosed("QEMU closed the monitor socket"))),
-                            .reply(id: b, .failure(.connectionClosed("QEMU closed the monitor socket")))])
+        #expect(
+            actions == [
+                .reply(id: a, .failure(.connectionClosed("QEMU closed the monitor socket"))),
+                .reply(id: b, .failure(.connectionClosed("QEMU closed the monitor socket"))),
+            ])
         let (c, late) = session.execute("cont")
         #expect(late == [.reply(id: c, .failure(.connectionClosed("QEMU closed the monitor socket")))])
     }
@@ -54,7 +69,8 @@ import Testing
     @Test func errorWithoutIdMeansQEMUCouldNotParseUs() {
         var session = readySession()
         let (id, _) = session.execute("query-status")
-        let actions = session.receive(message(#"{"error": {"class": "GenericError", "desc": "JSON parse error, expecting value"}}"#))
+        let actions = session.receive(
+            message(#"{"error": {"class": "GenericError", "desc": "JSON parse error, expecting value"}}"#))
         guard case .reply(id, .failure(.protocolViolation(let why)))? = actions.first else {
             Issue.record("expected a protocol violation, got \(actions)")
             return
@@ -67,7 +83,8 @@ import Testing
         let (id, _) = session.execute("query-status")
         let actions = session.receive(.malformed(reason: "unexpected character", raw: "{x"))
         #expect(actions.count == 1)
-        if case .reply(id, .failure(.protocolViolation))? = actions.first {} else {
+        if case .reply(id, .failure(.protocolViolation))? = actions.first {
+        } else {
             Issue.record("expected a protocol violation, got \(actions)")
         }
     }

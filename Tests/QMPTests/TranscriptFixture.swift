@@ -18,8 +18,9 @@ struct TranscriptFixture {
             .appendingPathComponent("Fixtures/qmp-\(name).json")
         let list = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [[String: Any]]
         entries = list.map {
-            Entry(fromQEMU: ($0["from"] as! String) == "qemu", text: $0["text"] as! String,
-                  endOfStream: ($0["eof"] as? Bool) ?? false)
+            Entry(
+                fromQEMU: ($0["from"] as! String) == "qemu", text: $0["text"] as! String,
+                endOfStream: ($0["eof"] as? Bool) ?? false)
         }
     }
 

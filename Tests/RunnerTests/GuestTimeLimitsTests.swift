@@ -1,6 +1,7 @@
+import HostSystem
 // Deterministic mode's limits in guest time, driven with a counter and chosen instants.
 import Testing
-import HostSystem
+
 @testable import Runner
 
 @Suite struct GuestTimeLimitsTests {
@@ -30,7 +31,10 @@ import HostSystem
         // 5 s of guest time: it fires, and says what it measured.
         counter.instructions = 1_000 + 625_000_000
         #expect(guest.confirms(.serialSilence, limit: 5, since: since, now: next))
-        #expect(guest.lastFiring == "serial silence: 5.000 s of guest time (625000000 instructions) after \(next.seconds(since: since).fixed3) s of host time")
+        #expect(
+            guest.lastFiring
+                == "serial silence: 5.000 s of guest time (625000000 instructions) after \(next.seconds(since: since).fixed3) s of host time"
+        )
         // A new interval (output came) starts over.
         #expect(!guest.confirms(.serialSilence, limit: 5, since: next, now: next.adding(seconds: 5)))
     }
@@ -43,7 +47,8 @@ import HostSystem
         counter.instructions = 1_001
         #expect(!guest.confirms(.stepDeadline, limit: 2, since: since, now: since.adding(seconds: 59)))
         #expect(guest.confirms(.stepDeadline, limit: 2, since: since, now: since.adding(seconds: 60)))
-        #expect(guest.lastFiring?.hasPrefix("step deadline: host-time backstop after 60.000 s; the guest ran only 0.000 s") == true)
+        #expect(
+            guest.lastFiring?.hasPrefix("step deadline: host-time backstop after 60.000 s; the guest ran only 0.000 s") == true)
     }
 
     @Test func anUnreadableCounterLeavesTheVerdictToHostTime() {

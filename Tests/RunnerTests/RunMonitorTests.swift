@@ -1,15 +1,17 @@
 // The run monitor fed real QMP events and serial lines (as QEMU and our kernel send them).
 import Glibc
-import Testing
 import HostSystem
 import QEMUMachine
 import QMP
+import Testing
+
 @testable import Runner
 @testable import Scenario
 
 @Suite struct RunMonitorTests {
     private func monitor(_ yaml: String = "expect: running\n", serial: SerialConsole? = nil) throws -> RunMonitor {
-        let scenario = try ScenarioParser.parse(yaml, file: "m.yaml", profiles: try ProfileLibrary.parse(Self.ourProfile, file: "/p/profiles.yaml"))
+        let scenario = try ScenarioParser.parse(
+            yaml, file: "m.yaml", profiles: try ProfileLibrary.parse(Self.ourProfile, file: "/p/profiles.yaml"))
         return RunMonitor(scenario: scenario, serial: try serial ?? SerialConsole(start: .now, logPath: nil))
     }
 
@@ -28,7 +30,8 @@ import QMP
 
     private func event(_ text: String) -> QMPEvent {
         guard case .message(let message, _)? = QMPFramer().feed(Array(text.utf8)).first,
-              let name = message["event"]?.stringValue else { fatalError("not an event: \(text)") }
+            let name = message["event"]?.stringValue
+        else { fatalError("not an event: \(text)") }
         return QMPEvent(name: name, data: message["data"] ?? [:])
     }
 
@@ -50,7 +53,10 @@ import QMP
 
     @Test func shutdownWithGuestResetIsATripleFault() throws {
         let monitor = try monitor()
-        monitor.observe(event(#"{"timestamp": {"seconds": 1, "microseconds": 2}, "event": "SHUTDOWN", "data": {"guest": true, "reason": "guest-reset"}}"#))
+        monitor.observe(
+            event(
+                #"{"timestamp": {"seconds": 1, "microseconds": 2}, "event": "SHUTDOWN", "data": {"guest": true, "reason": "guest-reset"}}"#
+            ))
         #expect(monitor.tripleFault)
         #expect(monitor.hasEnded)
     }
@@ -61,8 +67,10 @@ import QMP
         #expect(monitor.panicked)
         #expect(monitor.expectedPanicMatched)
         #expect(!monitor.hasEnded, "the report is still being printed")
-        monitor.observe(SerialLine(text: "cpu=1 rip=0x0000000000101234 rsp=0x0000000000201000 rbp=0x0 rflags=0x00000046", time: 1.05))
-        monitor.observe(SerialLine(text: "cpu=0 stopped rip=0x0000000000105678 rsp=0x1 rflags=0x00000202 interrupts=on by=ipi", time: 1.06))
+        monitor.observe(
+            SerialLine(text: "cpu=1 rip=0x0000000000101234 rsp=0x0000000000201000 rbp=0x0 rflags=0x00000046", time: 1.05))
+        monitor.observe(
+            SerialLine(text: "cpu=0 stopped rip=0x0000000000105678 rsp=0x1 rflags=0x00000202 interrupts=on by=ipi", time: 1.06))
         #expect(monitor.facts.panicCPUs == [0, 1])
         monitor.observe(SerialLine(text: "end of panic report", time: 1.1))
         #expect(!monitor.hasEnded, "the contract says a panic exits with 37: wait for it (or the grace)")
@@ -79,7 +87,8 @@ import QMP
         monitor.observe(SerialLine(text: "KERNEL PANIC: out of memory", time: 1))
         monitor.exited(.exited(37))
         #expect(!monitor.panicked)
-        monitor.observe(event(#"{"timestamp": {"seconds": 1, "microseconds": 2}, "event": "GUEST_PANICKED", "data": {"action": "pause"}}"#))
+        monitor.observe(
+            event(#"{"timestamp": {"seconds": 1, "microseconds": 2}, "event": "GUEST_PANICKED", "data": {"action": "pause"}}"#))
         #expect(monitor.panicked, "pvpanic is generic")
     }
 
@@ -131,7 +140,8 @@ import QMP
         // A wait looks only at lines that came since it last looked; other patterns, and the
         // same pattern after the backlog was trimmed, must still see everything kept.
         let monitor = try monitor()
-        let done = try Pattern("storm: done"), round = try Pattern("/storm: round [0-9]+/")
+        let done = try Pattern("storm: done")
+        let round = try Pattern("/storm: round [0-9]+/")
         for index in 0..<5 { monitor.observe(SerialLine(text: "storm: round \(index)", time: 0)) }
         #expect(monitor.takeLine(matching: done) == nil)
         monitor.observe(SerialLine(text: "heartbeat: x=1", time: 0))
@@ -143,8 +153,8 @@ import QMP
         // Past the backlog's limit the oldest half goes; the wait's place moves with it.
         for index in 0..<(RunMonitor.backlogLimit - 1) { monitor.observe(SerialLine(text: "noise \(index)", time: 0)) }
         #expect(monitor.takeLine(matching: done) == nil)
-        monitor.observe(SerialLine(text: "storm: done again", time: 0))   // the 10,000th line
-        monitor.observe(SerialLine(text: "noise after", time: 0))        // trims the oldest half first
+        monitor.observe(SerialLine(text: "storm: done again", time: 0))  // the 10,000th line
+        monitor.observe(SerialLine(text: "noise after", time: 0))  // trims the oldest half first
         #expect(monitor.lineBacklog.count == RunMonitor.backlogLimit / 2 + 1)
         #expect(monitor.takeLine(matching: done) == "storm: done again")
     }

@@ -1,9 +1,10 @@
-// Every row of docs/harness.md's verdict table, judged by VerdictRules from facts alone: no
-// QEMU, no socket. The actions (close gdb, diagnose) are asserted as the rules return them.
-import Testing
 import HostSystem
 import KTAP
 import QEMUMachine
+// Every row of docs/harness.md's verdict table, judged by VerdictRules from facts alone: no
+// QEMU, no socket. The actions (close gdb, diagnose) are asserted as the rules return them.
+import Testing
+
 @testable import Runner
 @testable import Scenario
 
@@ -68,7 +69,9 @@ import QEMUMachine
         let judgement = try rules(yaml).watchdogFired(.stepDeadline, facts { $0.step = place })
         #expect(judgement.verdict.status == .failed)
         #expect(judgement.verdict.kind == .expectedLineMissing)
-        #expect(judgement.verdict.message == "step 1 (line 2): a serial line matching \"kernel: ready\" did not happen within its time")
+        #expect(
+            judgement.verdict.message
+                == "step 1 (line 2): a serial line matching \"kernel: ready\" did not happen within its time")
         #expect(judgement.verdict.watchdog == .stepDeadline)
     }
 
@@ -95,12 +98,14 @@ import QEMUMachine
     }
 
     @Test func anExpectedHangMustBeDiagnosedAsTheScenarioSays() throws {
-        let rules = try rules("""
+        let rules = try rules(
+            """
             watchdogs: {silence: 5s}
             expect: {hang: {diagnosis: ["CPU2 running, IF=0", "holding: heap"]}}
             """)
         let passed = rules.watchdogFired(.serialSilence, facts()).verdict
-        let explained = rules.diagnosed(passed, lines: ["diagnosis: CPU2 running, IF=0, in spin()", "holding: heap by CPU2 at f+0x1"])
+        let explained = rules.diagnosed(
+            passed, lines: ["diagnosis: CPU2 running, IF=0, in spin()", "holding: heap by CPU2 at f+0x1"])
         #expect(explained.status == .passed)
         let unexplained = rules.diagnosed(passed, lines: ["diagnosis: CPU2 running, IF=0, in spin()"])
         #expect(unexplained.status == .failed)
@@ -112,7 +117,8 @@ import QEMUMachine
     }
 
     @Test func aWatchdogAfterAPanicIsJudgedAsThePanic() throws {
-        let judgement = try rules("machine: {vcpus: 1}\nexpect: {panic: \"out of memory\"}\n").watchdogFired(.serialSilence, wholePanic())
+        let judgement = try rules("machine: {vcpus: 1}\nexpect: {panic: \"out of memory\"}\n").watchdogFired(
+            .serialSilence, wholePanic())
         #expect(judgement.verdict.status == .passed)
         #expect(judgement.actions.isEmpty)
     }
@@ -129,7 +135,8 @@ import QEMUMachine
 
     @Test func theExpectedExitStatusPassesAndAnyOtherFails() throws {
         let rules = try rules("expect: {exit: 33}\n")
-        #expect(rules.runEnded(facts { $0.exit = .exited(33) }).verdict == Verdict(.passed, .expected, "exited with 33, as expected"))
+        #expect(
+            rules.runEnded(facts { $0.exit = .exited(33) }).verdict == Verdict(.passed, .expected, "exited with 33, as expected"))
         let wrong = rules.runEnded(facts { $0.exit = .exited(35) }).verdict
         #expect(wrong.status == .failed)
         #expect(wrong.kind == .unexpectedExit)
@@ -161,21 +168,23 @@ import QEMUMachine
     // MARK: guest panic
 
     @Test func anUnexpectedPanicIsAnError() throws {
-        let judgement = try rules("expect: {exit: 33}\n").runEnded(facts {
-            $0.panicked = true
-            $0.panicLine = "KERNEL PANIC: out of memory"
-            $0.exit = .exited(37)
-        })
+        let judgement = try rules("expect: {exit: 33}\n").runEnded(
+            facts {
+                $0.panicked = true
+                $0.panicLine = "KERNEL PANIC: out of memory"
+                $0.exit = .exited(37)
+            })
         #expect(judgement.verdict == Verdict(.error, .panic, "guest panic: KERNEL PANIC: out of memory", watchdog: .guestPanic))
         #expect(judgement.actions.isEmpty, "under panic=exit QEMU is on its way out: nothing to diagnose")
     }
 
     @Test func aPanicUnderPanicHaltIsDiagnosedOnTheStoppedMachine() throws {
-        let judgement = try rules("expect: running\n").runEnded(facts {
-            $0.panicked = true
-            $0.guestPanickedEvent = true
-            $0.haltsAfterPanic = true
-        })
+        let judgement = try rules("expect: running\n").runEnded(
+            facts {
+                $0.panicked = true
+                $0.guestPanickedEvent = true
+                $0.haltsAfterPanic = true
+            })
         #expect(judgement.verdict.message == "guest panic: GUEST_PANICKED event")
         #expect(judgement.actions == [.closeGDBConnection, .diagnose(.guestPanic, timed: false)])
     }
@@ -184,10 +193,12 @@ import QEMUMachine
         let rules = try rules("machine: {vcpus: 1}\nexpect: {panic: \"out of memory\"}\n")
         let matched = rules.runEnded(wholePanic()).verdict
         #expect(matched == Verdict(.passed, .expected, "expected panic: KERNEL PANIC: out of memory", watchdog: .guestPanic))
-        let other = rules.runEnded(facts {
-            $0.panicked = true
-            $0.panicLine = "KERNEL PANIC: double fault"
-        }).verdict
+        let other = rules.runEnded(
+            facts {
+                $0.panicked = true
+                $0.panicLine = "KERNEL PANIC: double fault"
+            }
+        ).verdict
         #expect(other.status == .failed)
         #expect(other.kind == .expectedLineMissing)
         #expect(other.message == "the guest panicked (KERNEL PANIC: double fault) but no line matched \"out of memory\"")
@@ -202,10 +213,14 @@ import QEMUMachine
         #expect(judgement.verdict.isSuccess)
         #expect(judgement.actions == [.finishLineSteps])
         #expect(rules.lineStepsFinished(judgement.verdict, failure: nil).isSuccess)
-        let missing = Verdict(.failed, .expectedLineMissing, "step 1 (line 3): the run ended before a serial line matching \"cpu=1 stopped\"")
+        let missing = Verdict(
+            .failed, .expectedLineMissing, "step 1 (line 3): the run ended before a serial line matching \"cpu=1 stopped\"")
         let failed = rules.lineStepsFinished(judgement.verdict, failure: missing)
         #expect(failed.status == .failed)
-        #expect(failed.message == "step 1 (line 3): the run ended before a serial line matching \"cpu=1 stopped\" (expected panic: KERNEL PANIC: out of memory)")
+        #expect(
+            failed.message
+                == "step 1 (line 3): the run ended before a serial line matching \"cpu=1 stopped\" (expected panic: KERNEL PANIC: out of memory)"
+        )
     }
 
     @Test func anExpectedPanicIsTheWholeOfWhatTheContractSaysAPanicIs() throws {
@@ -216,21 +231,29 @@ import QEMUMachine
         hung.exit = nil
         let hangs = rules.runEnded(hung).verdict
         #expect(hangs.status == .failed && hangs.kind == .unexpectedExit)
-        #expect(hangs.message == "expected panic (KERNEL PANIC: out of memory), but QEMU did not exit within 3.0s of the report's last line, not the panic exit status 37")
+        #expect(
+            hangs.message
+                == "expected panic (KERNEL PANIC: out of memory), but QEMU did not exit within 3.0s of the report's last line, not the panic exit status 37"
+        )
         var clean = wholePanic(vcpus: 4)
         clean.exit = .exited(33)
-        #expect(rules.runEnded(clean).verdict.message.hasSuffix("but QEMU ended with exit status 33, not the panic exit status 37"))
+        #expect(
+            rules.runEnded(clean).verdict.message.hasSuffix("but QEMU ended with exit status 33, not the panic exit status 37"))
         // A CPU the report does not account for (did not stop, or was never asked to).
         var lost = wholePanic(vcpus: 4)
         lost.panicCPUs = [0, 2]
         let unaccounted = rules.runEnded(lost).verdict
         #expect(unaccounted.status == .failed && unaccounted.kind == .expectedLineMissing)
-        #expect(unaccounted.message.hasSuffix("but the report has no line matching /^cpu=([0-9]+) (stopped )?rip=/ for CPU 1, 3 of 4"))
+        #expect(
+            unaccounted.message.hasSuffix("but the report has no line matching /^cpu=([0-9]+) (stopped )?rip=/ for CPU 1, 3 of 4")
+        )
         // pvpanic alone, without the kernel's panic line.
         var silent = wholePanic(vcpus: 4)
         silent.panicLine = nil
         silent.guestPanickedEvent = true
-        #expect(rules.runEnded(silent).verdict.message == "the guest panicked (GUEST_PANICKED event) but no line matched the panic line \"KERNEL PANIC:\"")
+        #expect(
+            rules.runEnded(silent).verdict.message
+                == "the guest panicked (GUEST_PANICKED event) but no line matched the panic line \"KERNEL PANIC:\"")
         // Under panic=halt the kernel stops for a debugger: no exit is due.
         let halting = try self.rules("machine: {vcpus: 4, cmdline: \"panic=halt\"}\nexpect: {panic: \"out of memory\"}\n")
         var halted = wholePanic(vcpus: 4)
@@ -241,38 +264,49 @@ import QEMUMachine
 
     @Test func withoutAContractAnExpectedPanicIsOnlyTheScenariosPattern() throws {
         let rules = try rules("machine: {vcpus: 4}\nexpect: {panic: \"Kernel panic\"}\n", ours: false)
-        let verdict = rules.runEnded(facts {
-            $0.panicked = true
-            $0.guestPanickedEvent = true
-            $0.expectedPanicMatched = true
-        }).verdict
+        let verdict = rules.runEnded(
+            facts {
+                $0.panicked = true
+                $0.guestPanickedEvent = true
+                $0.expectedPanicMatched = true
+            }
+        ).verdict
         #expect(verdict == Verdict(.passed, .expected, "expected panic: GUEST_PANICKED event", watchdog: .guestPanic))
     }
 
     // MARK: triple fault
 
     @Test func aTripleFaultIsAnErrorUnlessExpected() throws {
-        let happened = facts { $0.tripleFault = true; $0.exit = .exited(0) }
+        let happened = facts {
+            $0.tripleFault = true
+            $0.exit = .exited(0)
+        }
         let unexpected = try rules("expect: {exit: 33}\n").runEnded(happened).verdict
         #expect(unexpected.status == .error)
         #expect(unexpected.kind == .tripleFault)
         #expect(unexpected.watchdog == .tripleFault)
         let expected = try rules("expect: triple-fault\n").runEnded(happened).verdict
-        #expect(expected == Verdict(.passed, .expected, "triple fault (SHUTDOWN guest-reset), as expected", watchdog: .tripleFault))
+        #expect(
+            expected == Verdict(.passed, .expected, "triple fault (SHUTDOWN guest-reset), as expected", watchdog: .tripleFault))
     }
 
     // MARK: never-lines
 
     @Test func aForbiddenLineFailsTheRunWhateverElseHappened() throws {
         let pattern = try Pattern("Allocation failure:")
-        let verdict = try rules("expect: {panic: \"out of memory\"}\n").runEnded(facts {
-            $0.forbidden = (pattern, "Allocation failure: size=64 align=8")
-            $0.panicked = true
-            $0.expectedPanicMatched = true
-            $0.exit = .exited(37)
-        }).verdict
-        #expect(verdict == Verdict(.failed, .forbiddenLine,
-                                   "a line matching never-pattern \"Allocation failure:\" appeared: Allocation failure: size=64 align=8"))
+        let verdict = try rules("expect: {panic: \"out of memory\"}\n").runEnded(
+            facts {
+                $0.forbidden = (pattern, "Allocation failure: size=64 align=8")
+                $0.panicked = true
+                $0.expectedPanicMatched = true
+                $0.exit = .exited(37)
+            }
+        ).verdict
+        #expect(
+            verdict
+                == Verdict(
+                    .failed, .forbiddenLine,
+                    "a line matching never-pattern \"Allocation failure:\" appeared: Allocation failure: size=64 align=8"))
     }
 
     // MARK: steps cut short
@@ -285,7 +319,9 @@ import QEMUMachine
         let judgement = rules.stepsCutShort(rules.runEnded(facts), facts)
         #expect(judgement.verdict.status == .failed)
         #expect(judgement.verdict.kind == .expectedLineMissing)
-        #expect(judgement.verdict.message == "step 1 (line 2): the run ended (exited with 33, as expected) before a serial line matching \"storm: done\"")
+        #expect(
+            judgement.verdict.message
+                == "step 1 (line 2): the run ended (exited with 33, as expected) before a serial line matching \"storm: done\"")
     }
 
     @Test func runningPassesWhenTheStepsAreDoneAndNothingElseDoes() throws {
@@ -307,7 +343,8 @@ import QEMUMachine
         #expect(four.ktap(three, exitCode: 33).message == "KTAP: 3 cases reported, expected exactly 4")
         let atLeast = try rules("machine: {cmdline: \"ktest=*\"}\nexpect: {ktap: {all-pass: true, cases: {at-least: 3}}}\n")
         #expect(atLeast.ktap(three, exitCode: 33).isSuccess)
-        #expect(atLeast.ktap(ktap("KTAP version 1\n1..2\nok 1 a\nok 2 b\n"), exitCode: 33).message
+        #expect(
+            atLeast.ktap(ktap("KTAP version 1\n1..2\nok 1 a\nok 2 b\n"), exitCode: 33).message
                 == "KTAP: 2 cases reported, expected at least 3")
     }
 
@@ -319,7 +356,12 @@ import QEMUMachine
 
     @Test func ktapPassesWhenEveryCasePassesAndTheKernelExitsCleanly() throws {
         let parser = ktap("KTAP version 1\n1..2\nok 1 a\nok 2 b # SKIP no APs\n")
-        let verdict = try rules(ktapYAML).runEnded(facts { $0.ktap = parser; $0.exit = .exited(33) }).verdict
+        let verdict = try rules(ktapYAML).runEnded(
+            facts {
+                $0.ktap = parser
+                $0.exit = .exited(33)
+            }
+        ).verdict
         #expect(verdict == Verdict(.passed, .expected, "KTAP: 2 cases, all passing"))
     }
 
@@ -353,11 +395,14 @@ import QEMUMachine
         #expect(rules.check(assertion(.atLeast, .number(3)), captures: captures, at: place) == nil)
         let above = rules.check(assertion(.above, .captured("a.y")), captures: captures, at: place)
         #expect(above == Verdict(.failed, .assertionFailed, "step 2 (line 3): expected a.x (3) above a.y (4)"))
-        #expect(rules.check(assertion(.equals, .number(4)), captures: captures, at: place)?.message
+        #expect(
+            rules.check(assertion(.equals, .number(4)), captures: captures, at: place)?.message
                 == "step 2 (line 3): expected a.x (3) equals 4")
-        #expect(rules.check(assertion(.equals, .captured("a.z")), captures: captures, at: place)?.message
+        #expect(
+            rules.check(assertion(.equals, .captured("a.z")), captures: captures, at: place)?.message
                 == "step 2 (line 3): no captured value a.z")
-        #expect(rules.check(assertion(.equals, .number(3)), captures: [:], at: place)?.message
+        #expect(
+            rules.check(assertion(.equals, .number(3)), captures: [:], at: place)?.message
                 == "step 2 (line 3): no captured value a.x (captured: )")
     }
 }

@@ -7,6 +7,7 @@
 import Foundation
 import Glibc
 import Testing
+
 @testable import Scenario
 
 @Suite struct HostileScenarioTests {
@@ -25,7 +26,8 @@ import Testing
             try FileManager.default.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true)
         }
         FileManager.default.createFile(atPath: root + "/build/kernel.img", contents: Data())
-        try "default:\n  kernel: build/kernel.img\n  accel: tcg\n".write(toFile: root + "/profiles.yaml", atomically: true, encoding: .utf8)
+        try "default:\n  kernel: build/kernel.img\n  accel: tcg\n".write(
+            toFile: root + "/profiles.yaml", atomically: true, encoding: .utf8)
         return root
     }
 
@@ -49,12 +51,14 @@ import Testing
         for line in lines where line.hasPrefix("# setup: ") {
             let words = line.dropFirst("# setup: ".count).split(separator: " ").map(String.init)
             switch words[0] {
-            case "symlink": try FileManager.default.createSymbolicLink(atPath: folder + "/" + words[1], withDestinationPath: words[2])
+            case "symlink":
+                try FileManager.default.createSymbolicLink(atPath: folder + "/" + words[1], withDestinationPath: words[2])
             case "file": FileManager.default.createFile(atPath: folder + "/" + words[1], contents: Data())
             case "fifo": #expect(mkfifo(folder + "/" + words[1], 0o600) == 0)
             case "script":
-                FileManager.default.createFile(atPath: folder + "/" + words[1], contents: Data("#!/bin/sh\ntouch /tmp/hostile-pwned\n".utf8),
-                                               attributes: [.posixPermissions: 0o755])
+                FileManager.default.createFile(
+                    atPath: folder + "/" + words[1], contents: Data("#!/bin/sh\ntouch /tmp/hostile-pwned\n".utf8),
+                    attributes: [.posixPermissions: 0o755])
             default: Issue.record("\(file): unknown setup '\(line)'")
             }
         }
@@ -62,7 +66,8 @@ import Testing
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         do {
             let scenario = try ScenarioParser.parse(file: path)
-            Issue.record("\(file) was accepted: kernel \(scenario.machine.kernel ?? "-"), args \(scenario.machine.extraArguments)")
+            Issue.record(
+                "\(file) was accepted: kernel \(scenario.machine.kernel ?? "-"), args \(scenario.machine.extraArguments)")
         } catch let error as ScenarioError {
             #expect(error.file == path)
             #expect(error.line == marked + 1, "\(file): \(error)")
@@ -93,19 +98,27 @@ import Testing
     @Test func whatIsCheckedIsWhatQEMUGets() throws {
         // Features as QEMU's legacy +/- syntax become explicit key=value; values are re-encoded.
         #expect(try QEMUOptionRules.cpu("max,+x2apic,-svm,level=13").get() == "max,x2apic=on,svm=off,level=13")
-        #expect(try QEMUOptionRules.device("virtio-rng-pci,max-bytes=1024,period=1000").get() == "virtio-rng-pci,max-bytes=1024,period=1000")
-        #expect(try QEMUOptionRules.arguments(["-machine", "q35,hpet=off", "-no-shutdown", "-global", "mc146818rtc.lost_tick_policy=slew"]).get()
+        #expect(
+            try QEMUOptionRules.device("virtio-rng-pci,max-bytes=1024,period=1000").get()
+                == "virtio-rng-pci,max-bytes=1024,period=1000")
+        #expect(
+            try QEMUOptionRules.arguments([
+                "-machine", "q35,hpet=off", "-no-shutdown", "-global", "mc146818rtc.lost_tick_policy=slew",
+            ]).get()
                 == ["-machine", "q35,hpet=off", "-no-shutdown", "-global", "mc146818rtc.lost_tick_policy=slew"])
         // QMP arguments are a new object of the checked, typed values.
-        let rebuilt = try ScenarioQMPRules.arguments(for: "human-monitor-command",
-                                                     ["command-line": "info registers", "cpu-index": 1.0]).get()
+        let rebuilt = try ScenarioQMPRules.arguments(
+            for: "human-monitor-command",
+            ["command-line": "info registers", "cpu-index": 1.0]
+        ).get()
         #expect(rebuilt == ["command-line": "info registers", "cpu-index": 1])
     }
 
     @Test func aProfilesFileInTheTreeIsConfinedToo() throws {
         let root = try Self.makeRoot()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        try "default:\n  accel: tcg\n  kernel: /etc/passwd\n".write(toFile: root + "/scenarios/profiles.yaml", atomically: true, encoding: .utf8)
+        try "default:\n  accel: tcg\n  kernel: /etc/passwd\n".write(
+            toFile: root + "/scenarios/profiles.yaml", atomically: true, encoding: .utf8)
         try "expect: running\n".write(toFile: root + "/scenarios/s.yaml", atomically: true, encoding: .utf8)
         #expect(throws: ScenarioError.self) { try ScenarioParser.parse(file: root + "/scenarios/s.yaml") }
         do {
@@ -124,7 +137,8 @@ import Testing
             try? FileManager.default.removeItem(atPath: outside)
         }
         try "expect: running\n".write(toFile: outside + "/scenarios/elsewhere.yaml", atomically: true, encoding: .utf8)
-        try FileManager.default.createSymbolicLink(atPath: root + "/scenarios/link.yaml", withDestinationPath: outside + "/scenarios/elsewhere.yaml")
+        try FileManager.default.createSymbolicLink(
+            atPath: root + "/scenarios/link.yaml", withDestinationPath: outside + "/scenarios/elsewhere.yaml")
         let catalog = ScenarioCatalog.load([root + "/scenarios"], includeNightly: false, filter: nil)
         #expect(catalog.scenarios.isEmpty)
         #expect(catalog.errors.first?.reason.contains("outside the scenario root") == true, "\(catalog.errors)")
@@ -140,7 +154,8 @@ import Testing
         let yaml = "machine: {kernel: \(kernels)/build/kernel.img}\nexpect: running\n"
         try yaml.write(toFile: root + "/scenarios/s.yaml", atomically: true, encoding: .utf8)
         #expect(ScenarioCatalog.load([root + "/scenarios"], includeNightly: false, filter: nil).errors.count == 1)
-        let allowed = ScenarioCatalog.load([root + "/scenarios"], includeNightly: false, filter: nil, allowing: [kernels + "/build"])
+        let allowed = ScenarioCatalog.load(
+            [root + "/scenarios"], includeNightly: false, filter: nil, allowing: [kernels + "/build"])
         #expect(allowed.errors.isEmpty, "\(allowed.errors)")
         #expect(allowed.scenarios.first?.machine.kernel == PathConfinement.realPath(kernels + "/build/kernel.img"))
     }

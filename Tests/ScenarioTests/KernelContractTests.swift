@@ -1,7 +1,8 @@
+import QEMUMachine
 // A profile's `contract:` (what the kernel's exits and lines mean) and `expect: {ktap: ...}`'s
 // case count, parsed and refused with file:line.
 import Testing
-import QEMUMachine
+
 @testable import Scenario
 
 @Suite struct KernelContractTests {
@@ -29,7 +30,8 @@ import QEMUMachine
         #expect(contract.panicCPU(in: "cpu=12 rip=0x0000000000101234 rsp=0x1") == 12)
         #expect(contract.panicCPU(in: "cpu=3 did not stop (no answer to IPI or NMI)") == nil)
         #expect(try #require(library.profiles["linux"]).contract == KernelContract())
-        let scenario = try ScenarioParser.parse("machine: {profile: linux}\nexpect: {exit: 0}\n", file: "/p/s.yaml", profiles: library)
+        let scenario = try ScenarioParser.parse(
+            "machine: {profile: linux}\nexpect: {exit: 0}\n", file: "/p/s.yaml", profiles: library)
         #expect(scenario.contract == KernelContract())
         #expect(try ScenarioParser.parse("expect: {exit: 33}\n", file: "/p/s.yaml", profiles: library).contract == contract)
     }
@@ -56,7 +58,8 @@ import QEMUMachine
     @Test func ktapCaseCountsParse() throws {
         let library = try ProfileLibrary.parse(ours, file: "/p/profiles.yaml")
         func cases(_ expect: String) throws -> KTAPCaseCount? {
-            let scenario = try ScenarioParser.parse("machine: {cmdline: \"ktest=*\"}\nexpect: \(expect)\n", file: "/p/s.yaml", profiles: library)
+            let scenario = try ScenarioParser.parse(
+                "machine: {cmdline: \"ktest=*\"}\nexpect: \(expect)\n", file: "/p/s.yaml", profiles: library)
             #expect(scenario.expectation == .ktapAllPass)
             return scenario.ktapCases
         }

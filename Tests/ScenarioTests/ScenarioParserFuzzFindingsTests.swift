@@ -1,5 +1,6 @@
-import Testing
 import QEMUMachine
+import Testing
+
 @testable import Scenario
 
 /// Inputs the scenario fuzz target (Tests/Fuzz/ScenarioFuzz) found, cut down.

@@ -1,15 +1,17 @@
 import Foundation
-import Testing
 import QEMUMachine
 import QMP
+import Testing
+
 @testable import Scenario
 
 @Suite struct ScenarioParserTests {
     private var profiles: ProfileLibrary {
         var machine = MachineProfile()
         machine.kernel = "/k/kernel.img"
-        return ProfileLibrary(profiles: ["default": .init(machine: machine, never: [try! Pattern("Allocation failure:")])],
-                              file: nil)
+        return ProfileLibrary(
+            profiles: ["default": .init(machine: machine, never: [try! Pattern("Allocation failure:")])],
+            file: nil)
     }
 
     private func parse(_ text: String) throws -> Scenario {
@@ -30,7 +32,8 @@ import QMP
     }
 
     @Test func fullScenarioParses() throws {
-        let scenario = try parse("""
+        let scenario = try parse(
+            """
             name: heap-baseline
             description: heap back to baseline
             tags: [memory, nightly]
@@ -142,7 +145,8 @@ import QMP
     }
 
     @Test func profilesCarryABuildCommandAndACPUCountPatternThatScenariosInherit() throws {
-        let library = try ProfileLibrary.parse("""
+        let library = try ProfileLibrary.parse(
+            """
             default:
               kernel: ../build/k.img
               build: make -C .. kernel
@@ -151,15 +155,20 @@ import QMP
               kernel: k2.img
             """, file: "/lib/scenarios/profiles.yaml", confinement: PathConfinement(root: "/lib"))
         let build = try #require(library.profiles["default"]?.build)
-        #expect(build == KernelBuild(command: "make -C .. kernel", folder: "/lib/scenarios", file: "/lib/scenarios/profiles.yaml", line: 3))
+        #expect(
+            build
+                == KernelBuild(
+                    command: "make -C .. kernel", folder: "/lib/scenarios", file: "/lib/scenarios/profiles.yaml", line: 3))
         #expect(library.profiles["default"]?.kernelSource == SourceLine(file: "/lib/scenarios/profiles.yaml", line: 2))
-        let scenario = try ScenarioParser.parseText("expect: running\n", file: "/lib/scenarios/a/s.yaml", profiles: library,
-                                                    confinement: PathConfinement(root: "/lib"))
+        let scenario = try ScenarioParser.parseText(
+            "expect: running\n", file: "/lib/scenarios/a/s.yaml", profiles: library,
+            confinement: PathConfinement(root: "/lib"))
         #expect(scenario.kernelBuild == build)
         #expect(scenario.contract.onlineCPUs(in: "smp: 16 CPUs online bringup_ms=3") == 16)
         // A scenario booting another image does not get the profile's build for it.
-        let own = try ScenarioParser.parseText("machine: {kernel: mine.img}\nexpect: running\n", file: "/lib/scenarios/a/s.yaml",
-                                               profiles: library, confinement: PathConfinement(root: "/lib"))
+        let own = try ScenarioParser.parseText(
+            "machine: {kernel: mine.img}\nexpect: running\n", file: "/lib/scenarios/a/s.yaml",
+            profiles: library, confinement: PathConfinement(root: "/lib"))
         #expect(own.kernelBuild == nil)
         #expect(own.kernelSource == SourceLine(file: "/lib/scenarios/a/s.yaml", line: 1))
         #expect(throws: ScenarioError.self) {
@@ -168,12 +177,14 @@ import QMP
     }
 
     @Test func aMissingImageIsRefusedFirstInOneLineNamingItAndHowToMakeIt() throws {
-        let library = try ProfileLibrary.parse("default:\n  kernel: /nonexistent/k.img\n  build: make kernel\n", file: "/x/profiles.yaml",
-                                                 confinement: PathConfinement(root: "/x", allowed: ["/nonexistent"]))
+        let library = try ProfileLibrary.parse(
+            "default:\n  kernel: /nonexistent/k.img\n  build: make kernel\n", file: "/x/profiles.yaml",
+            confinement: PathConfinement(root: "/x", allowed: ["/nonexistent"]))
         // A gdb step would be refused for missing symbols too; the image's absence comes first.
-        let scenario = try ScenarioParser.parseText("steps:\n  - gdb: {read: Kernel.x, as: x}\nexpect: running\n",
-                                                    file: "/x/s.yaml", profiles: library,
-                                                    confinement: PathConfinement(root: "/x", allowed: ["/nonexistent"]))
+        let scenario = try ScenarioParser.parseText(
+            "steps:\n  - gdb: {read: Kernel.x, as: x}\nexpect: running\n",
+            file: "/x/s.yaml", profiles: library,
+            confinement: PathConfinement(root: "/x", allowed: ["/nonexistent"]))
         #expect {
             try ScenarioParser.checkImage(scenario, buildSkipped: "--no-build")
         } throws: { error in
@@ -183,7 +194,8 @@ import QMP
     }
 
     @Test func trendParsesItsBoundsInFileOrder() throws {
-        let scenario = try parse("""
+        let scenario = try parse(
+            """
             expect: running
             trend:
               pattern: "heartbeat:"
@@ -229,19 +241,23 @@ import QMP
     }
 
     @Test func nightlyScenariosAreLeftOutOfFolderRunsUnlessAsked() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scenarios-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "scenarios-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("sub"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        try "default:\n  kernel: k.img\n".write(to: folder.appendingPathComponent("profiles.yaml"), atomically: true, encoding: .utf8)
+        try "default:\n  kernel: k.img\n".write(
+            to: folder.appendingPathComponent("profiles.yaml"), atomically: true, encoding: .utf8)
         try "expect: running\n".write(to: folder.appendingPathComponent("quick.yaml"), atomically: true, encoding: .utf8)
-        try "tags: [nightly]\nexpect: running\n".write(to: folder.appendingPathComponent("sub/soak.yaml"), atomically: true, encoding: .utf8)
+        try "tags: [nightly]\nexpect: running\n".write(
+            to: folder.appendingPathComponent("sub/soak.yaml"), atomically: true, encoding: .utf8)
 
         let everyday = ScenarioCatalog.load([folder.path], includeNightly: false, filter: nil)
         #expect(everyday.scenarios.map(\.name) == ["quick"])
         #expect(everyday.scenarios.first?.machine.kernel == folder.appendingPathComponent("k.img").path)
         let nightly = ScenarioCatalog.load([folder.path], includeNightly: true, filter: nil)
         #expect(nightly.scenarios.map(\.name).sorted() == ["quick", "soak"])
-        let named = ScenarioCatalog.load([folder.appendingPathComponent("sub/soak.yaml").path], includeNightly: false, filter: nil)
+        let named = ScenarioCatalog.load(
+            [folder.appendingPathComponent("sub/soak.yaml").path], includeNightly: false, filter: nil)
         #expect(named.scenarios.map(\.name) == ["soak"], "a file named on the command line always runs")
         let filtered = ScenarioCatalog.load([folder.path], includeNightly: true, filter: "so*")
         #expect(filtered.scenarios.map(\.name) == ["soak"])

@@ -14,7 +14,8 @@ public enum Tool {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
-        let output = Pipe(), errors = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
         try process.run()
@@ -28,8 +29,9 @@ public enum Tool {
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         drained.wait()
         process.waitUntilExit()
-        return ToolResult(status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
-                          errors: String(decoding: errorText.data, as: UTF8.self))
+        return ToolResult(
+            status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
+            errors: String(decoding: errorText.data, as: UTF8.self))
     }
 }
 

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Trend
 import TestSupport
+import Testing
+
+@testable import Trend
 
 @Suite struct TrendTests {
     @Test func theilSenFollowsASteadyClimbAndIgnoresSpikes() throws {
@@ -17,16 +18,26 @@ import TestSupport
         #expect(abs(line.intercept - 4_600) < 1e-9)
         // Least squares on the same points would be far off: the property the estimator is for.
         let n = Double(points.count)
-        var mx = 0.0, my = 0.0
-        for p in points { mx += p.x / n; my += p.y / n }
-        var sxy = 0.0, sxx = 0.0
-        for p in points { sxy += (p.x - mx) * (p.y - my); sxx += (p.x - mx) * (p.x - mx) }
+        var mx = 0.0
+        var my = 0.0
+        for p in points {
+            mx += p.x / n
+            my += p.y / n
+        }
+        var sxy = 0.0
+        var sxx = 0.0
+        for p in points {
+            sxy += (p.x - mx) * (p.y - my)
+            sxx += (p.x - mx) * (p.x - mx)
+        }
         #expect(abs(sxy / sxx - 100) > 100)
     }
 
     @Test func aFlatBaselineWithBusyMomentsHasSlopeZero() throws {
         var points = (0..<60).map { (x: Double($0) / 12, y: 31_489.0) }
-        points[15].y = 30_324; points[31].y = 31_398; points[50].y = 31_366
+        points[15].y = 30_324
+        points[31].y = 31_398
+        points[50].y = 31_366
         #expect(try #require(RobustLine(fitting: points)).slope == 0)
     }
 
@@ -55,10 +66,14 @@ import TestSupport
 
     @Test func plotIsWellFormedSVGWithOnePanelPerKey() throws {
         let points: [(x: Double, y: Double)] = (0..<30).map { i in (x: Double(i) / 6, y: Double(100 + i * 3)) }
-        let svg = TrendPlot.svg(title: "soak <seed 7> & more", panels: [
-            TrendPanel(key: "heap.bytes", points: points, line: RobustLine(fitting: points), boundText: "bound at most 10/min", withinBound: false),
-            TrendPanel(key: "stacks", points: [], line: nil, boundText: "bound at most 1/min", withinBound: false),
-        ])
+        let svg = TrendPlot.svg(
+            title: "soak <seed 7> & more",
+            panels: [
+                TrendPanel(
+                    key: "heap.bytes", points: points, line: RobustLine(fitting: points), boundText: "bound at most 10/min",
+                    withinBound: false),
+                TrendPanel(key: "stacks", points: [], line: nil, boundText: "bound at most 1/min", withinBound: false),
+            ])
         #expect(svg.components(separatedBy: "<g>").count - 1 == 2)
         #expect(svg.components(separatedBy: "<polyline").count - 1 == 1)
         #expect(svg.contains("slope 18/min"))

@@ -23,7 +23,10 @@ struct CommandLineSlice {
         var value: UInt64 = 0
         var i = 0
         var radix: UInt64 = 10
-        if count > 2 && byte(0) == UInt8(ascii: "0") && (byte(1) | 0x20) == UInt8(ascii: "x") { radix = 16; i = 2 }
+        if count > 2 && byte(0) == UInt8(ascii: "0") && (byte(1) | 0x20) == UInt8(ascii: "x") {
+            radix = 16
+            i = 2
+        }
         guard i < count else { return nil }
         while i < count {
             let c = byte(i) | (radix == 16 ? 0x20 : 0)
@@ -92,65 +95,119 @@ struct KernelOptions {
         if key.equals("ktest") {
             ktest = value
         } else if key.equals("panic") {
-            if value.equals("exit") { panicAction = .exit }
-            else if value.equals("halt") { panicAction = .halt }
-            else { warnBadValue(key, value, expected: "exit or halt") }
+            if value.equals("exit") {
+                panicAction = .exit
+            } else if value.equals("halt") {
+                panicAction = .halt
+            } else {
+                warnBadValue(key, value, expected: "exit or halt")
+            }
         } else if key.equals("seed") {
             if let n = value.number { seed = n } else { warnBadValue(key, value, expected: "a number") }
         } else if key.equals("debug") {
-            if value.equals("hang") { debug = .hang }
-            else if value.equals("hang-locked") { debug = .hangLocked }
-            else if value.equals("panic") { debug = .panic }
-            else if value.equals("triplefault") { debug = .tripleFault }
-            else if value.equals("silent") { debug = .silent }
-            else if value.equals("race") { debug = .race }
-            else { warnBadValue(key, value, expected: "hang, hang-locked, panic, triplefault, silent or race") }
+            if value.equals("hang") {
+                debug = .hang
+            } else if value.equals("hang-locked") {
+                debug = .hangLocked
+            } else if value.equals("panic") {
+                debug = .panic
+            } else if value.equals("triplefault") {
+                debug = .tripleFault
+            } else if value.equals("silent") {
+                debug = .silent
+            } else if value.equals("race") {
+                debug = .race
+            } else {
+                warnBadValue(key, value, expected: "hang, hang-locked, panic, triplefault, silent or race")
+            }
         } else if key.equals("heartbeat") {
             if let n = value.number { heartbeatMilliseconds = n } else { warnBadValue(key, value, expected: "milliseconds") }
         } else if key.equals("ipi_deadline_ms") {
-            if let n = value.number { ipiDeadlineMilliseconds = n } else { warnBadValue(key, value, expected: "milliseconds, 0 for none") }
+            if let n = value.number {
+                ipiDeadlineMilliseconds = n
+            } else {
+                warnBadValue(key, value, expected: "milliseconds, 0 for none")
+            }
         } else if key.equals("lockdebug") {
             if let n = value.number { lockDebugMilliseconds = n } else { warnBadValue(key, value, expected: "milliseconds") }
         } else if key.equals("storm") {
-            if value.equals("exit") { storm = .exit }
-            else if value.equals("kill") { storm = .kill }
-            else if value.equals("churn") { storm = .churn }
-            else if value.equals("steal") { storm = .steal }
-            else if value.equals("mixed") { storm = .mixed }
-            else if value.equals("badinput") { storm = .badInput }
-            else if value.equals("speedup") { storm = .speedup }
-            else { warnBadValue(key, value, expected: "exit, kill, churn, steal, speedup, mixed or badinput") }
+            if value.equals("exit") {
+                storm = .exit
+            } else if value.equals("kill") {
+                storm = .kill
+            } else if value.equals("churn") {
+                storm = .churn
+            } else if value.equals("steal") {
+                storm = .steal
+            } else if value.equals("mixed") {
+                storm = .mixed
+            } else if value.equals("badinput") {
+                storm = .badInput
+            } else if value.equals("speedup") {
+                storm = .speedup
+            } else {
+                warnBadValue(key, value, expected: "exit, kill, churn, steal, speedup, mixed or badinput")
+            }
         } else if key.equals("count") {
-            if let n = value.number, n > 0, n <= 100_000_000 { count = Int(n) } else { warnBadValue(key, value, expected: "1 to 100000000") }
+            if let n = value.number, n > 0, n <= 100_000_000 {
+                count = Int(n)
+            } else {
+                warnBadValue(key, value, expected: "1 to 100000000")
+            }
         } else if key.equals("duration_ms") {
-            if let n = value.number, n > 0 { durationMilliseconds = n } else { warnBadValue(key, value, expected: "milliseconds") }
+            if let n = value.number, n > 0 {
+                durationMilliseconds = n
+            } else {
+                warnBadValue(key, value, expected: "milliseconds")
+            }
         } else if key.equals("spinlock") {
-            if value.equals("ticket") { spinLock = .ticket }
-            else if value.equals("tas") { spinLock = .testAndSet }
-            else if value.equals("auto") { spinLock = .automatic }
-            else { warnBadValue(key, value, expected: "ticket, tas or auto") }
+            if value.equals("ticket") {
+                spinLock = .ticket
+            } else if value.equals("tas") {
+                spinLock = .testAndSet
+            } else if value.equals("auto") {
+                spinLock = .automatic
+            } else {
+                warnBadValue(key, value, expected: "ticket, tas or auto")
+            }
         } else if key.equals("tick_jitter") {
             if let n = value.number { tickJitterSalt = n } else { warnBadValue(key, value, expected: "a number, 0 for none") }
         } else if key.equals("tick_yield") {
-            if value.equals("1") { tickYield = true } else if value.equals("0") { tickYield = false }
-            else { warnBadValue(key, value, expected: "0 or 1") }
+            if value.equals("1") {
+                tickYield = true
+            } else if value.equals("0") {
+                tickYield = false
+            } else {
+                warnBadValue(key, value, expected: "0 or 1")
+            }
         } else if key.equals("then") {
-            if value.equals("exit") { exitAfterStorm = true }
-            else if value.equals("shell") { exitAfterStorm = false }
-            else { warnBadValue(key, value, expected: "exit or shell") }
+            if value.equals("exit") {
+                exitAfterStorm = true
+            } else if value.equals("shell") {
+                exitAfterStorm = false
+            } else {
+                warnBadValue(key, value, expected: "exit or shell")
+            }
         } else if key.equals("console") || key.equals("quiet") {
             // Accepted for compatibility with common boot lines; no effect.
         } else {
             Console.line { line in
-                line.text("cmdline: warning: unknown option '"); key.write(to: line); line.text("' ignored")
+                line.text("cmdline: warning: unknown option '")
+                key.write(to: line)
+                line.text("' ignored")
             }
         }
     }
 
     private func warnBadValue(_ key: CommandLineSlice, _ value: CommandLineSlice, expected: StaticString) {
         Console.line { line in
-            line.text("cmdline: warning: bad value '"); value.write(to: line)
-            line.text("' for '"); key.write(to: line); line.text("' (expected "); line.text(expected); line.text(") ignored")
+            line.text("cmdline: warning: bad value '")
+            value.write(to: line)
+            line.text("' for '")
+            key.write(to: line)
+            line.text("' (expected ")
+            line.text(expected)
+            line.text(") ignored")
         }
     }
 }

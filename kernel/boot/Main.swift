@@ -12,7 +12,7 @@ func kmain(_ multibootMagic: UInt32, _ multibootInfo: UInt32) -> Never {
     if multibootMagic != Multiboot.bootloaderMagic { panic("not started by a multiboot loader") }
     Multiboot.parse(info: UInt64(multibootInfo))
     let options = KernelOptions.parse()
-    SpinLockMode.choose(options.spinLock)           // before any second CPU exists
+    SpinLockMode.choose(options.spinLock)  // before any second CPU exists
     Panic.action = options.panicAction
     KernelRandom.generator = SeededRandom(seed: options.seed)
     Clock.calibrate()
@@ -41,9 +41,11 @@ func kmain(_ multibootMagic: UInt32, _ multibootInfo: UInt32) -> Never {
     SMP.startSecondaryCPUs()
     // Keys: docs/kernel-interface.md, "Figure lines".
     Console.record("kernel: ready") { l in
-        l.field("boot_ms", Clock.millisecondsSinceBoot); l.field("cpus", CPUs.onlineCount)
+        l.field("boot_ms", Clock.millisecondsSinceBoot)
+        l.field("cpus", CPUs.onlineCount)
         l.field("mem_mb", (UInt64(PhysicalMemory.totalFrames) * Layout.pageSize) >> 20)
-        l.field("seed", options.seed); l.field("spinlock", SpinLockMode.testAndSet ? "tas" : "ticket")
+        l.field("seed", options.seed)
+        l.field("spinlock", SpinLockMode.testAndSet ? "tas" : "ticket")
     }
     StatisticsLines.print()
 
@@ -57,5 +59,5 @@ func kmain(_ multibootMagic: UInt32, _ multibootInfo: UInt32) -> Never {
     }
     DebugActions.run(options.debug)
     Shell.start()
-    Scheduler.exitCurrent()                 // the boot flow is done; idle tasks take over
+    Scheduler.exitCurrent()  // the boot flow is done; idle tasks take over
 }

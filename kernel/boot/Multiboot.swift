@@ -42,7 +42,7 @@ enum Multiboot {
     static func parse(info: UInt64) {
         let flags = read32(info)
         loaderDataEnd = max(loaderDataEnd, info + 120)
-        if flags & (1 << 2) != 0 {                          // command line
+        if flags & (1 << 2) != 0 {  // command line
             let address = UInt64(read32(info + 16))
             var i = 0
             while i < 512 {
@@ -54,7 +54,7 @@ enum Multiboot {
             commandLineLength = i
             loaderDataEnd = max(loaderDataEnd, address + UInt64(i) + 1)
         }
-        if flags & (1 << 3) != 0 {                          // modules
+        if flags & (1 << 3) != 0 {  // modules
             let count = Int(read32(info + 20))
             let table = UInt64(read32(info + 24))
             for m in 0..<min(count, maximumModules) {
@@ -64,7 +64,7 @@ enum Multiboot {
             }
             moduleCount = min(count, maximumModules)
         }
-        if flags & (1 << 6) != 0 {                          // memory map
+        if flags & (1 << 6) != 0 {  // memory map
             let length = UInt64(read32(info + 44))
             let address = UInt64(read32(info + 48))
             var offset: UInt64 = 0

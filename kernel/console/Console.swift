@@ -24,16 +24,28 @@ struct ConsoleLine {
     func char(_ c: UInt8) { Serial.put(c) }
 
     func dec(_ value: Int) {
-        if value < 0 { Serial.put(UInt8(ascii: "-")); dec(UInt64(value.magnitude)) } else { dec(UInt64(value)) }
+        if value < 0 {
+            Serial.put(UInt8(ascii: "-"))
+            dec(UInt64(value.magnitude))
+        } else {
+            dec(UInt64(value))
+        }
     }
 
     func dec(_ value: UInt64) {
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 20 digits fit in 24 bytes
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 20 digits fit in 24 bytes
         var count = 0
         var v = value
         withUnsafeMutableBytes(of: &digits) { buf in
-            repeat { buf[count] = UInt8(ascii: "0") + UInt8(v % 10); v /= 10; count += 1 } while v != 0
-            while count > 0 { count -= 1; Serial.put(buf[count]) }
+            repeat {
+                buf[count] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+                count += 1
+            } while v != 0
+            while count > 0 {
+                count -= 1
+                Serial.put(buf[count])
+            }
         }
     }
 
@@ -45,27 +57,53 @@ struct ConsoleLine {
     // the `field` calls inside each `Console.record` and checks them against that table, so
     // keys are always literals here.
 
-    func field(_ key: StaticString, _ value: Int) { fieldKey(key); dec(value) }
-    func field(_ key: StaticString, _ value: UInt64) { fieldKey(key); dec(value) }
-    func field(_ key: StaticString, _ value: UInt) { fieldKey(key); dec(value) }
-    func field(_ key: StaticString, _ value: UInt32) { fieldKey(key); dec(value) }
+    func field(_ key: StaticString, _ value: Int) {
+        fieldKey(key)
+        dec(value)
+    }
+    func field(_ key: StaticString, _ value: UInt64) {
+        fieldKey(key)
+        dec(value)
+    }
+    func field(_ key: StaticString, _ value: UInt) {
+        fieldKey(key)
+        dec(value)
+    }
+    func field(_ key: StaticString, _ value: UInt32) {
+        fieldKey(key)
+        dec(value)
+    }
     /// A word as the value (`kind=churn`, `spinlock=tas`).
-    func field(_ key: StaticString, _ value: StaticString) { fieldKey(key); text(value) }
+    func field(_ key: StaticString, _ value: StaticString) {
+        fieldKey(key)
+        text(value)
+    }
 
     /// ` key<index>=value`, one of a numbered family (`size64=3`).
     func field(_ key: StaticString, index: Int, _ value: Int) {
-        text(" "); text(key); dec(index); char(UInt8(ascii: "=")); dec(value)
+        text(" ")
+        text(key)
+        dec(index)
+        char(UInt8(ascii: "="))
+        dec(value)
     }
 
     /// ` cpu<index>.key=value`, a per-CPU figure (`cpu2.beats=340`).
     func field(cpu index: Int, _ key: StaticString, _ value: UInt64) {
-        text(" cpu"); dec(index); char(UInt8(ascii: ".")); text(key); char(UInt8(ascii: "=")); dec(value)
+        text(" cpu")
+        dec(index)
+        char(UInt8(ascii: "."))
+        text(key)
+        char(UInt8(ascii: "="))
+        dec(value)
     }
 
     func field(cpu index: Int, _ key: StaticString, _ value: Int) { field(cpu: index, key, UInt64(value)) }
 
     private func fieldKey(_ key: StaticString) {
-        text(" "); text(key); char(UInt8(ascii: "="))
+        text(" ")
+        text(key)
+        char(UInt8(ascii: "="))
     }
 
     /// `0x` and at least `width` hex digits.
@@ -89,10 +127,15 @@ enum Console {
     /// Writes one line: `body` adds the parts, the newline is added here.
     static func line(_ body: (ConsoleLine) -> Void) {
         if consoleBypassLock.load(ordering: .relaxed) {
-            body(ConsoleLine()); Serial.put(10); return
+            body(ConsoleLine())
+            Serial.put(10)
+            return
         }
         if silenced { return }
-        consoleLock.withLock { body(ConsoleLine()); Serial.put(10) }
+        consoleLock.withLock {
+            body(ConsoleLine())
+            Serial.put(10)
+        }
     }
 
     static func line(_ s: StaticString) { line { $0.text(s) } }
@@ -100,28 +143,51 @@ enum Console {
     /// A figure line: `tag` (`mm: stats`), then the `field`s `body` writes. Every record is a
     /// row of docs/kernel-interface.md's "Figure lines" table.
     static func record(_ tag: StaticString, _ body: (ConsoleLine) -> Void) {
-        line { l in l.text(tag); body(l) }
+        line { l in
+            l.text(tag)
+            body(l)
+        }
     }
 
     /// `record` from a context that must not wait for ever (the heartbeat, from the tick).
     static func forcedRecord(_ tag: StaticString, _ body: (ConsoleLine) -> Void) {
-        forcedLine { l in l.text(tag); body(l) }
+        forcedLine { l in
+            l.text(tag)
+            body(l)
+        }
     }
 
     /// A line from a context that must not wait for ever (NMI, watchdog, lock reports): waits a
     /// bounded time for the lock, then writes without it.
     static func forcedLine(_ body: (ConsoleLine) -> Void) {
-        if consoleBypassLock.load(ordering: .relaxed) { body(ConsoleLine()); Serial.put(10); return }
+        if consoleBypassLock.load(ordering: .relaxed) {
+            body(ConsoleLine())
+            Serial.put(10)
+            return
+        }
         var spins = 0
-        while consoleLock.isLocked && spins < 2_000_000 { cpu_pause(); spins += 1 }
-        if consoleLock.isLocked { body(ConsoleLine()); Serial.put(10); return }
-        consoleLock.withLock { body(ConsoleLine()); Serial.put(10) }
+        while consoleLock.isLocked && spins < 2_000_000 {
+            cpu_pause()
+            spins += 1
+        }
+        if consoleLock.isLocked {
+            body(ConsoleLine())
+            Serial.put(10)
+            return
+        }
+        consoleLock.withLock {
+            body(ConsoleLine())
+            Serial.put(10)
+        }
     }
 }
 
 /// `putchar` for the Swift runtime (`print`, `fatalError` messages).
 @_cdecl("kernel_console_putchar")
 func kernelConsolePutchar(_ c: Int32) {
-    if consoleBypassLock.load(ordering: .relaxed) { Serial.put(UInt8(truncatingIfNeeded: c)); return }
+    if consoleBypassLock.load(ordering: .relaxed) {
+        Serial.put(UInt8(truncatingIfNeeded: c))
+        return
+    }
     consoleLock.withLock { Serial.put(UInt8(truncatingIfNeeded: c)) }
 }

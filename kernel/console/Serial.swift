@@ -7,13 +7,13 @@ enum Serial {
 
     /// Programs 115200 8N1 with FIFOs. Called once on the boot CPU before anything prints.
     static func initialize() {
-        outb(port + 1, 0x00)        // no interrupts yet
-        outb(port + 3, 0x80)        // divisor latch
-        outb(port + 0, 0x01)        // 115200 baud
+        outb(port + 1, 0x00)  // no interrupts yet
+        outb(port + 3, 0x80)  // divisor latch
+        outb(port + 0, 0x01)  // 115200 baud
         outb(port + 1, 0x00)
-        outb(port + 3, 0x03)        // 8 bits, no parity, one stop bit
-        outb(port + 2, 0xC7)        // FIFOs on and cleared
-        outb(port + 4, 0x0B)        // DTR, RTS, OUT2 (OUT2 gates the interrupt line)
+        outb(port + 3, 0x03)  // 8 bits, no parity, one stop bit
+        outb(port + 2, 0xC7)  // FIFOs on and cleared
+        outb(port + 4, 0x0B)  // DTR, RTS, OUT2 (OUT2 gates the interrupt line)
     }
 
     @inline(__always)

@@ -40,7 +40,11 @@ enum HaltRequest {
     static func check(_ index: Int) {
         guard index != 0, haltRequest == UInt64(index) else { return }
         haltRequest = 0
-        Console.line { $0.text("debug: CPU "); $0.dec(index); $0.text(" halting with interrupts off (debugger request)") }
+        Console.line {
+            $0.text("debug: CPU ")
+            $0.dec(index)
+            $0.text(" halting with interrupts off (debugger request)")
+        }
         haltWithInterruptsOff(0)
     }
 }

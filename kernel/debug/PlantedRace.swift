@@ -26,11 +26,17 @@ enum PlantedRace {
         let torn = tornAt.load(ordering: .relaxed)
         if torn != 0 {
             Console.line { l in
-                l.text("race: torn record="); l.dec(torn); l.text(" checks="); l.dec(checks.load(ordering: .relaxed))
+                l.text("race: torn record=")
+                l.dec(torn)
+                l.text(" checks=")
+                l.dec(checks.load(ordering: .relaxed))
             }
             panic("race: torn read of the published record")
         }
-        Console.line { l in l.text("debug: race done torn=0 checks="); l.dec(checks.load(ordering: .relaxed)) }
+        Console.line { l in
+            l.text("debug: race done torn=0 checks=")
+            l.dec(checks.load(ordering: .relaxed))
+        }
     }
 
     fileprivate static func write() {

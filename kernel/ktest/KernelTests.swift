@@ -10,12 +10,21 @@ struct TestContext {
     mutating func expect(_ condition: Bool, _ what: StaticString, line: UInt = #line) {
         if condition { return }
         failed = true
-        Console.line { l in l.text("        # FAIL: "); l.text(what); l.text(" (line "); l.dec(UInt64(line)); l.text(")") }
+        Console.line { l in
+            l.text("        # FAIL: ")
+            l.text(what)
+            l.text(" (line ")
+            l.dec(UInt64(line))
+            l.text(")")
+        }
     }
 
     /// A diagnostic line under the current test (`# ...`).
     func note(_ body: (ConsoleLine) -> Void) {
-        Console.line { l in l.text("        # "); body(l) }
+        Console.line { l in
+            l.text("        # ")
+            body(l)
+        }
     }
 }
 
@@ -33,8 +42,10 @@ struct KernelTestSuite {
 
 enum KernelTests {
     static func allSuites() -> [KernelTestSuite] {
-        [FrameAllocatorTests.suite, PagingTests.suite, HeapTests.suite, RuntimeAllocatorTests.suite,
-         SMPTests.suite, ProcessTests.suite, CrashTests.suite, SoakTests.suite, HeapBenchmark.suite]
+        [
+            FrameAllocatorTests.suite, PagingTests.suite, HeapTests.suite, RuntimeAllocatorTests.suite,
+            SMPTests.suite, ProcessTests.suite, CrashTests.suite, SoakTests.suite, HeapBenchmark.suite,
+        ]
     }
 
     /// Runs every selected test and prints KTAP. True when none failed.
@@ -60,7 +71,10 @@ enum KernelTests {
                 var context = TestContext()
                 let started = Clock.millisecondsSinceBoot
                 test.body(&context)
-                context.note { $0.text("duration_ms="); $0.dec(Clock.millisecondsSince(started)) }
+                context.note {
+                    $0.text("duration_ms=")
+                    $0.dec(Clock.millisecondsSince(started))
+                }
                 KTAP.result(!context.failed, number: caseNumber, name: test.name, indent: true)
                 if context.failed { suitePassed = false }
             }
@@ -95,14 +109,22 @@ enum Glob {
             return test.utf8Start[i - suiteCount - 1]
         }
         // Iterative matching with one backtrack point for the last `*`.
-        var g = 0, n = 0, starG = -1, starN = 0
+        var g = 0
+        var n = 0
+        var starG = -1
+        var starN = 0
         while n < total {
             if g < glob.count && (glob.byte(g) == UInt8(ascii: "?") || glob.byte(g) == name(n)) {
-                g += 1; n += 1
+                g += 1
+                n += 1
             } else if g < glob.count && glob.byte(g) == UInt8(ascii: "*") {
-                starG = g; starN = n; g += 1
+                starG = g
+                starN = n
+                g += 1
             } else if starG >= 0 {
-                g = starG + 1; starN += 1; n = starN
+                g = starG + 1
+                starN += 1
+                n = starN
             } else {
                 return false
             }

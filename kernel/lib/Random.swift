@@ -11,7 +11,9 @@ func kernelRandomFill(_ buffer: UnsafeMutableRawPointer, _ count: Int) {
     var i = 0
     while i < count {
         let word = KernelRandom.generator.next()
-        for b in 0..<min(8, count - i) { buffer.storeBytes(of: UInt8(truncatingIfNeeded: word >> (8 * UInt64(b))), toByteOffset: i + b, as: UInt8.self) }
+        for b in 0..<min(8, count - i) {
+            buffer.storeBytes(of: UInt8(truncatingIfNeeded: word >> (8 * UInt64(b))), toByteOffset: i + b, as: UInt8.self)
+        }
         i += 8
     }
 }

@@ -54,15 +54,18 @@ enum KernelHeap {
             panic("no frames for the heap's metadata")
         }
         // The window's page tables were built by KernelMappings.initialize.
-        core = Core(windowBase: UInt(Layout.heapBase), windowPages: pages,
-                    metadata: UnsafeMutableRawPointer(bitPattern: UInt(metadata))!, backing: KernelHeapBacking())
+        core = Core(
+            windowBase: UInt(Layout.heapBase), windowPages: pages,
+            metadata: UnsafeMutableRawPointer(bitPattern: UInt(metadata))!, backing: KernelHeapBacking())
         lookup = core!.lookup
         let cacheBytes = UInt64(Parameters.maximumCPUs * HeapObjectCache.storageBytes)
         guard let storage = PhysicalMemory.allocateContiguous(count: Int(pageAlignUp(cacheBytes) / Layout.pageSize)) else {
             panic("no frames for the heap's per-CPU caches")
         }
         cacheStorage = UnsafeMutableRawPointer(bitPattern: UInt(storage))!
-        for cpu in 0..<Parameters.maximumCPUs { _ = HeapObjectCache.prepare(storage: cacheStorage + cpu * HeapObjectCache.storageBytes) }
+        for cpu in 0..<Parameters.maximumCPUs {
+            _ = HeapObjectCache.prepare(storage: cacheStorage + cpu * HeapObjectCache.storageBytes)
+        }
         MemoryCounters.publish(core!.runningFigures)
     }
 
@@ -106,7 +109,12 @@ enum KernelHeap {
             Console.line("expand_heap: Failed to allocate physical page")
             return .failure(.outOfFrames)
         case .outOfWindow:
-            Console.line { $0.text("kmalloc: No suitable block size="); $0.dec(size); $0.text(" align="); $0.dec(alignment) }
+            Console.line {
+                $0.text("kmalloc: No suitable block size=")
+                $0.dec(size)
+                $0.text(" align=")
+                $0.dec(alignment)
+            }
             return .failure(.outOfWindow)
         case .badRequest:
             return .failure(.badRequest)
@@ -117,7 +125,13 @@ enum KernelHeap {
     static func allocate(size: Int, alignment: Int = 16) -> UnsafeMutableRawPointer {
         switch tryAllocate(size: size, alignment: alignment) {
         case .success(let p): return p
-        case .failure: panic("kmalloc: out of memory") { $0.text(" size="); $0.dec(size); $0.text(" align="); $0.dec(alignment) }
+        case .failure:
+            panic("kmalloc: out of memory") {
+                $0.text(" size=")
+                $0.dec(size)
+                $0.text(" align=")
+                $0.dec(alignment)
+            }
         }
     }
 
@@ -135,7 +149,8 @@ enum KernelHeap {
         case .freed: return
         case .invalid, .doubleFree:
             Console.line { l in
-                l.text("kfree: Invalid block or double free address="); l.hex(UInt64(UInt(bitPattern: pointer)))
+                l.text("kfree: Invalid block or double free address=")
+                l.hex(UInt64(UInt(bitPattern: pointer)))
                 l.text(result == .doubleFree ? " kind=double" : " kind=invalid")
             }
             Backtrace.print(framePointer: cpu_frame_pointer())
@@ -176,7 +191,10 @@ enum KernelHeap {
     /// Whether mapped bytes just crossed the pressure threshold. Precondition: `lock` held.
     fileprivate static func checkPressure(_ s: HeapRunningFigures) -> Bool {
         let high = UInt64(s.mappedBytes) * 100 >= UInt64(s.windowBytes) * Parameters.heapPressurePercent
-        if high && !pressureReported { pressureReported = true; return true }
+        if high && !pressureReported {
+            pressureReported = true
+            return true
+        }
         if !high && UInt64(s.mappedBytes) * 100 < UInt64(s.windowBytes) * (Parameters.heapPressurePercent - 15) {
             pressureReported = false
         }
@@ -187,7 +205,8 @@ enum KernelHeap {
         let s = statistics
         // Keys: docs/kernel-interface.md, "Figure lines".
         Console.record("mm: pressure") { l in
-            l.field("heap.mapped", s.mappedBytes); l.field("heap.window", s.windowBytes)
+            l.field("heap.mapped", s.mappedBytes)
+            l.field("heap.window", s.windowBytes)
             l.field("percent", s.mappedBytes * 100 / s.windowBytes)
         }
     }

@@ -45,22 +45,31 @@ enum KernelMappings {
         let outcome = PageTables.lock.withLock { () -> Int in
             if let entry = find(virtual) {
                 let frame = retired[entry * 2 + 1]
-                if frame & clearingBit != 0 {           // a flush cleared it: put the same frame back
+                if frame & clearingBit != 0 {  // a flush cleared it: put the same frame back
                     PageTables.leafEntry(root: PageTables.kernelRoot, virtual, create: false, user: false)!.pointee =
                         (frame & ~clearingBit) | PageFlags.kernelData.rawValue
                 }
                 remove(entry)
                 return 1
             }
-            if PageTables.translate(virtual, root: PageTables.kernelRoot) != nil { overflowed -= 1; return 1 }
+            if PageTables.translate(virtual, root: PageTables.kernelRoot) != nil {
+                overflowed -= 1
+                return 1
+            }
             return 0
         }
         if outcome == 1 { return true }
         guard let frame = PhysicalMemory.allocateFrame() else { return false }
         switch AddressSpace.kernel.map(virtual, to: frame, flags: .kernelData) {
         case .mapped: return true
-        case .outOfFrames: PhysicalMemory.freeFrame(frame); return false
-        case .alreadyMapped: panic("kernel mappings: page already mapped") { $0.text(" address="); $0.hex(virtual) }
+        case .outOfFrames:
+            PhysicalMemory.freeFrame(frame)
+            return false
+        case .alreadyMapped:
+            panic("kernel mappings: page already mapped") {
+                $0.text(" address=")
+                $0.hex(virtual)
+            }
         }
     }
 
@@ -68,14 +77,20 @@ enum KernelMappings {
     static func unmapPage(_ virtual: UInt64) {
         if CPUs.onlineCount <= 1 {
             guard let frame = AddressSpace.kernel.unmap(virtual) else {
-                panic("kernel mappings: unmapping a page that is not mapped") { $0.text(" address="); $0.hex(virtual) }
+                panic("kernel mappings: unmapping a page that is not mapped") {
+                    $0.text(" address=")
+                    $0.hex(virtual)
+                }
             }
             PhysicalMemory.freeFrame(frame)
             return
         }
         PageTables.lock.withLock {
             guard let physical = PageTables.translate(virtual, root: PageTables.kernelRoot) else {
-                panic("kernel mappings: unmapping a page that is not mapped") { $0.text(" address="); $0.hex(virtual) }
+                panic("kernel mappings: unmapping a page that is not mapped") {
+                    $0.text(" address=")
+                    $0.hex(virtual)
+                }
             }
             if !insert(virtual, frame: physical & PageTables.addressMask) { overflowed += 1 }
         }
@@ -112,7 +127,7 @@ enum KernelMappings {
                 while e < capacity {
                     if retired[e * 2] != 0 && retired[e * 2 + 1] & clearingBit != 0 {
                         PhysicalMemory.freeFrame(retired[e * 2 + 1] & ~clearingBit)
-                        remove(e)                       // may shift a later entry into e: look again
+                        remove(e)  // may shift a later entry into e: look again
                     } else {
                         e += 1
                     }
@@ -153,7 +168,9 @@ enum KernelMappings {
 
     // MARK: the table (precondition: PageTables.lock held)
 
-    private static func slot(_ virtual: UInt64) -> Int { Int(truncatingIfNeeded: (virtual >> 12) &* 0x9E37_79B9) & (capacity - 1) }
+    private static func slot(_ virtual: UInt64) -> Int {
+        Int(truncatingIfNeeded: (virtual >> 12) &* 0x9E37_79B9) & (capacity - 1)
+    }
 
     private static func find(_ virtual: UInt64) -> Int? {
         var e = slot(virtual)

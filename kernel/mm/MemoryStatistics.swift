@@ -30,13 +30,18 @@ enum MemoryStatistics {
         let s = panicking ? KernelHeap.unlockedStatistics : KernelHeap.statistics
         let frames = PhysicalMemory.frames
         Console.record("mm: stats") { l in
-            l.field("heap.bytes", s.bytesInUse); l.field("heap.blocks", s.blocksInUse)
-            l.field("heap.peak", s.peakBytesInUse); l.field("heap.mapped", s.mappedBytes)
+            l.field("heap.bytes", s.bytesInUse)
+            l.field("heap.blocks", s.blocksInUse)
+            l.field("heap.peak", s.peakBytesInUse)
+            l.field("heap.mapped", s.mappedBytes)
             l.field("heap.depot", s.depotBlocks)
-            l.field("heap.window", s.windowBytes); l.field("heap.allocs", s.allocations)
-            l.field("heap.frees", s.frees); l.field("heap.failed", s.failedAllocations)
+            l.field("heap.window", s.windowBytes)
+            l.field("heap.allocs", s.allocations)
+            l.field("heap.frees", s.frees)
+            l.field("heap.failed", s.failedAllocations)
             l.field("heap.bad_frees", s.invalidFrees + s.doubleFrees)
-            l.field("frames.free", frames?.freeFrames ?? 0); l.field("frames.total", frames?.totalFrames ?? 0)
+            l.field("frames.free", frames?.freeFrames ?? 0)
+            l.field("frames.total", frames?.totalFrames ?? 0)
             l.field("frames.low", frames?.lowWaterFrames ?? 0)
         }
     }

@@ -43,7 +43,8 @@ struct AddressSpace {
     func unmap(_ virtual: UInt64) -> UInt64? {
         PageTables.lock.withLock {
             guard let entry = PageTables.leafEntry(root: root, virtual, create: false, user: false),
-                  entry.pointee & PageFlags.present.rawValue != 0 else { return nil }
+                entry.pointee & PageFlags.present.rawValue != 0
+            else { return nil }
             let physical = entry.pointee & PageTables.addressMask
             entry.pointee = 0
             cpu_invlpg(virtual)
@@ -55,7 +56,8 @@ struct AddressSpace {
     func protect(_ virtual: UInt64, flags: PageFlags) -> Bool {
         PageTables.lock.withLock {
             guard let entry = PageTables.leafEntry(root: root, virtual, create: false, user: false),
-                  entry.pointee & PageFlags.present.rawValue != 0 else { return false }
+                entry.pointee & PageFlags.present.rawValue != 0
+            else { return false }
             entry.pointee = (entry.pointee & PageTables.addressMask) | flags.union(.present).rawValue
             cpu_invlpg(virtual)
             return true
@@ -93,7 +95,10 @@ enum PageTables {
                 guard create, let frame = PhysicalMemory.allocateFrame() else { return nil }
                 cpu_zero_page(frame)
                 var flags: PageFlags = [.present, .writable]
-                if user { flags.insert(.user); UserMemory.tableFrames.wrappingAdd(1, ordering: .relaxed) }
+                if user {
+                    flags.insert(.user)
+                    UserMemory.tableFrames.wrappingAdd(1, ordering: .relaxed)
+                }
                 entry.pointee = frame | flags.rawValue
             } else if entry.pointee & PageFlags.huge.rawValue != 0 {
                 return nil
@@ -129,7 +134,8 @@ enum PageTables {
         if page == boot_stack_guard_page() { return true }
         for i in 0..<UInt64(InterruptStack.count) where page == BootStacks.istGuard(i) { return true }
         if virtual >= Layout.kernelStackBase && virtual < Layout.kernelStackBase + (1 << 30) {
-            return (virtual - Layout.kernelStackBase) % Layout.kernelStackSlotSize < Layout.kernelStackSlotSize - Layout.kernelStackSize
+            return (virtual - Layout.kernelStackBase) % Layout.kernelStackSlotSize < Layout.kernelStackSlotSize
+                - Layout.kernelStackSize
         }
         return false
     }

@@ -18,7 +18,10 @@ enum PhysicalMemory {
         for i in 0..<Multiboot.regionCount where Multiboot.regions[i].isUsable {
             let r = Multiboot.regions[i]
             let start = pageAlignUp(max(r.base, lowest))
-            if start + bytes <= r.end && start + bytes <= Layout.directMapMinimumEnd { bitmapAddress = start; break }
+            if start + bytes <= r.end && start + bytes <= Layout.directMapMinimumEnd {
+                bitmapAddress = start
+                break
+            }
         }
         if bitmapAddress == 0 { panic("no room for the frame bitmap") }
 
@@ -27,7 +30,10 @@ enum PhysicalMemory {
         var reserved: InlineArray<20, (UInt64, UInt64)> = .init(repeating: (0, 0))
         var reservedCount = 0
         func keep(_ start: UInt64, _ end: UInt64) {
-            if reservedCount < 20 { reserved[reservedCount] = (start, end); reservedCount += 1 }
+            if reservedCount < 20 {
+                reserved[reservedCount] = (start, end)
+                reservedCount += 1
+            }
         }
         keep(0, 1 << 20)
         keep(kernel_image_start(), kernel_image_end())
@@ -40,7 +46,7 @@ enum PhysicalMemory {
             var i = index
             while i < reservedCount {
                 let (rs, re) = reserved[i]
-                if rs < end && re > start {                 // overlap: add what lies on either side
+                if rs < end && re > start {  // overlap: add what lies on either side
                     add(start, rs, from: i + 1)
                     add(re, end, from: i + 1)
                     return
@@ -72,7 +78,10 @@ enum PhysicalMemory {
     static func freeFrame(_ address: UInt64) {
         let result = lock.withLock { frames!.free(Int(address / Layout.pageSize)) }
         if result != .freed {
-            panic("frame allocator: double or invalid free") { $0.text(" address="); $0.hex(address) }
+            panic("frame allocator: double or invalid free") {
+                $0.text(" address=")
+                $0.hex(address)
+            }
         }
     }
 

@@ -9,11 +9,19 @@ func kernelRuntimeAllocate(_ size: Int, _ alignment: Int) -> UnsafeMutableRawPoi
     case .success(let p):
         return p
     case .failure(.badRequest):
-        return nil                                  // posix_memalign's EINVAL case: a bad alignment
+        return nil  // posix_memalign's EINVAL case: a bad alignment
     case .failure:
-        Console.line { $0.text("Allocation failure: size="); $0.dec(size); $0.text(" align="); $0.dec(alignment) }
+        Console.line {
+            $0.text("Allocation failure: size=")
+            $0.dec(size)
+            $0.text(" align=")
+            $0.dec(alignment)
+        }
         StatisticsLines.print()
-        panic("out of memory in the Swift runtime allocator") { $0.text(" size="); $0.dec(size) }
+        panic("out of memory in the Swift runtime allocator") {
+            $0.text(" size=")
+            $0.dec(size)
+        }
     }
 }
 

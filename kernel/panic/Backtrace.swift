@@ -9,14 +9,15 @@ enum Backtrace {
         var depth = 0
         while depth < Parameters.backtraceDepth {
             guard fp != 0, fp & 7 == 0, fp + 16 <= Layout.kernelHalfEnd,
-                  PageTables.isMapped(fp), PageTables.isMapped(fp + 8) else { return }
+                PageTables.isMapped(fp), PageTables.isMapped(fp + 8)
+            else { return }
             let record = UnsafePointer<UInt64>(bitPattern: UInt(fp))!
             let returnAddress = record[1]
             if returnAddress == 0 { return }
             body(depth, returnAddress)
             depth += 1
             let next = record[0]
-            if next <= fp { return }                    // stacks grow down: callers sit higher
+            if next <= fp { return }  // stacks grow down: callers sit higher
             fp = next
         }
     }
@@ -25,7 +26,12 @@ enum Backtrace {
     static func print(framePointer: UInt64) {
         Console.line("backtrace:")
         walk(framePointer: framePointer) { index, address in
-            Console.line { $0.text("  #"); $0.dec(index); $0.text(" "); $0.hex(address, width: 16) }
+            Console.line {
+                $0.text("  #")
+                $0.dec(index)
+                $0.text(" ")
+                $0.hex(address, width: 16)
+            }
         }
     }
 }

@@ -19,7 +19,10 @@ enum Panic {
         if previous == cpu {
             // A fault inside the report itself: say so once, and leave.
             consoleBypassLock.store(true, ordering: .relaxed)
-            Console.line { $0.text("KERNEL PANIC: nested panic: "); $0.text(reason) }
+            Console.line {
+                $0.text("KERNEL PANIC: nested panic: ")
+                $0.text(reason)
+            }
             finish()
         } else if previous != -1 {
             // Another CPU is reporting: wait here, interrupts off, for its NMI (see stopHere).
@@ -27,7 +30,11 @@ enum Panic {
         }
         let stopped = stopOtherCPUs(except: cpu)
         takeConsole()
-        Console.line { line in line.text("KERNEL PANIC: "); line.text(reason); detail(line) }
+        Console.line { line in
+            line.text("KERNEL PANIC: ")
+            line.text(reason)
+            detail(line)
+        }
         if let frame {
             printRegisters(frame.pointee, cpu: cpu)
             Backtrace.print(framePointer: frame.pointee.rbp)
@@ -36,11 +43,22 @@ enum Panic {
             let rbp = cpu_frame_pointer()
             let rip = UnsafePointer<UInt64>(bitPattern: UInt(rbp))?[1] ?? 0
             Console.line { l in
-                l.text("cpu="); l.dec(cpu); l.text(" rip="); l.hex(rip, width: 16); l.text(" rsp="); l.hex(cpu_stack_pointer(), width: 16)
-                l.text(" rbp="); l.hex(rbp, width: 16); l.text(" rflags="); l.hex(cpu_rflags(), width: 8)
+                l.text("cpu=")
+                l.dec(cpu)
+                l.text(" rip=")
+                l.hex(rip, width: 16)
+                l.text(" rsp=")
+                l.hex(cpu_stack_pointer(), width: 16)
+                l.text(" rbp=")
+                l.hex(rbp, width: 16)
+                l.text(" rflags=")
+                l.hex(cpu_rflags(), width: 8)
             }
             Console.line { l in
-                l.text("cr2="); l.hex(cpu_read_cr2(), width: 16); l.text(" cr3="); l.hex(cpu_read_cr3(), width: 16)
+                l.text("cr2=")
+                l.hex(cpu_read_cr2(), width: 16)
+                l.text(" cr3=")
+                l.hex(cpu_read_cr3(), width: 16)
                 l.text(" (software panic: general registers not captured)")
             }
             Backtrace.print(framePointer: rbp)
@@ -92,7 +110,11 @@ enum Panic {
                 reportTurn.store(c, ordering: .releasing)
                 _ = waitUntil(allOf: 1 << UInt64(c), in: reported)
             } else {
-                Console.line { $0.text("cpu="); $0.dec(c); $0.text(" did not stop (no answer to IPI or NMI)") }
+                Console.line {
+                    $0.text("cpu=")
+                    $0.dec(c)
+                    $0.text(" did not stop (no answer to IPI or NMI)")
+                }
             }
         }
     }
@@ -106,8 +128,15 @@ enum Panic {
         while reportTurn.load(ordering: .acquiring) != me { cpu_pause() }
         let f = frame.pointee
         Console.line { l in
-            l.text("cpu="); l.dec(me); l.text(" stopped rip="); l.hex(f.rip, width: 16); l.text(" rsp="); l.hex(f.rsp, width: 16)
-            l.text(" rflags="); l.hex(f.rflags, width: 8); l.text(f.rflags & (1 << 9) != 0 ? " interrupts=on" : " interrupts=off")
+            l.text("cpu=")
+            l.dec(me)
+            l.text(" stopped rip=")
+            l.hex(f.rip, width: 16)
+            l.text(" rsp=")
+            l.hex(f.rsp, width: 16)
+            l.text(" rflags=")
+            l.hex(f.rflags, width: 8)
+            l.text(f.rflags & (1 << 9) != 0 ? " interrupts=on" : " interrupts=off")
             l.text(f.vector == UInt64(ExceptionVector.nmi) ? " by=nmi" : " by=ipi")
         }
         Backtrace.print(framePointer: f.rbp)
@@ -127,34 +156,77 @@ enum Panic {
     /// Waits a bounded time for the console lock (another CPU may be mid-line), then keeps it.
     private static func takeConsole() {
         var spins = 0
-        while consoleLock.isLocked && spins < 1_000_000 { cpu_pause(); spins += 1 }
+        while consoleLock.isLocked && spins < 1_000_000 {
+            cpu_pause()
+            spins += 1
+        }
         consoleBypassLock.store(true, ordering: .relaxed)
     }
 
     private static func printRegisters(_ f: trap_frame, cpu: Int) {
         Console.line { l in
-            l.text("cpu="); l.dec(cpu); l.text(" rip="); l.hex(f.rip, width: 16); l.text(" rsp="); l.hex(f.rsp, width: 16)
-            l.text(" rbp="); l.hex(f.rbp, width: 16); l.text(" rflags="); l.hex(f.rflags, width: 8)
+            l.text("cpu=")
+            l.dec(cpu)
+            l.text(" rip=")
+            l.hex(f.rip, width: 16)
+            l.text(" rsp=")
+            l.hex(f.rsp, width: 16)
+            l.text(" rbp=")
+            l.hex(f.rbp, width: 16)
+            l.text(" rflags=")
+            l.hex(f.rflags, width: 8)
         }
         Console.line { l in
-            l.text("cr0="); l.hex(cpu_read_cr0(), width: 8); l.text(" cr2="); l.hex(cpu_read_cr2(), width: 16)
-            l.text(" cr3="); l.hex(cpu_read_cr3(), width: 16); l.text(" cr4="); l.hex(cpu_read_cr4(), width: 8)
-            l.text(" cs="); l.hex(f.cs, width: 2); l.text(" vector="); l.dec(f.vector); l.text(" error="); l.hex(f.error_code)
+            l.text("cr0=")
+            l.hex(cpu_read_cr0(), width: 8)
+            l.text(" cr2=")
+            l.hex(cpu_read_cr2(), width: 16)
+            l.text(" cr3=")
+            l.hex(cpu_read_cr3(), width: 16)
+            l.text(" cr4=")
+            l.hex(cpu_read_cr4(), width: 8)
+            l.text(" cs=")
+            l.hex(f.cs, width: 2)
+            l.text(" vector=")
+            l.dec(f.vector)
+            l.text(" error=")
+            l.hex(f.error_code)
         }
         Console.line { l in
-            l.text("rax="); l.hex(f.rax, width: 16); l.text(" rbx="); l.hex(f.rbx, width: 16)
-            l.text(" rcx="); l.hex(f.rcx, width: 16); l.text(" rdx="); l.hex(f.rdx, width: 16)
+            l.text("rax=")
+            l.hex(f.rax, width: 16)
+            l.text(" rbx=")
+            l.hex(f.rbx, width: 16)
+            l.text(" rcx=")
+            l.hex(f.rcx, width: 16)
+            l.text(" rdx=")
+            l.hex(f.rdx, width: 16)
         }
         Console.line { l in
-            l.text("rsi="); l.hex(f.rsi, width: 16); l.text(" rdi="); l.hex(f.rdi, width: 16)
-            l.text(" r8="); l.hex(f.r8, width: 16); l.text(" r9="); l.hex(f.r9, width: 16)
+            l.text("rsi=")
+            l.hex(f.rsi, width: 16)
+            l.text(" rdi=")
+            l.hex(f.rdi, width: 16)
+            l.text(" r8=")
+            l.hex(f.r8, width: 16)
+            l.text(" r9=")
+            l.hex(f.r9, width: 16)
         }
         Console.line { l in
-            l.text("r10="); l.hex(f.r10, width: 16); l.text(" r11="); l.hex(f.r11, width: 16)
-            l.text(" r12="); l.hex(f.r12, width: 16); l.text(" r13="); l.hex(f.r13, width: 16)
+            l.text("r10=")
+            l.hex(f.r10, width: 16)
+            l.text(" r11=")
+            l.hex(f.r11, width: 16)
+            l.text(" r12=")
+            l.hex(f.r12, width: 16)
+            l.text(" r13=")
+            l.hex(f.r13, width: 16)
         }
         Console.line { l in
-            l.text("r14="); l.hex(f.r14, width: 16); l.text(" r15="); l.hex(f.r15, width: 16)
+            l.text("r14=")
+            l.hex(f.r14, width: 16)
+            l.text(" r15=")
+            l.hex(f.r15, width: 16)
         }
     }
 }

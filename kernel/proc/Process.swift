@@ -34,7 +34,7 @@ struct Process: ~Copyable {
 }
 
 enum ExitStatus {
-    static let killed = 137          // 128 + SIGKILL
+    static let killed = 137  // 128 + SIGKILL
     static let segmentationFault = 139
     static let illegalInstruction = 132
     static let arithmetic = 136
@@ -81,11 +81,17 @@ enum Processes {
         switch ProgramLoader.load(start: start, length: length) {
         case .success(let l): loaded = l
         case .failure(.badImage(let e)):
-            Console.line { l in l.text("exec: refused: "); l.text(e.reason) }
+            Console.line { l in
+                l.text("exec: refused: ")
+                l.text(e.reason)
+            }
             return Errno.badImage
         case .failure(.outOfMemory): return Errno.noMemory
         }
-        guard let task = Scheduler.create(userTaskEntry, 0) else { loaded.space.destroy(); return Errno.noMemory }
+        guard let task = Scheduler.create(userTaskEntry, 0) else {
+            loaded.space.destroy()
+            return Errno.noMemory
+        }
         let p = KernelHeap.allocate(size: MemoryLayout<Process>.stride, alignment: 64).bindMemory(to: Process.self, capacity: 1)
         p.initialize(to: Process())
         p.pointee.parent = parent
@@ -100,7 +106,7 @@ enum Processes {
                 let candidate = nextPid
                 nextPid = nextPid >= Int(Int32.max) ? 1 : nextPid + 1
                 if candidate % slots != 0 && table[candidate % slots] == 0 {
-                    p.pointee.pid = candidate               // before `lookup` can see it
+                    p.pointee.pid = candidate  // before `lookup` can see it
                     table[candidate % slots] = UInt64(UInt(bitPattern: p))
                     if let parentRecord = lookup(parent) { parentRecord.pointee.children += 1 }
                     return candidate
@@ -110,8 +116,10 @@ enum Processes {
         }
         if pid == 0 {
             // No slot: undo everything (the task never ran).
-            p.deinitialize(count: 1); KernelHeap.free(UnsafeMutableRawPointer(p))
-            Scheduler.discardUnstarted(task); loaded.space.destroy()
+            p.deinitialize(count: 1)
+            KernelHeap.free(UnsafeMutableRawPointer(p))
+            Scheduler.discardUnstarted(task)
+            loaded.space.destroy()
             return Errno.noMemory
         }
         task.pointee.process = UnsafeMutableRawPointer(p)
@@ -122,7 +130,9 @@ enum Processes {
     }
 
     static func spawn(_ name: StaticString, argument: UInt64, parent: Int = 0, on cpu: Int) -> Int {
-        spawn(UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount), argument: argument, parent: parent, on: cpu)
+        spawn(
+            UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount), argument: argument, parent: parent,
+            on: cpu)
     }
 
     /// Ends the calling process with `status`. Its task dies; the reaper does the rest.
@@ -136,7 +146,7 @@ enum Processes {
     /// waiters. Precondition: interrupts off; runs on another task's stack and address space.
     static func reap(_ raw: UnsafeMutableRawPointer) {
         let p = ProcessPointer(bitPattern: UInt(bitPattern: raw))!
-        lock.withLock { p.pointee.task = nil }          // `kill` reads the task under this lock
+        lock.withLock { p.pointee.task = nil }  // `kill` reads the task under this lock
         p.pointee.space.destroy()
         let freeNow = lock.withLock { () -> Bool in
             // The table is searched only for a process that has children, until all are found.
@@ -147,7 +157,11 @@ enum Processes {
                     let child = ProcessPointer(bitPattern: UInt(table[s]))!
                     if child.pointee.parent == p.pointee.pid && child != p {
                         unseen -= 1
-                        if child.pointee.zombie.load(ordering: .acquiring) { release(slot: s) } else { child.pointee.detached = true }
+                        if child.pointee.zombie.load(ordering: .acquiring) {
+                            release(slot: s)
+                        } else {
+                            child.pointee.detached = true
+                        }
                     }
                 }
                 s += 1
@@ -157,7 +171,10 @@ enum Processes {
             return orphan
         }
         live.wrappingSubtract(1, ordering: .relaxed)
-        if !freeNow { zombies.wrappingAdd(1, ordering: .relaxed); wakeAll(exits!) }
+        if !freeNow {
+            zombies.wrappingAdd(1, ordering: .relaxed)
+            wakeAll(exits!)
+        }
     }
 
     /// Frees a slot's record. Precondition: `lock` held; the process is reaped.
@@ -218,9 +235,16 @@ enum Processes {
         let f = frame.pointee
         let pid = current?.pointee.pid ?? 0
         Console.line { l in
-            l.text("user: pid "); l.dec(pid); l.text(" killed: "); l.text(reason)
-            if f.vector == UInt64(ExceptionVector.pageFault) { l.text(" address="); l.hex(cpu_read_cr2()) }
-            l.text(" rip="); l.hex(f.rip)
+            l.text("user: pid ")
+            l.dec(pid)
+            l.text(" killed: ")
+            l.text(reason)
+            if f.vector == UInt64(ExceptionVector.pageFault) {
+                l.text(" address=")
+                l.hex(cpu_read_cr2())
+            }
+            l.text(" rip=")
+            l.hex(f.rip)
         }
         exitCurrent(status: status)
     }

@@ -23,8 +23,10 @@ enum ProgramLoader {
 
     static func load(_ bytes: UnsafeRawBufferPointer) -> Result<Loaded, Failure> {
         let image: ELFImage
-        switch ELF64.parse(bytes, userBase: Layout.userBase, userEnd: UserMemory.stackTop - UserMemory.stackSize - Layout.pageSize,
-                           maximumBytes: maximumImageBytes) {
+        switch ELF64.parse(
+            bytes, userBase: Layout.userBase, userEnd: UserMemory.stackTop - UserMemory.stackSize - Layout.pageSize,
+            maximumBytes: maximumImageBytes)
+        {
         case .success(let i): image = i
         case .failure(let e): return .failure(.badImage(e))
         }
@@ -34,7 +36,8 @@ enum ProgramLoader {
             var page = seg.virtualAddress
             while page < seg.end {
                 guard space.mapZeroed(page, writable: true, executable: seg.executable) else {
-                    space.destroy(); return .failure(.outOfMemory)
+                    space.destroy()
+                    return .failure(.outOfMemory)
                 }
                 page += Layout.pageSize
             }
@@ -60,7 +63,10 @@ enum ProgramLoader {
         }
         var page = UserMemory.stackTop - UserMemory.stackSize
         while page < UserMemory.stackTop {
-            guard space.mapZeroed(page, writable: true, executable: false) else { space.destroy(); return .failure(.outOfMemory) }
+            guard space.mapZeroed(page, writable: true, executable: false) else {
+                space.destroy()
+                return .failure(.outOfMemory)
+            }
             page += Layout.pageSize
         }
         // The entry is reached by iretq, not call: leave the slot a return address would take

@@ -11,29 +11,38 @@ enum Syscalls {
 
     static func dispatch(_ frame: UnsafeMutablePointer<trap_frame>) {
         guard let p = Processes.current else { panic("system call without a process") }
-        let a = frame.pointee.rdi, b = frame.pointee.rsi, c = frame.pointee.rdx
-        cpu_sti()                               // system calls run with interrupts on
+        let a = frame.pointee.rdi
+        let b = frame.pointee.rsi
+        let c = frame.pointee.rdx
+        cpu_sti()  // system calls run with interrupts on
         let result: Int
         switch Int(frame.pointee.rax) {
         case Int(SYS_EXIT): Processes.exitCurrent(status: Int(Int32(truncatingIfNeeded: a)))
         case Int(SYS_SPAWN):
-            if b == 0 || b > maximumName || !p.pointee.space.isUserRange(a, b) { result = Errno.fault }
-            else {
-                result = Processes.spawn(UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: UInt(a)), count: Int(b)),
-                                         argument: c, parent: p.pointee.pid, on: CPUs.currentIndex)
+            if b == 0 || b > maximumName || !p.pointee.space.isUserRange(a, b) {
+                result = Errno.fault
+            } else {
+                result = Processes.spawn(
+                    UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: UInt(a)), count: Int(b)),
+                    argument: c, parent: p.pointee.pid, on: CPUs.currentIndex)
             }
         case Int(SYS_WAIT): result = Processes.wait(Int(Int64(bitPattern: a)), parent: p.pointee.pid)
         case Int(SYS_KILL): result = Processes.kill(Int(Int64(bitPattern: a)))
-        case Int(SYS_YIELD): Scheduler.yield(); result = 0
+        case Int(SYS_YIELD):
+            Scheduler.yield()
+            result = 0
         case Int(SYS_GETPID): result = p.pointee.pid
         case Int(SYS_WRITE):
-            if b > maximumWrite || !p.pointee.space.isUserRange(a, b) { result = Errno.fault }
-            else {
+            if b > maximumWrite || !p.pointee.space.isUserRange(a, b) {
+                result = Errno.fault
+            } else {
                 let bytes = UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: UInt(a)), count: Int(b))
                 consoleLock.withLock { for byte in bytes { Serial.put(byte) } }
                 result = Int(b)
             }
-        case Int(SYS_SLEEP): sleep(milliseconds: a, p); result = 0
+        case Int(SYS_SLEEP):
+            sleep(milliseconds: a, p)
+            result = 0
         case Int(SYS_MAP): result = map(length: a, p)
         case Int(SYS_UNMAP): result = unmap(address: a, length: b, p)
         case Int(SYS_CLOCK): result = Int(Clock.millisecondsSinceBoot)
@@ -65,7 +74,8 @@ enum Syscalls {
 
     private static func unmap(address: UInt64, length: UInt64, _ p: ProcessPointer) -> Int {
         guard address & 0xFFF == 0, length > 0, address >= UserMemory.mapBase,
-              address < p.pointee.mapCursor, length <= p.pointee.mapCursor - address else { return Errno.invalid }
+            address < p.pointee.mapCursor, length <= p.pointee.mapCursor - address
+        else { return Errno.invalid }
         var page = address
         while page < address + length {
             if !p.pointee.space.unmapAndFree(page) { return Errno.invalid }

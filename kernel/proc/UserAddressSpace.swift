@@ -37,8 +37,11 @@ struct UserAddressSpace {
         var flags: PageFlags = [.present, .user]
         if writable { flags.insert(.writable) }
         if !executable { flags.insert(.noExecute) }
-        let result = AddressSpace(root: root).map(virtual, to: frame, flags: flags)   // counts new user tables
-        guard result == .mapped else { PhysicalMemory.freeFrame(frame); return false }
+        let result = AddressSpace(root: root).map(virtual, to: frame, flags: flags)  // counts new user tables
+        guard result == .mapped else {
+            PhysicalMemory.freeFrame(frame)
+            return false
+        }
         UserMemory.dataFrames.wrappingAdd(1, ordering: .relaxed)
         return true
     }
@@ -58,9 +61,13 @@ struct UserAddressSpace {
         if length == 0 { return true }
         var page = address & ~0xFFF
         while page < address + length {
-            guard let entry = PageTables.lock.withLock({ PageTables.leafEntry(root: root, page, create: false, user: false)?.pointee }),
-                  entry & PageFlags.present.rawValue != 0, entry & PageFlags.user.rawValue != 0,
-                  !writable || entry & PageFlags.writable.rawValue != 0 else { return false }
+            guard
+                let entry = PageTables.lock.withLock({
+                    PageTables.leafEntry(root: root, page, create: false, user: false)?.pointee
+                }),
+                entry & PageFlags.present.rawValue != 0, entry & PageFlags.user.rawValue != 0,
+                !writable || entry & PageFlags.writable.rawValue != 0
+            else { return false }
             page += Layout.pageSize
         }
         return true
@@ -70,7 +77,8 @@ struct UserAddressSpace {
     /// on this space any more (the reaper calls it after the switch away).
     func destroy() {
         let top = PageTables.table(root)
-        var data = 0, tables = 1
+        var data = 0
+        var tables = 1
         for i in 1..<256 where top[i] & PageFlags.present.rawValue != 0 {
             let pdpt = PageTables.table(top[i])
             for j in 0..<512 where pdpt[j] & PageFlags.present.rawValue != 0 {
@@ -78,13 +86,17 @@ struct UserAddressSpace {
                 for k in 0..<512 where pd[k] & PageFlags.present.rawValue != 0 {
                     let pt = PageTables.table(pd[k])
                     for l in 0..<512 where pt[l] & PageFlags.present.rawValue != 0 {
-                        PhysicalMemory.freeFrame(pt[l] & PageTables.addressMask); data += 1
+                        PhysicalMemory.freeFrame(pt[l] & PageTables.addressMask)
+                        data += 1
                     }
-                    PhysicalMemory.freeFrame(pd[k] & PageTables.addressMask); tables += 1
+                    PhysicalMemory.freeFrame(pd[k] & PageTables.addressMask)
+                    tables += 1
                 }
-                PhysicalMemory.freeFrame(pdpt[j] & PageTables.addressMask); tables += 1
+                PhysicalMemory.freeFrame(pdpt[j] & PageTables.addressMask)
+                tables += 1
             }
-            PhysicalMemory.freeFrame(top[i] & PageTables.addressMask); tables += 1
+            PhysicalMemory.freeFrame(top[i] & PageTables.addressMask)
+            tables += 1
         }
         PhysicalMemory.freeFrame(root)
         UserMemory.dataFrames.wrappingSubtract(data, ordering: .relaxed)

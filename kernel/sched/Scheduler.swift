@@ -35,10 +35,12 @@ enum Scheduler {
         // What context_switch pops: r15, r14, r13 (argument), r12 (entry), rbx, rbp, then the
         // return into task_entry; one zero word above keeps the frame chain terminated.
         let words = UnsafeMutablePointer<UInt64>(bitPattern: UInt(stack.top - 8 * 8))!
-        words[0] = 0; words[1] = 0
+        words[0] = 0
+        words[1] = 0
         words[2] = argument
         words[3] = UInt64(UInt(bitPattern: unsafeBitCast(entry, to: UnsafeRawPointer.self)))
-        words[4] = 0; words[5] = 0
+        words[4] = 0
+        words[5] = 0
         words[6] = task_entry_address()
         words[7] = 0
         t.pointee.savedRSP = stack.top - 8 * 8
@@ -96,9 +98,10 @@ enum Scheduler {
 
     /// Takes a task from the longest other queue, if one holds enough. Precondition: interrupts off.
     private static func steal(into me: CPUPointer) -> TaskPointer? {
-        guard let victim = StealPolicy.victim(
-            cpus: CPUs.count, me: me.pointee.index, minimumLength: Parameters.stealMinimumQueueLength,
-            isOnline: { CPUs.isOnline($0) }, length: { CPUs.block($0).pointee.runQueue.length.load(ordering: .relaxed) })
+        guard
+            let victim = StealPolicy.victim(
+                cpus: CPUs.count, me: me.pointee.index, minimumLength: Parameters.stealMinimumQueueLength,
+                isOnline: { CPUs.isOnline($0) }, length: { CPUs.block($0).pointee.runQueue.length.load(ordering: .relaxed) })
         else { return nil }
         let v = CPUs.block(victim)
         let t = v.pointee.runQueue.modifyInterruptsOff { tasks in
@@ -127,7 +130,10 @@ enum Scheduler {
         }
         if next == nil { next = steal(into: cpu) }
         let chosen = next ?? cpu.pointee.idleTask!
-        if chosen == prev { prev.pointee.set(.running); return }
+        if chosen == prev {
+            prev.pointee.set(.running)
+            return
+        }
         // It may still be leaving another CPU (woken or requeued there a moment ago).
         while chosen.pointee.onCPU.load(ordering: .acquiring) { cpu_pause() }
         chosen.pointee.onCPU.store(true, ordering: .relaxed)
@@ -139,7 +145,9 @@ enum Scheduler {
         cpu.pointee.isIdle.store(chosen.pointee.isIdle, ordering: .relaxed)
         GDT.setKernelStack(cpu: cpu.pointee.index, top: chosen.pointee.stackTop)
         // A user task runs in its process's space; kernel threads in the kernel's.
-        let root = chosen.pointee.process.map { ProcessPointer(bitPattern: UInt(bitPattern: $0))!.pointee.space.root } ?? PageTables.kernelRoot
+        let root =
+            chosen.pointee.process.map { ProcessPointer(bitPattern: UInt(bitPattern: $0))!.pointee.space.root }
+            ?? PageTables.kernelRoot
         if cpu_read_cr3() & PageTables.addressMask != root { cpu_write_cr3(root) }
         cpu_fxsave(prev.pointee.fxArea)
         context_switch(&prev.pointee.savedRSP, chosen.pointee.savedRSP)

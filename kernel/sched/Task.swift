@@ -70,7 +70,10 @@ extension WaitQueue {
 func wait(on queue: WaitQueuePointer, until condition: () -> Bool) {
     while true {
         let flags = queue.pointee.lock.lock()
-        if condition() { queue.pointee.lock.unlock(flags); return }
+        if condition() {
+            queue.pointee.lock.unlock(flags)
+            return
+        }
         let me = CPUs.current.pointee.current!
         me.pointee.set(.blocked)
         queue.pointee.waiters.pushBack(me)

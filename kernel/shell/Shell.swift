@@ -64,32 +64,55 @@ enum Shell {
         guard i < count else { return nil }
         var value = 0
         while i < count, line[i] >= UInt8(ascii: "0"), line[i] <= UInt8(ascii: "9") {
-            value = value * 10 + Int(line[i] - UInt8(ascii: "0")); i += 1
+            value = value * 10 + Int(line[i] - UInt8(ascii: "0"))
+            i += 1
         }
         return i == count ? value : nil
     }
 
     static func run(count: Int) {
-        if word("stats", count: count) { KernelMappings.flush(); StatisticsLines.print() }
-        else if word("settle", count: count) { Settle.memory(releaseHeapCache: true); StatisticsLines.print() }
-        else if word("heartbeat", count: count) { Heartbeat.printLine() }
-        else if word("shutdown", count: count) { Console.line("kernel: shutdown"); Machine.exit(.success) }
-        else if word("panic", count: count) { panic("requested from the shell") }
-        else if word("crosscall", count: count) {
+        if word("stats", count: count) {
+            KernelMappings.flush()
+            StatisticsLines.print()
+        } else if word("settle", count: count) {
+            Settle.memory(releaseHeapCache: true)
+            StatisticsLines.print()
+        } else if word("heartbeat", count: count) {
+            Heartbeat.printLine()
+        } else if word("shutdown", count: count) {
+            Console.line("kernel: shutdown")
+            Machine.exit(.success)
+        } else if word("panic", count: count) {
+            panic("requested from the shell")
+        } else if word("crosscall", count: count) {
             CrossCall.runOnOthers(doNothing, 0)
-            Console.line { $0.text("shell: crosscall answered by "); $0.dec(CPUs.onlineCount - 1); $0.text(" CPUs") }
+            Console.line {
+                $0.text("shell: crosscall answered by ")
+                $0.dec(CPUs.onlineCount - 1)
+                $0.text(" CPUs")
+            }
         } else if word("halt-cpu", count: count) {
             guard let n = argument(count: count), n > 0, n < CPUs.count, CPUs.isOnline(n) else {
-                Console.line("shell: usage: halt-cpu <n> (an online CPU other than 0)"); return
+                Console.line("shell: usage: halt-cpu <n> (an online CPU other than 0)")
+                return
             }
             CrossCall.run(on: 1 << UInt64(n), haltWithInterruptsOff, 0, waitForCompletion: false)
-            Console.line { $0.text("shell: CPU "); $0.dec(n); $0.text(" halted with interrupts off") }
+            Console.line {
+                $0.text("shell: CPU ")
+                $0.dec(n)
+                $0.text(" halted with interrupts off")
+            }
         } else if word("shootdown", count: count) {
             TLBShootdown.flushAll()
-            Console.line { $0.text("shell: tlb shootdown answered by "); $0.dec(CPUs.onlineCount - 1); $0.text(" CPUs") }
+            Console.line {
+                $0.text("shell: tlb shootdown answered by ")
+                $0.dec(CPUs.onlineCount - 1)
+                $0.text(" CPUs")
+            }
         } else if word("steal", count: count) {
             guard let n = argument(count: count), n > 0, n <= 1000 else {
-                Console.line("shell: usage: steal <n> (1 to 1000 threads)"); return
+                Console.line("shell: usage: steal <n> (1 to 1000 threads)")
+                return
             }
             stealBatch(n)
         } else if word("help", count: count) {
@@ -104,7 +127,9 @@ extension Shell {
     /// `steal <n>`: n threads queued round-robin on every online CPU, halted ones included; idle
     /// CPUs must steal what a halted CPU cannot run. Prints how many ran where.
     static func stealBatch(_ n: Int) {
-        guard ThreadBatch.run(count: n, stealWorker, on: { CPUs.online(roundRobin: $0) }) else { panic("no memory for a steal thread") }
+        guard ThreadBatch.run(count: n, stealWorker, on: { CPUs.online(roundRobin: $0) }) else {
+            panic("no memory for a steal thread")
+        }
         // Keys: docs/kernel-interface.md, "Figure lines".
         Console.record("shell: steal") { l in
             l.field("threads", n)

@@ -46,8 +46,10 @@ enum CrossCall {
         }
         let start = Clock.millisecondsSinceBoot
         while true {
-            let waiting = waitForCompletion ? notFinished.load(ordering: .acquiring) | notReceived.load(ordering: .acquiring)
-                                            : notReceived.load(ordering: .acquiring)
+            let waiting =
+                waitForCompletion
+                ? notFinished.load(ordering: .acquiring) | notReceived.load(ordering: .acquiring)
+                : notReceived.load(ordering: .acquiring)
             if waiting == 0 { break }
             if deadlineMilliseconds != 0 && Clock.millisecondsSince(start) > deadlineMilliseconds {
                 unresponsive(waiting, caller: me.pointee.index, waited: Clock.millisecondsSince(start))
@@ -77,11 +79,18 @@ enum CrossCall {
     private static func unresponsive(_ waiting: UInt64, caller: Int, waited: UInt64) -> Never {
         let k = waiting.trailingZeroBitCount
         Console.line { l in
-            l.text("smp: CPU "); l.dec(k); l.text(" unresponsive to IPI from CPU "); l.dec(caller)
-            l.text(" waited_ms="); l.dec(waited)
+            l.text("smp: CPU ")
+            l.dec(k)
+            l.text(" unresponsive to IPI from CPU ")
+            l.dec(caller)
+            l.text(" waited_ms=")
+            l.dec(waited)
         }
         Backtrace.print(framePointer: cpu_frame_pointer())
-        panic("cross-call deadline missed") { l in l.text(" cpu="); l.dec(k) }
+        panic("cross-call deadline missed") { l in
+            l.text(" cpu=")
+            l.dec(k)
+        }
     }
 }
 

@@ -64,7 +64,10 @@ enum CPUs {
     /// that are up, whatever their indices.
     static func online(roundRobin n: Int) -> Int {
         var cpu = -1
-        for _ in 0...(n % onlineCount) { cpu += 1; while !isOnline(cpu) { cpu += 1 } }
+        for _ in 0...(n % onlineCount) {
+            cpu += 1
+            while !isOnline(cpu) { cpu += 1 }
+        }
         return cpu
     }
 
@@ -81,8 +84,8 @@ enum CPUs {
 
     /// Points GS at CPU `index`'s block. Runs on that CPU.
     static func install(index: Int) {
-        cpu_wrmsr(0xC000_0101, blocks[index])           // GS base
-        cpu_wrmsr(0xC000_0102, 0)                       // kernel GS base (swapped in from user mode)
+        cpu_wrmsr(0xC000_0101, blocks[index])  // GS base
+        cpu_wrmsr(0xC000_0102, 0)  // kernel GS base (swapped in from user mode)
     }
 
     static func markOnline(_ index: Int) {

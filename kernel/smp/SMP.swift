@@ -35,9 +35,13 @@ enum SMP {
     static func startSecondaryCPUs() {
         let start = Clock.millisecondsSinceBoot
         let trampoline = UnsafeMutableRawPointer(bitPattern: UInt(AP_TRAMPOLINE))!
-        trampoline.copyMemory(from: UnsafeRawPointer(bitPattern: UInt(ap_trampoline_code()))!, byteCount: Int(ap_trampoline_size()))
+        trampoline.copyMemory(
+            from: UnsafeRawPointer(bitPattern: UInt(ap_trampoline_code()))!, byteCount: Int(ap_trampoline_size()))
         for index in 1..<max(1, CPUs.count) {
-            guard let stack = KernelStacks.allocate() else { Console.line("smp: no memory for AP stacks"); break }
+            guard let stack = KernelStacks.allocate() else {
+                Console.line("smp: no memory for AP stacks")
+                break
+            }
             stackSlots[index] = stack.slot
             for i in 0..<InterruptStack.count {
                 guard let ist = KernelStacks.allocate() else { panic("no memory for AP interrupt stacks") }
@@ -57,14 +61,20 @@ enum SMP {
             }
             if !waitFor(milliseconds: Parameters.apCheckInMilliseconds, { CPUs.isOnline(index) }) {
                 Console.line { l in
-                    l.text("smp: CPU "); l.dec(index); l.text(" (APIC "); l.dec(apic)
+                    l.text("smp: CPU ")
+                    l.dec(index)
+                    l.text(" (APIC ")
+                    l.dec(apic)
                     l.text(") did not check in; carrying on without it")
                 }
             }
         }
         bringUpMilliseconds = Clock.millisecondsSince(start)
         Console.line { l in
-            l.text("smp: "); l.dec(CPUs.onlineCount); l.text(" CPUs online"); l.field("bringup_ms", bringUpMilliseconds)
+            l.text("smp: ")
+            l.dec(CPUs.onlineCount)
+            l.text(" CPUs online")
+            l.field("bringup_ms", bringUpMilliseconds)
         }
     }
 

@@ -29,7 +29,9 @@ enum Tick {
         if jitterSalt != 0 { LocalAPIC.setTimerPeriod(microseconds: nextPeriodMicroseconds(cpu: cpu.pointee.index, beat: beat)) }
         if yieldsToOtherVCPUs { cpu_pause() }
         let now = Clock.millisecondsSinceBoot
-        if cpu.pointee.index == 0 && heartbeatInterval != 0 && Clock.elapsed(from: lastHeartbeatLine, to: now) >= heartbeatInterval {
+        if cpu.pointee.index == 0 && heartbeatInterval != 0
+            && Clock.elapsed(from: lastHeartbeatLine, to: now) >= heartbeatInterval
+        {
             lastHeartbeatLine = now
             Heartbeat.printLine()
         }
@@ -62,11 +64,18 @@ enum Tick {
             cpu.pointee.watchedHeartbeat = beats
             cpu.pointee.watchedSinceMillisecond = now
             cpu.pointee.lockupReported = false
-        } else if !cpu.pointee.lockupReported && Clock.elapsed(from: cpu.pointee.watchedSinceMillisecond, to: now) > Parameters.softLockupMilliseconds {
+        } else if !cpu.pointee.lockupReported
+            && Clock.elapsed(from: cpu.pointee.watchedSinceMillisecond, to: now) > Parameters.softLockupMilliseconds
+        {
             cpu.pointee.lockupReported = true
             Console.forcedLine { l in
-                l.text("watchdog: CPU "); l.dec(k); l.text(" stuck for "); l.dec(Clock.elapsed(from: cpu.pointee.watchedSinceMillisecond, to: now))
-                l.text(" ms (seen by CPU "); l.dec(cpu.pointee.index); l.text(")")
+                l.text("watchdog: CPU ")
+                l.dec(k)
+                l.text(" stuck for ")
+                l.dec(Clock.elapsed(from: cpu.pointee.watchedSinceMillisecond, to: now))
+                l.text(" ms (seen by CPU ")
+                l.dec(cpu.pointee.index)
+                l.text(")")
             }
             backtraceRequests.bitwiseOr(1 << UInt64(k), ordering: .releasing)
             LocalAPIC.sendNMI(to: CPUs.block(k).pointee.apicID)
@@ -81,16 +90,20 @@ enum Heartbeat {
     static func printLine() {
         let heap = KernelHeap.core == nil ? nil : KernelHeap.unlockedStatistics
         Console.forcedRecord("heartbeat:") { l in
-            l.field("uptime_ms", Clock.millisecondsSinceBoot); l.field("cpus", CPUs.onlineCount)
-            var switches: UInt64 = 0, steals: UInt64 = 0
+            l.field("uptime_ms", Clock.millisecondsSinceBoot)
+            l.field("cpus", CPUs.onlineCount)
+            var switches: UInt64 = 0
+            var steals: UInt64 = 0
             for c in 0..<CPUs.count where CPUs.isOnline(c) {
                 switches &+= CPUs.block(c).pointee.switches.load(ordering: .relaxed)
                 steals &+= CPUs.block(c).pointee.steals.load(ordering: .relaxed)
             }
-            l.field("switches", switches); l.field("steals", steals)
+            l.field("switches", switches)
+            l.field("steals", steals)
             SchedulerStatistics.taskFields(l)
             SchedulerStatistics.processFields(l)
-            l.field("heap.bytes", heap?.bytesInUse ?? 0); l.field("heap.mapped", heap?.mappedBytes ?? 0)
+            l.field("heap.bytes", heap?.bytesInUse ?? 0)
+            l.field("heap.mapped", heap?.mappedBytes ?? 0)
             l.field("frames.free", PhysicalMemory.frames?.freeFrames ?? 0)
             for c in 0..<CPUs.count where CPUs.isOnline(c) {
                 let b = CPUs.block(c)

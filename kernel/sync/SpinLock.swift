@@ -34,17 +34,26 @@ struct SpinLock: ~Copyable {
         let ticket = testAndSet ? 0 : nextTicket.wrappingAdd(1, ordering: .relaxed).oldValue
         var spins: UInt64 = 0
         var start: UInt64 = 0
-        while testAndSet ? held.exchange(1, ordering: .acquiring) != 0
-                         : nowServing.load(ordering: .acquiring) != ticket {
-            if testAndSet { while held.load(ordering: .relaxed) != 0 && spins & 0xFFFF != 0xFFFF { cpu_pause(); spins &+= 1 } }
+        while testAndSet
+            ? held.exchange(1, ordering: .acquiring) != 0
+            : nowServing.load(ordering: .acquiring) != ticket
+        {
+            if testAndSet {
+                while held.load(ordering: .relaxed) != 0 && spins & 0xFFFF != 0xFFFF {
+                    cpu_pause()
+                    spins &+= 1
+                }
+            }
             cpu_pause()
             spins &+= 1
             if spins & 0xFFFF == 0 && LockDebug.deadlineMilliseconds != 0 {
-                if start == 0 { start = Clock.millisecondsSinceBoot }
-                else if Clock.millisecondsSince(start) > LockDebug.deadlineMilliseconds {
-                    LockDebug.report(holderCPU: holderCPU.load(ordering: .relaxed),
-                                     holderAddress: holderAddress.load(ordering: .relaxed),
-                                     waited: Clock.millisecondsSince(start))
+                if start == 0 {
+                    start = Clock.millisecondsSinceBoot
+                } else if Clock.millisecondsSince(start) > LockDebug.deadlineMilliseconds {
+                    LockDebug.report(
+                        holderCPU: holderCPU.load(ordering: .relaxed),
+                        holderAddress: holderAddress.load(ordering: .relaxed),
+                        waited: Clock.millisecondsSince(start))
                     start = Clock.millisecondsSinceBoot
                 }
             }
@@ -67,8 +76,11 @@ struct SpinLock: ~Copyable {
         if registrySlot >= 0 { lockHolders[registrySlot] = 0 }
         holderAddress.store(0, ordering: .relaxed)
         holderCPU.store(-1, ordering: .relaxed)
-        if SpinLockMode.testAndSet { held.store(0, ordering: .releasing) }
-        else { nowServing.wrappingAdd(1, ordering: .releasing) }
+        if SpinLockMode.testAndSet {
+            held.store(0, ordering: .releasing)
+        } else {
+            nowServing.wrappingAdd(1, ordering: .releasing)
+        }
     }
 
     /// Takes the lock when interrupts are already off (the scheduler's paths).
@@ -82,8 +94,9 @@ struct SpinLock: ~Copyable {
     }
 
     var isLocked: Bool {
-        SpinLockMode.testAndSet ? held.load(ordering: .relaxed) != 0
-                                : nextTicket.load(ordering: .relaxed) != nowServing.load(ordering: .relaxed)
+        SpinLockMode.testAndSet
+            ? held.load(ordering: .relaxed) != 0
+            : nextTicket.load(ordering: .relaxed) != nowServing.load(ordering: .relaxed)
     }
 }
 
@@ -97,7 +110,10 @@ enum SpinLockMode {
         case .ticket: testAndSet = false
         case .testAndSet: testAndSet = true
         case .automatic:
-            var a: UInt32 = 0, b: UInt32 = 0, c: UInt32 = 0, d: UInt32 = 0
+            var a: UInt32 = 0
+            var b: UInt32 = 0
+            var c: UInt32 = 0
+            var d: UInt32 = 0
             cpu_cpuid(1, 0, &a, &b, &c, &d)
             testAndSet = c & (1 << 31) != 0
         }
@@ -119,8 +135,14 @@ enum LockDebug {
 
     static func report(holderCPU: Int, holderAddress: UInt64, waited: UInt64) {
         Console.forcedLine { l in
-            l.text("lock: CPU "); l.dec(CPUs.currentIndex); l.text(" waited_ms="); l.dec(waited)
-            l.text(" for a lock held by CPU "); l.dec(holderCPU); l.text(" taken at "); l.hex(holderAddress)
+            l.text("lock: CPU ")
+            l.dec(CPUs.currentIndex)
+            l.text(" waited_ms=")
+            l.dec(waited)
+            l.text(" for a lock held by CPU ")
+            l.dec(holderCPU)
+            l.text(" taken at ")
+            l.hex(holderAddress)
         }
     }
 }

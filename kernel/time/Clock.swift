@@ -23,12 +23,12 @@ enum Clock {
     private static func measureTicksPerMillisecond() -> UInt64 {
         let pitHz: UInt64 = 1_193_182
         let count = pitHz * 5 / 1000
-        outb(0x61, (inb(0x61) & ~0x02) | 0x01)          // gate channel 2 on, speaker off
-        outb(0x43, 0xB0)                                // channel 2, lobyte/hibyte, mode 0
+        outb(0x61, (inb(0x61) & ~0x02) | 0x01)  // gate channel 2 on, speaker off
+        outb(0x43, 0xB0)  // channel 2, lobyte/hibyte, mode 0
         outb(0x42, UInt8(count & 0xFF))
         outb(0x42, UInt8(count >> 8))
         let gate = inb(0x61)
-        outb(0x61, gate & ~0x01)                        // restart the count
+        outb(0x61, gate & ~0x01)  // restart the count
         outb(0x61, gate | 0x01)
         let start = cpu_rdtsc()
         while inb(0x61) & 0x20 == 0 { cpu_pause() }

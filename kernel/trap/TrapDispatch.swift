@@ -9,7 +9,10 @@ func trapDispatch(_ frame: UnsafeMutablePointer<trap_frame>) {
     let fromUser = frame.pointee.cs & 3 == 3
     defer {
         // Every way back to user mode passes here: a pending kill ends the process now.
-        if fromUser { cpu_cli(); Processes.checkKill() }
+        if fromUser {
+            cpu_cli()
+            Processes.checkKill()
+        }
     }
     if fromUser && vector < ExceptionVector.count && vector != ExceptionVector.nmi { userException(frame) }
     switch vector {
@@ -33,11 +36,14 @@ func trapDispatch(_ frame: UnsafeMutablePointer<trap_frame>) {
         Syscalls.dispatch(frame)
     case PIC.firstVector..<(PIC.firstVector + 16):
         let line = vector - PIC.firstVector
-        if line == 7 || line == 15 { return }           // spurious: no EOI for line 7
+        if line == 7 || line == 15 { return }  // spurious: no EOI for line 7
         if line == 4 { Shell.serialInterrupt() }
         PIC.endOfInterrupt(line: line)
     default:
-        panic("unexpected interrupt", frame: frame) { $0.text(" vector="); $0.dec(vector) }
+        panic("unexpected interrupt", frame: frame) {
+            $0.text(" vector=")
+            $0.dec(vector)
+        }
     }
 }
 
@@ -45,7 +51,8 @@ func trapDispatch(_ frame: UnsafeMutablePointer<trap_frame>) {
 private func userException(_ frame: UnsafeMutablePointer<trap_frame>) -> Never {
     switch Int(frame.pointee.vector) {
     case ExceptionVector.pageFault: Processes.userFault(frame, reason: "page fault", status: ExitStatus.segmentationFault)
-    case ExceptionVector.invalidOpcode: Processes.userFault(frame, reason: "invalid opcode", status: ExitStatus.illegalInstruction)
+    case ExceptionVector.invalidOpcode:
+        Processes.userFault(frame, reason: "invalid opcode", status: ExitStatus.illegalInstruction)
     case ExceptionVector.generalProtection:
         Processes.userFault(frame, reason: "general protection fault", status: ExitStatus.segmentationFault)
     case ExceptionVector.divideError, ExceptionVector.x87FloatingPoint, ExceptionVector.simdFloatingPoint:
@@ -65,10 +72,14 @@ private func kernelException(_ frame: UnsafeMutablePointer<trap_frame>) -> Never
         let address = cpu_read_cr2()
         let onGuard = PageTables.isStackGuard(address)
         if onGuard {
-            panic("kernel stack overflow (page fault on a guard page)", frame: frame) { $0.text(" address="); $0.hex(address) }
+            panic("kernel stack overflow (page fault on a guard page)", frame: frame) {
+                $0.text(" address=")
+                $0.hex(address)
+            }
         }
         panic("page fault", frame: frame) { l in
-            l.text(" address="); l.hex(address)
+            l.text(" address=")
+            l.hex(address)
             l.text(f.error_code & 1 != 0 ? " protection" : " not-present")
             l.text(f.error_code & 2 != 0 ? " write" : " read")
             if f.error_code & 16 != 0 { l.text(" instruction-fetch") }
@@ -117,11 +128,19 @@ enum NMI {
         let requested = Tick.backtraceRequests.load(ordering: .acquiring) & bit != 0
         if requested { Tick.backtraceRequests.bitwiseAnd(~bit, ordering: .relaxed) }
         Console.forcedLine { l in
-            l.text(requested ? "watchdog: CPU " : "nmi: CPU "); l.dec(me); l.text(" rip="); l.hex(f.rip, width: 16)
+            l.text(requested ? "watchdog: CPU " : "nmi: CPU ")
+            l.dec(me)
+            l.text(" rip=")
+            l.hex(f.rip, width: 16)
             l.text(f.rflags & (1 << 9) != 0 ? " interrupts=on" : " interrupts=off")
         }
         Backtrace.walk(framePointer: f.rbp) { index, address in
-            Console.forcedLine { $0.text("  #"); $0.dec(index); $0.text(" "); $0.hex(address, width: 16) }
+            Console.forcedLine {
+                $0.text("  #")
+                $0.dec(index)
+                $0.text(" ")
+                $0.hex(address, width: 16)
+            }
         }
     }
 }

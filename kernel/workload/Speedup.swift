@@ -11,7 +11,8 @@ enum Speedup {
     static let step = Atomic<UInt64>(0x9E37_79B9_7F4A_7C15)
 
     static func run(threads: Int) {
-        var oneCPU: UInt64 = 0, allCPUs: UInt64 = 0
+        var oneCPU: UInt64 = 0
+        var allCPUs: UInt64 = 0
         for round in 0..<4 {
             let pinned = round % 2 == 0
             let start = Clock.microsecondsSinceBoot
@@ -22,7 +23,8 @@ enum Speedup {
         // Keys: docs/kernel-interface.md, "Figure lines".
         Console.record("storm: speedup") { l in
             l.field("threads", threads)
-            l.field("one_cpu_ms", oneCPU / 1000); l.field("all_cpus_ms", allCPUs / 1000)
+            l.field("one_cpu_ms", oneCPU / 1000)
+            l.field("all_cpus_ms", allCPUs / 1000)
             l.field("speedup_pct", allCPUs == 0 ? 0 : oneCPU * 100 / allCPUs)
             l.field("cpus", CPUs.onlineCount)
         }

@@ -11,10 +11,14 @@ enum StormKind { case exit, kill, churn, steal, speedup, mixed, badInput }
 
 enum Storms {
     static func run(_ kind: StormKind, count: Int, durationMilliseconds: UInt64) {
-        if kind == .steal || kind == .speedup || kind == .mixed { ThreadBatch.prepare() }   // before the baseline
+        if kind == .steal || kind == .speedup || kind == .mixed { ThreadBatch.prepare() }  // before the baseline
         settle()
         // Keys of the storm lines: docs/kernel-interface.md, "Figure lines".
-        Console.record("storm: start") { l in l.field("kind", name(kind)); l.field("count", count); l.field("cpus", CPUs.onlineCount) }
+        Console.record("storm: start") { l in
+            l.field("kind", name(kind))
+            l.field("count", count)
+            l.field("cpus", CPUs.onlineCount)
+        }
         StatisticsLines.print()
         let start = Clock.microsecondsSinceBoot
         var failures = 0
@@ -30,8 +34,10 @@ enum Storms {
         let elapsed = Clock.microsecondsSince(start)
         settle()
         Console.record("storm: done") { l in
-            l.field("kind", name(kind)); l.field("count", count)
-            l.field("failures", failures); l.field("elapsed_ms", elapsed / 1000)
+            l.field("kind", name(kind))
+            l.field("count", count)
+            l.field("failures", failures)
+            l.field("elapsed_ms", elapsed / 1000)
             l.field("per_s", elapsed == 0 ? 0 : UInt64(count) * 1_000_000 / elapsed)
         }
         StatisticsLines.print()
@@ -39,8 +45,12 @@ enum Storms {
 
     static func name(_ k: StormKind) -> StaticString {
         switch k {
-        case .exit: return "exit"; case .kill: return "kill"; case .churn: return "churn"
-        case .steal: return "steal"; case .speedup: return "speedup"; case .mixed: return "mixed"
+        case .exit: return "exit"
+        case .kill: return "kill"
+        case .churn: return "churn"
+        case .steal: return "steal"
+        case .speedup: return "speedup"
+        case .mixed: return "mixed"
         case .badInput: return "badinput"
         }
     }
@@ -63,7 +73,8 @@ enum Storms {
     /// Processes that end themselves (`exit0`), in seeded batches over random CPUs.
     private static func exitStorm(_ count: Int) -> Int {
         var pids: InlineArray<32, Int> = .init(repeating: 0)
-        var done = 0, failures = 0
+        var done = 0
+        var failures = 0
         while done < count {
             let n = min(count - done, 1 + Int(KernelRandom.generator.next(below: 32)))
             for i in 0..<n { pids[i] = Processes.spawn("exit0", argument: UInt64(i), on: randomCPU()) }
@@ -76,7 +87,8 @@ enum Storms {
     /// Processes ended by another CPU: `spin` started on one CPU, killed from this one.
     private static func killStorm(_ count: Int) -> Int {
         var pids: InlineArray<16, Int> = .init(repeating: 0)
-        var done = 0, failures = 0
+        var done = 0
+        var failures = 0
         while done < count {
             let n = min(count - done, 1 + Int(KernelRandom.generator.next(below: 16)))
             for i in 0..<n { pids[i] = Processes.spawn("spin", argument: KernelRandom.generator.next(below: 2), on: randomCPU()) }
@@ -111,18 +123,32 @@ enum Storms {
     /// lines, so a soak can watch every figure round by round.
     private static func mixed(milliseconds: UInt64) -> Int {
         let start = Clock.millisecondsSinceBoot
-        var round = 0, failures = 0
+        var round = 0
+        var failures = 0
         while Clock.millisecondsSince(start) < milliseconds {
             round += 1
             let kind: StormKind
             switch KernelRandom.generator.next(below: 4) {
-            case 0: kind = .exit; failures += exitStorm(200 + Int(KernelRandom.generator.next(below: 800)))
-            case 1: kind = .kill; failures += killStorm(50 + Int(KernelRandom.generator.next(below: 200)))
-            case 2: kind = .churn; churn(20_000 + Int(KernelRandom.generator.next(below: 80_000)))
-            default: kind = .steal; stealStorm(100 + Int(KernelRandom.generator.next(below: 400)))
+            case 0:
+                kind = .exit
+                failures += exitStorm(200 + Int(KernelRandom.generator.next(below: 800)))
+            case 1:
+                kind = .kill
+                failures += killStorm(50 + Int(KernelRandom.generator.next(below: 200)))
+            case 2:
+                kind = .churn
+                churn(20_000 + Int(KernelRandom.generator.next(below: 80_000)))
+            default:
+                kind = .steal
+                stealStorm(100 + Int(KernelRandom.generator.next(below: 400)))
             }
             settle()
-            Console.line { l in l.text("storm: round "); l.dec(round); l.field("kind", name(kind)); l.field("failures", failures) }
+            Console.line { l in
+                l.text("storm: round ")
+                l.dec(round)
+                l.field("kind", name(kind))
+                l.field("failures", failures)
+            }
             StatisticsLines.print()
         }
         return failures
@@ -134,8 +160,11 @@ enum Storms {
     /// fuzzer that does not exit 0 counts as a failure. Prints how many images were refused.
     private static func badInput(_ count: Int) -> Int {
         guard let image = UserImages.find("exit0") else { return 1 }
-        let original = [UInt8](UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: UInt(image.start)), count: image.length))
-        var refused = 0, loaded = 0, failures = 0
+        let original = [UInt8](
+            UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: UInt(image.start)), count: image.length))
+        var refused = 0
+        var loaded = 0
+        var failures = 0
         for _ in 0..<count {
             var bytes = original
             for _ in 0..<(1 + Int(KernelRandom.generator.next(below: 8))) {
@@ -143,13 +172,18 @@ enum Storms {
                 bytes[at] = UInt8(truncatingIfNeeded: KernelRandom.generator.next())
             }
             switch bytes.withUnsafeBytes({ ProgramLoader.load($0) }) {
-            case .success(let l): l.space.destroy(); loaded += 1
+            case .success(let l):
+                l.space.destroy()
+                loaded += 1
             case .failure: refused += 1
             }
             let pid = Processes.spawn("fuzzer", argument: KernelRandom.generator.next(), on: randomCPU())
             if pid <= 0 || Processes.wait(pid, parent: 0) != 0 { failures += 1 }
         }
-        Console.record("storm: badinput") { l in l.field("images_refused", refused); l.field("images_loaded", loaded) }
+        Console.record("storm: badinput") { l in
+            l.field("images_refused", refused)
+            l.field("images_loaded", loaded)
+        }
         return failures
     }
 

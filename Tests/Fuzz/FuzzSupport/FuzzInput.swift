@@ -39,7 +39,9 @@ public struct FuzzInput {
 }
 
 /// Stops the process when an invariant does not hold: libFuzzer records the input as a crash.
-public func require(_ condition: @autoclosure () -> Bool, _ what: @autoclosure () -> String,
-                    file: StaticString = #fileID, line: UInt = #line) {
+public func require(
+    _ condition: @autoclosure () -> Bool, _ what: @autoclosure () -> String,
+    file: StaticString = #fileID, line: UInt = #line
+) {
     if !condition() { fatalError("invariant broken: \(what())", file: file, line: line) }
 }

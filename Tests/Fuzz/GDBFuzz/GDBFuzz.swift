@@ -19,8 +19,9 @@ public func fuzzGDB(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     for case .packet(let payload) in outputs {
         require(payload.count <= limit, "a packet of \(payload.count) bytes past the limit \(limit)")
         let again = GDBPacketDecoder(maximumPacketBytes: limit).feed(GDBPacketCodec.encode(payload))
-        require(again == [.packet(payload)] || again == [.overlong(limit: limit)],
-                "encoding \(payload) and decoding it gave \(again)")
+        require(
+            again == [.packet(payload)] || again == [.overlong(limit: limit)],
+            "encoding \(payload) and decoding it gave \(again)")
         parseReply(String(decoding: payload, as: UTF8.self))
     }
     driveSession(outputs)
@@ -43,8 +44,9 @@ private func parseReply(_ text: String) {
         }
     }
     let features = GDBFeatures(qSupportedReply: text)
-    require((GDBFeatures.minimumPacketSize...GDBPacketDecoder.maximumPacketBytes).contains(features.packetSize),
-            "packet size \(features.packetSize) from \(text)")
+    require(
+        (GDBFeatures.minimumPacketSize...GDBPacketDecoder.maximumPacketBytes).contains(features.packetSize),
+        "packet size \(features.packetSize) from \(text)")
 }
 
 /// The session after one request: every good packet is acked first; a `-` resends at most

@@ -18,10 +18,14 @@ public func fuzzQMP(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     for output in outputs {
         switch output {
         case .message(let value, let raw):
-            require(raw.unicodeScalars.count <= min(limit, size), "a message of \(raw.unicodeScalars.count) characters from \(size) bytes")
+            require(
+                raw.unicodeScalars.count <= min(limit, size),
+                "a message of \(raw.unicodeScalars.count) characters from \(size) bytes")
             checkRoundTrip(value)
         case .malformed(_, let raw):
-            require(raw.unicodeScalars.count <= min(limit, size), "malformed text of \(raw.unicodeScalars.count) characters kept from \(size) bytes")
+            require(
+                raw.unicodeScalars.count <= min(limit, size),
+                "malformed text of \(raw.unicodeScalars.count) characters kept from \(size) bytes")
         }
     }
     driveSession(outputs)

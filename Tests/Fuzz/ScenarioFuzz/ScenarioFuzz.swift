@@ -15,7 +15,8 @@ import Scenario
 private let confinement = PathConfinement(root: "/fuzz")
 
 /// Used when the input has no profiles of its own: like scenarios/profiles.yaml.
-private let repositoryProfiles = try! ProfileLibrary.parse("""
+private let repositoryProfiles = try! ProfileLibrary.parse(
+    """
     default:
       kernel: ../build/kernel/kernel.img
       vcpus: 4
@@ -44,8 +45,9 @@ public func fuzzScenario(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         }
     }
     do {
-        let scenario = try ScenarioParser.parseText(scenarioText, file: "/fuzz/scenarios/fuzz.yaml", profiles: profiles,
-                                                    confinement: confinement)
+        let scenario = try ScenarioParser.parseText(
+            scenarioText, file: "/fuzz/scenarios/fuzz.yaml", profiles: profiles,
+            confinement: confinement)
         checkMachine(scenario.machine)
         let lines = lineCount(scenarioText)
         require(scenario.steps.count <= lines, "\(scenario.steps.count) steps from \(lines) lines")
@@ -79,7 +81,8 @@ private func checkMachine(_ machine: MachineProfile) {
         require(confinement.contains(path), "\(path) is outside the root")
     }
     for word in machine.devices + machine.extraArguments + [machine.cpuModel ?? "", machine.commandLine] {
-        require(!word.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f }, "a control character reaches QEMU: \(word)")
+        require(
+            !word.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f }, "a control character reaches QEMU: \(word)")
     }
     for device in machine.devices {
         require(!device.hasPrefix("{") && !device.contains(",,") && !device.contains("/"), "\(device) is not in re-encoded form")

@@ -53,7 +53,10 @@ enum ACPI {
         var offset: UInt64 = 36
         while offset + entrySize <= length {
             let table = useXSDT ? read64(root + offset) : UInt64(read32(root + offset))
-            if signature(table, "APIC") { parseMADT(table); return cpuCount > 0 }
+            if signature(table, "APIC") {
+                parseMADT(table)
+                return cpuCount > 0
+            }
             offset += entrySize
         }
         return false
@@ -68,14 +71,14 @@ enum ACPI {
             let size = UInt64(bytes(madt + offset)[1])
             if size < 2 { return }
             switch type {
-            case 0:                                         // processor local APIC
+            case 0:  // processor local APIC
                 let apicID = UInt32(bytes(madt + offset)[3])
                 let flags = read32(madt + offset + 4)
                 if flags & 1 != 0 && cpuCount < Parameters.maximumCPUs {
                     cpus[cpuCount] = DiscoveredCPU(apicID: apicID)
                     cpuCount += 1
                 }
-            case 5:                                         // local APIC address override
+            case 5:  // local APIC address override
                 localAPICAddress = read64(madt + offset + 4)
             default:
                 break

@@ -5,7 +5,7 @@ import Hardware
 enum Selector {
     static let kernelCode: UInt16 = 0x08
     static let kernelData: UInt16 = 0x10
-    static let userData: UInt16 = 0x18      // user segments in SYSRET order: data, then code
+    static let userData: UInt16 = 0x18  // user segments in SYSRET order: data, then code
     static let userCode: UInt16 = 0x20
     static let tss: UInt16 = 0x28
 }
@@ -37,17 +37,18 @@ enum GDT {
         tss.storeBytes(of: istTops.0, toByteOffset: 36, as: UInt64.self)
         tss.storeBytes(of: istTops.1, toByteOffset: 44, as: UInt64.self)
         tss.storeBytes(of: istTops.2, toByteOffset: 52, as: UInt64.self)
-        tss.storeBytes(of: UInt16(104), toByteOffset: 102, as: UInt16.self)   // no I/O bitmap
+        tss.storeBytes(of: UInt16(104), toByteOffset: 102, as: UInt16.self)  // no I/O bitmap
 
         let base = UInt64(UInt(bitPattern: tss))
         let limit: UInt64 = 103
         let first = cpu * entriesPerCPU
         tables[cpu][0] = 0
-        tables[cpu][1] = 0x00AF_9A00_0000_FFFF        // kernel code, 64-bit
-        tables[cpu][2] = 0x00CF_9200_0000_FFFF        // kernel data
-        tables[cpu][3] = 0x00CF_F200_0000_FFFF        // user data
-        tables[cpu][4] = 0x00AF_FA00_0000_FFFF        // user code, 64-bit
-        tables[cpu][5] = (limit & 0xFFFF) | ((base & 0xFF_FFFF) << 16) | (0x89 << 40)
+        tables[cpu][1] = 0x00AF_9A00_0000_FFFF  // kernel code, 64-bit
+        tables[cpu][2] = 0x00CF_9200_0000_FFFF  // kernel data
+        tables[cpu][3] = 0x00CF_F200_0000_FFFF  // user data
+        tables[cpu][4] = 0x00AF_FA00_0000_FFFF  // user code, 64-bit
+        tables[cpu][5] =
+            (limit & 0xFFFF) | ((base & 0xFF_FFFF) << 16) | (0x89 << 40)
             | (((limit >> 16) & 0xF) << 48) | (((base >> 24) & 0xFF) << 56)
         tables[cpu][6] = base >> 32
 

@@ -19,7 +19,7 @@ enum ExceptionVector {
 }
 
 enum IDT {
-    nonisolated(unsafe) static var gates: InlineArray<512, UInt64> = .init(repeating: 0)   // 256 x 16 bytes
+    nonisolated(unsafe) static var gates: InlineArray<512, UInt64> = .init(repeating: 0)  // 256 x 16 bytes
 
     /// Fills every gate. Called once, on the boot CPU.
     static func build() {
@@ -37,8 +37,9 @@ enum IDT {
     }
 
     static func setGate(_ vector: Int, handler: UInt64, ist: UInt8, userCallable: Bool) {
-        let typeAttributes: UInt64 = userCallable ? 0xEE : 0x8E     // present interrupt gate, DPL 3 or 0
-        gates[vector * 2] = (handler & 0xFFFF) | (UInt64(Selector.kernelCode) << 16) | (UInt64(ist) << 32)
+        let typeAttributes: UInt64 = userCallable ? 0xEE : 0x8E  // present interrupt gate, DPL 3 or 0
+        gates[vector * 2] =
+            (handler & 0xFFFF) | (UInt64(Selector.kernelCode) << 16) | (UInt64(ist) << 32)
             | (typeAttributes << 40) | (((handler >> 16) & 0xFFFF) << 48)
         gates[vector * 2 + 1] = handler >> 32
     }

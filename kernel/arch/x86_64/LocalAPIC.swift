@@ -26,7 +26,7 @@ enum LocalAPIC {
 
     /// Enables this CPU's APIC: spurious vector, accept every priority.
     static func enable() {
-        cpu_wrmsr(0x1B, cpu_rdmsr(0x1B) | (1 << 11))            // global enable
+        cpu_wrmsr(0x1B, cpu_rdmsr(0x1B) | (1 << 11))  // global enable
         write(taskPriority, 0)
         write(spuriousRegister, 0x100 | UInt32(Vector.spurious))
     }
@@ -37,8 +37,8 @@ enum LocalAPIC {
 
     /// Measures the timer against the TSC (already calibrated). Boot CPU, once.
     static func calibrateTimer() {
-        write(timerDivide, 0x3)                                  // divide by 16
-        write(lvtTimer, 1 << 16)                                 // masked, one-shot
+        write(timerDivide, 0x3)  // divide by 16
+        write(lvtTimer, 1 << 16)  // masked, one-shot
         write(timerInitial, 0xFFFF_FFFF)
         let start = cpu_rdtsc()
         while cpu_rdtsc() &- start < Clock.ticksPerMillisecond * 10 { cpu_pause() }
@@ -55,13 +55,16 @@ enum LocalAPIC {
     /// Starts this CPU's periodic tick.
     static func startTimer(periodMilliseconds: UInt64) {
         write(timerDivide, 0x3)
-        write(lvtTimer, UInt32(Vector.timer) | (1 << 17))        // periodic
+        write(lvtTimer, UInt32(Vector.timer) | (1 << 17))  // periodic
         write(timerInitial, UInt32(truncatingIfNeeded: timerTicksPerMillisecond * periodMilliseconds))
     }
 
     private static func waitForDelivery() {
         var spins = 0
-        while read(icrLow) & (1 << 12) != 0 && spins < 1_000_000 { cpu_pause(); spins += 1 }
+        while read(icrLow) & (1 << 12) != 0 && spins < 1_000_000 {
+            cpu_pause()
+            spins += 1
+        }
     }
 
     /// A fixed interrupt `vector` to the CPU with APIC id `apicID`.
@@ -73,19 +76,19 @@ enum LocalAPIC {
 
     static func sendNMI(to apicID: UInt32) {
         write(icrHigh, apicID << 24)
-        write(icrLow, 4 << 8)                                    // delivery mode NMI
+        write(icrLow, 4 << 8)  // delivery mode NMI
         waitForDelivery()
     }
 
     static func sendInit(to apicID: UInt32) {
         write(icrHigh, apicID << 24)
-        write(icrLow, (5 << 8) | (1 << 14))                      // INIT, assert
+        write(icrLow, (5 << 8) | (1 << 14))  // INIT, assert
         waitForDelivery()
     }
 
     static func sendStartup(to apicID: UInt32, page: UInt32) {
         write(icrHigh, apicID << 24)
-        write(icrLow, (6 << 8) | page)                           // SIPI
+        write(icrLow, (6 << 8) | page)  // SIPI
         waitForDelivery()
     }
 }

@@ -18,7 +18,7 @@ enum Machine {
     static func exit(_ code: ExitCode) -> Never {
         Serial.waitUntilSent()
         outl(0xF4, code.rawValue)
-        outw(0x604, 0x2000)             // QEMU's ACPI power-off
+        outw(0x604, 0x2000)  // QEMU's ACPI power-off
         haltForever()
     }
 
@@ -26,6 +26,9 @@ enum Machine {
     static func signalPanic() { outb(0x505, 1) }
 
     static func haltForever() -> Never {
-        while true { cpu_cli(); cpu_hlt() }
+        while true {
+            cpu_cli()
+            cpu_hlt()
+        }
     }
 }

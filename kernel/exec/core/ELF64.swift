@@ -11,10 +11,15 @@ public struct ELFSegment: Equatable {
     public var writable: Bool
     public var executable: Bool
 
-    public init(virtualAddress: UInt64, memorySize: UInt64, fileOffset: UInt64, fileSize: UInt64, writable: Bool, executable: Bool) {
-        self.virtualAddress = virtualAddress; self.memorySize = memorySize
-        self.fileOffset = fileOffset; self.fileSize = fileSize
-        self.writable = writable; self.executable = executable
+    public init(
+        virtualAddress: UInt64, memorySize: UInt64, fileOffset: UInt64, fileSize: UInt64, writable: Bool, executable: Bool
+    ) {
+        self.virtualAddress = virtualAddress
+        self.memorySize = memorySize
+        self.fileOffset = fileOffset
+        self.fileSize = fileSize
+        self.writable = writable
+        self.executable = executable
     }
 
     public var end: UInt64 { virtualAddress &+ memorySize }
@@ -53,7 +58,9 @@ public struct ELFImage {
     public static let maximumSegments = 8
     public var entry: UInt64 = 0
     public var segments: InlineArray<8, ELFSegment> =
-        .init(repeating: ELFSegment(virtualAddress: 0, memorySize: 0, fileOffset: 0, fileSize: 0, writable: false, executable: false))
+        .init(
+            repeating: ELFSegment(
+                virtualAddress: 0, memorySize: 0, fileOffset: 0, fileSize: 0, writable: false, executable: false))
     public var segmentCount = 0
 
     public init() {}
@@ -63,8 +70,10 @@ public enum ELF64 {
     /// Checks `file` and describes its loadable segments. Every segment must lie inside
     /// `[userBase, userEnd)`, page-aligned at its start, apart from the others, with its file
     /// bytes inside the file, and all of them together below `maximumBytes` of memory.
-    public static func parse(_ file: UnsafeRawBufferPointer, userBase: UInt64, userEnd: UInt64,
-                             maximumBytes: UInt64) -> Result<ELFImage, ELFError> {
+    public static func parse(
+        _ file: UnsafeRawBufferPointer, userBase: UInt64, userEnd: UInt64,
+        maximumBytes: UInt64
+    ) -> Result<ELFImage, ELFError> {
         func u16(_ o: Int) -> UInt64 { UInt64(file.loadUnaligned(fromByteOffset: o, as: UInt16.self)) }
         func u32(_ o: Int) -> UInt64 { UInt64(file.loadUnaligned(fromByteOffset: o, as: UInt32.self)) }
         func u64(_ o: Int) -> UInt64 { file.loadUnaligned(fromByteOffset: o, as: UInt64.self) }
@@ -75,7 +84,9 @@ public enum ELF64 {
         guard file[5] == 1 else { return .failure(.notLittleEndian) }
         guard u16(18) == 0x3E else { return .failure(.notX86_64) }
         guard u16(16) == 2 else { return .failure(.notExecutable) }
-        let phoff = u64(32), phentsize = u16(54), phnum = u16(56)
+        let phoff = u64(32)
+        let phentsize = u16(54)
+        let phnum = u16(56)
         guard phentsize == 56 else { return .failure(.badHeaderSize) }
         guard phoff < UInt64(file.count), phnum <= (UInt64(file.count) - phoff) / 56 else { return .failure(.truncated) }
 
@@ -84,16 +95,18 @@ public enum ELF64 {
         var total: UInt64 = 0
         for i in 0..<Int(phnum) {
             let p = Int(phoff) + i * 56
-            guard u32(p) == 1 else { continue }                                 // PT_LOAD only
+            guard u32(p) == 1 else { continue }  // PT_LOAD only
             guard image.segmentCount < ELFImage.maximumSegments else { return .failure(.tooManySegments) }
             let flags = u32(p + 4)
-            let s = ELFSegment(virtualAddress: u64(p + 16), memorySize: u64(p + 40), fileOffset: u64(p + 8),
-                               fileSize: u64(p + 32), writable: flags & 2 != 0, executable: flags & 1 != 0)
+            let s = ELFSegment(
+                virtualAddress: u64(p + 16), memorySize: u64(p + 40), fileOffset: u64(p + 8),
+                fileSize: u64(p + 32), writable: flags & 2 != 0, executable: flags & 1 != 0)
             if s.memorySize == 0 { continue }
             guard s.fileSize <= s.memorySize else { return .failure(.fileSizeAboveMemorySize) }
             guard s.memorySize <= maximumBytes else { return .failure(.tooLarge) }
             guard s.virtualAddress >= userBase, s.virtualAddress & 0xFFF == 0,
-                  s.virtualAddress <= userEnd, s.memorySize <= userEnd - s.virtualAddress else {
+                s.virtualAddress <= userEnd, s.memorySize <= userEnd - s.virtualAddress
+            else {
                 return .failure(.segmentOutsideUserRange)
             }
             guard s.fileOffset <= UInt64(file.count), s.fileSize <= UInt64(file.count) - s.fileOffset else {
@@ -101,7 +114,8 @@ public enum ELF64 {
             }
             for j in 0..<image.segmentCount {
                 let o = image.segments[j]
-                let sEnd = (s.end + 0xFFF) & ~0xFFF, oEnd = (o.end + 0xFFF) & ~0xFFF
+                let sEnd = (s.end + 0xFFF) & ~0xFFF
+                let oEnd = (o.end + 0xFFF) & ~0xFFF
                 if s.virtualAddress < oEnd && o.virtualAddress < sEnd { return .failure(.segmentsOverlap) }
             }
             total += (s.memorySize + 0xFFF) & ~0xFFF

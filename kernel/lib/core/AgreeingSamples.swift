@@ -40,7 +40,10 @@ public struct AgreeingSamples {
         while i < count {
             let value = sorted[i]
             var j = i
-            while j > 0 && sorted[j - 1] > value { sorted[j] = sorted[j - 1]; j -= 1 }
+            while j > 0 && sorted[j - 1] > value {
+                sorted[j] = sorted[j - 1]
+                j -= 1
+            }
             sorted[j] = value
             i += 1
         }

@@ -114,7 +114,7 @@ public struct FrameAllocatorCore {
     /// Takes one free frame (the lowest-numbered one), or returns nil when none is left.
     public mutating func allocate() -> Int? {
         guard freeCount > 0,
-              let frame = BitmapSearch.firstBit(true, in: freeBits, from: searchHint << 6, limit: frameCount)
+            let frame = BitmapSearch.firstBit(true, in: freeBits, from: searchHint << 6, limit: frameCount)
         else { return nil }
         searchHint = frame >> 6
         freeBits[frame >> 6] &= ~(1 << UInt64(frame & 63))
@@ -128,7 +128,7 @@ public struct FrameAllocatorCore {
     /// exists or the arguments are invalid. Cost: a scan of the bitmap from the lowest free word.
     public mutating func allocateContiguous(count: Int, alignment: Int) -> Int? {
         guard count >= 1, count <= freeCount, alignment >= 1, alignment & (alignment - 1) == 0,
-              let first = BitmapSearch.firstRun(
+            let first = BitmapSearch.firstRun(
                 of: true, count: count, alignment: alignment, phase: 0,
                 in: freeBits, from: searchHint << 6, limit: frameCount)
         else { return nil }

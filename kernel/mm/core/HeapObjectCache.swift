@@ -139,7 +139,7 @@ public struct HeapObjectCache {
         words[0] &+= 1
         words[1] = UInt(bitPattern: classIndex)
         let object = UnsafeMutableRawPointer(bitPattern: bin[Int(bitPattern: count)]).unsafelyUnwrapped
-        object.storeBytes(of: 0, toByteOffset: 8, as: UInt64.self)       // no longer marked free
+        object.storeBytes(of: 0, toByteOffset: 8, as: UInt64.self)  // no longer marked free
         return object
     }
 
@@ -218,7 +218,8 @@ public struct HeapObjectCache {
 
     /// Objects and their usable bytes in every bin, in one pass.
     public var contents: (blocks: Int, bytes: Int) {
-        var blocks = 0, bytes = 0
+        var blocks = 0
+        var bytes = 0
         var classIndex = 0
         while classIndex < Self.classCount {
             let count = count(classIndex: classIndex)
@@ -237,9 +238,15 @@ public struct HeapObjectCache {
         let held = Int(bitPattern: bin[0])
         let taken = min(count, held)
         var slot = 1
-        while slot <= taken { body(bin[slot]); slot &+= 1 }
+        while slot <= taken {
+            body(bin[slot])
+            slot &+= 1
+        }
         var from = taken &+ 1
-        while from <= held { bin[from &- taken] = bin[from]; from &+= 1 }
+        while from <= held {
+            bin[from &- taken] = bin[from]
+            from &+= 1
+        }
         bin[0] = UInt(bitPattern: held &- taken)
         words[3] &+= UInt(bitPattern: taken)
     }
@@ -328,8 +335,10 @@ public struct HeapBlockLookup {
     @usableFromInline let classForUnits: UnsafeMutablePointer<UInt8>
 
     @inlinable
-    init(windowBase: UInt, windowBytes: UInt, descriptors: UnsafeMutablePointer<HeapPageDescriptor>,
-         classStates: UnsafeMutablePointer<HeapSizeClassState>, classForUnits: UnsafeMutablePointer<UInt8>) {
+    init(
+        windowBase: UInt, windowBytes: UInt, descriptors: UnsafeMutablePointer<HeapPageDescriptor>,
+        classStates: UnsafeMutablePointer<HeapSizeClassState>, classForUnits: UnsafeMutablePointer<UInt8>
+    ) {
         self.windowBase = windowBase
         self.windowBytes = windowBytes
         self.descriptors = descriptors
@@ -349,8 +358,8 @@ public struct HeapBlockLookup {
     public func cachedClass(forSize size: Int, alignment: Int) -> Int {
         // Sizes 0 ... 2048 with alignment 1, 2, 4, 8 or 16 (bits of 0x10116).
         guard UInt(bitPattern: size) <= UInt(HeapObjectCache.largestSize),
-              UInt(bitPattern: alignment) <= UInt(HeapCoreParameters.minimumAlignment),
-              (0x10116 &>> UInt(bitPattern: alignment)) & 1 != 0
+            UInt(bitPattern: alignment) <= UInt(HeapCoreParameters.minimumAlignment),
+            (0x10116 &>> UInt(bitPattern: alignment)) & 1 != 0
         else { return -1 }
         return Int(truncatingIfNeeded: classForUnits[(size &+ 15) &>> 4])
     }
@@ -365,9 +374,9 @@ public struct HeapBlockLookup {
         let descriptor = descriptors[Int(truncatingIfNeeded: offsetInWindow &>> UInt(HeapCoreParameters.pageShift))]
         let classIndex = Int(truncatingIfNeeded: descriptor.sizeClass)
         let offset = Int(truncatingIfNeeded: offsetInWindow) & (HeapCoreParameters.pageSize &- 1)
-        guard descriptor.kind == .slab,       // every slab class is cached
-              offset < Int(truncatingIfNeeded: descriptor.bumpOffset),
-              classStates[classIndex].isObjectStart(offset)       // the object size and its reciprocal never change
+        guard descriptor.kind == .slab,  // every slab class is cached
+            offset < Int(truncatingIfNeeded: descriptor.bumpOffset),
+            classStates[classIndex].isObjectStart(offset)  // the object size and its reciprocal never change
         else { return .other }
         if pointer.load(fromByteOffset: 8, as: UInt64.self) == Self.freeMarker(for: address) { return .markedFree(classIndex) }
         return .cacheable(classIndex)

@@ -39,8 +39,10 @@ struct HeapPageDescriptor {
     @usableFromInline var sizeClass: UInt8
 
     @inlinable
-    init(link: UInt32, previous: UInt32, freeListHead: UInt16, bumpOffset: UInt16,
-         liveObjects: UInt16, kind: HeapPageKind, sizeClass: UInt8) {
+    init(
+        link: UInt32, previous: UInt32, freeListHead: UInt16, bumpOffset: UInt16,
+        liveObjects: UInt16, kind: HeapPageKind, sizeClass: UInt8
+    ) {
         self.link = link
         self.previous = previous
         self.freeListHead = freeListHead
@@ -90,7 +92,7 @@ struct HeapPageDescriptor {
         var visited = 0
         while cursor != noOffset {
             guard visited < expectedFree, Int(cursor) != offset, Int(cursor) < bump,
-                  HeapSizeClass.isObjectStart(Int(cursor), ofClass: classIndex)
+                HeapSizeClass.isObjectStart(Int(cursor), ofClass: classIndex)
             else { return false }
             let link = UnsafeMutablePointer<UInt64>(bitPattern: pageAddress + UInt(cursor)).unsafelyUnwrapped[0]
             // A link that is neither valid nor the end marker means the list was overwritten.

@@ -16,16 +16,16 @@ public enum HeapSizeClass {
     /// The class that serves `size` bytes with 16-byte alignment. Precondition: 1 <= size <= 2048.
     @inlinable @inline(__always)
     public static func index(forSize size: Int) -> Int {
-        let units = (size &+ 15) &>> 4   // 16-byte units, 1...128
-        if units <= 8 { return units &- 1 }                     // 16...128
-        if units <= 16 { return 8 &+ (units &- 9) &>> 1 }       // 160...256
-        if units <= 32 { return 12 &+ (units &- 17) &>> 2 }     // 320...512
-        if units <= 36 { return 16 }                            // 576
-        if units <= 42 { return 17 }                            // 672
-        if units <= 51 { return 18 }                            // 816
-        if units <= 64 { return 19 }                            // 1024
-        if units <= 85 { return 20 }                            // 1360
-        return 21                                               // 2048
+        let units = (size &+ 15) &>> 4  // 16-byte units, 1...128
+        if units <= 8 { return units &- 1 }  // 16...128
+        if units <= 16 { return 8 &+ (units &- 9) &>> 1 }  // 160...256
+        if units <= 32 { return 12 &+ (units &- 17) &>> 2 }  // 320...512
+        if units <= 36 { return 16 }  // 576
+        if units <= 42 { return 17 }  // 672
+        if units <= 51 { return 18 }  // 816
+        if units <= 64 { return 19 }  // 1024
+        if units <= 85 { return 20 }  // 1360
+        return 21  // 2048
     }
 
     /// Object size of class `index`. Precondition: 0 <= index < count.

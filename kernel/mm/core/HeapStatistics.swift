@@ -86,10 +86,16 @@ public struct HeapRunningFigures {
     public var badFrees: Int
 
     @inlinable
-    public init(bytesInUse: Int, blocksInUse: Int, peakBytesInUse: Int, mappedBytes: Int, windowBytes: Int,
-                failedAllocations: Int, badFrees: Int) {
-        self.bytesInUse = bytesInUse; self.blocksInUse = blocksInUse; self.peakBytesInUse = peakBytesInUse
-        self.mappedBytes = mappedBytes; self.windowBytes = windowBytes
-        self.failedAllocations = failedAllocations; self.badFrees = badFrees
+    public init(
+        bytesInUse: Int, blocksInUse: Int, peakBytesInUse: Int, mappedBytes: Int, windowBytes: Int,
+        failedAllocations: Int, badFrees: Int
+    ) {
+        self.bytesInUse = bytesInUse
+        self.blocksInUse = blocksInUse
+        self.peakBytesInUse = peakBytesInUse
+        self.mappedBytes = mappedBytes
+        self.windowBytes = windowBytes
+        self.failedAllocations = failedAllocations
+        self.badFrees = badFrees
     }
 }

@@ -5,8 +5,9 @@
 extension KernelHeapCore {
     /// The tables the lock-free paths read (`HeapBlockLookup`); fixed for the heap's lifetime.
     public var lookup: HeapBlockLookup {
-        HeapBlockLookup(windowBase: windowBase, windowBytes: UInt(bitPattern: counters.windowBytes),
-                        descriptors: descriptors, classStates: classStates, classForUnits: classForUnits)
+        HeapBlockLookup(
+            windowBase: windowBase, windowBytes: UInt(bitPattern: counters.windowBytes),
+            descriptors: descriptors, classStates: classStates, classForUnits: classForUnits)
     }
 
     /// kmalloc's locked step, after `HeapObjectCache.allocate` returned nil: a refill of the
@@ -20,7 +21,7 @@ extension KernelHeapCore {
         switch first {
         case .outOfFrames, .outOfWindow:
             guard cache.blocks != 0 else { return first }
-            counters.failedAllocations &-= 1        // one call, one outcome: the second try's
+            counters.failedAllocations &-= 1  // one call, one outcome: the second try's
             drainAll(cache)
             return allocateOnce(size: size, alignment: alignment, refilling: cache)
         default:
@@ -63,10 +64,12 @@ extension KernelHeapCore {
     public mutating func refill(_ cache: HeapObjectCache, classIndex: Int) -> HeapAllocation {
         let state = classStates + classIndex
         let objectSize = Int(truncatingIfNeeded: state.pointee.objectSize)
-        let wanted = min(cache.batch(classIndex: classIndex) &- 1,
-                         cache.capacity(classIndex: classIndex) &- cache.count(classIndex: classIndex))
+        let wanted = min(
+            cache.batch(classIndex: classIndex) &- 1,
+            cache.capacity(classIndex: classIndex) &- cache.count(classIndex: classIndex))
         if depot.count(classIndex: classIndex) != 0 {
-            return .allocated(refillFromDepot(cache, classIndex: classIndex, wanted: wanted, state: state, objectSize: objectSize))
+            return .allocated(
+                refillFromDepot(cache, classIndex: classIndex, wanted: wanted, state: state, objectSize: objectSize))
         }
         let first = allocateObject(ofClass: classIndex)
         guard case .allocated = first else { return first }
@@ -83,7 +86,8 @@ extension KernelHeapCore {
             var head = descriptor.pointee.freeListHead
             var bump = Int(truncatingIfNeeded: descriptor.pointee.bumpOffset)
             while taken < wanted,
-                  let offset = Self.nextObject(head: &head, bump: &bump, pageAddress: pageAddress, objectSize: objectSize) {
+                let offset = Self.nextObject(head: &head, bump: &bump, pageAddress: pageAddress, objectSize: objectSize)
+            {
                 filler.add(UnsafeMutableRawPointer(bitPattern: pageAddress &+ UInt(bitPattern: offset)).unsafelyUnwrapped)
                 taken &+= 1
             }
@@ -111,7 +115,7 @@ extension KernelHeapCore {
         cache.restock(from: stack + (held &- moved), count: moved, classIndex: classIndex)
         stack[0] = UInt(bitPattern: held &- moved &- 1)
         let object = UnsafeMutableRawPointer(bitPattern: stack[held]).unsafelyUnwrapped
-        object.storeBytes(of: 0, toByteOffset: 8, as: UInt64.self)       // no longer marked free
+        object.storeBytes(of: 0, toByteOffset: 8, as: UInt64.self)  // no longer marked free
         recordRefill(moved &+ 1, state: state, objectSize: objectSize)
         return object
     }

@@ -13,8 +13,12 @@ extension KernelHeapCore {
         if first < 0 {
             switch claimWindowPages(count: pages, alignmentPages: alignmentPages) {
             case .claimed(let page): first = page
-            case .outOfFrames: counters.failedAllocations &+= 1; return .outOfFrames
-            case .outOfWindow: counters.failedAllocations &+= 1; return .outOfWindow
+            case .outOfFrames:
+                counters.failedAllocations &+= 1
+                return .outOfFrames
+            case .outOfWindow:
+                counters.failedAllocations &+= 1
+                return .outOfWindow
             }
             var page = first &+ 1
             while page < first &+ pages {

@@ -23,8 +23,12 @@ extension KernelHeapCore {
         if state.pointee.partialHead == HeapPageDescriptor.noPage {
             switch addSlabPage(ofClass: classIndex) {
             case .claimed(let newPage): page = newPage
-            case .outOfFrames: counters.failedAllocations &+= 1; return .outOfFrames
-            case .outOfWindow: counters.failedAllocations &+= 1; return .outOfWindow
+            case .outOfFrames:
+                counters.failedAllocations &+= 1
+                return .outOfFrames
+            case .outOfWindow:
+                counters.failedAllocations &+= 1
+                return .outOfWindow
             }
         }
         let descriptor = descriptors + page
@@ -65,8 +69,10 @@ extension KernelHeapCore {
 
     /// A page that just became full leaves the list of pages with room (it was that list's head).
     @inlinable @inline(__always)
-    mutating func leavePartialList(_ descriptor: UnsafeMutablePointer<HeapPageDescriptor>,
-                                   state: UnsafeMutablePointer<HeapSizeClassState>) {
+    mutating func leavePartialList(
+        _ descriptor: UnsafeMutablePointer<HeapPageDescriptor>,
+        state: UnsafeMutablePointer<HeapSizeClassState>
+    ) {
         let next = descriptor.pointee.link
         state.pointee.partialHead = next
         if next != HeapPageDescriptor.noPage { descriptors[Int(truncatingIfNeeded: next)].previous = HeapPageDescriptor.noPage }
@@ -81,8 +87,12 @@ extension KernelHeapCore {
         let offset = Int(truncatingIfNeeded: address) & (HeapCoreParameters.pageSize &- 1)
         switch isLiveObject(at: address, descriptor: descriptor, offset: offset, state: state) {
         case .live: break
-        case .free: counters.doubleFrees &+= 1; return .doubleFree
-        case .notAnObject: counters.invalidFrees &+= 1; return .invalid
+        case .free:
+            counters.doubleFrees &+= 1
+            return .doubleFree
+        case .notAnObject:
+            counters.invalidFrees &+= 1
+            return .invalid
         }
         return releaseObject(at: address, page: page, state: state, offset: offset)
     }
@@ -104,8 +114,9 @@ extension KernelHeapCore {
     @inlinable @inline(__always)
     mutating func returnToPage(_ address: UInt, state: UnsafeMutablePointer<HeapSizeClassState>, objectSize: Int) {
         let offsetInWindow = address &- windowBase
-        returnToPage(address, page: Int(truncatingIfNeeded: offsetInWindow &>> UInt(HeapCoreParameters.pageShift)), state: state,
-                     offset: Int(truncatingIfNeeded: offsetInWindow) & (HeapCoreParameters.pageSize &- 1), objectSize: objectSize)
+        returnToPage(
+            address, page: Int(truncatingIfNeeded: offsetInWindow &>> UInt(HeapCoreParameters.pageShift)), state: state,
+            offset: Int(truncatingIfNeeded: offsetInWindow) & (HeapCoreParameters.pageSize &- 1), objectSize: objectSize)
     }
 
     /// The page's side of a free, without the class and heap counters (a drain counts once).
@@ -157,7 +168,9 @@ extension KernelHeapCore {
         let oldHead = state.pointee.partialHead
         descriptors[page].link = oldHead
         descriptors[page].previous = HeapPageDescriptor.noPage
-        if oldHead != HeapPageDescriptor.noPage { descriptors[Int(truncatingIfNeeded: oldHead)].previous = UInt32(truncatingIfNeeded: page) }
+        if oldHead != HeapPageDescriptor.noPage {
+            descriptors[Int(truncatingIfNeeded: oldHead)].previous = UInt32(truncatingIfNeeded: page)
+        }
         state.pointee.partialHead = UInt32(truncatingIfNeeded: page)
     }
 
@@ -166,7 +179,11 @@ extension KernelHeapCore {
     mutating func unlinkPartialPage(_ page: Int, state: UnsafeMutablePointer<HeapSizeClassState>) {
         let next = descriptors[page].link
         let previous = descriptors[page].previous
-        if previous == HeapPageDescriptor.noPage { state.pointee.partialHead = next } else { descriptors[Int(previous)].link = next }
+        if previous == HeapPageDescriptor.noPage {
+            state.pointee.partialHead = next
+        } else {
+            descriptors[Int(previous)].link = next
+        }
         if next != HeapPageDescriptor.noPage { descriptors[Int(next)].previous = previous }
         descriptors[page].link = HeapPageDescriptor.noPage
         descriptors[page].previous = HeapPageDescriptor.noPage
@@ -197,7 +214,9 @@ extension KernelHeapCore {
     @usableFromInline
     mutating func releaseSlabPage(_ page: Int, state: UnsafeMutablePointer<HeapSizeClassState>) {
         unlinkPartialPage(page, state: state)
-        if state.pointee.keptEmptyPage == UInt32(truncatingIfNeeded: page) { state.pointee.keptEmptyPage = HeapPageDescriptor.noPage }
+        if state.pointee.keptEmptyPage == UInt32(truncatingIfNeeded: page) {
+            state.pointee.keptEmptyPage = HeapPageDescriptor.noPage
+        }
         state.pointee.pages -= 1
         counters.slabPages -= 1
         releaseWindowPages(first: page, count: 1)

@@ -27,9 +27,10 @@ extension KernelHeapCore {
     mutating func claimWindowPagesOnce(count: Int, alignmentPages: Int) -> WindowClaim {
         let basePage = Int(truncatingIfNeeded: windowBase >> UInt(HeapCoreParameters.pageShift))
         let phase = (alignmentPages - basePage & (alignmentPages - 1)) & (alignmentPages - 1)
-        guard let first = BitmapSearch.firstRun(
-            of: false, count: count, alignment: alignmentPages, phase: phase,
-            in: usedPages, from: firstPossiblyFreePage, limit: windowPages)
+        guard
+            let first = BitmapSearch.firstRun(
+                of: false, count: count, alignment: alignmentPages, phase: phase,
+                in: usedPages, from: firstPossiblyFreePage, limit: windowPages)
         else { return .outOfWindow }
         var mapped = 0
         while mapped < count {

@@ -60,8 +60,9 @@ public struct KernelHeapCore<Backing: HeapPageBacking> {
     ) {
         precondition(windowBase & UInt(HeapCoreParameters.pageSize - 1) == 0, "heap window not page-aligned")
         precondition(windowPages >= 1 && windowPages < Int(UInt32.max), "heap window size out of range")
-        precondition(windowBase <= UInt.max - UInt(windowPages) << UInt(HeapCoreParameters.pageShift) + 1,
-                     "heap window wraps around")
+        precondition(
+            windowBase <= UInt.max - UInt(windowPages) << UInt(HeapCoreParameters.pageShift) + 1,
+            "heap window wraps around")
         precondition(UInt(bitPattern: metadata) & 15 == 0, "heap metadata not 16-byte aligned")
         let layout = MetadataLayout(windowPages: windowPages)
         self.backing = backing
@@ -103,15 +104,17 @@ public struct KernelHeapCore<Backing: HeapPageBacking> {
     /// cheap enough to read after each allocation and free.
     @inlinable
     public var runningFigures: HeapRunningFigures {
-        HeapRunningFigures(bytesInUse: counters.bytesInUse, blocksInUse: counters.allocations - counters.frees,
-                           peakBytesInUse: counters.peakBytesInUse, mappedBytes: counters.mappedBytes,
-                           windowBytes: counters.windowBytes, failedAllocations: counters.failedAllocations,
-                           badFrees: counters.invalidFrees + counters.doubleFrees)
+        HeapRunningFigures(
+            bytesInUse: counters.bytesInUse, blocksInUse: counters.allocations - counters.frees,
+            peakBytesInUse: counters.peakBytesInUse, mappedBytes: counters.mappedBytes,
+            windowBytes: counters.windowBytes, failedAllocations: counters.failedAllocations,
+            badFrees: counters.invalidFrees + counters.doubleFrees)
     }
 
     /// Heap-wide counters. Costs a pass over the size classes (22 entries).
     public var statistics: HeapStatistics {
-        var emptySlabPages = 0, depotBlocks = 0
+        var emptySlabPages = 0
+        var depotBlocks = 0
         var classIndex = 0
         while classIndex < HeapSizeClass.count {
             if emptyKeptPage(classStates + classIndex) != nil { emptySlabPages += 1 }
@@ -143,7 +146,8 @@ public struct KernelHeapCore<Backing: HeapPageBacking> {
         // Fast path: a slab size with alignment 1, 2, 4, 8 or 16 (bits of 0x10116).
         if UInt(bitPattern: size) <= UInt(HeapSizeClass.largestSize)
             && UInt(bitPattern: alignment) <= UInt(HeapCoreParameters.minimumAlignment)
-            && (0x10116 &>> UInt(bitPattern: alignment)) & 1 != 0 {
+            && (0x10116 &>> UInt(bitPattern: alignment)) & 1 != 0
+        {
             return allocateObject(ofClass: Int(truncatingIfNeeded: classForUnits[(size &+ 15) &>> 4]))
         }
         return allocateUncommon(size: size, alignment: alignment)
@@ -159,7 +163,8 @@ public struct KernelHeapCore<Backing: HeapPageBacking> {
         let request = size == 0 ? 1 : size
         if request <= HeapSizeClass.largestSize && alignment <= HeapSizeClass.largestSize {
             // Power-of-two classes are naturally aligned within their page.
-            let naturallyAligned = max(request, alignment) <= HeapCoreParameters.minimumAlignment
+            let naturallyAligned =
+                max(request, alignment) <= HeapCoreParameters.minimumAlignment
                 ? request : 1 &<< (Int.bitWidth &- (max(request, alignment) &- 1).leadingZeroBitCount)
             return allocateObject(ofClass: HeapSizeClass.index(forSize: naturallyAligned))
         }

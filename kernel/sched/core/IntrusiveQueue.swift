@@ -40,7 +40,11 @@ public struct IntrusiveQueue<Links: QueueLinks> {
         var candidate = head
         while let element = candidate {
             if accept(element) {
-                if let previous { Links.setNext(of: previous, to: Links.next(of: element)) } else { head = Links.next(of: element) }
+                if let previous {
+                    Links.setNext(of: previous, to: Links.next(of: element))
+                } else {
+                    head = Links.next(of: element)
+                }
                 if tail == element { tail = previous }
                 Links.setNext(of: element, to: nil)
                 count -= 1

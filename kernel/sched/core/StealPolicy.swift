@@ -4,8 +4,10 @@
 public enum StealPolicy {
     /// The other online CPU with the longest queue holding at least `minimumLength` tasks, the
     /// lowest index among equals; nil when none does. `length` reads a CPU's published length.
-    public static func victim(cpus: Int, me: Int, minimumLength: Int, isOnline: (Int) -> Bool,
-                              length: (Int) -> Int) -> Int? {
+    public static func victim(
+        cpus: Int, me: Int, minimumLength: Int, isOnline: (Int) -> Bool,
+        length: (Int) -> Int
+    ) -> Int? {
         var victim: Int? = nil
         var longest = minimumLength - 1
         for cpu in 0..<cpus where cpu != me && isOnline(cpu) {
