@@ -63,6 +63,12 @@ struct Harness: ParsableCommand {
     @Flag(help: "Run every VM in deterministic mode (one host thread, icount; the seed picks the schedule).")
     var deterministic = false
 
+    @Flag(
+        help: ArgumentHelp(
+            "Deterministic mode with QEMU's record/replay (1-vCPU scenarios only): a failed run keeps the replay log and replay.sh, to debug it in reverse under gdb.",
+            valueName: "record"))
+    var record = false
+
     @Flag(help: "In deterministic mode, do not rerun a failed run to prove it reproduces.")
     var noReproduce = false
 
@@ -87,6 +93,22 @@ struct Harness: ParsableCommand {
         throw ExitCode(2)
     }
 
+    /// --record: QEMU records one vCPU only; every scenario of more is named with the line that
+    /// sets its vCPUs (or the file's first line when its profile does), and nothing runs.
+    private func refuseUnrecordable(_ scenarios: [Scenario]) throws {
+        let refused = scenarios.filter { ReplayRecording.problem(recording: $0.machine) != nil }
+        guard !refused.isEmpty else { return }
+        for scenario in refused {
+            let lines =
+                (try? String(contentsOfFile: scenario.file, encoding: .utf8))?.split(
+                    separator: "\n", omittingEmptySubsequences: false) ?? []
+            let line = (lines.firstIndex { $0.trimmingCharacters(in: .whitespaces).hasPrefix("vcpus:") } ?? 0) + 1
+            printError("\(scenario.file):\(line): \(ReplayRecording.problem(recording: scenario.machine)!)")
+        }
+        printError("harness: --record: \(refused.count) scenario(s) refused; nothing was run")
+        throw ExitCode(2)
+    }
+
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         if let count = `repeat`, count < 1 { throw ValidationError("--repeat must be at least 1") }
@@ -106,8 +128,9 @@ struct Harness: ParsableCommand {
                 throw ValidationError("--allow-dir: '\(directory)' is not a directory")
             }
         }
-        if deterministic, let accel, accel != Accelerator.tcg.rawValue {
-            throw ValidationError("--deterministic runs on TCG (one thread, icount); it cannot take --accel \(accel)")
+        if deterministic || record, let accel, accel != Accelerator.tcg.rawValue {
+            throw ValidationError(
+                "--deterministic and --record run on TCG (one thread, icount); they cannot take --accel \(accel)")
         }
     }
 
@@ -119,6 +142,7 @@ struct Harness: ParsableCommand {
             paths, includeNightly: nightly, filter: filter,
             allowing: allowedDirectories, checkingImages: false)
         guard catalog.errors.isEmpty else { try refuse(catalog) }
+        if record { try refuseUnrecordable(catalog.scenarios) }
         var failedBuilds: [String: String] = [:]
         if !list {
             // Builds first: the symbol checks read the images they make.
@@ -148,7 +172,8 @@ struct Harness: ParsableCommand {
         options.qemuBinary = qemu
         options.allowedDirectories = allowedDirectories
         warnIfUnsandboxed(Set(catalog.scenarios.map { qemu ?? $0.machine.qemuBinary }))
-        options.deterministic = deterministic
+        options.deterministic = deterministic || record
+        options.record = record
         options.reproduceFailures = !noReproduce
         // Deterministic runs are TCG whatever their accel says: only the others may probe KVM.
         sayAutoAccelerator(

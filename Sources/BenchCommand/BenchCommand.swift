@@ -32,7 +32,10 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "The peer kernel's package and version, written by `make peer`.")
     var peerInfo = "build/peer/linux.txt"
 
-    @Option(help: "Measure only these parts: kernel (with the Linux peer), kvm, harness, suite, host (repeatable; default all).")
+    @Option(
+        help:
+            "Measure only these parts: kernel (with the Linux peer), deterministic, kvm, harness, suite, host (repeatable; default all)."
+    )
     var only: [String] = []
 
     @Option(help: "Where to write the JSON report.")

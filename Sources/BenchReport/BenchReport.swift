@@ -65,8 +65,8 @@ public struct BenchReport: Codable, Equatable {
             load average \(load(machine.loadAverageAtStart)) at the start, \(load(machine.loadAverageAtEnd)) at the end; \
             \(Format.number(elapsedSeconds)) s in all.\(peer.map { " Peer: Debian \($0)." } ?? "")
 
-            | group | figure | vCPUs | accel | median | min – max | runs | unit | peer | ours vs peer | target |
-            |---|---|---|---|---|---|---|---|---|---|---|
+            | group | figure | vCPUs | accel | median | min – max | spread | runs | unit | peer | ours vs peer | target |
+            |---|---|---|---|---|---|---|---|---|---|---|---|
 
             """
         for figure in figures {
@@ -84,6 +84,7 @@ public struct BenchReport: Codable, Equatable {
         cells.append(figure.accelerator)
         cells.append(Format.number(figure.median))
         cells.append(Format.number(figure.samples.minimum) + " – " + Format.number(figure.samples.maximum))
+        cells.append(figure.samples.count < 2 ? "" : Format.number(figure.samples.spreadPercent) + " %")
         cells.append(String(figure.samples.count))
         cells.append(figure.unit)
         if let peer = figure.peer {

@@ -8,6 +8,12 @@ public struct Samples: Codable, Equatable {
     public var count: Int { values.count }
     public var minimum: Double { values.min() ?? .nan }
     public var maximum: Double { values.max() ?? .nan }
+    /// (max − min) / median in percent: 0 when every run measured the same value.
+    public var spreadPercent: Double {
+        guard !values.isEmpty else { return .nan }
+        let middle = median
+        return middle == 0 ? (maximum == minimum ? 0 : .infinity) : (maximum - minimum) / abs(middle) * 100
+    }
 
     /// The middle value; for an even count, the mean of the two middle values.
     public var median: Double {

@@ -24,7 +24,7 @@ public struct Measured {
 
 public struct BenchPlan {
     /// The parts `--only` can pick.
-    public static let parts = ["kernel", "kvm", "harness", "suite", "host"]
+    public static let parts = ["kernel", "deterministic", "kvm", "harness", "suite", "host"]
 
     /// Runs of each VM figure (median, min and max come from these).
     public var repetitions = 5
@@ -63,6 +63,7 @@ public struct BenchPlan {
             kernel = try KernelFigures.measure(bench, withPeer: peer != nil)
             measured += kernel.measured
         }
+        if measures("deterministic") { measured += try DeterministicFigures.measure(bench) }
         if measures("kvm") { measured.notes += try KVMProbe.run(bench, peer: peer != nil) }
         let accelerator = kernel.accelerator
         if measures("harness") { measured += try HarnessFigures.measure(bench, vms: vms, accelerator: accelerator) }

@@ -27,16 +27,34 @@ public enum HarnessFigures {
         return measured
     }
 
-    /// Scenarios per minute of the `make test` suite in `folder`, at --jobs 1 and 2.
+    /// Scenarios per minute of the `make test` suite in `folder`, at --jobs 1 and 2, then at
+    /// --jobs 2 under `--deterministic --seed 7`, and that mode's cost: its wall time over MTTCG's.
     public static func measureSuite(_ bench: VMBench, folder: String, accelerator: String) -> Measured {
         let catalog = ScenarioCatalog.load([folder], includeNightly: false, filter: nil)
         var measured = Measured()
+        var seconds: [Int: Double] = [:]
         for jobs in [1, 2] {
-            let (figure, failed) = suiteRate(bench, catalog.scenarios, jobs: jobs, accelerator: accelerator)
+            let (figure, failed, wall) = suiteRate(bench, catalog.scenarios, jobs: jobs, accelerator: accelerator)
+            seconds[jobs] = wall
             measured.figures.append(figure)
             if failed > 0 {
                 measured.notes.append("the suite at --jobs \(jobs): \(failed) scenario(s) failed (see the lines above)")
             }
+        }
+        let seed = DeterministicFigures.seed
+        let (figure, failed, wall) = suiteRate(
+            bench, catalog.scenarios, jobs: 2, accelerator: "tcg icount",
+            deterministicSeed: seed)
+        measured.figures.append(figure)
+        if failed > 0 {
+            measured.notes.append("the suite at --jobs 2 --deterministic: \(failed) scenario(s) failed (see the lines above)")
+        }
+        if let mttcg = seconds[2] {
+            measured.figures.append(
+                Figure(
+                    group: group, name: "deterministic mode's cost: the suite's wall time, --deterministic over MTTCG",
+                    unit: "×", better: .lower, accelerator: "tcg icount / tcg", samples: [wall / mttcg],
+                    note: "--jobs 2, \(Int(wall)) s against \(Int(mttcg)) s"))
         }
         return measured
     }
@@ -97,17 +115,20 @@ public enum HarnessFigures {
             note: "VmHWM of the harness process, reset before; QEMU's memory not included")
     }
 
-    /// The `make test` suite (every non-nightly, non-bench scenario) on `jobs` VMs at once.
-    public static func suiteRate(_ bench: VMBench, _ scenarios: [Scenario], jobs: Int, accelerator: String) -> (
-        Figure, failed: Int
-    ) {
-        let (results, seconds) = bench.suite(scenarios, jobs: jobs)
+    /// The `make test` suite (every non-nightly, non-bench scenario) on `jobs` VMs at once (in
+    /// deterministic mode with `deterministicSeed`).
+    public static func suiteRate(
+        _ bench: VMBench, _ scenarios: [Scenario], jobs: Int, accelerator: String,
+        deterministicSeed seed: UInt64? = nil
+    ) -> (Figure, failed: Int, seconds: Double) {
+        let (results, seconds) = bench.suite(scenarios, jobs: jobs, deterministicSeed: seed)
         let failed = results.filter { !$0.verdict.isSuccess }.count
+        let mode = seed.map { ", --deterministic --seed \($0)" } ?? ""
         let figure = Figure(
-            group: group, name: "scenarios per minute, the `make test` suite (\(scenarios.count)), --jobs \(jobs)",
+            group: group, name: "scenarios per minute, the `make test` suite (\(scenarios.count)), --jobs \(jobs)\(mode)",
             unit: "per min", better: .higher, accelerator: accelerator,
             samples: [Double(results.count) / seconds * 60],
             note: failed == 0 ? "\(Int(seconds)) s" : "\(Int(seconds)) s, \(failed) failed")
-        return (figure, failed)
+        return (figure, failed, seconds)
     }
 }

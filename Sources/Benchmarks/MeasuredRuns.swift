@@ -9,6 +9,8 @@ public struct MeasuredRuns {
     public var vcpus: Int
     public var accelerator: String
     public var qemuVersion: String
+    /// Deterministic mode's `-icount shift=` ("none" in other runs).
+    public var icountShift = "none"
     /// One dictionary per passing run (`ready.boot_ms`, `storm.per_s`, `ready.at_ms`, ...).
     public var captures: [[String: Int64]]
     /// The runs that failed, as "name (vCPUs) seed N: verdict".
@@ -32,6 +34,7 @@ public struct MeasuredRuns {
             // "tcg (the profile asks for it)" → "tcg" (QEMU runs it as tcg,thread=multi)
             accelerator: String(property("accelerator").split(separator: " ").first ?? "unknown"),
             qemuVersion: property("qemu.version"), captures: passed.map(\.captures))
+        icountShift = first?.properties.first { $0.name == "icount.shift" }?.value ?? "none"
         failures = results.filter { $0.verdict.status != .passed }.map {
             "\($0.scenario.name) (\(vcpus) vCPUs) seed \($0.seed): \($0.verdict.status.rawValue): \($0.verdict.message)"
         }

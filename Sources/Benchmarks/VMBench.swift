@@ -25,8 +25,10 @@ public final class VMBench {
         try ScenarioParser.parse(file: "\(folder)/\(name).yaml")
     }
 
-    public func options() -> RunOptions {
+    /// `deterministic`: every run in deterministic mode (`--deterministic`).
+    public func options(deterministic: Bool = false) -> RunOptions {
         var options = RunOptions()
+        options.deterministic = deterministic
         options.artifactsDirectory = artifacts
         // From this run's start, not the bench's: "start to first serial line" per run.
         options.harnessStartedAt = .now
@@ -34,13 +36,16 @@ public final class VMBench {
     }
 
     /// Runs `scenario` `count` times (default: the repetitions), one after the other, printing
-    /// one line per run.
-    public func run(_ scenario: Scenario, count: Int? = nil, label: String? = nil) -> [RunResult] {
+    /// one line per run: each with a fresh seed, or every one with `seed` in deterministic mode.
+    public func run(
+        _ scenario: Scenario, count: Int? = nil, label: String? = nil,
+        deterministicSeed seed: UInt64? = nil
+    ) -> [RunResult] {
         let total = count ?? repetitions
         var results: [RunResult] = []
         for attempt in 1...total where !InterruptSignal.wasReceived {
-            let request = RunRequest(scenario: scenario, seed: UInt64.random(in: 1..<(1 << 53)), attempt: attempt)
-            let result = ScenarioRun(request, options: options()).execute()
+            let request = RunRequest(scenario: scenario, seed: seed ?? UInt64.random(in: 1..<(1 << 53)), attempt: attempt)
+            let result = ScenarioRun(request, options: options(deterministic: seed != nil)).execute()
             let name = label ?? "\(scenario.name) on \(scenario.machine.vcpus) vCPU\(scenario.machine.vcpus == 1 ? "" : "s")"
             log(
                 "\(name), run \(attempt)/\(total): \(result.verdict.status.rawValue.uppercased()) \(result.duration.fixed1)s"
@@ -50,20 +55,24 @@ public final class VMBench {
         return results
     }
 
-    /// `scenario` at `vcpus`, the repetitions, as measured runs.
-    public func measure(_ name: String, vcpus: Int) throws -> MeasuredRuns {
-        let measured = MeasuredRuns(run(try scenario(name).variant(vcpus: vcpus)), vcpus: vcpus)
+    /// `scenario` at `vcpus`, the repetitions, as measured runs (all with one seed in
+    /// deterministic mode when `deterministicSeed` is set).
+    public func measure(_ name: String, vcpus: Int, deterministicSeed seed: UInt64? = nil) throws -> MeasuredRuns {
+        let measured = MeasuredRuns(run(try scenario(name).variant(vcpus: vcpus), deterministicSeed: seed), vcpus: vcpus)
         failures += measured.failures
         return measured
     }
 
-    /// Runs `scenarios` on `jobs` VMs at once, like `harness --jobs`; returns the results and
-    /// the wall time.
-    public func suite(_ scenarios: [Scenario], jobs: Int) -> (results: [RunResult], seconds: Double) {
+    /// Runs `scenarios` on `jobs` VMs at once, like `harness --jobs` (with `deterministicSeed`,
+    /// like `harness --deterministic --seed N`); returns the results and the wall time.
+    public func suite(_ scenarios: [Scenario], jobs: Int, deterministicSeed seed: UInt64? = nil) -> (
+        results: [RunResult], seconds: Double
+    ) {
         let started = MonotonicInstant.now
-        let plan = SuiteRunner.Plan(scenarios: scenarios, seed: nil, repeatCount: 1, untilFailure: false, repeatLimit: nil)
+        let plan = SuiteRunner.Plan(scenarios: scenarios, seed: seed, repeatCount: 1, untilFailure: false, repeatLimit: nil)
         let results = SuiteRunner(
-            plan: plan, jobs: jobs, options: options(), observer: ProgressDisplay(verbose: false, interactive: false)
+            plan: plan, jobs: jobs, options: options(deterministic: seed != nil),
+            observer: ProgressDisplay(verbose: false, interactive: false)
         ).run()
         return (results, MonotonicInstant.now.seconds(since: started))
     }

@@ -39,6 +39,9 @@ public struct MachineProfile: Equatable {
     public var mode = MachineMode.standard
     /// The deterministic schedule of this run (set from the seed when `mode` is deterministic).
     public var schedule: DeterministicSchedule?
+    /// Deterministic mode on one vCPU: QEMU records the run for replay under gdb (`--record`,
+    /// ReplayRecording).
+    public var record = false
     /// `schedule-cmdline`: appended to the kernel command line in deterministic mode, with
     /// `{schedule}` replaced by the schedule's salt (the kernel's own schedule knobs).
     public var scheduleCommandLine = ""

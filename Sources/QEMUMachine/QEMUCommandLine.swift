@@ -10,6 +10,10 @@ public enum QEMUCommandLine {
         public let humanMonitor: String?
         /// Deterministic mode: the console's FIFOs (`<path>.in`, `<path>.out`) instead of `serial`.
         public var serialPipe: String?
+        /// A recorded run's log and snapshot drive (ReplayRecording).
+        public var replay: ReplayFiles?
+        /// Replaying a recording: the console into this file, and no QMP monitor.
+        public var consoleFile: String?
 
         public init(directory: String, gdb: Bool, humanMonitor: Bool = false) {
             qmp = directory + "/qmp.sock"
@@ -17,6 +21,12 @@ public enum QEMUCommandLine {
             self.gdb = gdb ? directory + "/gdb.sock" : nil
             self.humanMonitor = humanMonitor ? directory + "/monitor.sock" : nil
         }
+    }
+
+    public struct ReplayFiles {
+        public var mode: ReplayRecording.Mode
+        public var log: String
+        public var drive: String
     }
 
     public static func arguments(
@@ -29,7 +39,12 @@ public enum QEMUCommandLine {
             "-accel", profile.schedule == nil ? accelerator.qemuArgument : DeterministicSchedule.accelerator,
             "-smp", String(profile.vcpus), "-m", "\(profile.memoryMiB)M",
         ]
-        args += profile.schedule?.qemuArguments ?? []
+        if let schedule = profile.schedule, let replay = sockets.replay {
+            args += ReplayRecording.arguments(replay.mode, shift: schedule.shift, log: replay.log, drive: replay.drive)
+            args += Array(schedule.qemuArguments.drop(while: { $0 != "-rtc" }))
+        } else {
+            args += profile.schedule?.qemuArguments ?? []
+        }
         // vCPU threads named `CPU N/TCG` (`ALL CPUs/TCG` with one thread), so the harness can
         // find them in /proc to tell the host's starvation of a vCPU from a guest freeze.
         args += ["-name", "debug-threads=on"]
@@ -39,12 +54,16 @@ public enum QEMUCommandLine {
             if !profile.commandLine.isEmpty { args += ["-append", profile.commandLine] }
             if !profile.modules.isEmpty { args += ["-initrd", profile.modules.joined(separator: ",")] }
         }
-        if let pipe = sockets.serialPipe {
+        if let file = sockets.consoleFile {
+            args += ["-chardev", "file,id=serial0,path=\(file)", "-serial", "chardev:serial0"]
+        } else if let pipe = sockets.serialPipe {
             args += ["-chardev", "pipe,id=serial0,path=\(pipe)", "-serial", "chardev:serial0"]
         } else {
             args += ["-chardev", "socket,id=serial0,path=\(sockets.serial)", "-serial", "chardev:serial0"]
         }
-        args += ["-chardev", "socket,id=qmp0,path=\(sockets.qmp)", "-mon", "chardev=qmp0,mode=control"]
+        if sockets.consoleFile == nil {
+            args += ["-chardev", "socket,id=qmp0,path=\(sockets.qmp)", "-mon", "chardev=qmp0,mode=control"]
+        }
         if let gdb = sockets.gdb {
             args += ["-chardev", "socket,id=gdb0,path=\(gdb),server=on,wait=off", "-gdb", "chardev:gdb0"]
         }

@@ -1,6 +1,7 @@
 // One QEMU process and its lifetime: launched paused in its own process group with its sockets
 // in a private directory, then resumed; shut down with `quit`, a deadline, SIGTERM, SIGKILL, and
 // always reaped. Precondition: used from the thread that runs its reactor.
+import Foundation
 import Glibc
 import HostSystem
 import QMP
@@ -27,6 +28,10 @@ public final class QEMUMachine {
     public private(set) var appliedSandbox = QEMUSandbox.Applied.off
     /// The QEMU process itself (inside bubblewrap, `process` is bubblewrap's); nil once gone.
     public var qemuProcessID: pid_t? { QEMUSandbox.innermostProcess(of: process.pid) }
+    /// A recording (`profile.record`) is moved into this folder at shutdown.
+    public var recordingDestination: String?
+    /// What of the recording could not be moved, and why.
+    public private(set) var recordingProblems: [String] = []
     /// Called once when QEMU has exited and been reaped.
     public var onExit: ((ProcessExit) -> Void)?
 
@@ -78,6 +83,26 @@ public final class QEMUMachine {
             throw error
         }
         sockets.serialPipe = serialPipe?.path
+        var workingDirectory: String?
+        if profile.record, profile.schedule != nil {
+            sockets.replay = .init(
+                mode: .record, log: directory.path + "/" + ReplayRecording.logName,
+                drive: directory.path + "/" + ReplayRecording.driveName)
+            do {
+                try ReplayRecording.createDrive(at: directory.path + "/" + ReplayRecording.driveName)
+                // QEMU's multiboot loader hands the guest "<-kernel path> <-append>" as its command
+                // line, so the path is part of the recorded execution: the kernel is copied here
+                // and named relative to QEMU's working directory, as replay.sh names it.
+                if let kernel = profile.kernel {
+                    try FileManager.default.copyItem(atPath: kernel, toPath: directory.path + "/" + ReplayRecording.kernelName)
+                    located.kernel = ReplayRecording.kernelName
+                    workingDirectory = directory.path
+                }
+            } catch {
+                directory.remove()
+                throw error
+            }
+        }
         let qmpListener = try UnixSocket.listen(at: sockets.qmp)
         defer { close(qmpListener) }
         let serialListener = try UnixSocket.listen(at: sockets.serial)
@@ -86,7 +111,7 @@ public final class QEMUMachine {
         let (arguments, applied) = QEMUSandbox.wrap(
             QEMUCommandLine.arguments(for: located, accelerator: accelerator, sockets: sockets), level: sandbox,
             readOnly: (profile.kernel.map { [$0] } ?? []) + profile.modules, writable: [directory.path],
-            kvm: accelerator.accelerator == .kvm)
+            kvm: accelerator.accelerator == .kvm, workingDirectory: workingDirectory)
         let startedAt = MonotonicInstant.now
         let process: ChildProcess
         do {
@@ -250,8 +275,26 @@ public final class QEMUMachine {
         let status = process.waitForExit()
         reactor.unwatch(process.stderrFD)
         qmp.close()
+        moveRecording()
         directory.remove()
         return status
+    }
+
+    /// A recorded run's log, snapshot drive and kernel go to `recordingDestination` once QEMU has
+    /// finished writing them (at its exit), before the private directory goes; what could not be
+    /// moved is in `recordingProblems`.
+    private func moveRecording() {
+        guard let files = sockets.replay, let destination = recordingDestination else { return }
+        recordingDestination = nil
+        var moved = [(files.log, ReplayRecording.logName), (files.drive, ReplayRecording.driveName)]
+        if profile.kernel != nil { moved.append((directory.path + "/" + ReplayRecording.kernelName, ReplayRecording.kernelName)) }
+        for (source, name) in moved {
+            let target = destination + "/" + name
+            try? FileManager.default.removeItem(atPath: target)
+            do { try FileManager.default.moveItem(atPath: source, toPath: target) } catch {
+                recordingProblems.append("\(name): \(error.localizedDescription)")
+            }
+        }
     }
 }
 

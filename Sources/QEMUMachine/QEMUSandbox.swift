@@ -77,25 +77,30 @@ public enum QEMUSandbox {
 
     /// `arguments` (QEMU's, the binary first, as a path) wrapped for `level`, and what was
     /// applied. The view holds `readOnly` files, the `writable` socket directory, and /dev/kvm
-    /// when KVM is used.
+    /// when KVM is used. QEMU starts in `workingDirectory` (one of `writable`), or in /.
     static func wrap(
         _ arguments: [String], level: Level, readOnly: [String], writable: [String],
-        kvm: Bool
+        kvm: Bool, workingDirectory: String? = nil
     ) -> (command: [String], applied: Applied) {
+        // Outside bubblewrap, coreutils' env changes directory and execs QEMU (same pid).
+        let inDirectory = { (command: [String]) in
+            workingDirectory.map { ["/usr/bin/env", "--chdir=\($0)"] + command } ?? command
+        }
         switch level {
         case .off:
-            return (arguments, .off)
+            return (inDirectory(arguments), .off)
         case .seccompOnly:
-            return (withSeccomp(arguments), .seccompOnly(reason: "asked for"))
+            return (inDirectory(withSeccomp(arguments)), .seccompOnly(reason: "asked for"))
         case .full:
             let binary = arguments[0]
             if let problem = problem(forBinary: binary) {
-                return (withSeccomp(arguments), .seccompOnly(reason: problem))
+                return (inDirectory(withSeccomp(arguments)), .seccompOnly(reason: problem))
             }
             let bwrap = bubblewrapPaths.first { access($0, X_OK) == 0 }!
-            let view = viewArguments(
+            var view = viewArguments(
                 binary: binary, readOnly: readOnly, writable: writable,
                 devices: kvm ? ["/dev/kvm"] : [])
+            if let workingDirectory, let chdir = view.lastIndex(of: "--chdir") { view[chdir + 1] = workingDirectory }
             return ([bwrap] + view + withSeccomp(arguments), .full)
         }
     }

@@ -27,6 +27,10 @@ public enum Reproduction {
         rerunOptions.keepSerialLog = true
         rerunOptions.reproduceFailures = false
         rerunOptions.keepVMOnFailure = false
+        // The first run's recording is the one to debug; the rerun only proves the seed (in
+        // deterministic mode, which --record implied).
+        rerunOptions.deterministic = options.deterministic || options.record
+        rerunOptions.record = false
         let rerun = ScenarioRun(request, options: rerunOptions)
         let second = rerun.execute()
         let line = compare(

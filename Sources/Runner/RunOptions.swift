@@ -36,6 +36,9 @@ public struct RunOptions {
     /// A failed deterministic run is run again at once with its seed, and the two compared
     /// (`--no-reproduce` turns it off).
     public var reproduceFailures = true
+    /// `--record`: deterministic mode with QEMU's record/replay (one vCPU only); a failed run
+    /// keeps the recording and replay.sh.
+    public var record = false
     /// A passed run keeps its serial.log too (the reproduction's rerun, compared line by line).
     public var keepSerialLog = false
 

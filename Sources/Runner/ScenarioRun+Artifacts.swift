@@ -44,6 +44,7 @@ extension ScenarioRun {
         if let qemu = options.qemuBinary { words += ["--qemu", shellQuoted(qemu)] }
         for directory in options.allowedDirectories { words += ["--allow-dir", shellQuoted(directory)] }
         if options.deterministic { words.append("--deterministic") }
+        if options.record { words.append("--record") }
         return words.joined(separator: " ")
     }
 

@@ -1,6 +1,8 @@
 // A run in deterministic mode: what the report says about it (the mode, every schedule knob,
 // whether the steps kept it replayable, the instruction count at the verdict) and the serial
 // log's hash that every run carries.
+import Crypto
+import Foundation
 import QEMUMachine
 import QMP
 import Scenario
@@ -8,7 +10,11 @@ import Scenario
 extension ScenarioRun {
     /// The machine of this run: the scenario's, in deterministic mode when the scenario or
     /// `--deterministic` asks for it.
-    var runProfile: MachineProfile { scenario.machine(seed: request.seed, deterministic: options.deterministic) }
+    var runProfile: MachineProfile {
+        var profile = scenario.machine(seed: request.seed, deterministic: options.deterministic || options.record)
+        profile.record = options.record
+        return profile
+    }
 
     /// Whether this run replays by its seed: "yes", "until step N (line L): why", or "no: why".
     var replayability: String? {
@@ -42,6 +48,38 @@ extension ScenarioRun {
             drainConsole: { [weak machine] in machine?.serial.drain() })
     }
 
+    /// The part of a run with input that replays by seed: the console up to the line the last
+    /// `wait-serial` or `capture` before the first `send-serial` matched (the guest printed it
+    /// before any input could reach it), hashed like `serial.sha256` (timestamps excluded, one
+    /// newline a line), with its line count and that step's number. nil without input, or when
+    /// the log is missing or never reached that line.
+    func consoleBeforeInput() -> (sha256: String, lines: Int, step: Int)? {
+        guard
+            let firstInput = scenario.steps.firstIndex(where: {
+                if case .sendSerial = $0.value { return true } else { return false }
+            }),
+            let log = Reproduction.lines(ofLog: "\(artifactsPath)/serial.log")
+        else { return nil }
+        var position = 0
+        var end: Int?
+        var step = 0
+        for (index, located) in scenario.steps[..<firstInput].enumerated() {
+            let pattern: Pattern
+            switch located.value {
+            case .waitSerial(let p, _), .capture(let p, _, _): pattern = p
+            default: continue
+            }
+            guard let match = log[position...].firstIndex(where: { pattern.matches($0) }) else { return nil }
+            position = match + 1
+            end = match
+            step = index + 1
+        }
+        guard let end else { return nil }
+        var digest = SHA256()
+        for line in log[...end] { digest.update(data: Data((line + "\n").utf8)) }
+        return (digest.finalize().map { String(format: "%02x", $0) }.joined(), end + 1, step)
+    }
+
     /// `mode`, the schedule's knobs, replayability, instructions at the verdict, and the serial
     /// hash (every run, so any two reports can be compared).
     func deterministicProperties(instructions: Int64?) -> [(name: String, value: String)] {
@@ -67,6 +105,21 @@ extension ScenarioRun {
             }
             list.append(("deterministic", replay))
             list.append(("icount.instructions", instructions.map(String.init) ?? "unavailable: QEMU had exited at the verdict"))
+            if let prefix = consoleBeforeInput() {
+                list.append(
+                    (
+                        "serial.sha256.before-input",
+                        "\(prefix.sha256) (\(prefix.lines) lines, to the line step \(prefix.step) waited for)"
+                    ))
+            }
+            if !inputInstructions.isEmpty {
+                list.append(
+                    (
+                        "input.instructions",
+                        inputInstructions.map { "step \($0.step) at \($0.instructions.map(String.init) ?? "?")" }
+                            .joined(separator: ", ")
+                    ))
+            }
         }
         if let serial = machine?.serial {
             list.append(("serial.sha256", serial.sha256))

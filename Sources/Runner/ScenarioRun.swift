@@ -111,6 +111,10 @@ public final class ScenarioRun {
             removeArtifacts(keeping: keep + (options.keepSerialLog ? ["serial.log"] : []))
         } else {
             if let failure = machine?.serial.logFailure { artifactProblems.append("\(failure)") }
+            if let machine, machine.profile.record {
+                result.verdict.details += keepRecording(machine)
+                verdict = result.verdict
+            }
             writeArtifacts(result)
             result.artifacts = artifactsPath
             if !artifactProblems.isEmpty {
@@ -130,6 +134,9 @@ public final class ScenarioRun {
         // Every run has a gdbstub: hang diagnosis reads the frozen machine through it.
         profile.gdbStub = true
         if options.keepVMOnFailure { profile.humanMonitor = true }
+        if profile.record, let problem = ReplayRecording.problem(recording: profile) {
+            return Verdict(.error, .launchFailure, "\(scenario.file): \(problem)")
+        }
         if let kernel = profile.kernel, let failure = options.failedBuilds[kernel] {
             return Verdict(.error, .launchFailure, "the kernel image \(kernel) was not built: \(failure)")
         }
@@ -151,6 +158,7 @@ public final class ScenarioRun {
             return Verdict(.error, .infrastructure, "could not start QEMU: \(error)")
         }
         self.machine = machine
+        if profile.record { machine.recordingDestination = artifactsPath }
         onLaunch?(machine)
         let monitor = RunMonitor(scenario: scenario, serial: machine.serial)
         self.monitor = monitor
@@ -239,6 +247,12 @@ public final class ScenarioRun {
         case .waitSerial(let pattern, let within):
             try wait(until: { monitor.takeLine(matching: pattern) != nil }, stepTimeout: within ?? stepTimeout)
         case .sendSerial(let text):
+            // Deterministic mode: where the input met the guest, so two runs' reports show whether
+            // it came at the same instruction (it does not: docs/harness.md, "Input").
+            if machine.profile.schedule != nil, let index = currentStep?.index {
+                let count = (try? machine.qmp.execute("query-replay", timeout: 5))?["icount"]?.intValue
+                inputInstructions.append((index + 1, count))
+            }
             try machine.serial.send(text + "\n")
         case .qmp(let command, let arguments, let expect, let expectError):
             // Count it before sending: the STOP event can arrive before the reply.
@@ -305,6 +319,9 @@ public final class ScenarioRun {
 
     /// The CPU count the guest reported, read with its profile's `contract.cpus-online` (the first report).
     var cpusOnline: Int?
+    /// Deterministic mode: each send-serial step's number and the instruction count when its
+    /// input was written (nil when QEMU could not say).
+    var inputInstructions: [(step: Int, instructions: Int64?)] = []
 
     private func noteCPUsOnline(_ line: String) {
         guard cpusOnline == nil, let count = scenario.contract.onlineCPUs(in: line) else { return }

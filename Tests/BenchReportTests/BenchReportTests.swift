@@ -30,6 +30,14 @@ import Testing
         #expect(Samples([]).median.isNaN)
     }
 
+    @Test func spreadIsTheRangeOverTheMedian() {
+        let expected: Double = (5173.0 - 3257.0) / 4410.0 * 100.0
+        #expect(Samples([3257, 5173, 4410]).spreadPercent == expected)
+        #expect(Samples([1487, 1487, 1487, 1487, 1487]).spreadPercent == 0, "identical runs spread 0 %")
+        #expect(Samples([0, 0]).spreadPercent == 0)
+        #expect(Samples([]).spreadPercent.isNaN)
+    }
+
     @Test func ratiosFavourOursInEitherDirection() throws {
         var spawn = try #require(Self.ours.figure("kernel", "spawn", unit: "per s", better: .higher, key: "storm.per_s"))
         spawn.compare(with: "Linux", median: try #require(Self.linux.median("spawn.per_s")))
@@ -82,7 +90,7 @@ import Testing
         }
 
         let table = report.markdown()
-        #expect(table.contains("| kernel | spawn | 4 | tcg | 4410 | 3257 – 5173 | 3 | per s | Linux 88.5 | 49.8× |  |"))
+        #expect(table.contains("| kernel | spawn | 4 | tcg | 4410 | 3257 – 5173 | 43.4 % | 3 | per s | Linux 88.5 | 49.8× |  |"))
         #expect(table.contains("load average 3.65 2.61 2.50 at the start"))
         #expect(table.contains("- KVM: not available"))
     }

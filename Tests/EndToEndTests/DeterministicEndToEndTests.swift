@@ -72,6 +72,28 @@ import Testing
         #expect(unproven.first?.verdict.details.contains { $0.hasPrefix("reproduced: ") } == false)
     }
 
+    /// The shell on 2 vCPUs, shut down from the console.
+    static let shell = """
+        machine: {vcpus: 2, mode: deterministic, cmdline: "seed={seed}", schedule-cmdline: "tick_jitter={schedule} tick_yield=1"}
+        steps:
+          - wait-serial: {pattern: "shell: ready", within: 30s}
+          - send-serial: shutdown
+        expect: {exit: 33}
+        """
+
+    @Test func inputSaysWhereItMetTheGuest() throws {
+        let result = try KernelScenario.run(Self.shell, seed: 5)
+        #expect(result.verdict.status == .passed, "\(result.verdict.message)")
+        #expect(property("deterministic", result) == "until step 2 (line 4): send-serial delivers input at a host-chosen moment")
+        let input = try #require(property("input.instructions", result))
+        #expect(input.hasPrefix("step 2 at ") && (Int64(input.dropFirst("step 2 at ".count)) ?? 0) > 0, "\(input)")
+        // The console up to "shell: ready", which the guest printed before any input: one seed, one hash.
+        let before = try #require(property("serial.sha256.before-input", result))
+        #expect(before.hasSuffix("lines, to the line step 1 waited for)"), "\(before)")
+        let again = try KernelScenario.run(Self.shell, seed: 5)
+        #expect(property("serial.sha256.before-input", again) == before)
+    }
+
     @Test func aStepLimitIsMeasuredInGuestTime() throws {
         // A long storm keeps the guest busy; the line never comes, so the step's 1 s runs out,
         // in guest time: the verdict says how many instructions that took.
