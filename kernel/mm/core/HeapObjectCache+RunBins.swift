@@ -102,21 +102,7 @@ extension HeapObjectCache {
     /// passing each run's address to `body`.
     @usableFromInline
     func removeOldestRuns(_ count: Int, pages: Int, _ body: (UInt) -> Void) {
-        let bin = runBin(pages)
-        let held = Int(bitPattern: bin[0])
-        let taken = min(count, held)
-        var slot = 1
-        while slot <= taken {
-            body(bin[slot])
-            slot &+= 1
-        }
-        var from = taken &+ 1
-        while from <= held {
-            bin[from &- taken] = bin[from]
-            from &+= 1
-        }
-        bin[0] = UInt(bitPattern: held &- taken)
-        words[3] &+= UInt(bitPattern: taken)
+        removeOldest(count, from: runBin(pages), body)
     }
 }
 

@@ -245,7 +245,13 @@ public struct HeapObjectCache {
     /// passing each to `body`.
     @inlinable
     func removeOldest(_ count: Int, classIndex: Int, _ body: (UInt) -> Void) {
-        let bin = bin(classIndex)
+        removeOldest(count, from: bin(classIndex), body)
+    }
+
+    /// Takes the `count` oldest entries of `bin` (an object bin or a run bin: its count at [0],
+    /// the oldest entry at [1]) out, passing each to `body`, and counts them as drained.
+    @inlinable
+    func removeOldest(_ count: Int, from bin: UnsafeMutablePointer<UInt>, _ body: (UInt) -> Void) {
         let held = Int(bitPattern: bin[0])
         let taken = min(count, held)
         var slot = 1
