@@ -60,7 +60,8 @@ enum ProcessTests {
         var done = 0
         var cpu = 0
         while done < count {
-            let n = min(batch, count - done)
+            // At most one batch of the array's size: `batch` grows with the CPU count.
+            let n = min(batch, pids.count, count - done)
             for i in 0..<n {
                 repeat { cpu = (cpu + 1) % CPUs.count } while !CPUs.isOnline(cpu)
                 pids[i] = Processes.spawn("exit0", argument: UInt64((done + i) & 0x7F), on: cpu)
