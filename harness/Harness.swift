@@ -29,7 +29,7 @@ struct Harness: ParsableCommand {
     @Flag(help: "Repeat the scenarios until one fails.")
     var untilFailure = false
 
-    @Option(help: "Seed for every run (default: a fresh random seed per run, printed with any failure).")
+    @Option(help: "Seed for every run (default: each run's own, from --seed-base; printed with any failure).")
     var seed: UInt64?
 
     @Option(
@@ -153,11 +153,7 @@ struct Harness: ParsableCommand {
             }
         }
         let shard: Shard?
-        do {
-            shard = try Shard.resolve(flag: self.shard, countFlag: shardCount, environment: ProcessInfo.processInfo.environment)
-        } catch {
-            throw ValidationError("\(error)")
-        }
+        do { shard = try requestedShard() } catch { throw ValidationError("\(error)") }
         if let shard, seed == nil, seedBase == nil {
             throw ValidationError(
                 "shard \(shard) (from \(shard.source)): every shard must draw the same seeds: give all of them the same --seed-base N (or --seed N)"
@@ -170,6 +166,11 @@ struct Harness: ParsableCommand {
             throw ValidationError(
                 "--deterministic and --record run on TCG (one thread, icount); they cannot take --accel \(accel)")
         }
+    }
+
+    /// The shard from the flags or the environment (Shard.resolve); nil for the whole plan.
+    private func requestedShard() throws -> Shard? {
+        try Shard.resolve(flag: shard, countFlag: shardCount, environment: ProcessInfo.processInfo.environment)
     }
 
     /// `--list` with a shard: this shard's runs (name, file, seed) of the first `--repeat` rounds.
@@ -202,7 +203,7 @@ struct Harness: ParsableCommand {
             catalog.checkImages(failedBuilds: Set(builds.failedImages.keys), buildSkipped: builds.skipped)
             guard catalog.errors.isEmpty else { try refuse(catalog) }
         }
-        if list, let shard = try? Shard.resolve(flag: self.shard, countFlag: shardCount, environment: ProcessInfo.processInfo.environment) {
+        if list, let shard = try requestedShard() {
             listRuns(of: shard, scenarios: catalog.scenarios)
             return
         }
@@ -241,13 +242,11 @@ struct Harness: ParsableCommand {
         options.harnessStartedAt = startedAt
         options.failedBuilds = failedBuilds
 
-        let environment = ProcessInfo.processInfo.environment
-        let shard = try? Shard.resolve(flag: self.shard, countFlag: shardCount, environment: environment)
         let plan = RunPlan(
             scenarios: catalog.scenarios, seed: seed, seedBase: seedBase,
-            rounds: untilFailure ? `repeat` : (`repeat` ?? 1), untilFailure: untilFailure, shard: shard,
+            rounds: untilFailure ? `repeat` : (`repeat` ?? 1), untilFailure: untilFailure, shard: try requestedShard(),
             durations: try durations.map(RecordedDurations.read) ?? [:])
-        if let shard = plan.shard { announce(shard, of: plan, environment: environment) }
+        if let shard = plan.shard { announce(shard, of: plan, environment: ProcessInfo.processInfo.environment) }
         let hunt = (`repeat` ?? 1) > 1 || untilFailure ? HuntProgress(total: plan.shardRuns, untilFailure: untilFailure) : nil
         let display = ProgressDisplay(verbose: verbose, hunt: hunt)
         let reporter = IncrementalReport(path: junit, forwardingTo: display)

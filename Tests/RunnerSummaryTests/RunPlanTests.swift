@@ -81,7 +81,10 @@ import Testing
         // The same scenarios in another order keep their seeds; another base changes them all.
         let reordered = RunPlan(scenarios: scenarios.reversed(), seed: nil, seedBase: 5, rounds: 4, untilFailure: false)
         let byName = { (plan: RunPlan) in
-            Dictionary(uniqueKeysWithValues: self.entries(plan).map { ("\(plan.scenarios[$0.scenarioIndex].name)#\($0.attempt)", $0.seed) })
+            Dictionary(
+                uniqueKeysWithValues: self.entries(plan).map {
+                    ("\(plan.scenarios[$0.scenarioIndex].name)#\($0.attempt)", $0.seed)
+                })
         }
         #expect(byName(plan) == byName(reordered))
         let other = RunPlan(scenarios: scenarios, seed: nil, seedBase: 6, rounds: 4, untilFailure: false)

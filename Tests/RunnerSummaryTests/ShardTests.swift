@@ -59,7 +59,9 @@ import Testing
         #expect(
             problem(count: 4, ["JOB_COMPLETION_INDEX": "4"])
                 == "JOB_COMPLETION_INDEX=4: must be below --shard-count 4 (indexes count from 0: set completions to the same N)")
-        #expect(problem(count: 4, ["JOB_COMPLETION_INDEX": "x"]) == "JOB_COMPLETION_INDEX=x: not a number from 0 (the job's completion index)")
+        #expect(
+            problem(count: 4, ["JOB_COMPLETION_INDEX": "x"])
+                == "JOB_COMPLETION_INDEX=x: not a number from 0 (the job's completion index)")
         #expect(problem(count: 0, ["JOB_COMPLETION_INDEX": "0"]) == "--shard-count: must be from 1 to 10000, not 0")
     }
 }
