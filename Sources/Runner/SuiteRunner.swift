@@ -1,6 +1,6 @@
-// Runs many scenario runs on --jobs worker threads, one VM per thread, and stops handing out
-// work after Ctrl-C (each running VM is then torn down by its own thread) or, with
-// --until-failure, after the first failure. A scenario tagged `exclusive` (one whose figures
+// Runs a RunPlan's runs (this shard's part of it) on --jobs worker threads, one VM per thread,
+// in plan order, and stops handing out work after Ctrl-C (each running VM is then torn down by
+// its own thread) or, with --until-failure, after the first failure. A scenario tagged `exclusive` (one whose figures
 // are about the host's cores, like a speed-up) runs with no other VM beside it.
 import Foundation
 import HostSystem
