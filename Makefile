@@ -84,9 +84,16 @@ run: deps kernel harness
 
 # Long runs: the soaks (scenarios tagged nightly) plus every scenario repeated NIGHTLY_REPEAT
 # times, each repetition with its own seed (a failure prints the command that reruns it).
+# SHARD=K/N runs the K-th of N disjoint parts of that plan (docs/scaling-out.md); every part
+# needs the same SEED_BASE. DURATIONS=an earlier junit.xml balances the parts by its run times.
 NIGHTLY_REPEAT ?= 5
+SHARD      ?=
+SEED_BASE  ?=
+DURATIONS  ?=
+SHARD_ARGS := $(if $(SHARD),--shard $(SHARD)) $(if $(SEED_BASE),--seed-base $(SEED_BASE)) \
+              $(if $(DURATIONS),--durations $(DURATIONS))
 nightly: deps kernel harness
-	$(SWIFT) run --skip-build harness scenarios/ --nightly --repeat $(NIGHTLY_REPEAT) --junit $(JUNIT) $(HARNESS_ARGS)
+	$(SWIFT) run --skip-build harness scenarios/ --nightly --repeat $(NIGHTLY_REPEAT) --junit $(JUNIT) $(SHARD_ARGS) $(HARNESS_ARGS)
 
 # Figures: the kernel's, the harness's and the host heap core's, with Debian's Linux booted by
 # the same harness in the same QEMU as the peer; build/bench.json, build/bench.md and the table.

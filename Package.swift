@@ -168,7 +168,8 @@ let package = Package(
         .testTarget(
             name: "KTAPTests", dependencies: ["KTAP"], exclude: ["Conformance"], swiftSettings: harnessSettings),
         .testTarget(
-            name: "RunnerSummaryTests", dependencies: ["Runner", "Scenario", "QEMUMachine"], swiftSettings: harnessSettings),
+            name: "RunnerSummaryTests", dependencies: ["Runner", "Scenario", "QEMUMachine", "HostSystem"],
+            swiftSettings: harnessSettings),
         .testTarget(name: "TrendTests", dependencies: ["Trend", "TestSupport"], swiftSettings: harnessSettings),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "TestSupport"], swiftSettings: harnessSettings),
         // A tool (xmllint, llvm-nm, gdb, gcc...) run to its end by a test: one helper for all.

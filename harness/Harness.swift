@@ -29,8 +29,32 @@ struct Harness: ParsableCommand {
     @Flag(help: "Repeat the scenarios until one fails.")
     var untilFailure = false
 
-    @Option(help: "Seed for every run (default: a fresh random seed per run, printed with any failure).")
+    @Option(help: "Seed for every run (default: each run's own, from --seed-base; printed with any failure).")
     var seed: UInt64?
+
+    @Option(
+        help: ArgumentHelp(
+            "Run only the K-th of N disjoint parts of the run plan (every scenario × repetition), e.g. 1/4 (default: Bazel's TEST_TOTAL_SHARDS/TEST_SHARD_INDEX when set).",
+            valueName: "K/N"))
+    var shard: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Shards in all, this one being JOB_COMPLETION_INDEX (a Kubernetes Indexed Job's, from 0).",
+            valueName: "N"))
+    var shardCount: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Derive every run's seed from this number, the scenario and the repetition (the same on every shard; default: random).",
+            valueName: "N"))
+    var seedBase: UInt64?
+
+    @Option(
+        help: ArgumentHelp(
+            "An earlier JUnit report whose run times balance the shards (default: balance by count).",
+            valueName: "junit.xml"))
+    var durations: String?
 
     @Option(help: "Where to write the JUnit XML report.")
     var junit = "build/junit.xml"
@@ -128,9 +152,37 @@ struct Harness: ParsableCommand {
                 throw ValidationError("--allow-dir: '\(directory)' is not a directory")
             }
         }
+        let shard: Shard?
+        do { shard = try requestedShard() } catch { throw ValidationError("\(error)") }
+        if let shard, seed == nil, seedBase == nil {
+            throw ValidationError(
+                "shard \(shard) (from \(shard.source)): every shard must draw the same seeds: give all of them the same --seed-base N (or --seed N)"
+            )
+        }
+        if let durations {
+            do { _ = try RecordedDurations.read(durations) } catch { throw ValidationError("--durations: \(error)") }
+        }
         if deterministic || record, let accel, accel != Accelerator.tcg.rawValue {
             throw ValidationError(
                 "--deterministic and --record run on TCG (one thread, icount); they cannot take --accel \(accel)")
+        }
+    }
+
+    /// The shard from the flags or the environment (Shard.resolve); nil for the whole plan.
+    private func requestedShard() throws -> Shard? {
+        try Shard.resolve(flag: shard, countFlag: shardCount, environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// `--list` with a shard: this shard's runs (name, file, seed) of the first `--repeat` rounds.
+    private func listRuns(of shard: Shard, scenarios: [Scenario]) {
+        var plan = RunPlan(
+            scenarios: scenarios, seed: seed, seedBase: seedBase, rounds: `repeat` ?? 1, untilFailure: false, shard: shard)
+        plan.durations = (try? durations.map(RecordedDurations.read)) ?? [:]
+        var cursor = plan.makeCursor()
+        while let entry = cursor.next() {
+            let scenario = scenarios[entry.scenarioIndex]
+            let name = entry.attempt > 1 ? "\(scenario.name) #\(entry.attempt)" : scenario.name
+            print("\(name)\t\(scenario.file)\tseed \(entry.seed)")
         }
     }
 
@@ -150,6 +202,10 @@ struct Harness: ParsableCommand {
             failedBuilds = builds.failedImages
             catalog.checkImages(failedBuilds: Set(builds.failedImages.keys), buildSkipped: builds.skipped)
             guard catalog.errors.isEmpty else { try refuse(catalog) }
+        }
+        if list, let shard = try requestedShard() {
+            listRuns(of: shard, scenarios: catalog.scenarios)
+            return
         }
         if list {
             for scenario in catalog.scenarios {
@@ -186,10 +242,13 @@ struct Harness: ParsableCommand {
         options.harnessStartedAt = startedAt
         options.failedBuilds = failedBuilds
 
-        let plan = SuiteRunner.Plan(
-            scenarios: catalog.scenarios, seed: seed, repeatCount: `repeat` ?? 1,
-            untilFailure: untilFailure, repeatLimit: `repeat`)
-        let display = ProgressDisplay(verbose: verbose)
+        let plan = RunPlan(
+            scenarios: catalog.scenarios, seed: seed, seedBase: seedBase,
+            rounds: untilFailure ? `repeat` : (`repeat` ?? 1), untilFailure: untilFailure, shard: try requestedShard(),
+            durations: try durations.map(RecordedDurations.read) ?? [:])
+        if let shard = plan.shard { announce(shard, of: plan, environment: ProcessInfo.processInfo.environment) }
+        let hunt = (`repeat` ?? 1) > 1 || untilFailure ? HuntProgress(total: plan.shardRuns, untilFailure: untilFailure) : nil
+        let display = ProgressDisplay(verbose: verbose, hunt: hunt)
         let reporter = IncrementalReport(path: junit, forwardingTo: display)
         let results = SuiteRunner(plan: plan, jobs: jobs, options: options, observer: reporter).run()
         display.finish()
@@ -211,12 +270,25 @@ struct Harness: ParsableCommand {
             printError("harness: JUnit report in \(junit)")
         }
         printError(ResourceUsage.since(startedAt, cpuAtStart: cpuAtStart).description)
-        print(Summary.closingLine(counts))
+        print(Summary.closingLine(counts, shard: plan.shard))
         if InterruptSignal.wasReceived {
             printError("harness: interrupted by signal \(InterruptSignal.lastSignal); the report holds the runs that finished")
             throw ExitCode(128 + InterruptSignal.lastSignal)
         }
         if counts.failed > 0 || reportFailure != nil { throw ExitCode.failure }
+    }
+}
+
+/// Says which part of the plan this is, and touches Bazel's status file when Bazel asked for it
+/// (Bazel then knows the test shards rather than running it whole N times).
+func announce(_ shard: Shard, of plan: RunPlan, environment: [String: String]) {
+    let runs = plan.shardRuns.map { "\($0) of \(plan.totalRuns!) runs" } ?? "runs until a failure"
+    let seeds = plan.seed.map { "seed \($0) for every run" } ?? "seeds from --seed-base \(plan.seedBase)"
+    printError("harness: shard \(shard) (from \(shard.source)): \(runs), \(seeds)")
+    if let status = shard.bazelStatusFile(in: environment), !FileManager.default.fileExists(atPath: status) {
+        if !FileManager.default.createFile(atPath: status, contents: nil) {
+            printError("harness: WARNING: could not touch \(Shard.bazelStatusFile) \(status)")
+        }
     }
 }
 

@@ -1,5 +1,7 @@
 // Progress while running. On a terminal: one line per running VM, redrawn in place (at most a
-// few times a second, and only when something changed: no timer). Otherwise: plain lines.
+// few times a second, and only when something changed: no timer), and during a hunt
+// (`--repeat`, `--until-failure`) a last line with the hunt's progress (HuntProgress). Otherwise:
+// plain lines, and the hunt's line when a run ends at least `huntLineInterval` after the last one.
 import Foundation
 import HostSystem
 import QEMUMachine
@@ -13,16 +15,23 @@ public final class ProgressDisplay: RunObserver {
     private var drawnLines = 0
     private var lastDraw = MonotonicInstant(nanoseconds: 0)
     private static let minimumRedrawInterval = 0.25
+    /// A long hunt's progress, when this run is one.
+    private var hunt: HuntProgress?
+    private var lastHuntLine: MonotonicInstant?
+    /// Seconds between two hunt lines in a log (a CI log gets a line every so often, not a flood).
+    public static let huntLineInterval = 30.0
 
-    public init(output: FileHandle = .standardError, verbose: Bool, interactive: Bool? = nil) {
+    public init(output: FileHandle = .standardError, verbose: Bool, interactive: Bool? = nil, hunt: HuntProgress? = nil) {
         self.output = output
         self.verbose = verbose
         self.interactive = interactive ?? (isatty(output.fileDescriptor) == 1 && !verbose)
+        self.hunt = hunt
     }
 
     public func runStarted(slot: Int, request: RunRequest) {
         let name = label(request)
         locked {
+            hunt?.runStarted(at: .now)
             slots[slot] = (name, .now, "starting")
             if interactive { redraw(force: true) } else { emit("harness: start \(name) (seed \(request.seed))") }
         }
@@ -50,6 +59,7 @@ public final class ProgressDisplay: RunObserver {
     public func runFinished(slot: Int, result: RunResult) {
         locked {
             slots[slot] = nil
+            hunt?.runFinished(result.verdict.status)
             var lines = [
                 "\(Self.mark(result.verdict.status)) \(result.displayName) (\(result.duration.fixed1)s): \(result.verdict.message)"
             ]
@@ -65,8 +75,19 @@ public final class ProgressDisplay: RunObserver {
                 redraw(force: true)
             } else {
                 lines.forEach { emit("harness: " + $0) }
+                emitHuntLineIfDue()
             }
         }
+    }
+
+    /// In a log: the hunt's line at most every `huntLineInterval` seconds, and after its last run.
+    private func emitHuntLineIfDue() {
+        guard let hunt, let startedAt = hunt.startedAt else { return }
+        let now = MonotonicInstant.now
+        let finishedAll = hunt.total.map { hunt.done >= $0 } ?? false
+        guard finishedAll || now.seconds(since: lastHuntLine ?? startedAt) >= Self.huntLineInterval else { return }
+        lastHuntLine = now
+        emit(hunt.line(at: now))
     }
 
     /// A line of its own between the runs' lines (a problem the harness itself met).
@@ -109,6 +130,10 @@ public final class ProgressDisplay: RunObserver {
             emit(head + String(entry.last.prefix(room)))
         }
         drawnLines = slots.count
+        if let hunt, hunt.startedAt != nil {
+            emit(String(hunt.line(at: now).prefix(width - 1)))
+            drawnLines += 1
+        }
     }
 
     private func clearBlock() {

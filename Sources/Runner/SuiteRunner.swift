@@ -1,6 +1,6 @@
-// Runs many scenario runs on --jobs worker threads, one VM per thread, and stops handing out
-// work after Ctrl-C (each running VM is then torn down by its own thread) or, with
-// --until-failure, after the first failure. A scenario tagged `exclusive` (one whose figures
+// Runs a RunPlan's runs (this shard's part of it) on --jobs worker threads, one VM per thread,
+// in plan order, and stops handing out work after Ctrl-C (each running VM is then torn down by
+// its own thread) or, with --until-failure, after the first failure. A scenario tagged `exclusive` (one whose figures
 // are about the host's cores, like a speed-up) runs with no other VM beside it.
 import Foundation
 import HostSystem
@@ -8,34 +8,17 @@ import QEMUMachine
 import Scenario
 
 public final class SuiteRunner {
-    public struct Plan {
-        public var scenarios: [Scenario]
-        /// Fixed seed for every run; nil draws one per run.
-        public var seed: UInt64?
-        /// How many rounds over the scenarios (ignored with untilFailure and nil).
-        public var repeatCount: Int
-        /// Repeat rounds until a run fails (at most `repeatCount` rounds when given).
-        public var untilFailure: Bool
-        public var repeatLimit: Int?
-
-        public init(scenarios: [Scenario], seed: UInt64?, repeatCount: Int, untilFailure: Bool, repeatLimit: Int?) {
-            self.scenarios = scenarios
-            self.seed = seed
-            self.repeatCount = repeatCount
-            self.untilFailure = untilFailure
-            self.repeatLimit = repeatLimit
-        }
-    }
+    /// The runs to do: scenarios × rounds, their seeds and this harness's shard of them.
+    public typealias Plan = RunPlan
 
     private let plan: Plan
     private let jobs: Int
     private let options: RunOptions
     private let observer: RunObserver
     private let lock = NSLock()
-    private var nextIndex = 0
+    private var cursor: RunPlan.Cursor
     private var stopHandingOut = false
     private var results: [(order: Int, result: RunResult)] = []
-    private var generator = SystemRandomNumberGenerator()
     /// VMs running now, and whether an exclusive run is running or waiting for the others to end
     /// (no new run starts meanwhile, so it cannot be starved).
     private let slots = NSCondition()
@@ -44,6 +27,7 @@ public final class SuiteRunner {
 
     public init(plan: Plan, jobs: Int, options: RunOptions, observer: RunObserver) {
         self.plan = plan
+        cursor = plan.makeCursor()
         self.jobs = max(1, jobs)
         self.options = options
         self.observer = observer
@@ -72,7 +56,7 @@ public final class SuiteRunner {
     }
 
     private func work(slot: Int) {
-        while let (order, request) = nextRequest() {
+        while let (entry, request) = nextRequest() {
             let exclusive = request.scenario.isExclusive
             guard claimSlot(exclusive: exclusive) else { break }
             defer { releaseSlot(exclusive: exclusive) }
@@ -84,9 +68,10 @@ public final class SuiteRunner {
             if Reproduction.isWanted(result, options: options) {
                 result = Reproduction.check(result, request: request, options: options)
             }
+            result.properties += plan.properties(for: entry)
             observer.runFinished(slot: slot, result: result)
             lock.lock()
-            results.append((order, result.summary))
+            results.append((entry.index, result.summary))
             if plan.untilFailure && (result.verdict.status == .failed || result.verdict.status == .error) {
                 stopHandingOut = true
             }
@@ -125,19 +110,13 @@ public final class SuiteRunner {
         slots.unlock()
     }
 
-    private func nextRequest() -> (Int, RunRequest)? {
+    private func nextRequest() -> (RunPlan.Entry, RunRequest)? {
         lock.lock()
         defer { lock.unlock() }
         if stopHandingOut || InterruptSignal.wasReceived { return nil }
-        let index = nextIndex
-        let round = index / plan.scenarios.count
-        let rounds = plan.untilFailure ? (plan.repeatLimit ?? Int.max) : plan.repeatCount
-        guard round < rounds else { return nil }
-        nextIndex += 1
-        let scenario = plan.scenarios[index % plan.scenarios.count]
-        // Seeds stay below 2^53 so they survive any JSON or spreadsheet they pass through.
-        let seed = plan.seed ?? UInt64.random(in: 1..<(1 << 53), using: &generator)
-        return (index, RunRequest(scenario: scenario, seed: seed, attempt: round + 1))
+        guard let entry = cursor.next() else { return nil }
+        let request = RunRequest(scenario: plan.scenarios[entry.scenarioIndex], seed: entry.seed, attempt: entry.attempt)
+        return (entry, request)
     }
 }
 

@@ -57,10 +57,12 @@ public enum Summary {
         }
     }
 
-    /// `harness: N passed, M failed` (`, K skipped` when there are some).
-    public static func closingLine(_ counts: Counts) -> String {
+    /// `harness: N passed, M failed` (`, K skipped` when there are some; ` (shard K/N)` when the
+    /// run was one part of a sharded plan).
+    public static func closingLine(_ counts: Counts, shard: Shard? = nil) -> String {
         var line = "harness: \(counts.passed) passed, \(counts.failed) failed"
         if counts.skipped > 0 { line += ", \(counts.skipped) skipped" }
+        if let shard { line += " (shard \(shard))" }
         return line
     }
 }

@@ -17,14 +17,15 @@ final class HarnessProcess {
     }
 
     /// - Parameter temporaryDirectory: its TMPDIR, where its VMs' socket directories go.
+    /// - Parameter environment: variables set on top of the test's own.
     /// The repository's kernel directory is allowed (`--allow-dir`): test scenarios live in $TMPDIR.
-    init(_ arguments: [String], temporaryDirectory: String? = nil) throws {
+    init(_ arguments: [String], temporaryDirectory: String? = nil, environment extra: [String: String] = [:]) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else { throw BinaryMissing() }
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = arguments + ["--allow-dir", KernelScenario.kernelDirectory]
-        if let temporaryDirectory {
-            var environment = ProcessInfo.processInfo.environment
-            environment["TMPDIR"] = temporaryDirectory
+        if temporaryDirectory != nil || !extra.isEmpty {
+            var environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+            if let temporaryDirectory { environment["TMPDIR"] = temporaryDirectory }
             process.environment = environment
         }
         self.temporaryDirectory = temporaryDirectory
