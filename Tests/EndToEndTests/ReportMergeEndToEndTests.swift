@@ -38,8 +38,14 @@ import Testing
         try scenario("pass", text, exit: 33)
         try scenario("fail", text, exit: 34)
         try scenario("hostile", hostile, exit: 33)
+        // The real kernel's heap self-tests: a suite with KTAP cases to read back too.
+        try """
+        machine: {vcpus: 1, cmdline: "ktest=heap.* seed={seed}"}
+        watchdogs: {silence: 30s, deadline: 90s}
+        expect: {ktap: {all-pass: true}}
+        """.write(to: folder.appendingPathComponent("ktap.yaml"), atomically: true, encoding: .utf8)
         let plans: [[String]] = [
-            ["pass.yaml", "fail.yaml"], ["hostile.yaml", "--repeat", "2"], ["fail.yaml", "--seed", "9"],
+            ["pass.yaml", "fail.yaml"], ["hostile.yaml", "--repeat", "2"], ["fail.yaml", "ktap.yaml", "--seed", "9"],
         ]
         var reports: [String] = []
         for (index, plan) in plans.enumerated() {
@@ -71,7 +77,9 @@ import Testing
             #expect(text.components(separatedBy: "<testsuite ").count - 1 == document.suites.count)
             union += document.suites
         }
-        #expect(union.count == 5)
+        #expect(union.count == 6)
+        let ktap = try #require(union.first { $0.name == "ktap" })
+        #expect(ktap.cases.count > 3 && ktap.status == .passed, "\(ktap.cases.count) cases")
         let failed = try #require(union.first { $0.name == "fail" && $0.seed == 9 })
         #expect(failed.runCase?.outcome.message?.contains("QEMU exited with 33, expected 34") == true)
         #expect(failed.artifacts.map { FileManager.default.fileExists(atPath: "\($0)/serial.log") } == true)
@@ -85,14 +93,16 @@ import Testing
         let merged = folder.appendingPathComponent("merged/junit.xml").path
         let merge = try Self.harness(["merge", "-o", merged] + reports)
         #expect(merge.status == 1, "a failed run fails the merge: \(merge.errors)")
-        #expect(merge.errors.contains("harness: 3 passed, 2 failed"), "\(merge.errors)")
+        #expect(merge.errors.contains("harness: 4 passed, 2 failed"), "\(merge.errors)")
         #expect(merge.errors.contains("harness: flake rate fail: 2/2 (100.0 %, 95 % CI 34.2–100.0 %), seeds "), "\(merge.errors)")
         #expect(merge.errors.contains("harness: flake rate hostile: 0/2 (0.0 %, 95 % CI 0.0–65.8 %)"), "\(merge.errors)")
         #expect(try SchemaValidator.problems(in: merged) == nil)
         let document = try JUnitReader.read(merged)
         #expect(document.suites.map(\.xml) == union.map(\.xml), "the merged report is the union of the shards")
         let mergedText = try String(contentsOfFile: merged, encoding: .utf8)
-        #expect(mergedText.contains("<testsuites name=\"harness\" tests=\"5\" failures=\"2\" errors=\"0\""))
+        #expect(
+            mergedText.contains(
+                "<testsuites name=\"harness\" tests=\"\(union.map(\.cases.count).reduce(0, +))\" failures=\"2\" errors=\"0\""))
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("merged/report.html").path))
 
         // A missing shard and a truncated one: errors naming them, in the report and the exit status.
