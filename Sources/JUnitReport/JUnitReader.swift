@@ -36,7 +36,9 @@ public enum JUnitReader {
 
     public static func parse(_ data: Data, file: String) throws -> JUnitDocument {
         guard !data.isEmpty else { throw JUnitReadError(file: file, line: 1, reason: "the report is empty") }
-        let parser = XMLParser(data: data)
+        // From a stream, fed to libxml2 in pieces: given the whole document at once, its input
+        // limit (10 MB without XML_PARSE_HUGE) refuses a nightly's report.
+        let parser = XMLParser(stream: InputStream(data: data))
         let reader = ReaderDelegate(file: file, parser: parser)
         parser.delegate = reader
         let parsed = parser.parse()
