@@ -1,25 +1,25 @@
-// Per scenario: how many of its runs failed, the rate with its 95 % Wilson interval (drawn as a
+// Per scenario run more than once or that failed (as on the terminal): how many of its runs failed, the rate with its 95 % Wilson interval (drawn as a
 // bar), and the clean runs in a row that would show a fix at that rate (`FlakeRate`).
 import JUnitReport
 import Runner
 
 struct FlakeTable {
     let rates: [FlakeRate]
+    /// Scenarios run once that passed: left out, as on the terminal (0/1 says 0–79.3 %).
+    let passedOnce: Int
 
     init(_ runs: [JUnitSuite]) {
-        // Every scenario, also those run once: the table is the whole picture.
-        var order: [String] = []
-        var tally: [String: (runs: Int, failed: Int)] = [:]
-        for run in runs where !run.standsForUnreadableReport && run.status != .skipped {
-            if tally[run.scenario] == nil { order.append(run.scenario) }
-            tally[run.scenario, default: (0, 0)].runs += 1
-            if run.status != .passed { tally[run.scenario]!.failed += 1 }
-        }
-        rates = order.map { FlakeRate(scenario: $0, runs: tally[$0]!.runs, failed: tally[$0]!.failed) }
+        let outcomes = runs.filter { !$0.standsForUnreadableReport }.map(\.outcome)
+        rates = FlakeRate.rates(outcomes)
+        passedOnce = Set(outcomes.filter { $0.status != .skipped }.map(\.scenario)).count - rates.count
     }
 
     var html: String {
-        guard !rates.isEmpty else { return "" }
+        let onceNote =
+            passedOnce > 0
+            ? "<p class=\"legend\">\(passedOnce) scenarios ran once and passed: not listed (one clean run says the rate is 0–79.3 %).</p>\n"
+            : ""
+        guard !rates.isEmpty else { return "<h2>Flake rates</h2>\n" + onceNote }
         let rows = rates.map { rate -> String in
             let (low, high) = rate.interval
             let fix = rate.cleanRunsToShowAFix.map { "\($0) clean runs in a row" } ?? "—"
@@ -36,7 +36,7 @@ struct FlakeTable {
             rate by n clean runs in a row, the least n with (1 − p)<sup>n</sup> ≤ 0.05.</p>
             <table><tr><th>scenario</th><th>failed</th><th>rate</th><th>95 % CI</th><th></th><th>to show a fix</th></tr>
             \(rows.joined())</table>
-
+            \(onceNote)
             """
     }
 

@@ -15,7 +15,9 @@ public struct HTMLReport {
 
     /// `report.html` in the folder of the JUnit file at `junitPath`.
     public static func path(besideJUnit junitPath: String) -> String {
-        URL(fileURLWithPath: junitPath).deletingLastPathComponent().appendingPathComponent("report.html").path
+        // Relative when the JUnit path is, so the harness names both alike.
+        let folder = (junitPath as NSString).deletingLastPathComponent
+        return folder.isEmpty ? "report.html" : folder + "/report.html"
     }
 
     /// Reads the JUnit report at `junitPath` and writes the page beside it; returns its path.
