@@ -189,8 +189,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "Runner", "Scenario", "QEMUMachine", "QMP", "HostSystem", "JUnitReport", "HTMLReport", "SchemaCheck",
-                "TestSupport",
+                "Runner", "Scenario", "QEMUMachine", "QMP", "HostSystem", "JUnitReport", "SchemaCheck", "TestSupport",
             ],
             swiftSettings: harnessSettings
         ),
