@@ -136,14 +136,17 @@ let package = Package(
             swiftSettings: harnessSettings
         ),
         // JUnit XML for CI.
-        .target(name: "JUnitReport", dependencies: ["Runner"], swiftSettings: harnessSettings),
+        .target(name: "JUnitReport", dependencies: ["Runner", "Scenario", "HostSystem"], swiftSettings: harnessSettings),
+        // The HTML report for people: one self-contained page from a JUnit report.
+        .target(
+            name: "HTMLReport", dependencies: ["JUnitReport", "Runner", "Scenario"], swiftSettings: harnessSettings),
 
         // The harness command: flags only; the work lives in the library targets.
         .executableTarget(
             name: "harness",
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                "Runner", "Scenario", "JUnitReport", "QEMUMachine",
+                "Runner", "Scenario", "JUnitReport", "HTMLReport", "QEMUMachine",
             ],
             path: "harness",
             swiftSettings: harnessSettings
@@ -182,6 +185,8 @@ let package = Package(
         .testTarget(
             name: "JUnitReportTests", dependencies: ["JUnitReport", "Runner", "KTAP", "SchemaCheck", "HostSystem"],
             swiftSettings: harnessSettings),
+        .testTarget(
+            name: "HTMLReportTests", dependencies: ["HTMLReport", "JUnitReport", "Runner"], swiftSettings: harnessSettings),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

@@ -1,17 +1,18 @@
-// `swift run harness scenarios/`: flags in, library calls out. The work lives in Sources/.
+// `swift run harness scenarios/` (`harness run`, the default subcommand): flags in, library
+// calls out. The work lives in Sources/.
 import ArgumentParser
 import Foundation
+import HTMLReport
 import HostSystem
 import JUnitReport
 import QEMUMachine
 import Runner
 import Scenario
 
-@main
-struct Harness: ParsableCommand {
+struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "harness",
-        abstract: "Boot the kernel under QEMU and run scenario files; write JUnit XML.",
+        commandName: "run",
+        abstract: "Boot the kernel under QEMU and run scenario files; write JUnit XML and an HTML report.",
         discussion: "Runs every scenario (*.yaml) under the given folders, recursively. See docs/harness.md.")
 
     @Argument(help: "Scenario files or folders.")
@@ -268,6 +269,12 @@ struct Harness: ParsableCommand {
                 "harness: ERROR: the JUnit report could not be written (\(reportFailure)); no partial file was left in its place")
         } else {
             printError("harness: JUnit report in \(junit)")
+            do {
+                printError("harness: HTML report in \(try HTMLReport.write(besideJUnit: junit))")
+            } catch {
+                reportFailure = error
+                printError("harness: ERROR: the HTML report could not be written: \(error)")
+            }
         }
         printError(ResourceUsage.since(startedAt, cpuAtStart: cpuAtStart).description)
         print(Summary.closingLine(counts, shard: plan.shard))

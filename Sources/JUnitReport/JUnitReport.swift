@@ -5,6 +5,7 @@ import HostSystem
 import KTAP
 import QEMUMachine
 import Runner
+import Scenario
 
 public struct JUnitReport {
     /// Long serial logs keep this many lines from the start and from the end.
@@ -170,9 +171,30 @@ public struct JUnitReport {
     }
 
     private func properties(_ result: RunResult) -> String {
-        let entries = result.properties.map { "      <property name=\"\(attr($0.name))\" value=\"\(attr($0.value))\"/>\n" }
+        let entries = (result.properties + Self.reportProperties(result)).map {
+            "      <property name=\"\(attr($0.name))\" value=\"\(attr($0.value))\"/>\n"
+        }
         guard !entries.isEmpty else { return "" }
         return "    <properties>\n" + entries.joined() + "    </properties>\n"
+    }
+
+    /// What the HTML report and `harness merge` read back besides the run's own properties: the
+    /// command that reruns it, and the patterns its serial lines were matched against (one a
+    /// line: `patterns.expected` from `wait-serial` and `capture` steps, `patterns.never`), so the
+    /// report can mark the matched and the failing lines.
+    static func reportProperties(_ result: RunResult) -> [(name: String, value: String)] {
+        let expected = result.scenario.steps.compactMap { step -> String? in
+            switch step.value {
+            case .waitSerial(let pattern, _), .capture(let pattern, _, _): return pattern.source
+            default: return nil
+            }
+        }
+        var list: [(name: String, value: String)] = [("rerun", result.rerunCommand)]
+        if !expected.isEmpty { list.append(("patterns.expected", expected.joined(separator: "\n"))) }
+        if !result.scenario.never.isEmpty {
+            list.append(("patterns.never", result.scenario.never.map(\.source).joined(separator: "\n")))
+        }
+        return list
     }
 
     /// The serial log, cut to head and tail with a marker when it is long.

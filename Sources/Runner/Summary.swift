@@ -10,10 +10,12 @@ public enum Summary {
     }
 
     /// Errors (hangs, crashes, infrastructure) count as failed.
-    public static func counts(_ results: [RunResult]) -> Counts {
+    public static func counts(_ results: [RunResult]) -> Counts { counts(results.map(\.verdict.status)) }
+
+    public static func counts(_ statuses: [Verdict.Status]) -> Counts {
         var counts = Counts()
-        for result in results {
-            switch result.verdict.status {
+        for status in statuses {
+            switch status {
             case .passed: counts.passed += 1
             case .failed, .error: counts.failed += 1
             case .skipped: counts.skipped += 1
@@ -23,11 +25,26 @@ public enum Summary {
     }
 
     public static func table(_ results: [RunResult]) -> String {
+        table(
+            rows: results.map {
+                (
+                    status: $0.verdict.status, name: $0.displayName, seed: String($0.seed), seconds: $0.duration,
+                    detail: $0.verdict.message
+                )
+            })
+    }
+
+    /// The table from its rows' fields (`harness merge` has them from reports, not results).
+    public static func table(
+        rows entries: [(status: Verdict.Status, name: String, seed: String, seconds: Double, detail: String)]
+    )
+        -> String
+    {
         let header = ["RESULT", "SCENARIO", "SEED", "TIME", "DETAIL"]
-        let rows = results.map { result in
+        let rows = entries.map { entry in
             [
-                ProgressDisplay.mark(result.verdict.status), result.displayName, String(result.seed),
-                result.duration.fixed1 + "s", String(result.verdict.message.prefix(100)),
+                ProgressDisplay.mark(entry.status), entry.name, entry.seed, entry.seconds.fixed1 + "s",
+                String(entry.detail.prefix(100)),
             ]
         }
         let widths = (0..<4).map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
@@ -36,25 +53,11 @@ public enum Summary {
         }.joined(separator: "\n")
     }
 
-    /// For each scenario run more than once (`--repeat`, `--until-failure`): how many of its runs
-    /// failed, and the seeds that did, so an intermittent freeze has a rate and a way back in.
-    /// Scenarios run once are left out.
+    /// For each scenario run more than once (`--repeat`, `--until-failure`) or that failed: how
+    /// many of its runs failed, with a 95 % interval, and the seeds that did, so an intermittent
+    /// freeze has a rate and a way back in (`FlakeRate`).
     public static func flakeRates(_ results: [RunResult]) -> [String] {
-        var order: [String] = []
-        var runs: [String: [RunResult]] = [:]
-        for result in results where result.verdict.status != .skipped {
-            if runs[result.scenario.name] == nil { order.append(result.scenario.name) }
-            runs[result.scenario.name, default: []].append(result)
-        }
-        return order.compactMap { name in
-            let all = runs[name]!
-            guard all.count > 1 else { return nil }
-            let failed = all.filter { $0.verdict.status != .passed }
-            let percent = Double(failed.count) / Double(all.count) * 100
-            var line = "harness: flake rate \(name): \(failed.count)/\(all.count) runs failed (\(percent.fixed1)%)"
-            if !failed.isEmpty { line += ", seeds " + failed.map { String($0.seed) }.joined(separator: " ") }
-            return line
-        }
+        FlakeRate.rates(results.map(RunOutcome.init)).map(\.line)
     }
 
     /// `harness: N passed, M failed` (`, K skipped` when there are some; ` (shard K/N)` when the

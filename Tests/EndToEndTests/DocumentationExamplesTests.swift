@@ -1,7 +1,8 @@
 // Every example in README.md and docs/*.md holds: scenario examples parse (and the complete ones
 // pass against the real kernel), the profiles example is our profiles.yaml, each documented
 // `make` target and variable exists, each documented `swift run` command's flags exist (the
-// harness's are run with --list), and every flag in docs/harness.md's table is the harness's.
+// harness's are run with --list; `harness merge`'s are checked against its help), and every flag
+// in docs/harness.md's table is `harness run`'s.
 import Foundation
 import Runner
 import Scenario
@@ -180,7 +181,8 @@ import Testing
                 else { return nil }
                 return line[..<colon].split(separator: " ")
             }.joined().map(String.init))
-        let harnessHelp = try Self.run(HarnessProcess.binary, ["--help"]).output
+        let harnessHelp = try Self.run(HarnessProcess.binary, ["run", "--help"]).output
+        let mergeHelp = try Self.run(HarnessProcess.binary, ["merge", "--help"]).output
         let benchBinary = Self.repository.appendingPathComponent(".build/debug/bench").path
         var checked = 0
         for (command, location) in try Self.commands() {
@@ -216,6 +218,10 @@ import Testing
                 let product = rest.removeFirst()
                 let flags = rest.filter { $0.hasPrefix("-") }.map { $0.components(separatedBy: "=")[0] }
                 switch product {
+                case "harness" where rest.first == "merge":
+                    for flag in flags {
+                        #expect(mergeHelp.contains(flag), "\(location): `\(command)`: harness merge has no \(flag)")
+                    }
                 case "harness":
                     for flag in flags {
                         #expect(harnessHelp.contains(flag), "\(location): `\(command)`: the harness has no \(flag)")
@@ -244,7 +250,8 @@ import Testing
         let text = try String(contentsOf: Self.repository.appendingPathComponent("docs/harness.md"), encoding: .utf8)
         let table = try #require(
             text.components(separatedBy: "## Flags").dropFirst().first?.components(separatedBy: "\n## ").first)
-        let help = try Self.run(HarnessProcess.binary, ["--help"]).output
+        // `harness run`'s flags (`harness PATH...` is `harness run PATH...`).
+        let help = try Self.run(HarnessProcess.binary, ["run", "--help"]).output
         var rows = 0
         for line in table.split(separator: "\n") {
             // Every line of the table is a row: a paragraph inside it would break the table.

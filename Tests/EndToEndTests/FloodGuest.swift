@@ -5,9 +5,9 @@ import TestSupport
 
 enum FloodGuest {
     enum Mode: Int {
-        case text = 0, hostile = 1, silent = 2, goodbye = 3
+        case text = 0, hostile = 1, silent = 2, goodbye = 3, markup = 4
         /// Bytes each repetition prints (see flood-guest.S).
-        var recordBytes: Int { [100, 4_629, 0, 100][rawValue] }
+        var recordBytes: Int { [100, 4_629, 0, 100, 10][rawValue] }
     }
 
     /// The last line the `goodbye` guest prints, just before it exits.

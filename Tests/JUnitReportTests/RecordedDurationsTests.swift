@@ -44,11 +44,11 @@ import Testing
         let folder = try folder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let missing = folder.appendingPathComponent("none.xml").path
-        #expect(throws: RecordedDurations.Problem.self) { try RecordedDurations.read(missing) }
+        #expect(throws: JUnitReadError.self) { try RecordedDurations.read(missing) }
         do {
             _ = try RecordedDurations.read(missing)
         } catch {
-            #expect("\(error)" == "\(missing): cannot read it (no such file)")
+            #expect("\(error)".hasPrefix("\(missing):0: cannot read the report: "), "\(error)")
         }
         let truncated = folder.appendingPathComponent("cut.xml")
         try "<testsuites>\n  <testsuite name=\"a\" time=\"1.0\">\n    <testcase".write(
@@ -57,7 +57,7 @@ import Testing
             _ = try RecordedDurations.read(truncated.path)
             Issue.record("a truncated report was read")
         } catch {
-            #expect("\(error)".hasPrefix("\(truncated.path):3: not a JUnit report: "), "\(error)")
+            #expect("\(error)".hasPrefix("\(truncated.path):3: "), "\(error)")
         }
         let badTime = folder.appendingPathComponent("time.xml")
         try "<testsuites>\n<testsuite name=\"a\" time=\"soon\"/>\n</testsuites>\n".write(

@@ -147,7 +147,7 @@ import Testing
         plan.shard = Shard(index: 2, count: 3, source: "--shard")
         let properties = plan.properties(for: entry).map { "\($0.name)=\($0.value)" }
         #expect(properties == ["shard=3/3", "plan.index=3", "plan.runs=4"])
-        var counts = Summary.counts([])
+        var counts = Summary.counts([Verdict.Status]())
         counts.passed = 2
         counts.failed = 1
         #expect(Summary.closingLine(counts, shard: plan.shard) == "harness: 2 passed, 1 failed (shard 3/3)")

@@ -5,6 +5,8 @@
         lone CR, and a 4,600-byte run with no newline (longer than the harness's line limit)
      2  silent: prints nothing and idles in hlt forever (the silence watchdog's case)
      3  goodbye: N lines of mode 0, then one last line (`goodbye: ...`, 63 bytes)
+     4  markup: N lines `tick: n=7`, then one line of markup and hostile bytes (`<script>`,
+        `</pre>`, NUL, 0xff, invalid UTF-8), then silence: a hang (the HTML report's test)
    each as fast as the UART takes it, then, once the UART has sent everything (LSR TEMT), exits
    through isa-debug-exit with the kernel's clean status (33). */
     .set MAGIC, 0x1BADB002
@@ -42,7 +44,7 @@ wait_thre:
     dec %ecx
     jnz next_line
 done:
-#if FLOOD_MODE == 3
+#if FLOOD_MODE == 3 || FLOOD_MODE == 4
     mov $goodbye, %esi
     mov $(goodbye_end - goodbye), %edi
 goodbye_byte:
@@ -58,6 +60,9 @@ wait_goodbye_thre:
     outb %al, %dx
     dec %edi
     jnz goodbye_byte
+#endif
+#if FLOOD_MODE == 4
+    jmp halt
 #endif
     /* QEMU exits on the isa-debug-exit write at once: bytes still in the UART (THRE only says
        the holding register is free; the last byte may wait in the shift register for the
@@ -82,10 +87,18 @@ line:
     .ascii " end\n"
     .fill 4600, 1, 0xff
     .ascii "\n"
+#elif FLOOD_MODE == 4
+    .ascii "tick: n=7\n"
 #else
     .ascii "flood: 01234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901\n"
 #endif
 line_end:
 goodbye:
+#if FLOOD_MODE == 4
+    .ascii "markup: <script>document.title='pwned'</script></pre><b>not bold</b> "
+    .byte 0x00, 0xff, 0xfe, 0xc3, 0x28
+    .ascii " end\n"
+#else
     .ascii "goodbye: the last line before isa-debug-exit, whole 0123456789\n"
+#endif
 goodbye_end:
