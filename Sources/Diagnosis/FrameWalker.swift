@@ -51,14 +51,17 @@ public struct StackAccess {
     public var symbolize: (UInt64) -> String?
     /// Whether an address is in the kernel's text (a plausible return address).
     public var isText: (UInt64) -> Bool
+    /// The start of the function holding an address, if the symbols know it.
+    public var functionStart: (UInt64) -> UInt64?
 
     public init(
         readWord: @escaping (UInt64) throws -> UInt64, symbolize: @escaping (UInt64) -> String?,
-        isText: @escaping (UInt64) -> Bool
+        isText: @escaping (UInt64) -> Bool, functionStart: @escaping (UInt64) -> UInt64? = { _ in nil }
     ) {
         self.readWord = readWord
         self.symbolize = symbolize
         self.isText = isText
+        self.functionStart = functionStart
     }
 }
 
@@ -71,20 +74,38 @@ public enum FrameWalker {
     /// rdx, rsi, rdi, rbp, rsp, r8..r15), by `table` when given, else by frame pointers.
     public static func walk(rip: UInt64, general: [UInt64], table: CallFrameTable?, access: StackAccess) -> Backtrace {
         if let table { return walkByCFI(rip: rip, general: general, table: table, access: access) }
-        return walkByFramePointer(rip: rip, rbp: general.count > 6 ? general[6] : 0, access: access)
+        guard general.count > 7 else { return walkByFramePointer(rip: rip, rbp: 0, access: access) }
+        return walkByFramePointer(rip: rip, rbp: general[6], rsp: general[7], access: access)
     }
 
-    /// Each frame holds [saved rbp][return address] at rbp.
-    public static func walkByFramePointer(rip: UInt64, rbp: UInt64, access: StackAccess) -> Backtrace {
+    /// Each frame holds [saved rbp][return address] at rbp. Frame 0 may not have its frame yet:
+    /// stopped on a function's `push %rbp` or just after it, its return address is at rsp or
+    /// rsp+8 and rbp is still its caller's; a function without that prologue (a leaf the
+    /// compiler left frameless) hides its caller, and the ending says so.
+    public static func walkByFramePointer(rip: UInt64, rbp: UInt64, rsp: UInt64 = 0, access: StackAccess) -> Backtrace {
         var trace = Backtrace(frames: [Frame(address: rip, location: access.symbolize(rip), isReturnAddress: false)], method: .framePointer, ending: "")
         var framePointer = rbp
+        var caveat = ""
         func stop(_ reason: String) -> Backtrace {
-            trace.ending = "stopped: " + reason
+            trace.ending = "stopped: " + reason + caveat
             return trace
+        }
+        if let start = access.functionStart(rip), let prologue = try? access.readWord(start) {
+            let pushesRBP = prologue & 0xff == 0x55
+            let setsRBP = prologue >> 8 & 0xff_ffff == 0xe5_8948  // mov %rsp,%rbp
+            if pushesRBP && setsRBP && rip - start < 4 && rsp != 0 {
+                // Before `mov %rsp,%rbp`: the return address is at rsp, or above the pushed rbp.
+                let slot = rip == start ? rsp : rsp &+ 8
+                guard let returnAddress = try? access.readWord(slot) else { return stop("cannot read the return address at 0x\(hex(slot))") }
+                if let problem = check(returnAddress: returnAddress, access: access) { return stop(problem) }
+                trace.frames.append(Frame(address: returnAddress, location: access.symbolize(returnAddress - 1), isReturnAddress: true))
+            } else if !(pushesRBP && setsRBP) {
+                caveat = "; frame 0 has no frame-pointer prologue, so its caller may be missing"
+            }
         }
         while trace.frames.count < maximumDepth {
             if framePointer == 0 {
-                trace.ending = "end of stack (rbp=0)"
+                trace.ending = "end of stack (rbp=0)" + caveat
                 return trace
             }
             if framePointer % 8 != 0 { return stop("misaligned rbp 0x\(hex(framePointer))") }
@@ -94,7 +115,7 @@ public enum FrameWalker {
             if let problem = check(returnAddress: returnAddress, access: access) { return stop(problem) }
             trace.frames.append(Frame(address: returnAddress, location: access.symbolize(returnAddress - 1), isReturnAddress: true))
             if saved == 0 {
-                trace.ending = "end of stack (rbp=0)"
+                trace.ending = "end of stack (rbp=0)" + caveat
                 return trace
             }
             if saved <= framePointer || saved - framePointer > maximumFrameSpan {

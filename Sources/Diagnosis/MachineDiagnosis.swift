@@ -114,7 +114,8 @@ public struct MachineDiagnosis {
                 return symbols.describe(address)
             },
             // Without symbols nothing says what is code: return addresses go unchecked.
-            isText: { address in symbols?.isText(address) ?? true })
+            isText: { address in symbols?.isText(address) ?? true },
+            functionStart: { address in symbols?.symbol(containing: address).flatMap { $0.isFunction ? $0.address : nil } })
         for thread in threads {
             var vcpu = VCPUReport(index: thread.cpuIndex)
             do {

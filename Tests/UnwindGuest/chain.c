@@ -7,7 +7,10 @@
 volatile unsigned long spin_count;
 volatile int released;
 
-static void put(const char *text) {
+// Not inlined: GCC 12 gives a leaf function that needs no stack no frame even with
+// -fno-omit-frame-pointer, and a frame-pointer walk from a frameless `deepest` would not see
+// `inner` (its return address sits at rsp, not above a saved rbp).
+__attribute__((noinline)) static void put(const char *text) {
     for (; *text; text++) __asm__ volatile("outb %0, %1" : : "a"(*text), "Nd"((unsigned short)0x3f8));
 }
 
