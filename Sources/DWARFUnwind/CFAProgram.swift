@@ -29,11 +29,13 @@ extension CallFrameTable {
     /// each time the location advances (and at the end, with the FDE's end) until it returns false.
     private func run(_ fde: FrameDescriptionEntry, emit: (UnwindRow, UInt64) -> Bool) throws {
         guard let cie = cies[fde.cieOffset] else { throw CallFrameError("FDE at 0x\(hex(UInt64(fde.offset))) has no CIE") }
-        var row = UnwindRow(location: fde.pcRange.lowerBound, cfa: .registerOffset(register: DWARFRegister.rsp, offset: 8), registers: [:])
+        var row = UnwindRow(
+            location: fde.pcRange.lowerBound, cfa: .registerOffset(register: DWARFRegister.rsp, offset: 8), registers: [:])
         var initial = row
         var stack: [UnwindRow] = []
         func execute(_ range: Range<Int>, isCIE: Bool) throws -> Bool {
-            var cursor = ByteCursor(bytes: bytes, sectionAddress: sectionAddress, offset: range.lowerBound, limit: range.upperBound)
+            var cursor = ByteCursor(
+                bytes: bytes, sectionAddress: sectionAddress, offset: range.lowerBound, limit: range.upperBound)
             func advance(_ delta: UInt64) -> Bool {
                 let next = row.location &+ delta &* cie.codeAlignment
                 guard emit(row, next) else { return false }
@@ -77,19 +79,28 @@ extension CallFrameTable {
                     row.registers[number] = .register(try register())
                 case 0x0a: stack.append(row)
                 case 0x0b:
-                    guard let saved = stack.popLast() else { throw CallFrameError("DW_CFA_restore_state with nothing remembered") }
+                    guard let saved = stack.popLast() else {
+                        throw CallFrameError("DW_CFA_restore_state with nothing remembered")
+                    }
                     // The location stays; the rules come back.
                     row.cfa = saved.cfa
                     row.registers = saved.registers
                 case 0x0c: row.cfa = .registerOffset(register: try register(), offset: Int64(bitPattern: try cursor.uleb128()))
                 case 0x0d:
                     let number = try register()
-                    if case .registerOffset(_, let offset) = row.cfa { row.cfa = .registerOffset(register: number, offset: offset) }
-                    else { row.cfa = .registerOffset(register: number, offset: 0) }
+                    if case .registerOffset(_, let offset) = row.cfa {
+                        row.cfa = .registerOffset(register: number, offset: offset)
+                    } else {
+                        row.cfa = .registerOffset(register: number, offset: 0)
+                    }
                 case 0x0e, 0x13:
-                    let offset = opcode == 0x0e ? Int64(bitPattern: try cursor.uleb128()) : try cursor.sleb128() &* cie.dataAlignment
-                    if case .registerOffset(let number, _) = row.cfa { row.cfa = .registerOffset(register: number, offset: offset) }
-                    else { throw CallFrameError("DW_CFA_def_cfa_offset after a CFA expression") }
+                    let offset =
+                        opcode == 0x0e ? Int64(bitPattern: try cursor.uleb128()) : try cursor.sleb128() &* cie.dataAlignment
+                    if case .registerOffset(let number, _) = row.cfa {
+                        row.cfa = .registerOffset(register: number, offset: offset)
+                    } else {
+                        throw CallFrameError("DW_CFA_def_cfa_offset after a CFA expression")
+                    }
                 case 0x0f:
                     try skipBlock(&cursor)
                     row.cfa = .expression
@@ -106,7 +117,8 @@ extension CallFrameTable {
                 case 0x2e: _ = try cursor.uleb128()  // DW_CFA_GNU_args_size: no effect on the CFA
                 case 0x2f: row.registers[try register()] = .offset(-factored(try cursor.uleb128()))
                 default:
-                    throw CallFrameError("unknown CFA instruction 0x\(hex(UInt64(opcode))) at \(sectionName)+0x\(hex(UInt64(cursor.offset - 1)))")
+                    throw CallFrameError(
+                        "unknown CFA instruction 0x\(hex(UInt64(opcode))) at \(sectionName)+0x\(hex(UInt64(cursor.offset - 1)))")
                 }
             }
             if isCIE { initial = row }

@@ -100,7 +100,9 @@ public struct CallFrameTable {
     public func cie(of fde: FrameDescriptionEntry) -> CommonInformationEntry? { cies[fde.cieOffset] }
 
     private func parseCIE(at offset: Int) throws -> CommonInformationEntry {
-        guard offset >= 0, offset + 4 <= bytes.count else { throw CallFrameError("CIE pointer 0x\(hex(UInt64(offset))) is outside the section") }
+        guard offset >= 0, offset + 4 <= bytes.count else {
+            throw CallFrameError("CIE pointer 0x\(hex(UInt64(offset))) is outside the section")
+        }
         var cursor = ByteCursor(bytes: bytes, sectionAddress: sectionAddress, offset: offset)
         var length = try cursor.unsigned(4)
         let is64 = length == 0xffff_ffff

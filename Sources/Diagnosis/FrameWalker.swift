@@ -83,7 +83,9 @@ public enum FrameWalker {
     /// rsp+8 and rbp is still its caller's; a function without that prologue (a leaf the
     /// compiler left frameless) hides its caller, and the ending says so.
     public static func walkByFramePointer(rip: UInt64, rbp: UInt64, rsp: UInt64 = 0, access: StackAccess) -> Backtrace {
-        var trace = Backtrace(frames: [Frame(address: rip, location: access.symbolize(rip), isReturnAddress: false)], method: .framePointer, ending: "")
+        var trace = Backtrace(
+            frames: [Frame(address: rip, location: access.symbolize(rip), isReturnAddress: false)], method: .framePointer,
+            ending: "")
         var framePointer = rbp
         var caveat = ""
         func stop(_ reason: String) -> Backtrace {
@@ -96,9 +98,12 @@ public enum FrameWalker {
             if pushesRBP && setsRBP && rip - start < 4 && rsp != 0 {
                 // Before `mov %rsp,%rbp`: the return address is at rsp, or above the pushed rbp.
                 let slot = rip == start ? rsp : rsp &+ 8
-                guard let returnAddress = try? access.readWord(slot) else { return stop("cannot read the return address at 0x\(hex(slot))") }
+                guard let returnAddress = try? access.readWord(slot) else {
+                    return stop("cannot read the return address at 0x\(hex(slot))")
+                }
                 if let problem = check(returnAddress: returnAddress, access: access) { return stop(problem) }
-                trace.frames.append(Frame(address: returnAddress, location: access.symbolize(returnAddress - 1), isReturnAddress: true))
+                trace.frames.append(
+                    Frame(address: returnAddress, location: access.symbolize(returnAddress - 1), isReturnAddress: true))
             } else if !(pushesRBP && setsRBP) {
                 caveat = "; frame 0 has no frame-pointer prologue, so its caller may be missing"
             }
@@ -109,11 +114,13 @@ public enum FrameWalker {
                 return trace
             }
             if framePointer % 8 != 0 { return stop("misaligned rbp 0x\(hex(framePointer))") }
-            guard let saved = try? access.readWord(framePointer), let returnAddress = try? access.readWord(framePointer &+ 8) else {
+            guard let saved = try? access.readWord(framePointer), let returnAddress = try? access.readWord(framePointer &+ 8)
+            else {
                 return stop("cannot read the frame at rbp 0x\(hex(framePointer))")
             }
             if let problem = check(returnAddress: returnAddress, access: access) { return stop(problem) }
-            trace.frames.append(Frame(address: returnAddress, location: access.symbolize(returnAddress - 1), isReturnAddress: true))
+            trace.frames.append(
+                Frame(address: returnAddress, location: access.symbolize(returnAddress - 1), isReturnAddress: true))
             if saved == 0 {
                 trace.ending = "end of stack (rbp=0)" + caveat
                 return trace
@@ -160,7 +167,8 @@ public enum FrameWalker {
             }
             let returnAddress = step.registers[DWARFRegister.returnAddress] ?? 0
             if let problem = check(returnAddress: returnAddress, access: access) { return stop(problem) }
-            trace.frames.append(Frame(address: returnAddress, location: access.symbolize(returnAddress - 1), isReturnAddress: true))
+            trace.frames.append(
+                Frame(address: returnAddress, location: access.symbolize(returnAddress - 1), isReturnAddress: true))
             registers = step.registers
         }
         return stop("depth limit \(maximumDepth)")

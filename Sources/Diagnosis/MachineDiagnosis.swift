@@ -132,7 +132,8 @@ public struct MachineDiagnosis {
                 // code are the process's, not the kernel's.
                 vcpu.inUserMode = registers.selectors.first.map { $0 & 3 == 3 } ?? false
                 if !vcpu.inUserMode {
-                    let trace = FrameWalker.walk(rip: registers.rip, general: registers.general, table: unwindTable, access: access)
+                    let trace = FrameWalker.walk(
+                        rip: registers.rip, general: registers.general, table: unwindTable, access: access)
                     vcpu.frames = trace.frames
                     vcpu.unwoundBy = trace.method.description
                     vcpu.walkEnded = trace.ending + (symbols == nil ? " (no symbols: return addresses unchecked)" : "")

@@ -18,6 +18,8 @@ public enum UnwindTableChoice {
                 problems.append("\(error)")
             }
         }
-        return (nil, problems.isEmpty ? nil : "unwind table unusable, walked by frame pointers: " + problems.joined(separator: "; "))
+        return (
+            nil, problems.isEmpty ? nil : "unwind table unusable, walked by frame pointers: " + problems.joined(separator: "; ")
+        )
     }
 }

@@ -96,7 +96,8 @@ public struct ELFImage {
             }
             frames.append(
                 ELFSectionContents(
-                    name: section.name, address: header.address, bytes: Array(bytes[header.offset..<header.offset + header.size])))
+                    name: section.name, address: header.address, bytes: Array(bytes[header.offset..<header.offset + header.size]))
+            )
         }
         callFrameSections = frames
 

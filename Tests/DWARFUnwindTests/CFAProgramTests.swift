@@ -17,7 +17,9 @@ import Testing
         }
     }
 
-    static func le(_ value: UInt64, _ count: Int) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) } }
+    static func le(_ value: UInt64, _ count: Int) -> [UInt8] {
+        (0..<count).map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) }
+    }
 
     static let sectionAddress: UInt64 = 0x40_2000
 
@@ -70,11 +72,15 @@ import Testing
         #expect(
             rows == [
                 UnwindRow(location: 0x40_1000, cfa: .registerOffset(register: 7, offset: 8), registers: [ra: .offset(-8)]),
-                UnwindRow(location: 0x40_1001, cfa: .registerOffset(register: 7, offset: 16), registers: [ra: .offset(-8), 6: .offset(-16)]),
+                UnwindRow(
+                    location: 0x40_1001, cfa: .registerOffset(register: 7, offset: 16),
+                    registers: [ra: .offset(-8), 6: .offset(-16)]),
                 UnwindRow(
                     location: 0x40_1005, cfa: .registerOffset(register: 6, offset: 16),
                     registers: [ra: .offset(-8), 6: .offset(-16), 3: .sameValue]),
-                UnwindRow(location: 0x40_1015, cfa: .registerOffset(register: 7, offset: 16), registers: [ra: .offset(-8), 6: .offset(-16)]),
+                UnwindRow(
+                    location: 0x40_1015, cfa: .registerOffset(register: 7, offset: 16),
+                    registers: [ra: .offset(-8), 6: .offset(-16)]),
                 UnwindRow(location: 0x40_1017, cfa: .expression, registers: [ra: .offset(-8), 6: .offset(-16)]),
                 UnwindRow(
                     location: 0x40_1018, cfa: .registerOffset(register: 7, offset: 8),

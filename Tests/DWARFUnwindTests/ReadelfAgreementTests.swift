@@ -79,7 +79,8 @@ struct ReadelfFrames {
                 let cie = fields.first(where: { $0.hasPrefix("cie=") }), let pc = fields.first(where: { $0.hasPrefix("pc=") })
             {
                 let bounds = pc.dropFirst(3).components(separatedBy: "..").compactMap { UInt64($0, radix: 16) }
-                fdes.append(FDE(offset: offset, cieOffset: Int(cie.dropFirst(4), radix: 16) ?? -1, pcRange: bounds[0]..<bounds[1]))
+                fdes.append(
+                    FDE(offset: offset, cieOffset: Int(cie.dropFirst(4), radix: 16) ?? -1, pcRange: bounds[0]..<bounds[1]))
                 current = offset
                 isFDE = true
             } else if fields.count >= 4, fields[3] == "CIE", let offset = Int(fields[0], radix: 16) {
@@ -99,7 +100,8 @@ struct ReadelfFrames {
     static func render(_ row: UnwindRow, columns: [String], isCIERow: Bool) -> [String] {
         var fields = [isCIERow ? String(repeating: "0", count: 16) : hexWord(row.location)]
         switch row.cfa {
-        case .registerOffset(let register, let offset): fields.append("\(DWARFRegister.name(register))\(offset < 0 ? "" : "+")\(offset)")
+        case .registerOffset(let register, let offset):
+            fields.append("\(DWARFRegister.name(register))\(offset < 0 ? "" : "+")\(offset)")
         case .expression: fields.append("exp")
         }
         for column in columns {

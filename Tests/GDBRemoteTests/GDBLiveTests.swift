@@ -56,7 +56,9 @@ import Testing
             #expect(Array(gdbFrames.prefix(vcpu.frames.count)) == vcpu.frames.map(\.address), "CPU\(vcpu.index)")
             if gdbFrames.count > vcpu.frames.count {
                 let next = gdbFrames[vcpu.frames.count]
-                #expect(vcpu.walkEnded == "stopped: return address 0x\(String(next, radix: 16)) is not kernel text", "CPU\(vcpu.index)")
+                #expect(
+                    vcpu.walkEnded == "stopped: return address 0x\(String(next, radix: 16)) is not kernel text",
+                    "CPU\(vcpu.index)")
             }
         }
     }
