@@ -9,6 +9,9 @@ public struct UnwindStep {
     public var cfa: UInt64
     /// The return address is undefined: this frame is the outermost (the bottom of the stack).
     public var isOutermost: Bool
+    /// The frame was a signal (interrupt) frame (`S`): the caller's pc is where it was
+    /// interrupted, not a return address, and is looked up as it is.
+    public var callerPCIsExact = false
 }
 
 extension CallFrameTable {
@@ -53,12 +56,15 @@ extension CallFrameTable {
                 value = nil  // a register we may not need: unknown from here on
             }
             if number == returnColumn {
-                guard let value else { return UnwindStep(registers: caller, cfa: cfa, isOutermost: true) }
+                guard let value else {
+                    return UnwindStep(registers: caller, cfa: cfa, isOutermost: true)
+                }
                 caller[DWARFRegister.returnAddress] = value
             } else if let value {
                 caller[number] = value
             }
         }
-        return UnwindStep(registers: caller, cfa: cfa, isOutermost: false)
+        return UnwindStep(
+            registers: caller, cfa: cfa, isOutermost: false, callerPCIsExact: cies[fde.cieOffset]?.isSignalFrame ?? false)
     }
 }

@@ -140,6 +140,7 @@ public enum FrameWalker {
             frames: [Frame(address: rip, location: access.symbolize(rip), isReturnAddress: false)],
             method: .callFrameInformation(section: table.sectionName), ending: "")
         var registers: [Int: UInt64] = [DWARFRegister.returnAddress: rip]
+        var previousWasSignalFrame = false
         for (number, index) in DWARFRegister.gdbIndex.enumerated() where index < general.count {
             registers[number] = general[index]
         }
@@ -149,11 +150,12 @@ public enum FrameWalker {
         }
         while trace.frames.count < maximumDepth {
             let pc = registers[DWARFRegister.returnAddress] ?? 0
+            let pcIsExact = trace.frames.count == 1 || previousWasSignalFrame
             let step: UnwindStep
             do {
-                step = try table.unwind(registers, isCallerFrame: trace.frames.count > 1, read: access.readWord)
+                step = try table.unwind(registers, isCallerFrame: !pcIsExact, read: access.readWord)
             } catch {
-                let name = access.symbolize(trace.frames.count > 1 ? pc &- 1 : pc).map { " in \($0)" } ?? ""
+                let name = access.symbolize(pcIsExact ? pc : pc &- 1).map { " in \($0)" } ?? ""
                 return stop("\(error)\(name)")
             }
             if step.isOutermost {
@@ -165,18 +167,25 @@ public enum FrameWalker {
             if step.cfa <= stackPointer || step.cfa - stackPointer > maximumFrameSpan {
                 return stop("CFA 0x\(hex(step.cfa)) does not climb from rsp 0x\(hex(stackPointer))")
             }
+            // Above a signal (interrupt) frame the pc is where the code was stopped, not a return address.
             let returnAddress = step.registers[DWARFRegister.returnAddress] ?? 0
-            if let problem = check(returnAddress: returnAddress, access: access) { return stop(problem) }
+            let exact = step.callerPCIsExact
+            if let problem = check(returnAddress: returnAddress, exact: exact, access: access) { return stop(problem) }
             trace.frames.append(
-                Frame(address: returnAddress, location: access.symbolize(returnAddress - 1), isReturnAddress: true))
+                Frame(
+                    address: returnAddress, location: access.symbolize(exact ? returnAddress : returnAddress - 1),
+                    isReturnAddress: !exact))
             registers = step.registers
+            previousWasSignalFrame = step.callerPCIsExact
         }
         return stop("depth limit \(maximumDepth)")
     }
 
-    private static func check(returnAddress: UInt64, access: StackAccess) -> String? {
+    private static func check(returnAddress: UInt64, exact: Bool = false, access: StackAccess) -> String? {
         if returnAddress == 0 { return "return address 0" }
-        if !access.isText(returnAddress &- 1) { return "return address 0x\(hex(returnAddress)) is not kernel text" }
+        if !access.isText(exact ? returnAddress : returnAddress &- 1) {
+            return "return address 0x\(hex(returnAddress)) is not kernel text"
+        }
         return nil
     }
 }

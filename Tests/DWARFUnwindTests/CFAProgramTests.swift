@@ -104,6 +104,8 @@ import Testing
         #expect(step.registers == [7: 0x8010, 6: 0x9000, 3: 42, 16: 0x40_1104])
         // Caller-saved rax is not carried over: nothing says where it is.
         #expect(step.registers[0] == nil)
+        // CIE 1 says "S": the caller's pc is where an interrupt stopped it, looked up as it is.
+        #expect(step.callerPCIsExact)
         #expect(throws: CallFrameError("the CFA at 0x401017 is a DWARF expression (unsupported)")) {
             try table.unwind([16: 0x40_1017, 7: 0x7ff0, 6: 0x8000], isCallerFrame: false, read: read)
         }
