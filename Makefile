@@ -16,7 +16,9 @@ HARNESS_ARGS ?=
 all: kernel harness
 
 # Debian packages we depend on: "command-or-pkgconfig-check package" pairs. The tests also use
-# gdb (GDBLiveTests' cross-check), gcc and ld (FloodGuest assembles a small test guest) and
+# gdb (GDBLiveTests' and UnwindGuestTests' cross-checks), gcc, ld, objcopy and readelf (FloodGuest
+# assembles a small test guest; UnwindGuest compiles a C one three ways, and its CFI is checked
+# against readelf's) and
 # unshare (util-linux, DiskFullEndToEndTests' private mount namespace); bubblewrap gives
 # QEMU its private filesystem view (docs/security.md); qemu-utils gives qemu-img, which makes
 # the snapshot drive of `--record` (docs/harness.md, "Record and replay"); chromium renders the

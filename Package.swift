@@ -109,8 +109,14 @@ let package = Package(
         .target(name: "GDBRemote", dependencies: ["HostSystem"], swiftSettings: harnessSettings),
         // Kernel symbols from the ELF64 image, Swift names demangled by the host runtime.
         .target(name: "KernelSymbols", swiftSettings: harnessSettings),
+        // DWARF call-frame information (.eh_frame, .debug_frame): the CIE/FDE parser, the CFA
+        // program and one unwind step, for backtraces of kernels built without frame pointers.
+        .target(name: "DWARFUnwind", swiftSettings: harnessSettings),
+        .testTarget(
+            name: "DWARFUnwindTests", dependencies: ["DWARFUnwind", "KernelSymbols", "TestSupport"],
+            swiftSettings: harnessSettings),
         // A stopped machine explained: vCPU states, symbolized backtraces, kernel state by symbol.
-        .target(name: "Diagnosis", dependencies: ["GDBRemote", "KernelSymbols"], swiftSettings: harnessSettings),
+        .target(name: "Diagnosis", dependencies: ["GDBRemote", "KernelSymbols", "DWARFUnwind"], swiftSettings: harnessSettings),
         // KTAP version 1 parsing: one kernel boot becomes many test cases.
         .target(name: "KTAP", swiftSettings: harnessSettings),
         // One QEMU virtual machine: command line, launch, serial console, shutdown.
@@ -130,7 +136,8 @@ let package = Package(
         .target(
             name: "Runner",
             dependencies: [
-                "HostSystem", "QMP", "QEMUMachine", "Scenario", "KTAP", "GDBRemote", "KernelSymbols", "Diagnosis", "Trend",
+                "HostSystem", "QMP", "QEMUMachine", "Scenario", "KTAP", "GDBRemote", "KernelSymbols", "Diagnosis", "DWARFUnwind",
+                "Trend",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: harnessSettings
@@ -163,7 +170,7 @@ let package = Package(
             swiftSettings: harnessSettings),
         .testTarget(
             name: "GDBRemoteTests",
-            dependencies: ["GDBRemote", "HostSystem", "QEMUMachine", "KernelSymbols", "Diagnosis", "TestSupport"],
+            dependencies: ["GDBRemote", "HostSystem", "QEMUMachine", "KernelSymbols", "Diagnosis", "DWARFUnwind", "TestSupport"],
             swiftSettings: harnessSettings),
         .testTarget(name: "KernelSymbolsTests", dependencies: ["KernelSymbols", "TestSupport"], swiftSettings: harnessSettings),
         // The figure lines of docs/kernel-interface.md against the kernel's printers (sources read).

@@ -1,6 +1,7 @@
 // A stopped machine explained: every vCPU's state, registers and backtrace through the
 // gdbstub, then the kernel's own counters read by symbol. Precondition: the target is stopped
 // (QEMU stops it when the debugger connects; `interrupt()` otherwise).
+import DWARFUnwind
 import GDBRemote
 import KernelSymbols
 
@@ -87,12 +88,14 @@ public struct MachineDiagnosis {
         }
     }
 
-    /// Collects everything over `client`. `symbols` nil leaves addresses unsymbolized and the
-    /// kernel state unread; `variables` are the kernel globals to read (the profile's
+    /// Collects everything over `client`. `symbols` nil leaves addresses unsymbolized, return
+    /// addresses unchecked and the kernel state unread; `unwindTable` (UnwindTableChoice) walks
+    /// by CFI, nil by frame pointers; `variables` are the kernel globals to read (the profile's
     /// `contract.diagnosis-variables`: none for a kernel whose profile names none).
     /// `kernelState: false` reads the vCPUs only (a second look).
     public static func collect(
-        client: GDBClient, symbols: SymbolMap?, variables: [String] = [], kernelState: Bool = true
+        client: GDBClient, symbols: SymbolMap?, unwindTable: CallFrameTable? = nil, variables: [String] = [],
+        kernelState: Bool = true
     ) -> MachineDiagnosis {
         var diagnosis = MachineDiagnosis()
         let threads: [GDBThreadID]
@@ -100,11 +103,19 @@ public struct MachineDiagnosis {
             diagnosis.problems.append("thread list: \(error)")
             return diagnosis
         }
-        let describe: (UInt64) -> String? = { address in
-            guard let symbols, let symbol = symbols.symbol(containing: address) else { return nil }
-            _ = symbol
-            return symbols.describe(address)
-        }
+        let access = StackAccess(
+            readWord: { address in
+                let bytes = try client.readMemory(address, count: 8)
+                guard bytes.count >= 8 else { throw GDBError.malformedReply(request: "m", reply: "") }
+                return (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[$1]) << (8 * UInt64($1)) }
+            },
+            symbolize: { address in
+                guard let symbols, symbols.symbol(containing: address) != nil else { return nil }
+                return symbols.describe(address)
+            },
+            // Without symbols nothing says what is code: return addresses go unchecked.
+            isText: { address in symbols?.isText(address) ?? true },
+            functionStart: { address in symbols?.symbol(containing: address).flatMap { $0.isFunction ? $0.address : nil } })
         for thread in threads {
             var vcpu = VCPUReport(index: thread.cpuIndex)
             do {
@@ -117,17 +128,16 @@ public struct MachineDiagnosis {
                 vcpu.rbp = registers.rbp
                 vcpu.rflags = UInt64(registers.eflags)
                 vcpu.cr3 = registers.cr3
-                let walk = FrameWalker.walk(
-                    rip: registers.rip, rbp: registers.rbp,
-                    read: { address in
-                        let bytes = try client.readMemory(address, count: 16)
-                        let words = (0..<2).map { word in
-                            (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[word * 8 + $1]) << (8 * UInt64($1)) }
-                        }
-                        return (words[0], words[1])
-                    }, symbolize: describe)
-                vcpu.frames = walk.frames
-                vcpu.walkEnded = walk.stoppedBecause
+                // CS's requested privilege level is the CPL: 3 is user mode, whose stack and
+                // code are the process's, not the kernel's.
+                vcpu.inUserMode = registers.selectors.first.map { $0 & 3 == 3 } ?? false
+                if !vcpu.inUserMode {
+                    let trace = FrameWalker.walk(
+                        rip: registers.rip, general: registers.general, table: unwindTable, access: access)
+                    vcpu.frames = trace.frames
+                    vcpu.unwoundBy = trace.method.description
+                    vcpu.walkEnded = trace.ending + (symbols == nil ? " (no symbols: return addresses unchecked)" : "")
+                }
             } catch {
                 vcpu.failure = "\(error)"
             }

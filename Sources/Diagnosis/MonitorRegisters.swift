@@ -20,6 +20,7 @@ public enum MonitorRegisters {
         vcpu.rflags = value("RFL") ?? 0
         vcpu.cr3 = value("CR3") ?? 0
         vcpu.halted = value("HLT").map { $0 != 0 }
+        vcpu.inUserMode = value("CPL") == 3
         return vcpu
     }
 }

@@ -16,6 +16,12 @@ public struct ELFSection: Equatable {
     public let size: UInt64
 }
 
+public struct ELFSectionContents {
+    public let name: String
+    public let address: UInt64
+    public let bytes: [UInt8]
+}
+
 public struct ELFError: Error, CustomStringConvertible {
     public let description: String
 }
@@ -24,6 +30,10 @@ public struct ELFImage {
     public let sections: [ELFSection]
     /// Functions and objects with an address, sorted by address.
     public let symbols: [ELFSymbol]
+    /// The loaded executable sections (SHF_ALLOC and SHF_EXECINSTR): where a return address may point.
+    public let executableRanges: [Range<UInt64>]
+    /// The call-frame sections an unwinder reads (`.eh_frame`, `.debug_frame`), when present.
+    public let callFrameSections: [ELFSectionContents]
 
     public init(path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else { throw ELFError(description: "\(path): cannot read") }
@@ -49,6 +59,7 @@ public struct ELFImage {
         struct Header {
             var name: Int
             var type: UInt64
+            var flags: UInt64
             var address: UInt64
             var offset: Int
             var size: Int
@@ -60,7 +71,7 @@ public struct ELFImage {
             let at = sectionOffset + index * entrySize
             headers.append(
                 Header(
-                    name: Int(try u32(at)), type: try u32(at + 4), address: try u64(at + 0x10),
+                    name: Int(try u32(at)), type: try u32(at + 4), flags: try u64(at + 8), address: try u64(at + 0x10),
                     offset: Int(try u64(at + 0x18)), size: Int(try u64(at + 0x20)),
                     link: Int(try u32(at + 0x28)), entrySize: Int(try u64(at + 0x38))))
         }
@@ -75,6 +86,20 @@ public struct ELFImage {
         }
         let names = headers[namesIndex]
         sections = try headers.map { ELFSection(name: try string(names, $0.name), address: $0.address, size: UInt64($0.size)) }
+        executableRanges = headers.filter { $0.flags & 0x6 == 0x6 && $0.size > 0 }
+            .map { $0.address..<$0.address &+ UInt64($0.size) }
+        var frames: [ELFSectionContents] = []
+        for (header, section) in zip(headers, sections)
+        where [".eh_frame", ".debug_frame"].contains(section.name) && header.type != 8 /* SHT_NOBITS */ {
+            guard header.offset >= 0, header.size >= 0, header.offset + header.size <= bytes.count else {
+                throw ELFError(description: "\(name): section \(section.name) runs past the end of the file")
+            }
+            frames.append(
+                ELFSectionContents(
+                    name: section.name, address: header.address, bytes: Array(bytes[header.offset..<header.offset + header.size]))
+            )
+        }
+        callFrameSections = frames
 
         var symbols: [ELFSymbol] = []
         for table in headers where table.type == 2 /* SHT_SYMTAB */ {

@@ -2,6 +2,7 @@
 // every vCPU with a symbolized backtrace and the kernel's counters, write the full report to
 // the artifacts, and return a one-line summary for the JUnit failure. Without a gdbstub it
 // falls back to QMP's `info registers` per vCPU.
+import DWARFUnwind
 import Diagnosis
 import Foundation
 import GDBRemote
@@ -17,6 +18,7 @@ public struct GDBHangDiagnoser: HangDiagnoser {
     public func diagnose(_ machine: QEMUMachine, watchdog: Watchdog, artifacts: String, contract: KernelContract) -> [String] {
         let started = MonotonicInstant.now
         let symbols = machine.profile.kernel.flatMap { SymbolMapCache.shared.map(forImage: $0) }
+        let unwind = UnwindTableChoice.choose(for: symbols)
         var diagnosis: MachineDiagnosis
         var transcript: [String] = []
         // QEMU's run state first: connecting the debugger stops the machine.
@@ -26,9 +28,11 @@ public struct GDBHangDiagnoser: HangDiagnoser {
                 let client = try GDBClient(socketPath: path, reactor: machine.reactor, timeout: 3)
                 // QEMU stops the machine when a debugger connects; `?` confirms it.
                 _ = try client.stopReason()
-                diagnosis = MachineDiagnosis.collect(client: client, symbols: symbols, variables: contract.diagnosisVariables)
+                diagnosis = MachineDiagnosis.collect(
+                    client: client, symbols: symbols, unwindTable: unwind.table, variables: contract.diagnosisVariables)
+                if let problem = unwind.problem { diagnosis.problems.append(problem) }
                 if watchdog != .qemuGone, diagnosis.vcpus.contains(where: { !$0.isIdle }) {
-                    try takeSecondLook(client, symbols: symbols, into: &diagnosis)
+                    try takeSecondLook(client, symbols: symbols, unwindTable: unwind.table, into: &diagnosis)
                 }
                 transcript = client.transcript
                 client.close()
@@ -69,11 +73,13 @@ public struct GDBHangDiagnoser: HangDiagnoser {
 
     /// Lets the machine run a moment and stops it again, so a vCPU caught in passing (a timer
     /// tick taken in the idle loop shows as "running, IF=0") is not reported as frozen.
-    private func takeSecondLook(_ client: GDBClient, symbols: SymbolMap?, into diagnosis: inout MachineDiagnosis) throws {
+    private func takeSecondLook(
+        _ client: GDBClient, symbols: SymbolMap?, unwindTable: CallFrameTable?, into diagnosis: inout MachineDiagnosis
+    ) throws {
         try client.resume()
         usleep(UInt32(Self.secondLookDelay * 1_000_000))
         _ = try client.interrupt()
-        let later = MachineDiagnosis.collect(client: client, symbols: symbols, kernelState: false)
+        let later = MachineDiagnosis.collect(client: client, symbols: symbols, unwindTable: unwindTable, kernelState: false)
         diagnosis.compare(withSecondLook: later, after: Self.secondLookDelay)
     }
 

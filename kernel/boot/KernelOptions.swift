@@ -2,7 +2,7 @@
 // with a warning line and ignored: a typo must never stop a boot.
 
 enum PanicAction { case exit, halt }
-enum DebugAction { case none, hang, hangLocked, panic, tripleFault, silent, race }
+enum DebugAction { case none, hang, hangLocked, panic, tripleFault, silent, race, userSpin }
 enum SpinLockOption { case automatic, ticket, testAndSet }
 
 /// A run of bytes inside the saved command line.
@@ -117,8 +117,10 @@ struct KernelOptions {
                 debug = .silent
             } else if value.equals("race") {
                 debug = .race
+            } else if value.equals("userspin") {
+                debug = .userSpin
             } else {
-                warnBadValue(key, value, expected: "hang, hang-locked, panic, triplefault, silent or race")
+                warnBadValue(key, value, expected: "hang, hang-locked, panic, triplefault, silent, race or userspin")
             }
         } else if key.equals("heartbeat") {
             if let n = value.number { heartbeatMilliseconds = n } else { warnBadValue(key, value, expected: "milliseconds") }

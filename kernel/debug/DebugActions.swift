@@ -25,6 +25,12 @@ enum DebugActions {
             Console.silenced = true
         case .race:
             PlantedRace.run()
+        case .userSpin:
+            // A freeze in user space: one `spin` process (burning, never yielding) per online CPU
+            // and no more output. The diagnosis must say the CPUs are in user mode, not walk the
+            // processes' stacks as kernel frames.
+            for cpu in 0..<CPUs.count where CPUs.isOnline(cpu) { _ = Processes.spawn("spin", argument: 0, on: cpu) }
+            Console.line("debug: spinning in user mode")
         }
     }
 }

@@ -15,4 +15,6 @@ static inline int64_t syscall3(int64_t n, uint64_t a, uint64_t b, uint64_t c) {
 // Things a faulting program does on purpose.
 static inline void user_ud2(void) { __asm__ volatile("ud2"); }
 static inline void user_hlt(void) { __asm__ volatile("hlt"); }
+// A busy loop's body: an instruction the optimizer must keep, so the loop stays a loop.
+static inline void user_pause(void) { __asm__ volatile("pause"); }
 #endif
