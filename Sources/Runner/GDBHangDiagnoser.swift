@@ -14,13 +14,15 @@ import Scenario
 public struct GDBHangDiagnoser: HangDiagnoser {
     public init() {}
 
-    public func diagnose(_ machine: QEMUMachine, watchdog: Watchdog, artifacts: String, contract: KernelContract) -> [String] {
+    public func diagnose(
+        _ machine: QEMUMachine, watchdog: Watchdog, artifacts: String, contract: KernelContract, symbols: SymbolMap?
+    ) -> [String] {
         let started = MonotonicInstant.now
-        let symbols = machine.profile.kernel.flatMap { SymbolMapCache.shared.map(forImage: $0) }
         var diagnosis: MachineDiagnosis
         var transcript: [String] = []
         // QEMU's run state first: connecting the debugger stops the machine.
-        var lines = RunStateDiagnoser().diagnose(machine, watchdog: watchdog, artifacts: artifacts, contract: contract)
+        var lines = RunStateDiagnoser().diagnose(
+            machine, watchdog: watchdog, artifacts: artifacts, contract: contract, symbols: symbols)
         if let path = machine.sockets.gdb {
             do {
                 let client = try GDBClient(socketPath: path, reactor: machine.reactor, timeout: 3)
@@ -44,9 +46,15 @@ public struct GDBHangDiagnoser: HangDiagnoser {
             diagnosis = Self.fromMonitor(machine)
         }
         if symbols == nil {
+            let kernel = machine.profile.kernel ?? "the kernel"
             diagnosis.problems.append(
-                "no ELF64 symbols: \(machine.profile.kernel ?? "the kernel") is not ELF64 and has no .elf of the same name beside it"
+                machine.profile.symbols.map {
+                    "no symbols: \($0) (machine.symbols) is neither an ELF64 with symbols nor a System.map"
+                }
+                    ?? "no symbols: \(kernel) is not an ELF64 with symbols, no file of its path with .elf for its last extension is beside it, and its profile names no machine.symbols"
             )
+        } else if let symbols, symbols.slide != 0 {
+            diagnosis.problems.append("symbols slid by 0x\(String(symbols.slide, radix: 16)) (the kernel's kaslr-offset line)")
         }
         let elapsed = MonotonicInstant.now.seconds(since: started)
         let frames = diagnosis.vcpus.map { "CPU\($0.index) \($0.symbolizedFrameCount)/\($0.frames.count)" }
