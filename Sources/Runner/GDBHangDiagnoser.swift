@@ -53,13 +53,14 @@ public struct GDBHangDiagnoser: HangDiagnoser {
                 }
                     ?? "no symbols: \(kernel) is not an ELF64 with symbols, no file of its path with .elf for its last extension is beside it, and its profile names no machine.symbols"
             )
-        } else if let symbols, symbols.slide != 0 {
-            diagnosis.problems.append("symbols slid by 0x\(String(symbols.slide, radix: 16)) (the kernel's kaslr-offset line)")
         }
+        // A relocated kernel's frames are only as right as the offset: say which was used.
+        let slideNote =
+            symbols.map { $0.slide == 0 ? "" : "symbols slid by the KASLR offset 0x\(String($0.slide, radix: 16))\n" } ?? ""
         let elapsed = MonotonicInstant.now.seconds(since: started)
         let frames = diagnosis.vcpus.map { "CPU\($0.index) \($0.symbolizedFrameCount)/\($0.frames.count)" }
         let report =
-            diagnosis.fullText
+            slideNote + diagnosis.fullText
             + "collected in \(Int(elapsed * 1000)) ms after the \(watchdog.rawValue) watchdog; frames symbolized: \(frames.joined(separator: ", "))\n"
         try? report.write(toFile: "\(artifacts)/diagnosis.txt", atomically: true, encoding: .utf8)
         if !transcript.isEmpty {
@@ -67,6 +68,7 @@ public struct GDBHangDiagnoser: HangDiagnoser {
                 toFile: "\(artifacts)/gdb.log", atomically: true, encoding: .utf8)
         }
         lines.append("diagnosis: " + diagnosis.summary)
+        if !slideNote.isEmpty { lines.append(String(slideNote.dropLast())) }
         lines.append("full diagnosis (\(diagnosis.source), \(Int(elapsed * 1000)) ms): diagnosis.txt in the artifacts")
         return lines
     }
