@@ -17,7 +17,8 @@ $(LINUX_OUT)/System.map: $(PEER_KERNEL)
 	@mkdir -p $(LINUX_OUT)/dbg
 	@pkg=$$(cut -d' ' -f1 $(PEER_OUT)/linux.txt)-dbg; \
 	  echo "linux examples: downloading $$pkg (System.map only is kept)"; \
-	  cd $(LINUX_OUT)/dbg && rm -f *.deb && apt-get download -q=2 "$$pkg"
+	  cd $(LINUX_OUT)/dbg && rm -f *.deb && \
+	  { apt-get download -q=2 "$$pkg" || { apt-get update -qq && apt-get download -q=2 "$$pkg"; }; }
 	cd $(LINUX_OUT)/dbg && dpkg-deb --fsys-tarfile *.deb | tar -x --wildcards './usr/lib/debug/boot/System.map-*'
 	cp $(LINUX_OUT)/dbg/usr/lib/debug/boot/System.map-* $@
 	rm -rf $(LINUX_OUT)/dbg
@@ -32,7 +33,7 @@ $(LINUX_OUT)/initramfs.gz: $(PEER_KERNEL) $(LINUX_DIR)/init $(LINUX_OUT)/hang-ta
 	@rm -rf $(LINUX_OUT)/root && mkdir -p $(LINUX_OUT)/root/bin $(LINUX_OUT)/root/dev $(LINUX_OUT)/root/proc
 	@cp $(PEER_OUT)/pkg/bin/busybox $(LINUX_OUT)/hang-task $(LINUX_OUT)/root/bin/
 	@cp $(LINUX_DIR)/init $(LINUX_OUT)/root/init && chmod 755 $(LINUX_OUT)/root/init
-	cd $(LINUX_OUT)/root && find . | ../../peer/pkg/bin/busybox cpio -o -H newc 2>/dev/null | gzip -1 > ../initramfs.gz
+	cd $(LINUX_OUT)/root && find . | $(abspath $(PEER_OUT))/pkg/bin/busybox cpio -o -H newc 2>/dev/null | gzip -1 > ../initramfs.gz
 
 # The profile's `build:` (scenarios/linux/profiles.yaml) runs this: the peer's packages first.
 linux-examples:
