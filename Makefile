@@ -84,7 +84,8 @@ test: deps lint kernel unit run
 run: deps kernel harness
 	$(SWIFT) run --skip-build harness scenarios/ --junit $(JUNIT) $(HARNESS_ARGS)
 
-# Long runs: the soaks (scenarios tagged nightly) plus every scenario repeated NIGHTLY_REPEAT
+# Long runs: the soaks and the Linux examples (scenarios tagged nightly; the examples download
+# once, see `examples`) plus every scenario repeated NIGHTLY_REPEAT
 # times, each repetition with its own seed (a failure prints the command that reruns it).
 NIGHTLY_REPEAT ?= 5
 nightly: deps kernel harness
