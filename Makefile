@@ -1,7 +1,8 @@
 # Top-level entry points. `make run` and `make test` are the two commands a newcomer needs;
 # both install missing Debian packages first (as root), then build what they use. `make bench`
 # measures the kernel and the harness next to Debian's Linux in the same QEMU
-# (docs/performance.md); `make peer` only builds that Linux peer.
+# (docs/performance.md); `make peer` only builds that Linux peer. `make examples` boots that
+# Linux in the examples of scenarios/linux/ (downloads; also part of `make nightly`).
 # `make fuzz` runs the libFuzzer targets (QMP, GDB, Scenario, KTAP parsers) for FUZZ_SECONDS each
 # (default 600) and fails on any finding; FUZZ_TARGETS picks some, `make -j 2 fuzz` runs two at once.
 
@@ -11,7 +12,7 @@ JUNIT      ?= $(BUILD)/junit.xml
 # Arguments for the harness on top of the scenario folder, e.g. `make run HARNESS_ARGS=--verbose`.
 HARNESS_ARGS ?=
 
-.PHONY: all deps lint kernel harness unit test run ktest nightly bench peer harness-soak serial-flood-soak fuzz fuzz-build probe-guest clean
+.PHONY: all deps lint kernel harness unit test run ktest nightly examples linux-examples bench peer harness-soak serial-flood-soak fuzz fuzz-build probe-guest clean
 
 all: kernel harness
 
@@ -47,6 +48,7 @@ deps:
 
 include kernel/kernel.mk
 include Sources/Benchmarks/LinuxPeer/peer.mk
+include scenarios/linux/examples.mk
 
 harness: deps
 	$(SWIFT) build -j 2 --product harness
@@ -85,7 +87,8 @@ test: deps lint kernel unit run
 run: deps kernel harness
 	$(SWIFT) run --skip-build harness scenarios/ --junit $(JUNIT) $(HARNESS_ARGS)
 
-# Long runs: the soaks (scenarios tagged nightly) plus every scenario repeated NIGHTLY_REPEAT
+# Long runs: the soaks and the Linux examples (scenarios tagged nightly; the examples download
+# once, see `examples`) plus every scenario repeated NIGHTLY_REPEAT
 # times, each repetition with its own seed (a failure prints the command that reruns it).
 # SHARD=K/N runs the K-th of N disjoint parts of that plan (docs/scaling-out.md); every part
 # needs the same SEED_BASE. DURATIONS=an earlier junit.xml balances the parts by its run times.
@@ -97,6 +100,11 @@ SHARD_ARGS := $(if $(SHARD),--shard $(SHARD)) $(if $(SEED_BASE),--seed-base $(SE
               $(if $(DURATIONS),--durations $(DURATIONS))
 nightly: deps kernel harness
 	$(SWIFT) run --skip-build harness scenarios/ --nightly --repeat $(NIGHTLY_REPEAT) --junit $(JUNIT) $(SHARD_ARGS) $(HARNESS_ARGS)
+
+# The Linux examples (scenarios/linux/, tagged nightly): Debian's Linux with a busybox initramfs,
+# its System.map from the -dbg package (a 280 MB download, once); the profile's build makes them.
+examples: deps harness
+	$(SWIFT) run --skip-build harness scenarios/linux/ --nightly --junit $(BUILD)/examples.xml $(HARNESS_ARGS)
 
 # Figures: the kernel's, the harness's and the host heap core's, with Debian's Linux booted by
 # the same harness in the same QEMU as the peer; build/bench.json, build/bench.md and the table.

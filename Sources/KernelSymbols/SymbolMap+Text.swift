@@ -5,10 +5,13 @@ extension SymbolMap {
     /// True when `address` lies in an executable section of the image, or, for an image that
     /// names none, inside a function symbol.
     public func isText(_ address: UInt64) -> Bool {
-        if !image.executableRanges.isEmpty { return image.executableRanges.contains { $0.contains(address) } }
+        let linked = address &- slide
+        if !image.executableRanges.isEmpty { return image.executableRanges.contains { $0.contains(linked) } }
         return symbol(containing: address)?.isFunction == true
     }
 
-    /// `.eh_frame` and `.debug_frame` of the image, as far as it has them.
-    public var callFrameSections: [ELFSectionContents] { image.callFrameSections }
+    /// `.eh_frame` and `.debug_frame` of the image, as far as it has them. None for a kernel
+    /// relocated by KASLR: their addresses are the linked ones (a slid kernel is walked by frame
+    /// pointers).
+    public var callFrameSections: [ELFSectionContents] { slide == 0 ? image.callFrameSections : [] }
 }

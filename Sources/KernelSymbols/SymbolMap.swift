@@ -1,7 +1,10 @@
 // Address ↔ name for the kernel image: the lookups a backtrace and a `read-symbol` step need.
+// Addresses are the running kernel's: the symbol file's plus `slide` (a KASLR offset).
 
 public struct SymbolMap {
     public let image: ELFImage
+    /// What the running kernel's addresses add to the symbol file's (0 unless relocated).
+    public private(set) var slide: UInt64 = 0
     private let byAddress: [ELFSymbol]
     private var byName: [String: ELFSymbol] = [:]
     private var byDemangled: [String: ELFSymbol] = [:]
@@ -41,11 +44,26 @@ public struct SymbolMap {
         return functionIndex.names?[name]
     }
 
-    public init(path: String) throws { self.init(image: try ELFImage(path: path)) }
+    /// An ELF64 image with symbols, or a System.map.
+    public init(path: String) throws { self.init(image: try ELFImage(symbolFile: path)) }
+
+    /// The same symbols for a kernel relocated by `offset` (KASLR).
+    public func sliding(by offset: UInt64) -> SymbolMap {
+        var copy = self
+        copy.slide = offset
+        return copy
+    }
+
+    private func slid(_ symbol: ELFSymbol) -> ELFSymbol {
+        slide == 0
+            ? symbol
+            : ELFSymbol(name: symbol.name, address: symbol.address &+ slide, size: symbol.size, isFunction: symbol.isFunction)
+    }
 
     /// The symbol containing `address`: the last one at or below it, if the address lies within
     /// its size (or, for a symbol without a size, before the next symbol).
-    public func symbol(containing address: UInt64) -> ELFSymbol? {
+    public func symbol(containing runningAddress: UInt64) -> ELFSymbol? {
+        let address = runningAddress &- slide
         // Linker labels without a size (`__bss_end`) would otherwise claim everything above them.
         guard image.sections.contains(where: { $0.address != 0 && address >= $0.address && address - $0.address < $0.size })
         else {
@@ -62,7 +80,7 @@ public struct SymbolMap {
             let candidate = byAddress[index]
             if candidate.size == 0 || address < candidate.address &+ candidate.size {
                 if candidate.size == 0, index + 1 < byAddress.count, byAddress[index + 1].address <= address { return nil }
-                return candidate
+                return slid(candidate)
             }
             // An enclosing symbol may start lower (a function around a local label).
             if address - candidate.address > 1 << 20 { break }
@@ -83,7 +101,7 @@ public struct SymbolMap {
     /// (`Kernel.CPUs.blocks`, `CPUs.blocks`); a function by its short name (`Scheduler.idleLoop()`).
     /// Not thread-safe on the first function lookup.
     public func lookup(_ name: String) -> ELFSymbol? {
-        byName[name] ?? byDemangled[name] ?? (name.hasSuffix(")") ? function(named: name) : nil)
+        (byName[name] ?? byDemangled[name] ?? (name.hasSuffix(")") ? function(named: name) : nil)).map(slid)
     }
 
     /// `static Kernel.CPUs.blocks : Swift.InlineArray<...>` → `Kernel.CPUs.blocks`.

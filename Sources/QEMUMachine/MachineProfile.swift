@@ -17,6 +17,9 @@ public struct MachineProfile: Equatable {
     public var cpuModel: String?
     /// Multiboot kernel image (`-kernel`).
     public var kernel: String?
+    /// `symbols`: the kernel's symbols (an ELF64 with symbols, a `vmlinux`, or a System.map);
+    /// nil: found beside the kernel by SymbolMapCache's naming rule.
+    public var symbols: String?
     /// Multiboot modules (`-initrd a,b`).
     public var modules: [String] = []
     /// Kernel command line (`-append`), after `{seed}` substitution.

@@ -15,14 +15,16 @@ import Scenario
 public struct GDBHangDiagnoser: HangDiagnoser {
     public init() {}
 
-    public func diagnose(_ machine: QEMUMachine, watchdog: Watchdog, artifacts: String, contract: KernelContract) -> [String] {
+    public func diagnose(
+        _ machine: QEMUMachine, watchdog: Watchdog, artifacts: String, contract: KernelContract, symbols: SymbolMap?
+    ) -> [String] {
         let started = MonotonicInstant.now
-        let symbols = machine.profile.kernel.flatMap { SymbolMapCache.shared.map(forImage: $0) }
         let unwind = UnwindTableChoice.choose(for: symbols)
         var diagnosis: MachineDiagnosis
         var transcript: [String] = []
         // QEMU's run state first: connecting the debugger stops the machine.
-        var lines = RunStateDiagnoser().diagnose(machine, watchdog: watchdog, artifacts: artifacts, contract: contract)
+        var lines = RunStateDiagnoser().diagnose(
+            machine, watchdog: watchdog, artifacts: artifacts, contract: contract, symbols: symbols)
         if let path = machine.sockets.gdb {
             do {
                 let client = try GDBClient(socketPath: path, reactor: machine.reactor, timeout: 3)
@@ -48,14 +50,21 @@ public struct GDBHangDiagnoser: HangDiagnoser {
             diagnosis = Self.fromMonitor(machine)
         }
         if symbols == nil {
+            let kernel = machine.profile.kernel ?? "the kernel"
             diagnosis.problems.append(
-                "no ELF64 symbols: \(machine.profile.kernel ?? "the kernel") is not ELF64 and has no .elf of the same name beside it"
+                machine.profile.symbols.map {
+                    "no symbols: \($0) (machine.symbols) is neither an ELF64 with symbols nor a System.map"
+                }
+                    ?? "no symbols: \(kernel) is not an ELF64 with symbols, no file of its path with .elf for its last extension is beside it, and its profile names no machine.symbols"
             )
         }
+        // A relocated kernel's frames are only as right as the offset: say which was used.
+        let slideNote =
+            symbols.map { $0.slide == 0 ? "" : "symbols slid by the KASLR offset 0x\(String($0.slide, radix: 16))\n" } ?? ""
         let elapsed = MonotonicInstant.now.seconds(since: started)
         let frames = diagnosis.vcpus.map { "CPU\($0.index) \($0.symbolizedFrameCount)/\($0.frames.count)" }
         let report =
-            diagnosis.fullText
+            slideNote + diagnosis.fullText
             + "collected in \(Int(elapsed * 1000)) ms after the \(watchdog.rawValue) watchdog; frames symbolized: \(frames.joined(separator: ", "))\n"
         try? report.write(toFile: "\(artifacts)/diagnosis.txt", atomically: true, encoding: .utf8)
         if !transcript.isEmpty {
@@ -63,6 +72,7 @@ public struct GDBHangDiagnoser: HangDiagnoser {
                 toFile: "\(artifacts)/gdb.log", atomically: true, encoding: .utf8)
         }
         lines.append("diagnosis: " + diagnosis.summary)
+        if !slideNote.isEmpty { lines.append(String(slideNote.dropLast())) }
         lines.append("full diagnosis (\(diagnosis.source), \(Int(elapsed * 1000)) ms): diagnosis.txt in the artifacts")
         return lines
     }

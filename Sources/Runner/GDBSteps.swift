@@ -22,7 +22,11 @@ final class GDBSteps {
 
     /// Returns a failure message when the step could not do what it says.
     func perform(_ step: GDBStep, timeout: Double) throws -> String? {
-        guard let symbols = machine.profile.kernel.flatMap({ SymbolMapCache.shared.map(forImage: $0) }) else {
+        guard
+            let symbols = machine.profile.kernel.flatMap({
+                SymbolMapCache.shared.map(forImage: $0, symbols: machine.profile.symbols)
+            })?.sliding(by: monitor.kernelOffset ?? 0)
+        else {
             return "no kernel symbols"
         }
         // Connecting stops the machine; a read or write on a machine that ran before the step

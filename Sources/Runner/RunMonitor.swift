@@ -2,6 +2,7 @@
 // the watchdogs' clocks, the KTAP parser, captures and the facts the verdict is made of.
 import HostSystem
 import KTAP
+import KernelSymbols
 import QEMUMachine
 import QMP
 import Scenario
@@ -51,6 +52,8 @@ final class RunMonitor {
     private(set) var expectedPanicMatched = false
     private(set) var firstLineAt: MonotonicInstant?
     private(set) var captures: [String: Int64] = [:]
+    /// Where a relocating kernel put itself (its contract's `kaslr-offset` line), once seen.
+    private(set) var kernelOffset: UInt64?
     /// `trend:` samples; nil until sampling starts.
     private(set) var trend: TrendSeries?
 
@@ -113,6 +116,15 @@ final class RunMonitor {
         if panicSeenAt != nil {
             if let cpu = scenario.contract.panicCPU(in: text) { panicCPUs.insert(cpu) }
             if let end = reportLastLine, end.matches(text) { panicReportEnded = true }
+        }
+        if let kaslr = scenario.contract.kaslrOffset, kernelOffset == nil {
+            let symbols =
+                kaslr.symbol == nil
+                ? nil
+                : scenario.machine.kernel.flatMap {
+                    SymbolMapCache.shared.map(forImage: $0, symbols: scenario.machine.symbols)
+                }
+            if let offset = kaslr.offset(in: text, symbols: symbols) { kernelOffset = offset }
         }
         if let spec = scenario.trend { sample(text, spec: spec, at: now) }
         if let progress = scenario.watchdogs.progress, progress.pattern.matches(text), text != lastProgressLine {

@@ -104,10 +104,65 @@ extension ScenarioRun {
         }
     }
 
+    /// The kernel's symbols at its running addresses: slid by the offset its contract's
+    /// `kaslr-offset` line gave, once the guest printed it.
+    var kernelSymbols: SymbolMap? {
+        guard let kernel = scenario.machine.kernel,
+            let symbols = SymbolMapCache.shared.map(forImage: kernel, symbols: scenario.machine.symbols)
+        else { return nil }
+        return symbols.sliding(by: monitor?.kernelOffset ?? 0)
+    }
+
+    /// Lines of a symbolized guest backtrace kept in the verdict (the last ones: a panic
+    /// report ends a log); serial.symbolized.log has them all.
+    static let symbolizedDetailLines = 48
+
+    /// The backtraces the guest printed with raw addresses, symbolized (BacktraceSymbolizer),
+    /// for the verdict: the lines of the serial excerpt that hold code addresses. Empty without
+    /// symbols or such lines.
+    func symbolizedBacktraceDetails(_ result: RunResult) -> [String] {
+        guard let symbols = kernelSymbols else { return [] }
+        let symbolizer = BacktraceSymbolizer(symbols: symbols)
+        let lines = (result.serialHead + result.serialTail).compactMap { symbolizer.symbolize($0.text) }
+        guard !lines.isEmpty else { return [] }
+        return ["guest backtrace symbolized (\(symbolsDescription(symbols))):"]
+            + lines.suffix(Self.symbolizedDetailLines).map { "  " + $0 }
+    }
+
+    /// Where the symbols came from, and the KASLR offset when there is one.
+    func symbolsDescription(_ symbols: SymbolMap) -> String {
+        let file = SymbolMapCache.symbolsPath(forImage: scenario.machine.kernel ?? "", symbols: scenario.machine.symbols)
+        return "symbols: \(file)" + (symbols.slide == 0 ? "" : ", KASLR offset 0x\(String(symbols.slide, radix: 16))")
+    }
+
+    /// A failed run's serial.log again, every code address followed by its symbol
+    /// (serial.symbolized.log), when any line holds one; and the same lines at the end of
+    /// diagnosis.txt, beside the diagnoser's own frames.
+    func writeSymbolizedLog() {
+        guard let symbols = kernelSymbols,
+            let log = try? String(contentsOfFile: "\(artifactsPath)/serial.log", encoding: .utf8)
+        else { return }
+        let symbolizer = BacktraceSymbolizer(symbols: symbols)
+        let (lines, changed) = symbolizer.symbolize(lines: log.components(separatedBy: "\n"))
+        guard changed > 0 else { return }
+        writeArtifact("serial.symbolized.log", lines.joined(separator: "\n"))
+        let diagnosis = "\(artifactsPath)/diagnosis.txt"
+        guard let handle = FileHandle(forWritingAtPath: diagnosis) else { return }
+        defer { try? handle.close() }
+        let printed = log.components(separatedBy: "\n").compactMap { symbolizer.symbolize($0) }
+        let section =
+            "\nbacktraces the guest printed, symbolized (\(symbolsDescription(symbols))):\n"
+            + printed.suffix(Self.symbolizedDetailLines).map { "  " + $0 + "\n" }.joined()
+        _ = try? handle.seekToEnd()
+        try? handle.write(contentsOf: Data(section.utf8))
+    }
+
     /// The command that attaches gdb to this VM with the kernel's symbols loaded.
     func gdbCommand(_ machine: QEMUMachine) -> String {
         guard let socket = machine.sockets.gdb else { return "(no gdbstub)" }
-        let image = machine.profile.kernel.map { SymbolMapCache.elfPath(forImage: $0) }
+        // gdb reads ELF only: a System.map is no use to it.
+        let image = machine.profile.kernel.map { SymbolMapCache.symbolsPath(forImage: $0, symbols: machine.profile.symbols) }
+            .flatMap { (try? ELFImage(path: $0)) != nil ? $0 : nil }
         return "gdb \(image.map { shellQuoted($0) + " " } ?? "")-ex \(shellQuoted("target remote " + socket))"
     }
 

@@ -28,8 +28,8 @@ extension ScenarioRun {
         }
         let profile = machine.profile
         if let kernel = profile.kernel {
-            let elf = SymbolMapCache.elfPath(forImage: kernel)
-            if elf != kernel { copy(elf, "kernel.elf") }
+            let elf = SymbolMapCache.symbolsPath(forImage: kernel, symbols: profile.symbols)
+            if elf != kernel, (try? ELFImage(path: elf)) != nil { copy(elf, "kernel.elf") }
         }
         let qemu = QEMUInstallation.locate(profile.qemuBinary) ?? profile.qemuBinary
         let identity = ReplayRecording.binaryIdentity(qemu)

@@ -72,7 +72,8 @@ extension ScenarioRun {
     func diagnoseIfRunning(_ watchdog: Watchdog) -> [String] {
         guard let machine, machine.isRunning, let diagnoser = options.diagnoser else { return [] }
         onDiagnosis?(watchdog)
-        return diagnoser.diagnose(machine, watchdog: watchdog, artifacts: artifactsPath, contract: scenario.contract)
+        return diagnoser.diagnose(
+            machine, watchdog: watchdog, artifacts: artifactsPath, contract: scenario.contract, symbols: kernelSymbols)
     }
 
     func interrupted() -> Verdict {

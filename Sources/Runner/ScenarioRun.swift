@@ -87,6 +87,11 @@ public final class ScenarioRun {
             result.serialTail = machine.serial.tailLines
             result.omittedSerialLines = machine.serial.omittedLineCount
             result.serialBytes = machine.serial.totalBytes
+            let symbolized = symbolizedBacktraceDetails(result)
+            if !symbolized.isEmpty {
+                verdict.details += symbolized
+                result.verdict = verdict
+            }
             result.properties += deterministicProperties(instructions: instructions)
             if let starved { result.properties.append(("host.starved", "\(starved.starved ? "yes" : "no"): \(starved.figures)")) }
             if verdict.kind == .crash || verdict.kind == .launchFailure, !machine.stderrTail.isEmpty {
@@ -116,6 +121,7 @@ public final class ScenarioRun {
                 verdict = result.verdict
             }
             writeArtifacts(result)
+            writeSymbolizedLog()
             result.artifacts = artifactsPath
             if !artifactProblems.isEmpty {
                 result.verdict.details.append("artifacts incomplete: " + artifactProblems.joined(separator: "; "))

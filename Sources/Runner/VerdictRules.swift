@@ -95,17 +95,8 @@ struct VerdictRules {
                     .failed, .forbiddenLine,
                     "a line matching never-pattern \(forbidden.pattern) appeared: \(forbidden.line)"))
         }
-        if facts.tripleFault {
-            if expectation == .tripleFault {
-                return Judgement(
-                    verdict: Verdict(
-                        .passed, .expected, "triple fault (SHUTDOWN guest-reset), as expected", watchdog: .tripleFault))
-            }
-            return Judgement(
-                verdict: Verdict(
-                    .error, .tripleFault, "the guest triple-faulted (SHUTDOWN guest-reset) during \(facts.step.name)",
-                    watchdog: .tripleFault))
-        }
+        // A reset after a panic line is the panic's own reboot (Linux's panic=-1 under
+        // -no-reboot), not a triple fault: the panic is judged.
         if facts.panicked {
             let how =
                 facts.panicLine.map { line in facts.panicTitle.map { "\($0): \(line)" } ?? line }
@@ -127,6 +118,17 @@ struct VerdictRules {
             // still there to explain. (With panic=exit QEMU is already on its way out.)
             guard facts.haltsAfterPanic else { return Judgement(verdict: verdict) }
             return Judgement(verdict: verdict, actions: [.closeGDBConnection, .diagnose(.guestPanic, timed: false)])
+        }
+        if facts.tripleFault {
+            if expectation == .tripleFault {
+                return Judgement(
+                    verdict: Verdict(
+                        .passed, .expected, "triple fault (SHUTDOWN guest-reset), as expected", watchdog: .tripleFault))
+            }
+            return Judgement(
+                verdict: Verdict(
+                    .error, .tripleFault, "the guest triple-faulted (SHUTDOWN guest-reset) during \(facts.step.name)",
+                    watchdog: .tripleFault))
         }
         if facts.stoppedByQEMU && facts.exit == nil {
             return Judgement(

@@ -1,6 +1,7 @@
 // `gdb:` steps in scenario files. Symbols are checked against the kernel image before anything
 // boots, so a misspelt name is a file:line error, not a failed run.
 import KernelSymbols
+import QEMUMachine
 import Yams
 
 extension ScenarioParser {
@@ -45,18 +46,20 @@ extension ScenarioParser {
     }
 
     /// Every `gdb:` step's symbol must be in the kernel image's symbol table.
-    static func checkGDBSymbols(_ steps: [Located<Step>], kernel: String?, file: String) throws {
+    static func checkGDBSymbols(_ steps: [Located<Step>], machine: MachineProfile, file: String) throws {
+        let kernel = machine.kernel
         let named = steps.compactMap { step -> (String, Int)? in
             guard case .gdb(let gdb) = step.value, let symbol = gdb.symbol else { return nil }
             return (symbol, step.line)
         }
         guard let (first, firstLine) = named.first else { return }
-        guard let kernel, let symbols = SymbolMapCache.shared.map(forImage: kernel) else {
+        guard let kernel, let symbols = SymbolMapCache.shared.map(forImage: kernel, symbols: machine.symbols) else {
+            let looked =
+                machine.symbols.map { "in its machine.symbols \($0)" }
+                ?? "(machine.symbols names none: the image itself when it is ELF64, else the same path with .elf for its last extension)"
             throw ScenarioError(
                 file: file, line: firstLine,
-                reason:
-                    "gdb step names \(first), but no ELF64 symbols were found for \(kernel ?? "the kernel") (the image itself when it is ELF64, else the same path with .elf for its last extension)"
-            )
+                reason: "gdb step names \(first), but no symbols were found for \(kernel ?? "the kernel") \(looked)")
         }
         for (symbol, line) in named where symbols.lookup(symbol) == nil {
             throw ScenarioError(

@@ -2,6 +2,7 @@
 // (ours: docs/kernel-interface.md). Every field is optional, and a missing one assumes nothing:
 // a kernel whose profile says nothing gets only the generic checks (a panic is pvpanic's
 // GUEST_PANICKED; KTAP is judged by its own results; no exit status is presumed).
+import KernelSymbols
 import Yams
 
 public struct KernelContract: Equatable {
@@ -36,12 +37,34 @@ public struct KernelContract: Equatable {
     public var ktapOption: String?
     /// `diagnosis-variables`: the kernel globals a hang diagnosis reads by symbol (docs/harness.md).
     public var diagnosisVariables: [String] = []
+    /// `kaslr-offset`: a line from which the harness learns where a relocating kernel (KASLR)
+    /// put itself; without one (or before it), symbols are taken at their linked addresses,
+    /// which is right for a kernel that does not relocate or runs with `nokaslr`.
+    public var kaslrOffset: KASLROffsetLine?
+
+    /// `kaslr-offset: /PATTERN/` (its first group the offset, in hex: Linux's `Kernel Offset:
+    /// 0x... from ...`), or `{line: /PATTERN/, symbol: NAME}` (its first group the running
+    /// address of NAME, in hex: a line of /proc/kallsyms the guest prints).
+    public struct KASLROffsetLine: Equatable {
+        public var line: Pattern
+        public var symbol: String?
+
+        /// The offset `text` tells, if it is the line (nil when the symbol is not in `symbols`).
+        public func offset(in text: String, symbols: SymbolMap?) -> UInt64? {
+            guard var hex = line.firstCapture(in: text) else { return nil }
+            if hex.hasPrefix("0x") { hex.removeFirst(2) }
+            guard let value = UInt64(hex, radix: 16) else { return nil }
+            guard let symbol else { return value }
+            guard let linked = symbols?.sliding(by: 0).lookup(symbol) else { return nil }
+            return value &- linked.address
+        }
+    }
 
     public init() {}
 
     public static let keys = [
         "clean-exit", "panic-exit", "panic-line", "panic-report-end", "panic-halt", "panic-cpu-line", "cpus-online",
-        "panic-lines", "panic-defaults", "ktap-option", "diagnosis-variables",
+        "panic-lines", "panic-defaults", "ktap-option", "diagnosis-variables", "kaslr-offset",
     ]
 
     /// Every line that says the kernel panicked: the profile's own, then the built-in ones
@@ -103,7 +126,23 @@ public struct KernelContract: Equatable {
                     try reader.string($0, "each name of contract.diagnosis-variables")
                 }
             } ?? []
+        contract.kaslrOffset = try fields["kaslr-offset"].map { try kaslrOffsetLine($0, reader: reader) }
         return contract
+    }
+
+    /// `kaslr-offset`: a pattern, or `{line, symbol}`; its first group a hexadecimal number.
+    private static func kaslrOffsetLine(_ node: Node, reader: YAMLReader) throws -> KASLROffsetLine {
+        var symbol: String?
+        var lineNode = node
+        if case .mapping = node {
+            let entry = try reader.mapping(node, "contract.kaslr-offset")
+            try entry.check(allowed: ["line", "symbol"])
+            lineNode = try entry.required("line")
+            symbol = try entry["symbol"].map { try reader.string($0, "contract.kaslr-offset.symbol") }
+        }
+        let what = symbol.map { "the running address of \($0) in hex" } ?? "the offset in hex"
+        let line = try numberPattern(lineNode, "contract.kaslr-offset", counting: what, reader: reader)
+        return KASLROffsetLine(line: line, symbol: symbol)
     }
 
     /// One entry of `panic-lines`: a pattern (its title the pattern's text), or `{line, title}`.

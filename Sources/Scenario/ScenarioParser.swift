@@ -9,7 +9,7 @@ import Yams
 public enum ScenarioParser {
     static let topKeys = ["name", "description", "tags", "machine", "watchdogs", "never", "steps", "expect", "trend"]
     static let machineKeys = [
-        "profile", "qemu", "kernel", "modules", "vcpus", "memory", "accel", "cpu",
+        "profile", "qemu", "kernel", "symbols", "modules", "vcpus", "memory", "accel", "cpu",
         "cmdline", "devices", "qemu-args", "mode", "schedule-cmdline",
     ]
     static let watchdogKeys = ["deadline", "step", "silence", "progress"]
@@ -20,7 +20,7 @@ public enum ScenarioParser {
     /// `confinement` (by default the root the file's own path gives, see PathConfinement).
     public static func parse(file path: String, confinement: PathConfinement? = nil) throws -> Scenario {
         let scenario = try parseUnchecked(file: path, confinement: confinement)
-        try checkGDBSymbols(scenario.steps, kernel: scenario.machine.kernel, file: path)
+        try checkGDBSymbols(scenario.steps, machine: scenario.machine, file: path)
         return scenario
     }
 
@@ -46,7 +46,7 @@ public enum ScenarioParser {
         confinement: PathConfinement? = nil
     ) throws -> Scenario {
         let scenario = try parseText(text, file: file, profiles: profiles, confinement: confinement)
-        try checkGDBSymbols(scenario.steps, kernel: scenario.machine.kernel, file: file)
+        try checkGDBSymbols(scenario.steps, machine: scenario.machine, file: file)
         return scenario
     }
 
@@ -60,7 +60,7 @@ public enum ScenarioParser {
                 file: source.file, line: source.line,
                 reason: missingImageReason(kernel, build: scenario.kernelBuild, buildSkipped: buildSkipped))
         }
-        try checkGDBSymbols(scenario.steps, kernel: scenario.machine.kernel, file: scenario.file)
+        try checkGDBSymbols(scenario.steps, machine: scenario.machine, file: scenario.file)
     }
 
     static func missingImageReason(_ kernel: String, build: KernelBuild?, buildSkipped: String?) -> String {
@@ -197,10 +197,16 @@ public enum ScenarioParser {
                 try refuse(IsolationRules.problem(withBinary: machine.qemuBinary))
             case "kernel":
                 let kernel = try path(try reader.string(node, "machine.kernel"), "machine.kernel")
-                // The symbols beside it (kernel.elf) are read by the harness: confined alike.
+                // The symbols found beside it (the same path with .elf for its last extension)
+                // are read by the harness: confined alike.
                 let symbols = SymbolMapCache.elfPath(forImage: kernel)
-                if symbols != kernel { _ = try path(symbols, "the symbols of machine.kernel") }
+                if symbols != kernel, mapping["symbols"] == nil { _ = try path(symbols, "the symbols of machine.kernel") }
                 machine.kernel = kernel
+                // Another kernel's symbols are not this one's: a scenario naming its own kernel
+                // names its own symbols or has them found beside it.
+                if mapping["symbols"] == nil { machine.symbols = nil }
+            case "symbols":
+                machine.symbols = try path(try reader.string(node, "machine.symbols"), "machine.symbols")
             case "modules":
                 let texts = try reader.strings(node, "machine.modules")
                 machine.modules = try texts.map { text in

@@ -171,7 +171,7 @@ import Testing
     }
 
     @Test func everyDocumentedCommandAndFlagExists() throws {
-        let makefiles = ["Makefile", "kernel/kernel.mk", "Sources/Benchmarks/LinuxPeer/peer.mk"]
+        let makefiles = ["Makefile", "kernel/kernel.mk", "Sources/Benchmarks/LinuxPeer/peer.mk", "scenarios/linux/examples.mk"]
         let make = try makefiles.map { try String(contentsOf: Self.repository.appendingPathComponent($0), encoding: .utf8) }
             .joined(separator: "\n")
         let targets = Set(

@@ -294,6 +294,26 @@ import Testing
             expected == Verdict(.passed, .expected, "triple fault (SHUTDOWN guest-reset), as expected", watchdog: .tripleFault))
     }
 
+    /// Linux with panic=-1 reboots after its panic report; under -no-reboot that reset ends
+    /// QEMU (SHUTDOWN guest-reset): the panic is judged, not a triple fault.
+    @Test func aResetAfterAPanicLineIsThePanicsReboot() throws {
+        let rules = try rules("expect: {panic: \"Kernel panic\"}\n", ours: false)
+        let verdict = rules.runEnded(
+            facts {
+                $0.panicked = true
+                $0.panicLine = "Kernel panic - not syncing: sysrq triggered crash"
+                $0.panicTitle = "kernel panic: sysrq triggered crash"
+                $0.expectedPanicMatched = true
+                $0.tripleFault = true
+                $0.exit = .exited(0)
+            }
+        ).verdict
+        #expect(verdict.status == .passed, "\(verdict)")
+        #expect(
+            verdict.message
+                == "expected panic: kernel panic: sysrq triggered crash: Kernel panic - not syncing: sysrq triggered crash")
+    }
+
     // MARK: never-lines
 
     @Test func aForbiddenLineFailsTheRunWhateverElseHappened() throws {

@@ -129,6 +129,29 @@ import Testing
         }
     }
 
+    @Test func symbolsAreConfinedLikeTheKernelAndBelongToTheirKernel() throws {
+        let root = try Self.makeRoot()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try "default:\n  kernel: k.img\n  symbols: /etc/passwd\n".write(
+            toFile: root + "/scenarios/profiles.yaml", atomically: true, encoding: .utf8)
+        try "expect: running\n".write(toFile: root + "/scenarios/s.yaml", atomically: true, encoding: .utf8)
+        do {
+            _ = try ScenarioParser.parse(file: root + "/scenarios/s.yaml")
+            Issue.record("symbols: /etc/passwd accepted")
+        } catch let error as ScenarioError {
+            #expect(error.file == root + "/scenarios/profiles.yaml" && error.line == 3, "\(error)")
+            #expect(error.reason.contains("machine.symbols") && error.reason.contains("outside the scenario root"), "\(error)")
+        }
+        try "default:\n  kernel: k.img\n  symbols: System.map\n".write(
+            toFile: root + "/scenarios/profiles.yaml", atomically: true, encoding: .utf8)
+        let scenario = try ScenarioParser.parseUnchecked(file: root + "/scenarios/s.yaml")
+        #expect(scenario.machine.symbols == PathConfinement.realPath(root + "/scenarios/System.map"))
+        // A scenario booting its own kernel does not inherit the profile's kernel's symbols.
+        try "machine: {kernel: other.img}\nexpect: running\n".write(
+            toFile: root + "/scenarios/own.yaml", atomically: true, encoding: .utf8)
+        #expect(try ScenarioParser.parseUnchecked(file: root + "/scenarios/own.yaml").machine.symbols == nil)
+    }
+
     @Test func aScenarioFileLeadingOutOfTheRootIsRefused() throws {
         let root = try Self.makeRoot()
         let outside = try Self.makeRoot()

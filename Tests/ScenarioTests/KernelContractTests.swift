@@ -1,6 +1,7 @@
 // A profile's `contract:` (what the kernel's exits and lines mean) and `expect: {ktap: ...}`'s
 // case count, parsed and refused with file:line.
 import Foundation
+import KernelSymbols
 import QEMUMachine
 import TestSupport
 import Testing
@@ -80,7 +81,29 @@ import Testing
         #expect(try ScenarioParser.parse("expect: ktap\n", file: "/p/s.yaml", profiles: plain).expectation == .ktapAllPass)
     }
 
+    @Test func kaslrOffsetIsReadFromThePrintedOffsetOrFromASymbolsRunningAddress() throws {
+        let library = try ProfileLibrary.parse(
+            """
+            default:
+              kernel: k
+              contract: {kaslr-offset: "/Kernel Offset: 0x([0-9a-f]+) from/"}
+            bysymbol:
+              kernel: k
+              contract:
+                kaslr-offset: {line: "/^kallsyms: ([0-9a-f]{16}) T _stext$/", symbol: _stext}
+            """, file: "/p/profiles.yaml")
+        let printed = try #require(library.profiles["default"]?.contract.kaslrOffset)
+        #expect(printed.offset(in: "[ 9.1] Kernel Offset: 0x2a000000 from 0xffffffff81000000", symbols: nil) == 0x2a00_0000)
+        #expect(printed.offset(in: "Kernel Offset: disabled", symbols: nil) == nil)
+        let bySymbol = try #require(library.profiles["bysymbol"]?.contract.kaslrOffset)
+        let symbols = SymbolMap(image: try ELFImage(systemMap: "ffffffff81000000 T _stext\nffffffff81000100 T _etext\n"))
+        #expect(bySymbol.offset(in: "kallsyms: ffffffffab000000 T _stext", symbols: symbols) == 0x2a00_0000)
+        // Without the symbol in the symbols the offset cannot be known.
+        #expect(bySymbol.offset(in: "kallsyms: ffffffffab000000 T _stext", symbols: nil) == nil)
+    }
+
     @Test(arguments: [
+        ("default:\n  kernel: k\n  contract: {kaslr-offset: \"Kernel Offset:\"}\n", 3, "first group is the offset in hex"),
         ("default:\n  kernel: k\n  contract: {panic-exit: 300}\n", 3, "contract.panic-exit"),
         ("default:\n  kernel: k\n  contract: {exit: 33}\n", 3, "unknown key 'exit'"),
         ("default:\n  kernel: k\n  contract: {panic-cpu-line: \"cpu=\"}\n", 3, "first group is the CPU number"),

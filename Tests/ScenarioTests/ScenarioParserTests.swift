@@ -234,9 +234,21 @@ import Testing
         #expect(expectations.contains("hang"))
         #expect(expectations.contains("tripleFault"))
         #expect(expectations.contains("ktapAllPass"))
-        for scenario in catalog.scenarios {
+        for scenario in catalog.scenarios where !scenario.pathInRoot.hasPrefix("scenarios/linux/") {
             #expect(scenario.machine.kernel?.hasSuffix("build/kernel/kernel.img") == true)
         }
+        // The Linux examples (scenarios/linux/profiles.yaml): Debian's kernel with its System.map,
+        // all nightly, so a folder run (make test) neither runs them nor builds their kernel.
+        let linux = catalog.scenarios.filter { $0.pathInRoot.hasPrefix("scenarios/linux/") }
+        #expect(linux.count >= 5)
+        for scenario in linux {
+            #expect(scenario.isNightly, "\(scenario.file)")
+            #expect(scenario.machine.kernel?.hasSuffix("build/linux/vmlinuz") == true)
+            #expect(scenario.machine.symbols?.hasSuffix("build/linux/System.map") == true)
+            #expect(scenario.kernelBuild?.command == "make -C ../.. linux-examples")
+        }
+        let everyday = ScenarioCatalog.load([folder], includeNightly: false, filter: nil, checkingImages: false)
+        #expect(!everyday.scenarios.contains { $0.pathInRoot.hasPrefix("scenarios/linux/") })
     }
 
     @Test func nightlyScenariosAreLeftOutOfFolderRunsUnlessAsked() throws {
