@@ -13,11 +13,15 @@ public struct HTMLReport {
 
     public init(_ document: JUnitDocument) { self.document = document }
 
-    /// `report.html` in the folder of the JUnit file at `junitPath`.
+    /// In the folder of the JUnit file at `junitPath`: `report.html` beside a `junit.xml`, else
+    /// the JUnit file's name with `.html` (`examples.xml` → `examples.html`), so two reports in
+    /// one folder keep two pages.
     public static func path(besideJUnit junitPath: String) -> String {
         // Relative when the JUnit path is, so the harness names both alike.
         let folder = (junitPath as NSString).deletingLastPathComponent
-        return folder.isEmpty ? "report.html" : folder + "/report.html"
+        let file = (junitPath as NSString).lastPathComponent
+        let page = file == "junit.xml" ? "report.html" : ((file as NSString).deletingPathExtension + ".html")
+        return folder.isEmpty ? page : folder + "/" + page
     }
 
     /// Reads the JUnit report at `junitPath` and writes the page beside it; returns its path.
