@@ -2,7 +2,10 @@
 // shards' reports hold together exactly the unsharded report's runs (names, seeds, counts), each
 // run once. The three shards take their shard from the three sources: `--shard`, Bazel's
 // variables (touching its status file) and a Kubernetes Indexed Job's index with --shard-count.
+// `harness merge` then joins the three reports into one whose runs and cases are the unsharded
+// report's, and fails naming a shard's report that is missing.
 import Foundation
+import JUnitReport
 import Testing
 
 #if canImport(FoundationXML)
@@ -95,5 +98,31 @@ import Testing
         #expect(parts.allSatisfy { (2...3).contains($0.count) }, "by count: \(parts.map(\.count))")
         // The two runs of the exclusive scenario went to different shards.
         #expect(parts.filter { $0.contains { $0.name.hasPrefix("alone") } }.count == 2)
+
+        // Merged, the shards are the unsharded run: the same runs with the same seeds, cases and
+        // outcomes, and the same counts.
+        let shardReports = (1...3).map { report("shard-\($0)") }
+        let merge = try ReportMergeEndToEndTests.harness(["merge", "-o", report("merged")] + shardReports)
+        #expect(merge.status == 0, "\(merge.errors)")
+        #expect(merge.errors.contains("harness: 8 passed, 0 failed"), "\(merge.errors)")
+        func cases(_ document: JUnitDocument) -> [String] {
+            document.suites.flatMap { suite in
+                suite.cases.map { "\(suite.scenario) seed \(suite.seed ?? 0): \($0.name) \($0.outcome.status)" }
+            }.sorted()
+        }
+        let merged = try JUnitReader.read(report("merged"))
+        let reference = try JUnitReader.read(report("whole"))
+        #expect(merged.suites.count == 8)
+        #expect(cases(merged) == cases(reference), "the merged shards are not the unsharded run")
+        #expect(cases(merged).count == cases(reference).count && !cases(merged).isEmpty)
+
+        // A shard's report that never arrived: the merge fails and names it.
+        let missing = folder.appendingPathComponent("shard-2-never-uploaded.xml").path
+        let partial = try ReportMergeEndToEndTests.harness(
+            ["merge", "-o", report("partial"), shardReports[0], missing, shardReports[2]])
+        #expect(partial.status == 1, "\(partial.errors)")
+        #expect(partial.errors.contains("harness: merge: ERROR: \(missing):"), "\(partial.errors)")
+        let partialDocument = try JUnitReader.read(report("partial"))
+        #expect(partialDocument.suites.filter(\.standsForUnreadableReport).map { $0.runCase?.name } == [missing])
     }
 }
