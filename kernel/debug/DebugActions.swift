@@ -25,7 +25,14 @@ enum DebugActions {
             Console.silenced = true
         case .race:
             PlantedRace.run()
+        case .seedFaults:
+            return  // in force since `beforeWorkloads`
         }
+    }
+
+    /// What must be in force before the `storm=`/`workload=` runs: `debug=seed-faults`.
+    static func beforeWorkloads(_ action: DebugAction) {
+        if action == .seedFaults { SeedFaults.enable() }
     }
 }
 
