@@ -110,12 +110,14 @@ enum KernelHeap {
             if !SeedFaults.enabled { Console.line("expand_heap: Failed to allocate physical page") }
             return .failure(.outOfFrames)
         case .outOfWindow:
-            if !SeedFaults.enabled { Console.line {
-                $0.text("kmalloc: No suitable block size=")
-                $0.dec(size)
-                $0.text(" align=")
-                $0.dec(alignment)
-            } }
+            if !SeedFaults.enabled {
+                Console.line {
+                    $0.text("kmalloc: No suitable block size=")
+                    $0.dec(size)
+                    $0.text(" align=")
+                    $0.dec(alignment)
+                }
+            }
             return .failure(.outOfWindow)
         case .badRequest:
             return .failure(.badRequest)

@@ -15,7 +15,8 @@ struct ScreenRect: Equatable {
         let top = max(y, o.y)
         let r = min(right, o.right)
         let b = min(bottom, o.bottom)
-        return r <= left || b <= top ? ScreenRect(x: 0, y: 0, width: 0, height: 0) : ScreenRect(x: left, y: top, width: r - left, height: b - top)
+        return r <= left || b <= top
+            ? ScreenRect(x: 0, y: 0, width: 0, height: 0) : ScreenRect(x: left, y: top, width: r - left, height: b - top)
     }
 
     /// The smallest rectangle holding both.

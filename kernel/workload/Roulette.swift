@@ -85,7 +85,9 @@ final class RouletteRun {
         if case .over = ball.phase {
             spinsStarted += 1
             ball.throwBall(&random, trackRadius: trackRadius)
-            if spinsStarted > 1 { compositor.replaceImage(id: Self.statusLayer, with: status(spin: spinsStarted, result: lastResult)) }
+            if spinsStarted > 1 {
+                compositor.replaceImage(id: Self.statusLayer, with: status(spin: spinsStarted, result: lastResult))
+            }
         }
         let over = ball.step(rotation: rotation(atFrame: f), trackRadius: trackRadius, restRadius: wheel.restRadius)
         let x = centreX + Int(ball.distance * Trigonometry.cosine(turns: ball.angle)) - Self.ballSide / 2
