@@ -144,6 +144,7 @@ enum Roulette {
             l.field("frames", frames)
             l.field("elapsed_ms", elapsed / 1000)
             l.field("fps", elapsed == 0 ? 0 : UInt64(frames) * 1_000_000 / elapsed)
+            l.field("frame_us", frames == 0 ? 0 : elapsed / UInt64(frames))
         }
         StatisticsLines.print()
     }
