@@ -74,7 +74,7 @@ final class Compositor {
             while let r = damage.popFront() { rects.append(r) }
         }
         order.sort { $0.layer.depth < $1.layer.depth || ($0.layer.depth == $1.layer.depth && $0.layer.id < $1.layer.id) }
-        let merged = Self.merge(rects)
+        let merged = ScreenRect.merged(rects)
         var pixels = 0
         for r in merged {
             for entry in order { Self.draw(entry.image, at: entry.frame, clippedTo: r, into: back) }
@@ -85,25 +85,6 @@ final class Compositor {
         }
         frames += 1
         return pixels
-    }
-
-    /// Overlapping rectangles joined, so no pixel is composed twice in a frame.
-    static func merge(_ rects: [ScreenRect]) -> [ScreenRect] {
-        var out: [ScreenRect] = []
-        for r in rects {
-            var joined = r
-            var i = 0
-            while i < out.count {
-                if out[i].intersects(joined) {
-                    joined = joined.union(out.remove(at: i))
-                    i = 0
-                } else {
-                    i += 1
-                }
-            }
-            out.append(joined)
-        }
-        return out
     }
 
     /// Draws the part of `image` (placed at `frame`) inside `clip` over `target`: pixels with

@@ -1,10 +1,10 @@
 // Sine and arctangent for the kernel, which has no libm: angles in turns (1 = 360°), from
 // Taylor and minimax polynomials on a reduced range. Accurate to about 1e-5 turn, plenty for
-// pixels, and the same result on every run (no table depends on timing).
+// pixels, and the same result on every run. Plain Swift, built for the host too (KernelLibCore).
 
-enum Trigonometry {
+public enum Trigonometry {
     /// sin(2π·t).
-    static func sine(turns t: Double) -> Double {
+    public static func sine(turns t: Double) -> Double {
         var x = t - Double(Int64(t))
         if x < 0 { x += 1 }
         if x > 0.5 { x -= 1 }  // (-0.5, 0.5]
@@ -19,10 +19,10 @@ enum Trigonometry {
     }
 
     /// cos(2π·t).
-    static func cosine(turns t: Double) -> Double { sine(turns: t + 0.25) }
+    public static func cosine(turns t: Double) -> Double { sine(turns: t + 0.25) }
 
     /// The direction of (x, y) in turns, in [0, 1): atan2(y, x) / 2π.
-    static func angle(y: Double, x: Double) -> Double {
+    public static func angle(y: Double, x: Double) -> Double {
         let ax = x < 0 ? -x : x
         let ay = y < 0 ? -y : y
         if ax == 0 && ay == 0 { return 0 }
