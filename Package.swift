@@ -39,6 +39,16 @@ let package = Package(
             name: "KernelMemoryCoreTests",
             dependencies: ["KernelMemoryCore", "KernelLibCore"]
         ),
+        // The compositor's pure parts (kernel/video/core): rectangles and the damage queue.
+        .target(
+            name: "KernelVideoCore",
+            path: "kernel/video/core",
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .testTarget(
+            name: "KernelVideoCoreTests",
+            dependencies: ["KernelVideoCore"]
+        ),
         // The scheduler's pure parts (kernel/sched/core): the intrusive queue of the run and
         // wait queues, and the stealing policy, built for the host.
         .target(

@@ -35,3 +35,11 @@ extension Parameters {
     /// and shoot down a stack per task.
     static let kernelStackCache = 32
 }
+
+extension Parameters {
+    /// The display mode when `fb=` does not say (video/BochsDisplay.swift).
+    static let defaultFramebufferWidth = 640
+    static let defaultFramebufferHeight = 480
+    /// The roulette's first frame (a function of the seed alone) stays this long on the screen.
+    static let rouletteFirstFrameHoldMilliseconds: UInt64 = 2000
+}

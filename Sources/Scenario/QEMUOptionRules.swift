@@ -41,6 +41,9 @@ enum QEMUOptionRules {
         "intel-iommu": ["id", "intremap", "caching-mode", "aw-bits", "device-iotlb", "eim"],
         "isa-debug-exit": ["id", "iobase", "iosize"],
         "pvpanic": ["id", "ioport"],
+        // Bochs VBE displays (the kernel's video/BochsDisplay.swift); no `romfile` (a host file).
+        "VGA": pciPlacement,
+        "bochs-display": pciPlacement,
     ]
 
     /// `-global DRIVER.PROPERTY=VALUE`: the device properties above, and these of built-in devices.

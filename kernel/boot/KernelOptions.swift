@@ -2,7 +2,8 @@
 // with a warning line and ignored: a typo must never stop a boot.
 
 enum PanicAction { case exit, halt }
-enum DebugAction { case none, hang, hangLocked, panic, tripleFault, silent, race, userSpin }
+enum DebugAction { case none, hang, hangLocked, panic, tripleFault, silent, race, userSpin, seedFaults }
+enum WorkloadKind { case roulette }
 enum SpinLockOption { case automatic, ticket, testAndSet }
 
 /// A run of bytes inside the saved command line.
@@ -69,6 +70,13 @@ struct KernelOptions {
     var exitAfterStorm = false
     /// `tick_yield=1`: every tick executes one `pause` (Tick.yieldsToOtherVCPUs).
     var tickYield = false
+    /// `workload=roulette`: the compositor and its animation (workload/Roulette.swift).
+    var workload: WorkloadKind? = nil
+    /// `spins=<n>`: how many spins the roulette runs.
+    var spins = 3
+    /// `fb=<width>x<height>`: the display mode.
+    var framebufferWidth = Parameters.defaultFramebufferWidth
+    var framebufferHeight = Parameters.defaultFramebufferHeight
 
     /// Parses `Multiboot.commandLine`.
     static func parse() -> KernelOptions {
@@ -119,8 +127,10 @@ struct KernelOptions {
                 debug = .race
             } else if value.equals("userspin") {
                 debug = .userSpin
+            } else if value.equals("seed-faults") {
+                debug = .seedFaults
             } else {
-                warnBadValue(key, value, expected: "hang, hang-locked, panic, triplefault, silent, race or userspin")
+                warnBadValue(key, value, expected: "hang, hang-locked, panic, triplefault, silent, race, userspin or seed-faults")
             }
         } else if key.equals("heartbeat") {
             if let n = value.number { heartbeatMilliseconds = n } else { warnBadValue(key, value, expected: "milliseconds") }
@@ -149,6 +159,25 @@ struct KernelOptions {
                 storm = .speedup
             } else {
                 warnBadValue(key, value, expected: "exit, kill, churn, steal, speedup, mixed or badinput")
+            }
+        } else if key.equals("workload") {
+            if value.equals("roulette") { workload = .roulette } else { warnBadValue(key, value, expected: "roulette") }
+        } else if key.equals("spins") {
+            if let n = value.number, n > 0, n <= 1_000_000 {
+                spins = Int(n)
+            } else {
+                warnBadValue(key, value, expected: "1 to 1000000")
+            }
+        } else if key.equals("fb") {
+            var x = 0
+            while x < value.count && value.byte(x) != UInt8(ascii: "x") { x += 1 }
+            let w = CommandLineSlice(start: value.start, count: x).number
+            let h = CommandLineSlice(start: value.start + x + 1, count: max(0, value.count - x - 1)).number
+            if let w, let h, w >= 64, w <= 1920, h >= 64, h <= 1200 {
+                framebufferWidth = Int(w)
+                framebufferHeight = Int(h)
+            } else {
+                warnBadValue(key, value, expected: "<width>x<height>, 64x64 to 1920x1200")
             }
         } else if key.equals("count") {
             if let n = value.number, n > 0, n <= 100_000_000 {

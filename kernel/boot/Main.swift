@@ -53,10 +53,15 @@ func kmain(_ multibootMagic: UInt32, _ multibootInfo: UInt32) -> Never {
         let passed = KernelTests.run(glob: glob)
         Machine.exit(passed ? .success : .testFailure)
     }
+    DebugActions.beforeWorkloads(options.debug)
     if let storm = options.storm {
         Storms.run(storm, count: options.count, durationMilliseconds: options.durationMilliseconds)
-        if options.exitAfterStorm { Machine.exit(.success) }
     }
+    if options.workload == .roulette {
+        Roulette.run(
+            spins: options.spins, seed: options.seed, width: options.framebufferWidth, height: options.framebufferHeight)
+    }
+    if options.exitAfterStorm && (options.storm != nil || options.workload != nil) { Machine.exit(.success) }
     DebugActions.run(options.debug)
     Shell.start()
     Scheduler.exitCurrent()  // the boot flow is done; idle tasks take over

@@ -31,7 +31,14 @@ enum DebugActions {
             // processes' stacks as kernel frames.
             for cpu in 0..<CPUs.count where CPUs.isOnline(cpu) { _ = Processes.spawn("spin", argument: 0, on: cpu) }
             Console.line("debug: spinning in user mode")
+        case .seedFaults:
+            return  // in force since `beforeWorkloads`
         }
+    }
+
+    /// What must be in force before the `storm=`/`workload=` runs: `debug=seed-faults`.
+    static func beforeWorkloads(_ action: DebugAction) {
+        if action == .seedFaults { SeedFaults.enable() }
     }
 }
 

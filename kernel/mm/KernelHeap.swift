@@ -107,14 +107,16 @@ enum KernelHeap {
         switch result {
         case .allocated(let p): return .success(p)
         case .outOfFrames:
-            Console.line("expand_heap: Failed to allocate physical page")
+            if !SeedFaults.enabled { Console.line("expand_heap: Failed to allocate physical page") }
             return .failure(.outOfFrames)
         case .outOfWindow:
-            Console.line {
-                $0.text("kmalloc: No suitable block size=")
-                $0.dec(size)
-                $0.text(" align=")
-                $0.dec(alignment)
+            if !SeedFaults.enabled {
+                Console.line {
+                    $0.text("kmalloc: No suitable block size=")
+                    $0.dec(size)
+                    $0.text(" align=")
+                    $0.dec(alignment)
+                }
             }
             return .failure(.outOfWindow)
         case .badRequest:

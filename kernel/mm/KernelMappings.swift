@@ -39,6 +39,21 @@ enum KernelMappings {
         prebuildTables(base: Layout.kernelStackBase, size: UInt64(KernelStacks.slots) * Layout.kernelStackSlotSize)
     }
 
+    /// Where the kernel reaches `length` bytes of device memory at `physical` (a framebuffer, a
+    /// register window): the identity map covers MMIO up to `PageTables.directMapEnd` (at least
+    /// 4 GiB, where PCI BARs live), so the address is the physical one, checked to be mapped.
+    /// Nil when the range lies beyond the identity map. The map is write-back; under QEMU that
+    /// only changes speed, on hardware a framebuffer would want write-combining (PAT).
+    static func deviceMemory(physical: UInt64, length: UInt64) -> UInt64? {
+        guard physical >= Layout.pageSize, length > 0, physical + length <= PageTables.directMapEnd else { return nil }
+        var page = physical & ~(Layout.pageSize - 1)
+        while page < physical + length {
+            guard PageTables.translate(page, root: PageTables.kernelRoot) == page else { return nil }
+            page += Layout.hugePageSize - (page & (Layout.hugePageSize - 1))
+        }
+        return physical
+    }
+
     /// Maps the page at `virtual` to a fresh frame, or takes back the frame it had if it was
     /// retired. False when no frame is left.
     static func mapPage(_ virtual: UInt64) -> Bool {

@@ -11,6 +11,7 @@ func kernelRuntimeAllocate(_ size: Int, _ alignment: Int) -> UnsafeMutableRawPoi
     case .failure(.badRequest):
         return nil  // posix_memalign's EINVAL case: a bad alignment
     case .failure:
+        if SeedFaults.enabled { SeedFaults.haltSilently() }
         Console.line {
             $0.text("Allocation failure: size=")
             $0.dec(size)
@@ -27,5 +28,6 @@ func kernelRuntimeAllocate(_ size: Int, _ alignment: Int) -> UnsafeMutableRawPoi
 
 @_cdecl("kernel_runtime_free")
 func kernelRuntimeFree(_ pointer: UnsafeMutableRawPointer) {
+    if SeedFaults.enabled { return }
     KernelHeap.free(pointer)
 }

@@ -55,7 +55,7 @@ enum Tick {
     /// Each CPU watches the next online one: a heartbeat that stops while this CPU still ticks
     /// means that CPU is stuck with interrupts off. Reported once per stall, with its backtrace.
     private static func watchNextCPU(_ cpu: CPUPointer, now: UInt64) {
-        guard CPUs.onlineCount > 1 else { return }
+        guard CPUs.onlineCount > 1, !SeedFaults.enabled else { return }
         var k = cpu.pointee.index
         repeat { k = (k + 1) % CPUs.count } while !CPUs.isOnline(k)
         if k == cpu.pointee.index { return }

@@ -10,6 +10,8 @@ static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %
 static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" :: "a"(v), "Nd"(port)); }
 static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" :: "a"(v), "Nd"(port)); }
 static inline uint8_t inb(uint16_t port) { uint8_t v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline uint16_t inw(uint16_t port) { uint16_t v; __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline uint32_t inl(uint16_t port) { uint32_t v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 
 // ---- interrupts and the processor ----
 static inline void cpu_cli(void) { __asm__ volatile("cli" ::: "memory"); }
@@ -73,6 +75,8 @@ static inline void cpu_reload_segments(uint16_t code, uint16_t data) {
 // ---- memory-mapped I/O, per-CPU data, FPU state ----
 static inline uint32_t mmio_read32(uint64_t address) { return *(volatile uint32_t *)address; }
 static inline void mmio_write32(uint64_t address, uint32_t v) { *(volatile uint32_t *)address = v; }
+static inline uint16_t mmio_read16(uint64_t address) { return *(volatile uint16_t *)address; }
+static inline void mmio_write16(uint64_t address, uint16_t v) { *(volatile uint16_t *)address = v; }
 // GS holds each CPU's per-CPU block; its first word points at the block itself.
 static inline uint64_t cpu_percpu_block(void) { uint64_t v; __asm__ volatile("movq %%gs:0, %0" : "=r"(v)); return v; }
 static inline void cpu_fxsave(void *area) { __asm__ volatile("fxsave64 (%0)" :: "r"(area) : "memory"); }
