@@ -41,11 +41,11 @@ struct HeapSizeClassTests {
     @Test func pageDescriptorsAreSixteenBytes() {
         #expect(MemoryLayout<HeapPageDescriptor>.stride == 16)
         // The figure the kernel's memory plan is built on, for a 256 MiB window: 65536
-        // descriptors of 16 bytes, 22 class states of 40, 4 run-cache slots of 8, 8 KiB of
+        // descriptors of 16 bytes, 22 class states of 40, 32 run-cache slots of 8, 8 KiB of
         // page bitmap, 129 bytes of size-to-class table, sections rounded to 16 bytes, then the
         // depot: 22 offsets, 22 counts and 9,074 slots (1,024 a class up to 64 bytes, then 64 KiB
         // of objects: 819 of 80 bytes ... 32 of 2048).
         #expect(MemoryLayout<HeapSizeClassState>.stride == 40)
-        #expect(KernelHeapCore<TestWindowBacking>.metadataBytes(windowPages: 65536) == 1_130_768)
+        #expect(KernelHeapCore<TestWindowBacking>.metadataBytes(windowPages: 65536) == 1_130_992)
     }
 }

@@ -22,8 +22,10 @@ public enum HeapCoreParameters {
     @inlinable public static var depotBytesPerClass: Int { 64 * 1024 }
     /// Freed page runs of at most this many pages may stay mapped in the run cache.
     @inlinable public static var runCacheLargestRunPages: Int { 4 }
-    /// Slots in the run cache (each holds one freed run).
-    @inlinable public static var runCacheSlots: Int { 4 }
+    /// Slots in the run cache (each holds one freed run): at most 32 runs of up to 4 pages
+    /// (512 KiB) stay mapped, enough for a frame of the roulette's 16 KiB tiles to come back
+    /// without an unmap (and its TLB shootdown) each.
+    @inlinable public static var runCacheSlots: Int { 32 }
     /// Byte written over freed memory when junk filling is on (xv6 fills with 1; any
     /// recognisable non-zero pattern will do).
     @inlinable public static var junkByte: UInt8 { 0xDB }
