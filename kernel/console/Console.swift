@@ -127,12 +127,14 @@ enum Console {
     /// Writes one line: `body` adds the parts, the newline is added here.
     static func line(_ body: (ConsoleLine) -> Void) {
         if consoleBypassLock.load(ordering: .relaxed) {
+            Serial.startLine()
             body(ConsoleLine())
             Serial.put(10)
             return
         }
         if silenced { return }
         consoleLock.withLock {
+            Serial.startLine()
             body(ConsoleLine())
             Serial.put(10)
         }
@@ -161,6 +163,7 @@ enum Console {
     /// bounded time for the lock, then writes without it.
     static func forcedLine(_ body: (ConsoleLine) -> Void) {
         if consoleBypassLock.load(ordering: .relaxed) {
+            Serial.startLine()
             body(ConsoleLine())
             Serial.put(10)
             return
@@ -171,11 +174,13 @@ enum Console {
             spins += 1
         }
         if consoleLock.isLocked {
+            Serial.startLine()
             body(ConsoleLine())
             Serial.put(10)
             return
         }
         consoleLock.withLock {
+            Serial.startLine()
             body(ConsoleLine())
             Serial.put(10)
         }

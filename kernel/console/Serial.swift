@@ -16,10 +16,21 @@ enum Serial {
         outb(port + 4, 0x0B)  // DTR, RTS, OUT2 (OUT2 gates the interrupt line)
     }
 
+    /// False once a byte other than a newline went out: the last line is unfinished (a user
+    /// program's `write` without one), and the kernel's next line must not be glued to it.
+    nonisolated(unsafe) static var atLineStart = true
+
     @inline(__always)
     static func put(_ byte: UInt8) {
         while inb(port + 5) & 0x20 == 0 { cpu_pause() }
         outb(port, byte)
+        atLineStart = byte == 10
+    }
+
+    /// Ends an unfinished line, so that what follows starts a line of its own (as printk does
+    /// after a continuation): a reader matching the kernel's lines finds them at a line start.
+    static func startLine() {
+        if !atLineStart { put(10) }
     }
 
     /// Returns once the UART has handed every byte on (LSR bit 6, TEMT: FIFO and shift register
