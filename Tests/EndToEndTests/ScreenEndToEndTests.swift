@@ -1,0 +1,114 @@
+// The harness sees the screen: a guest that draws (Tests/Soaks/draw-guest.S: a red square that
+// stays, a white bar that moves until told to stop) booted with QEMU's standard VGA. Screenshots
+// are PNG files libpng reads back, regions are compared between screenshots and with reference
+// images, and the display watchdog calls a frozen screen a hang while the serial line chatters,
+// but not a moving one.
+import Foundation
+import Runner
+import Screen
+import Testing
+
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ScreenEndToEndTests {
+    @Test func screenshotsArePNGAndRegionsAreComparedWhileTheDisplayWatchSeesMotion() throws {
+        let folder = try DrawGuest.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try DrawGuest.writeReference("square.png", in: folder, colour: DrawGuest.square)
+        // The same square 6 off in red: within a channel tolerance of 8.
+        try DrawGuest.writeReference("square-near.png", in: folder, colour: (0xd6, 0x20, 0x20))
+        let result = try DrawGuest.run(
+            """
+            watchdogs: {silence: 10s, deadline: 90s, display: {within: 3s, after: "draw: ready"}}
+            steps:
+              - wait-serial: "/^draw: frame=3 /"
+              - screen: {save: early}
+              - pause: 1s
+              - screen: {save: later}
+              - screen: {changed: [early, later], region: "0,96 640x384"}
+              - screen: {unchanged: [early, later], region: "0,0 64x64"}
+              - screen: {compare: later, reference: square.png, region: "0,0 64x64"}
+              - screen: {compare: later, reference: square-near.png, region: "0,0 64x64", tolerance: {channel: 8}}
+              - pause: 4s
+              - send-serial: q
+            expect: {exit: 33}
+            """, in: folder)
+        #expect(result.verdict.status == .passed, "\(result.verdict)")
+        // A passing run keeps the screenshots it saved, as PNG.
+        let artifacts = folder.appendingPathComponent("artifacts")
+        let early = try DrawGuest.artifact("screen-early.png", of: result, artifacts: artifacts)
+        let later = try DrawGuest.artifact("screen-later.png", of: result, artifacts: artifacts)
+        #expect(early.width == 640 && early.height == 480)
+        #expect(early.pixel(x: 10, y: 10) == DrawGuest.square)
+        #expect(early.pixel(x: 100, y: 50) == DrawGuest.background)
+        let barColumns = { (image: ScreenImage) in (0..<640).filter { image.pixel(x: $0, y: 300) == DrawGuest.bar } }
+        #expect(barColumns(early).count == 16, "one bar, 16 pixels wide")
+        #expect(barColumns(early) != barColumns(later), "the bar moved between the two")
+    }
+
+    @Test func aRegionUnlikeItsReferenceFailsWithTheFigures() throws {
+        let folder = try DrawGuest.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // 4 off: beyond a tolerance of 2 in every pixel.
+        try DrawGuest.writeReference("square-off.png", in: folder, colour: (0xd4, 0x20, 0x20))
+        let result = try DrawGuest.run(
+            """
+            watchdogs: {silence: 10s, deadline: 90s}
+            steps:
+              - wait-serial: "/^draw: frame=3 /"
+              - screen: {save: shot}
+              - screen: {compare: shot, reference: square-off.png, region: "0,0 64x64", tolerance: {channel: 2, pixels: 1%}}
+            expect: running
+            """, in: folder)
+        #expect(result.verdict.status == .failed, "\(result.verdict)")
+        #expect(
+            result.verdict.message.hasSuffix(
+                "region 0,0 64x64 of 'shot' vs reference square-off.png: 100 % of pixels differ by more than 2, largest channel difference 4 (allowed 1 %)"
+            ), "\(result.verdict.message)")
+        #expect(result.verdict.message.hasPrefix("step 3 (line 5)"), "\(result.verdict.message)")
+        // The failure keeps the screen before it.
+        let artifacts = try #require(result.artifacts)
+        let recent = try DrawGuest.artifact("screen-recent-1.png", of: result, artifacts: URL(fileURLWithPath: artifacts))
+        #expect(recent.pixel(x: 10, y: 10) == DrawGuest.square)
+        #expect(result.verdict.details.contains { $0.hasPrefix("the screen before the end, latest first: screen-recent-1.png") })
+    }
+
+    @Test func aScreenThatStopsChangingIsAHangThoughTheSerialLineChatters() throws {
+        let folder = try DrawGuest.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try DrawGuest.run(
+            """
+            watchdogs: {silence: 10s, deadline: 90s, display: {within: 2s, after: "draw: ready"}}
+            steps:
+              - wait-serial: "/^draw: frame=5 /"
+              - send-serial: s
+              - wait-serial: {pattern: "never printed", within: 60s}
+            expect: running
+            """, in: folder)
+        #expect(result.verdict.status == .error, "\(result.verdict)")
+        #expect(result.verdict.kind == .hang)
+        #expect(result.verdict.watchdog == .frozenDisplay)
+        #expect(result.verdict.message.hasPrefix("hang: no change on the screen for 2.0s (frozen display watchdog)"))
+        let display = try #require(result.verdict.details.first)
+        #expect(display.hasPrefix("display: the screen stayed the same for "), "\(display)")
+        // The guest kept printing: the serial line alone would not have told.
+        #expect(result.lastLines.last?.hasPrefix("draw: idle frame=") == true, "\(result.lastLines)")
+        #expect(result.verdict.details.contains { $0.hasPrefix("diagnosis: CPU0 running") }, "\(result.verdict.details)")
+        let artifacts = try #require(result.artifacts)
+        let frozen = try DrawGuest.artifact("screen-recent-1.png", of: result, artifacts: URL(fileURLWithPath: artifacts))
+        #expect(frozen.pixel(x: 10, y: 10) == DrawGuest.square)
+    }
+
+    @Test func anExpectedFrozenDisplayPasses() throws {
+        let folder = try DrawGuest.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try DrawGuest.run(
+            """
+            watchdogs: {silence: off, deadline: 90s, display: {within: 2s, after: "draw: ready"}}
+            steps:
+              - wait-serial: "/^draw: frame=5 /"
+              - send-serial: s
+            expect: hang
+            """, in: folder)
+        #expect(result.verdict.status == .passed, "\(result.verdict)")
+        #expect(result.verdict.watchdog == .frozenDisplay)
+    }
+}
