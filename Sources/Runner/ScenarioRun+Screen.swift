@@ -4,6 +4,7 @@ import Foundation
 import Glibc
 import HostSystem
 import QEMUMachine
+import QMP
 import Scenario
 import Screen
 
@@ -18,14 +19,21 @@ extension ScenarioRun {
             }
     }
 
-    /// A screenshot now, noted in the recorder and, as changed or not, by the monitor.
-    func takeScreenshot() throws -> ScreenImage {
-        guard let machine else { throw ScreenFailure(description: "no machine") }
+    /// A screenshot now, noted in the recorder and, as changed or not, by the monitor. A
+    /// connection that closed (QEMU exited meanwhile), a timeout and Ctrl-C are thrown as they
+    /// are, for the run to judge; anything else as a ScreenFailure saying `what` failed.
+    func takeScreenshot(_ what: String, timeout: Double? = nil) throws -> ScreenImage {
+        guard let machine else { throw ScreenFailure(description: "\(what): no machine") }
         let image: ScreenImage
         do {
-            image = try PPMReader.image(try machine.screendump(timeout: scenario.watchdogs.step))
-        } catch let error as PPMReader.Malformed {
-            throw ScreenFailure(description: "screendump: \(error)")
+            image = try PPMReader.image(try machine.screendump(timeout: timeout ?? scenario.watchdogs.step))
+        } catch let error as QMPError {
+            guard case .refused = error else { throw error }
+            throw ScreenFailure(description: "\(what): \(error)")
+        } catch let error as Interrupted {
+            throw error
+        } catch {
+            throw ScreenFailure(description: "\(what): \(error)")
         }
         let now = MonotonicInstant.now
         let changed = screen.note(image, at: now.seconds(since: machine.startedAt))
@@ -36,19 +44,14 @@ extension ScenarioRun {
     /// The display watch's screenshot, when one is due (called on every wake-up of a wait).
     func sampleScreenIfDue() throws {
         guard let monitor, let due = monitor.nextScreenSample(), MonotonicInstant.now >= due else { return }
-        do {
-            _ = try takeScreenshot()
-        } catch {
-            throw ScreenFailure(description: "the display watchdog could not take a screenshot: \(error)")
-        }
+        _ = try takeScreenshot("the display watchdog could not take a screenshot")
     }
 
     /// Performs a `screen:` step; returns the verdict when its check failed.
     func perform(_ step: ScreenStep) throws -> Verdict? {
         switch step {
         case .save(let name):
-            let image: ScreenImage
-            do { image = try takeScreenshot() } catch { throw ScreenFailure(description: "screenshot '\(name)': \(error)") }
+            let image = try takeScreenshot("screenshot '\(name)' could not be taken")
             screen.save(image, as: name)
             writePNG(image, as: "screen-\(name).png")
             return nil
@@ -139,7 +142,8 @@ extension ScenarioRun {
     /// A failed run: a screenshot of the moment (while QEMU still runs) and the last different
     /// pictures before it go to the artifacts; returns the verdict's line naming them.
     func keepRecentScreens() -> String? {
-        if let machine, machine.isRunning, (try? takeScreenshot()) == nil {
+        // Noted only where screenshots worked before (not for a machine without a display).
+        if let machine, machine.isRunning, (try? takeScreenshot("at the failure", timeout: 5)) == nil, screen.count > 0 {
             artifactProblems.append("the screenshot at the failure could not be taken")
         }
         let recent = screen.recent

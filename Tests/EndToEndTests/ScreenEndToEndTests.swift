@@ -111,4 +111,24 @@ import Testing
         #expect(result.verdict.status == .passed, "\(result.verdict)")
         #expect(result.verdict.watchdog == .frozenDisplay)
     }
+
+    @Test func aMachineWithoutADisplayIsAnErrorSayingSo() throws {
+        let folder = try DrawGuest.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let image = try FloodGuest.build(.silent, records: 0, in: folder)
+        let result = try DrawGuest.run(
+            """
+            machine: {kernel: \(URL(fileURLWithPath: image).lastPathComponent), devices: []}
+            watchdogs: {silence: off, deadline: 30s, display: 2s}
+            steps:
+              - pause: 5s
+            expect: running
+            """, in: folder)
+        #expect(result.verdict.status == .error, "\(result.verdict)")
+        #expect(result.verdict.kind == .infrastructure)
+        #expect(
+            result.verdict.message
+                == "step 1 (line 4): the display watchdog could not take a screenshot: QEMU refused screendump: GenericError: There is no console to take a screendump from"
+        )
+    }
 }
