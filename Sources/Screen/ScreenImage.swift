@@ -1,5 +1,6 @@
 // A picture of the guest's screen: 8-bit RGB pixels, row after row, as QEMU's screendump
 // writes them and as PNG files hold them.
+import Glibc
 
 public struct ScreenImage: Equatable, Sendable {
     public let width: Int
@@ -18,6 +19,15 @@ public struct ScreenImage: Equatable, Sendable {
         self.width = width
         self.height = height
         self.pixels = pixels
+    }
+
+    /// Same size, same bytes: one memcmp (the display watch compares every screenshot with the
+    /// one before, 900 KiB at 640x480, and an element-wise comparison is slow in a debug build).
+    public static func == (a: ScreenImage, b: ScreenImage) -> Bool {
+        guard a.width == b.width, a.height == b.height else { return false }
+        return a.pixels.withUnsafeBytes { first in
+            b.pixels.withUnsafeBytes { second in memcmp(first.baseAddress!, second.baseAddress!, first.count) == 0 }
+        }
     }
 
     /// The whole picture as a region.

@@ -60,6 +60,13 @@ import Testing
         #expect(throws: PNGCodec.Failure.self) { try PNGCodec.decode(Array("not a png".utf8)) }
     }
 
+    @Test func picturesAreEqualWhenTheirSizeAndEveryByteAre() {
+        let one = Self.picture(4, 2) { x, y in (UInt8(x), UInt8(y), 7) }
+        #expect(one == Self.picture(4, 2) { x, y in (UInt8(x), UInt8(y), 7) })
+        #expect(one != Self.picture(4, 2) { x, y in x == 3 && y == 1 ? (3, 1, 8) : (UInt8(x), UInt8(y), 7) })
+        #expect(one != ScreenImage(width: 2, height: 4, pixels: one.pixels)!)
+    }
+
     @Test func regionsAreParsedAsScenariosWriteThem() {
         #expect(ScreenRegion(parsing: "0,96 640x384") == ScreenRegion(x: 0, y: 96, width: 640, height: 384))
         #expect(ScreenRegion(x: 3, y: 4, width: 5, height: 6).description == "3,4 5x6")
