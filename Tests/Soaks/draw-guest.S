@@ -1,6 +1,8 @@
 /* A multiboot guest that draws, for the harness's screen tests (Tests/EndToEndTests/ScreenEndToEndTests):
-     - finds QEMU's standard VGA or bochs-display (PCI 1234:1111) on bus 0 and its linear
-       framebuffer at BAR0, and prints `draw: lfb=ADDRESS` (hex);
+     - finds QEMU's standard VGA (`-device VGA`, PCI 1234:1111) on bus 0 and its linear
+       framebuffer at BAR0 (0xfd000000 on i440fx under SeaBIOS), and prints `draw: lfb=ADDRESS`
+       (hex); bochs-display has the same ids but its DISPI registers only in MMIO (BAR2), which
+       this guest does not program;
      - sets the Bochs VBE mode 640x480, 32 bits per pixel, linear framebuffer (DISPI ports
        0x1CE/0x1CF: index 4 = 0 off, 1 = width, 2 = height, 3 = bpp, 4 = 0x41 on with LFB);
      - paints a dark blue screen with a red 64x64 square at 0,0 that never changes, prints
