@@ -22,9 +22,11 @@ all: kernel harness
 # against readelf's) and
 # unshare (util-linux, DiskFullEndToEndTests' private mount namespace); bubblewrap gives
 # QEMU its private filesystem view (docs/security.md); qemu-utils gives qemu-img, which makes
-# the snapshot drive of `--record` (docs/harness.md, "Record and replay"); chromium renders the
-# HTML report headless in HTMLReportBrowserTests.
-DEPS := qemu-system-x86_64:qemu-system-x86 pkg-config:pkg-config pc/json-c:libjson-c-dev xmllint:libxml2-utils \
+# the snapshot drive of `--record` (docs/harness.md, "Record and replay"); libpng writes screenshots
+# and reads reference images (docs/scenarios.md, "Screen steps"); chromium renders the HTML report
+# headless in HTMLReportBrowserTests.
+DEPS := qemu-system-x86_64:qemu-system-x86 pkg-config:pkg-config pc/json-c:libjson-c-dev pc/libpng:libpng-dev \
+        xmllint:libxml2-utils \
         gdb:gdb gcc:gcc ld:binutils unshare:util-linux bwrap:bubblewrap qemu-img:qemu-utils chromium:chromium
 
 deps:

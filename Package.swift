@@ -110,6 +110,16 @@ let package = Package(
             pkgConfig: "json-c",
             providers: [.apt(["libjson-c-dev"])]
         ),
+        // libpng through pkg-config: screenshots are written as PNG, reference images read.
+        .systemLibrary(
+            name: "CLibPNG",
+            path: "Sources/CLibPNG",
+            pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]
+        ),
+        // The guest's screen as pictures: QEMU's PPM screendumps read, PNG written and read
+        // (libpng), regions compared with tolerances.
+        .target(name: "Screen", dependencies: ["CLibPNG"], swiftSettings: harnessSettings),
         // Thin wrappers over the POSIX calls the harness needs: an event loop over poll(2),
         // child processes in their own process group, UNIX sockets, private directories.
         .target(name: "HostSystem", swiftSettings: harnessSettings),
@@ -137,7 +147,7 @@ let package = Package(
         // Scenario files: the model and the YAML parser that refuses bad files with file:line.
         .target(
             name: "Scenario",
-            dependencies: ["QMP", "QEMUMachine", "KernelSymbols", .product(name: "Yams", package: "Yams")],
+            dependencies: ["QMP", "QEMUMachine", "KernelSymbols", "Screen", .product(name: "Yams", package: "Yams")],
             swiftSettings: harnessSettings
         ),
         // Figures sampled over a run: robust slope fit and the SVG plot of a scenario's `trend:`.
@@ -147,7 +157,7 @@ let package = Package(
             name: "Runner",
             dependencies: [
                 "HostSystem", "QMP", "QEMUMachine", "Scenario", "KTAP", "GDBRemote", "KernelSymbols", "Diagnosis", "DWARFUnwind",
-                "Trend",
+                "Trend", "Screen",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: harnessSettings
@@ -190,6 +200,7 @@ let package = Package(
         .testTarget(
             name: "RunnerSummaryTests", dependencies: ["Runner", "Scenario", "QEMUMachine", "HostSystem"],
             swiftSettings: harnessSettings),
+        .testTarget(name: "ScreenTests", dependencies: ["Screen", "TestSupport"], swiftSettings: harnessSettings),
         .testTarget(name: "TrendTests", dependencies: ["Trend", "TestSupport"], swiftSettings: harnessSettings),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "TestSupport"], swiftSettings: harnessSettings),
         // A tool (xmllint, llvm-nm, gdb, gcc...) run to its end by a test: one helper for all.
@@ -208,6 +219,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "Runner", "Scenario", "QEMUMachine", "QMP", "HostSystem", "JUnitReport", "SchemaCheck", "TestSupport",
+                "Screen",
             ],
             swiftSettings: harnessSettings
         ),

@@ -41,7 +41,7 @@ public final class QEMUMachine {
     /// The last lines QEMU wrote to stderr.
     public var stderrTail: String { String(decoding: stderrBuffer, as: UTF8.self) }
 
-    private let directory: PrivateDirectory
+    let directory: PrivateDirectory
     private var stderrBuffer: [UInt8] = []
     private static let stderrKept = 8 * 1024
     private let timeouts: Timeouts

@@ -68,6 +68,15 @@ final class RunMonitor {
     /// 10-minute soak waiting for its last line: up to 10,000 lines per wakeup, a third of a core).
     private var scanned: (pattern: Pattern, lines: Int)?
     private(set) var eventBacklog: [QMPEvent] = []
+    /// `watchdogs.display`: when the watch began (its `after` line, or the start), whether its
+    /// `until` line ended it, and the last screenshot and the last one that differed from the
+    /// screenshot before it (ScenarioRun takes them, ScreenRecorder compares them).
+    private(set) var displayArmedAt: MonotonicInstant?
+    private var displayEnded = false
+    private(set) var screenSampledAt: MonotonicInstant?
+    private(set) var screenChangedAt: MonotonicInstant?
+    /// Screenshots taken since the screen last changed.
+    private(set) var unchangedSamples = 0
     /// Called for every line (the progress display).
     var onLine: ((SerialLine) -> Void)?
 
@@ -88,6 +97,7 @@ final class RunMonitor {
         startedAt = .now
         resumedAt = startedAt
         lastProgressAt = startedAt
+        if let display = scenario.watchdogs.display, display.after == nil { displayArmedAt = startedAt }
     }
 
     // MARK: what comes in
@@ -127,6 +137,13 @@ final class RunMonitor {
             if let offset = kaslr.offset(in: text, symbols: symbols) { kernelOffset = offset }
         }
         if let spec = scenario.trend { sample(text, spec: spec, at: now) }
+        if let display = scenario.watchdogs.display, !displayEnded {
+            if displayArmedAt == nil {
+                if display.after?.matches(text) == true { displayArmedAt = now }
+            } else if display.until?.matches(text) == true {
+                displayEnded = true
+            }
+        }
         if let progress = scenario.watchdogs.progress, progress.pattern.matches(text), text != lastProgressLine {
             lastProgressLine = text
             lastProgressAt = now
@@ -170,6 +187,17 @@ final class RunMonitor {
     func exited(_ status: ProcessExit) {
         exit = status
         if let panicExit = scenario.contract.panicExit, status == .exited(panicExit), panicSeenAt == nil { panicSeenAt = .now }
+    }
+
+    /// A screenshot was taken; `changed`: it differs from the one before.
+    func observeScreen(changed: Bool, at now: MonotonicInstant = .now) {
+        screenSampledAt = now
+        if changed {
+            screenChangedAt = now
+            unchangedSamples = 0
+        } else {
+            unchangedSamples += 1
+        }
     }
 
     // MARK: consuming lines and events (expect-style: each is matched at most once)
@@ -272,6 +300,37 @@ final class RunMonitor {
         return lastProgressAt.adding(seconds: progress.within)
     }
 
+    /// The display watch is on: armed, not ended, the guest running.
+    var displayWatching: Bool { scenario.watchdogs.display != nil && displayArmedAt != nil && !displayEnded && !paused }
+
+    /// How often the display watch takes a screenshot: a quarter of its `within` (so a frozen
+    /// screen is called within 1.25 times the limit), between 0.1 s and 1 s. A 640x480
+    /// screendump costs QEMU's main loop a few tens of milliseconds (docs/harness.md).
+    var screenPeriod: Double { min(1, max(0.1, (scenario.watchdogs.display?.within ?? 4) / 4)) }
+
+    /// The instant the screen's interval began: its last change, the watch's start or the
+    /// guest's resumption, whichever is latest.
+    private var displaySince: MonotonicInstant? {
+        guard displayWatching, let armed = displayArmedAt else { return nil }
+        return max(screenChangedAt ?? armed, armed, resumedAt)
+    }
+
+    private var displayDue: MonotonicInstant? {
+        guard let since = displaySince, let display = scenario.watchdogs.display else { return nil }
+        return since.adding(seconds: display.within)
+    }
+
+    /// When the display watch wants its next screenshot (nil while it is off): a period after
+    /// the last one, and no later than the instant the watchdog is due, so that a screenshot
+    /// taken then confirms the screen still had not changed.
+    func nextScreenSample() -> MonotonicInstant? {
+        guard displayWatching, let armed = displayArmedAt else { return nil }
+        let last = max(screenSampledAt ?? armed, armed, resumedAt)
+        var next = last.adding(seconds: screenPeriod)
+        if let due = displayDue, due > last, due < next { next = due }
+        return next
+    }
+
     private var scenarioDue: MonotonicInstant { startedAt.adding(seconds: scenario.watchdogs.deadline) }
 
     /// Deterministic mode: a watchdog due in host time fires only once the guest has run its
@@ -291,6 +350,9 @@ final class RunMonitor {
         if let due = progressDue, let progress = scenario.watchdogs.progress {
             list.append((.noProgress, due, lastProgressAt, progress.within))
         }
+        if let due = displayDue, let since = displaySince, let display = scenario.watchdogs.display {
+            list.append((.frozenDisplay, due, since, display.within))
+        }
         if let stepDeadline { list.append((.stepDeadline, stepDeadline, stepDeadline, stepLimit ?? 0)) }
         list.append((.scenarioDeadline, scenarioDue, startedAt, scenario.watchdogs.deadline))
         return list
@@ -301,6 +363,9 @@ final class RunMonitor {
     func checkWatchdogs(stepDeadline: MonotonicInstant?, stepLimit: Double? = nil) throws {
         let now = MonotonicInstant.now
         for watch in watches(stepDeadline: stepDeadline, stepLimit: stepLimit) where now >= watch.due {
+            // The screen is judged by a screenshot taken once the limit had passed, not by the
+            // last one before it.
+            if watch.watchdog == .frozenDisplay, !(screenSampledAt.map { $0 >= watch.due } ?? false) { continue }
             if let guestLimits, !guestLimits.confirms(watch.watchdog, limit: watch.limit, since: watch.since) { continue }
             throw WatchdogFired(watchdog: watch.watchdog)
         }
@@ -310,7 +375,7 @@ final class RunMonitor {
     func nextDeadline(_ extra: MonotonicInstant?, stepDeadline: MonotonicInstant? = nil) -> MonotonicInstant {
         var due = MonotonicInstant.now.adding(seconds: 3600)
         let reportDue = panicSeenAt.map { max($0, machineSerial.lastOutput).adding(seconds: Self.panicReportGrace) }
-        for candidate in [extra, reportDue] {
+        for candidate in [extra, reportDue, nextScreenSample()] {
             if let candidate, candidate < due { due = candidate }
         }
         for watch in watches(stepDeadline: stepDeadline, stepLimit: nil) {

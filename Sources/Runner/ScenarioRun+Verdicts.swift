@@ -28,7 +28,11 @@ extension ScenarioRun {
     /// A watchdog fired while QEMU still ran.
     func judge(_ watchdog: Watchdog) -> Verdict {
         guard let monitor else { return Verdict(.error, .infrastructure, "no machine") }
-        return carryOut(rules.watchdogFired(watchdog, facts(monitor)))
+        // Before the diagnosis, which takes its time: the figures as they were when it fired.
+        let display = watchdog == .frozenDisplay ? displayFacts() : nil
+        var verdict = carryOut(rules.watchdogFired(watchdog, facts(monitor)))
+        if let display { verdict.details.insert(display, at: 0) }
+        return verdict
     }
 
     /// The run ended (exit, panic, triple fault, forbidden line): compare with the expectation.

@@ -25,6 +25,9 @@ public final class ScenarioRun {
     var gdbSteps: GDBSteps?
     /// The run-queue delay of QEMU's vCPU threads, sampled as lines arrive (HostStarvation.swift).
     var hostStarvation: HostStarvation?
+    /// The screenshots taken (ScenarioRun+Screen.swift), and the PNG files written of them.
+    let screen = ScreenRecorder()
+    var screenArtifacts: [String] = []
     /// Called with each serial line (progress display, --verbose).
     public var onLine: ((SerialLine) -> Void)?
     /// Called once the VM is up, before the guest runs (tests use it to reach the process).
@@ -78,6 +81,10 @@ public final class ScenarioRun {
         }
         result.diagnosisTiming = diagnosisTiming
         gdbSteps?.close()
+        if !verdict.isSuccess, usesScreen, let screens = keepRecentScreens() {
+            verdict.details.append(screens)
+            result.verdict = verdict
+        }
         if let machine {
             if !verdict.isSuccess && options.keepVMOnFailure && machine.isRunning {
                 keepForInspection(machine)
@@ -113,7 +120,7 @@ public final class ScenarioRun {
             }
         }
         if verdict.status == .passed || verdict.status == .skipped {
-            removeArtifacts(keeping: keep + (options.keepSerialLog ? ["serial.log"] : []))
+            removeArtifacts(keeping: keep + screenArtifacts + (options.keepSerialLog ? ["serial.log"] : []))
         } else {
             if let failure = machine?.serial.logFailure { artifactProblems.append("\(failure)") }
             if let machine, machine.profile.record {
@@ -236,6 +243,7 @@ public final class ScenarioRun {
                 until: {
                     if condition() { return true }
                     if monitor.hasEnded { throw RunEnded() }
+                    try sampleScreenIfDue()
                     try monitor.checkWatchdogs(stepDeadline: stepDeadline, stepLimit: stepTimeout)
                     return false
                 }, deadline: { monitor.nextDeadline(extraDeadline, stepDeadline: stepDeadline) })
@@ -296,6 +304,8 @@ public final class ScenarioRun {
             }
         case .assert(let assertion):
             return rules.check(assertion, captures: monitor.captures, at: stepPlace)
+        case .screen(let screenStep):
+            return try perform(screenStep)
         case .gdb(let gdbStep):
             let steps = gdbSteps ?? GDBSteps(machine: machine, monitor: monitor)
             gdbSteps = steps

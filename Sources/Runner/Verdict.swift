@@ -7,12 +7,13 @@ public enum Watchdog: String, CaseIterable {
     case stepDeadline = "step deadline"
     case serialSilence = "serial silence"
     case noProgress = "no progress"
+    case frozenDisplay = "frozen display"
     case qemuGone = "QEMU gone"
     case guestPanic = "guest panic"
     case tripleFault = "triple fault"
 
-    /// Silence and lack of progress are how a hang shows.
-    public var diagnosesHang: Bool { self == .serialSilence || self == .noProgress }
+    /// Silence, lack of progress and a screen that stopped changing are how a hang shows.
+    public var diagnosesHang: Bool { self == .serialSilence || self == .noProgress || self == .frozenDisplay }
 }
 
 public struct Verdict: Equatable {

@@ -34,9 +34,13 @@ struct VerdictRules {
         if facts.panicked { return runEnded(facts) }
         let verdict: Verdict
         switch watchdog {
-        case .serialSilence, .noProgress:
-            let limit = watchdog == .serialSilence ? scenario.watchdogs.silence ?? 0 : scenario.watchdogs.progress?.within ?? 0
-            let what = watchdog == .serialSilence ? "no serial output" : "no progress line"
+        case .serialSilence, .noProgress, .frozenDisplay:
+            let (limit, what): (Double, String) =
+                switch watchdog {
+                case .serialSilence: (scenario.watchdogs.silence ?? 0, "no serial output")
+                case .noProgress: (scenario.watchdogs.progress?.within ?? 0, "no progress line")
+                default: (scenario.watchdogs.display?.within ?? 0, "no change on the screen")
+                }
             if scenario.expectation == .hang {
                 verdict = Verdict(
                     .passed, .expected, "hang diagnosed by \(watchdog.rawValue) (\(what) for \(limit)s), as expected",

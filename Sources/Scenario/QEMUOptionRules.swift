@@ -31,6 +31,11 @@ enum QEMUOptionRules {
         "pci-bridge": pciPlacement.union(["chassis_nr", "shpc", "msi"]),
         "pcie-root-port": pciPlacement.union(["chassis", "slot", "port"]),
         "i6300esb": pciPlacement,
+        // Displays the harness can see through `screendump` (screen steps, the display
+        // watchdog): QEMU's standard VGA and the VGA-less Bochs display, both 1234:1111 with the
+        // framebuffer at BAR0. No `romfile`.
+        "VGA": pciPlacement.union(["vgamem_mb", "edid", "xres", "yres", "xmax", "ymax"]),
+        "bochs-display": pciPlacement.union(["vgamem", "edid", "xres", "yres", "xmax", "ymax"]),
         "ib700": ["id"],
         "qemu-xhci": pciPlacement.union(["p2", "p3"]),
         "usb-ehci": pciPlacement,
@@ -41,9 +46,6 @@ enum QEMUOptionRules {
         "intel-iommu": ["id", "intremap", "caching-mode", "aw-bits", "device-iotlb", "eim"],
         "isa-debug-exit": ["id", "iobase", "iosize"],
         "pvpanic": ["id", "ioport"],
-        // Bochs VBE displays (the kernel's video/BochsDisplay.swift); no `romfile` (a host file).
-        "VGA": pciPlacement,
-        "bochs-display": pciPlacement,
     ]
 
     /// `-global DRIVER.PROPERTY=VALUE`: the device properties above, and these of built-in devices.

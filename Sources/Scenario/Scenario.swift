@@ -85,6 +85,8 @@ public enum Step {
     case assert(Assertion)
     /// Act through the gdbstub (see GDBStep).
     case gdb(GDBStep)
+    /// Take a screenshot or check one (see ScreenStep).
+    case screen(ScreenStep)
 }
 
 public struct Assertion {
@@ -112,6 +114,8 @@ public struct WatchdogSettings: Equatable {
     public var silence: Double? = 30
     /// No line matching `progress.pattern` with new content for `progress.within` seconds.
     public var progress: ProgressWatch?
+    /// No change on the guest's screen for `display.within` while the watch is on.
+    public var display: DisplayWatch?
 
     public struct ProgressWatch: Equatable {
         public var pattern: Pattern

@@ -12,8 +12,8 @@ public enum ScenarioParser {
         "profile", "qemu", "kernel", "symbols", "modules", "vcpus", "memory", "accel", "cpu",
         "cmdline", "devices", "qemu-args", "mode", "schedule-cmdline",
     ]
-    static let watchdogKeys = ["deadline", "step", "silence", "progress"]
-    static let stepKinds = ["wait-serial", "send-serial", "qmp", "wait-event", "pause", "capture", "assert", "gdb"]
+    static let watchdogKeys = ["deadline", "step", "silence", "progress", "display"]
+    static let stepKinds = ["wait-serial", "send-serial", "qmp", "wait-event", "pause", "capture", "assert", "gdb", "screen"]
 
     /// Reads `path`, taking machine defaults from the nearest `profiles.yaml` found in the
     /// file's folder or above it, up to the scenario root. Files the scenario names must lie in
@@ -121,8 +121,9 @@ public enum ScenarioParser {
         let stepNodes = try top["steps"].map { try reader.sequence($0, "steps") } ?? []
         var steps: [Located<Step>] = []
         var captureNames: Set<String> = []
+        var screen = ScreenStepContext(confinement: confinement, file: file)
         for node in stepNodes {
-            let step = try parseStep(node, reader: reader, captures: &captureNames)
+            let step = try parseStep(node, reader: reader, captures: &captureNames, screen: &screen)
             steps.append(Located(value: step, line: node.mark?.line ?? 1))
         }
 
@@ -136,8 +137,8 @@ public enum ScenarioParser {
             throw reader.error(
                 expectNode, "'expect: ktap' needs a \(option)... option in machine.cmdline (the profile's contract.ktap-option)")
         }
-        if expectation == .hang && watchdogs.silence == nil && watchdogs.progress == nil {
-            throw reader.error(expectNode, "'expect: hang' needs a silence or progress watchdog to diagnose it")
+        if expectation == .hang && watchdogs.silence == nil && watchdogs.progress == nil && watchdogs.display == nil {
+            throw reader.error(expectNode, "'expect: hang' needs a silence, progress or display watchdog to diagnose it")
         }
         if machine.kernel == nil {
             throw reader.error(machineNode ?? root, "no kernel: set machine.kernel or use a profile that has one")
@@ -263,10 +264,13 @@ public enum ScenarioParser {
                 pattern: try reader.pattern(try progress.required("pattern"), "watchdogs.progress.pattern"),
                 within: try reader.duration(try progress.required("within"), "watchdogs.progress.within"))
         }
+        if let value = mapping["display"] { settings.display = try parseDisplayWatch(value, reader: reader) }
         return settings
     }
 
-    static func parseStep(_ node: Node, reader: YAMLReader, captures: inout Set<String>) throws -> Step {
+    static func parseStep(
+        _ node: Node, reader: YAMLReader, captures: inout Set<String>, screen: inout ScreenStepContext
+    ) throws -> Step {
         let mapping = try reader.mapping(node, "a step")
         guard mapping.keys.count == 1, let kind = mapping.keys.first else {
             throw reader.error(node, "each step is one of \(stepKinds.joined(separator: ", ")), written as '- kind: ...'")
@@ -334,6 +338,8 @@ public enum ScenarioParser {
                 within: try fields["within"].map { try reader.duration($0, "capture.within") })
         case "gdb":
             return .gdb(try parseGDBStep(body, reader: reader, captures: &captures))
+        case "screen":
+            return .screen(try parseScreenStep(body, reader: reader, context: &screen))
         default:  // "assert"
             return .assert(try parseAssertion(body, reader: reader, captures: captures))
         }

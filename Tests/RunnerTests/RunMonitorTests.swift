@@ -34,6 +34,25 @@ import Testing
         #expect(!monitor.stoppedByQEMU)
     }
 
+    @Test func theDisplayWatchRunsFromItsLineToItsLineAndIsJudgedByAScreenshotPastItsLimit() throws {
+        let monitor = try monitor("watchdogs: {silence: off, display: {within: 100ms, after: go, until: done}}\nexpect: hang\n")
+        #expect(monitor.nextScreenSample() == nil, "off before its `after` line")
+        monitor.observe(SerialLine(text: "go", time: 1))
+        let due = try #require(monitor.nextScreenSample())
+        // The limit passes (the clock is the event here).
+        while MonotonicInstant.now < due { usleep(UInt32(max(1, due.seconds(since: .now) * 1e6))) }
+        try monitor.checkWatchdogs(stepDeadline: nil)  // no screenshot since the limit: not judged yet
+        monitor.observeScreen(changed: true)
+        try monitor.checkWatchdogs(stepDeadline: nil)  // it changed: a new interval
+        let next = try #require(monitor.nextScreenSample())
+        while MonotonicInstant.now < next.adding(seconds: 0.1) { usleep(20_000) }
+        monitor.observeScreen(changed: false)
+        #expect(throws: WatchdogFired.self) { try monitor.checkWatchdogs(stepDeadline: nil) }
+        monitor.observe(SerialLine(text: "done", time: 2))
+        #expect(monitor.nextScreenSample() == nil, "off after its `until` line")
+        try monitor.checkWatchdogs(stepDeadline: nil)
+    }
+
     @Test func stopNobodyAskedForEndsTheRun() throws {
         // What QEMU sends when KVM hits an internal error: a bare STOP.
         let monitor = try monitor()

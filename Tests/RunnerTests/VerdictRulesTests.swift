@@ -78,20 +78,25 @@ import Testing
 
     // MARK: serial silence and no progress
 
-    @Test(arguments: [Watchdog.serialSilence, .noProgress])
+    @Test(arguments: [Watchdog.serialSilence, .noProgress, .frozenDisplay])
     func silenceOrNoProgressIsAHangError(_ watchdog: Watchdog) throws {
-        let rules = try rules("watchdogs: {silence: 7s, progress: {pattern: beat, within: 11s}}\nexpect: {exit: 33}\n")
+        let rules = try rules(
+            "watchdogs: {silence: 7s, progress: {pattern: beat, within: 11s}, display: 13s}\nexpect: {exit: 33}\n")
         let judgement = rules.watchdogFired(watchdog, facts { $0.step = .boot })
         #expect(judgement.verdict.status == .error)
         #expect(judgement.verdict.kind == .hang)
-        let what = watchdog == .serialSilence ? "no serial output for 7.0s" : "no progress line for 11.0s"
+        let what = [
+            Watchdog.serialSilence: "no serial output for 7.0s", .noProgress: "no progress line for 11.0s",
+            .frozenDisplay: "no change on the screen for 13.0s",
+        ][watchdog]!
         #expect(judgement.verdict.message == "hang: \(what) (\(watchdog.rawValue) watchdog) during boot")
         #expect(judgement.actions == [.closeGDBConnection, .diagnose(watchdog, timed: true)])
     }
 
-    @Test(arguments: [Watchdog.serialSilence, .noProgress])
+    @Test(arguments: [Watchdog.serialSilence, .noProgress, .frozenDisplay])
     func silenceOrNoProgressPassesAnExpectedHang(_ watchdog: Watchdog) throws {
-        let rules = try rules("watchdogs: {silence: 7s, progress: {pattern: beat, within: 11s}}\nexpect: hang\n")
+        let rules = try rules(
+            "watchdogs: {silence: 7s, progress: {pattern: beat, within: 11s}, display: 13s}\nexpect: hang\n")
         let judgement = rules.watchdogFired(watchdog, facts())
         #expect(judgement.verdict.status == .passed)
         #expect(judgement.verdict.kind == .expected)

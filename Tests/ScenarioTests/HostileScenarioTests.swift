@@ -34,7 +34,9 @@ import Testing
     @Test func theCorpusCoversEveryClass() {
         let files = Self.files
         #expect(files.count >= 70, "\(files.count) hostile scenarios")
-        for prefix in ["qmp-", "machine-qemu-", "args-", "devices-", "cpu-", "paths-", "name-", "trend-", "cmdline-"] {
+        for prefix in [
+            "qmp-", "machine-qemu-", "args-", "devices-", "cpu-", "paths-", "name-", "trend-", "cmdline-", "screen-",
+        ] {
             #expect(files.contains { $0.hasPrefix(prefix) }, "no \(prefix)* case")
         }
     }

@@ -108,7 +108,7 @@ import Testing
         ("expect: running\nmachine: {accel: hvf}\n", 2, "machine.accel must be auto, kvm or tcg"),
         ("steps: []\n", 1, "needs 'expect'"),
         ("expect: {exit: 33, panic: x}\n", 1, "exactly one"),
-        ("expect: hang\nwatchdogs: {silence: off}\n", 1, "silence or progress"),
+        ("expect: hang\nwatchdogs: {silence: off}\n", 1, "silence, progress or display"),
         ("expect: running\nname: a\nname: b\n", 2, "given twice"),
         ("expect: running\nsteps:\n  - {pause: 1s, send-serial: x}\n", 3, "each step is one of"),
         ("expect: running\nsteps: [\n", 3, "not valid YAML"),
