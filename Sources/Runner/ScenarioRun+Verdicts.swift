@@ -29,10 +29,10 @@ extension ScenarioRun {
     func judge(_ watchdog: Watchdog) -> Verdict {
         guard let monitor else { return Verdict(.error, .infrastructure, "no machine") }
         // Before the diagnosis, which takes its time: the figures as they were when it fired.
-        let display = watchdog == .frozenDisplay ? displayFacts() : nil
-        var verdict = carryOut(rules.watchdogFired(watchdog, facts(monitor)))
-        if let display { verdict.details.insert(display, at: 0) }
-        return verdict
+        // They lead the verdict's details, where `expect: {hang: {diagnosis: ...}}` can match them.
+        var judgement = rules.watchdogFired(watchdog, facts(monitor))
+        if watchdog == .frozenDisplay, let display = displayFacts() { judgement.verdict.details.insert(display, at: 0) }
+        return carryOut(judgement)
     }
 
     /// The run ended (exit, panic, triple fault, forbidden line): compare with the expectation.
