@@ -10,11 +10,11 @@ enum StepPlace {
     case step(index: Int, Located<Step>)
     case afterSteps
 
-    /// "boot", "step 2 (line 14)", "after the steps": how verdicts name the place.
+    /// "boot", "step 2 (line 14)", "the wait after the steps": how verdicts name the place.
     var name: String {
         switch self {
         case .boot: return "boot"
-        case .afterSteps: return "after the steps"
+        case .afterSteps: return "the wait after the steps"
         case .step(let index, let step): return "step \(index + 1) (line \(step.line))"
         }
     }

@@ -58,7 +58,7 @@ import Testing
         let judgement = try rules("watchdogs: {deadline: 9s}\nexpect: {exit: 33}\n").watchdogFired(.scenarioDeadline, facts())
         #expect(judgement.verdict.status == .error)
         #expect(judgement.verdict.kind == .deadline)
-        #expect(judgement.verdict.message == "the scenario deadline (9.0s) passed during after the steps")
+        #expect(judgement.verdict.message == "the scenario deadline (9.0s) passed during the wait after the steps")
         #expect(judgement.actions == [.closeGDBConnection, .diagnose(.scenarioDeadline, timed: true)])
     }
 
@@ -155,7 +155,7 @@ import Testing
         let verdict = try rules(yaml).runEnded(facts { $0.exit = .exited(33) }).verdict
         #expect(verdict.status == .failed)
         #expect(verdict.kind == .unexpectedExit)
-        #expect(verdict.message.hasPrefix("QEMU exited with 33 during after the steps, expected "))
+        #expect(verdict.message.hasPrefix("QEMU exited with 33 during the wait after the steps, expected "))
     }
 
     @Test func qemuStoppingTheGuestByItselfIsACrashExplainedOnTheLiveVM() throws {
