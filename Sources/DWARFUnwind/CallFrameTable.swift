@@ -36,6 +36,9 @@ public struct CallFrameTable {
     public private(set) var cies: [Int: CommonInformationEntry] = [:]
     /// Sorted by start address.
     public private(set) var fdes: [FrameDescriptionEntry] = []
+    /// How far the running kernel sits above the addresses the table was linked at (a KASLR
+    /// offset): pcs are looked up `slide` lower. Stack addresses are not affected.
+    public var slide: UInt64 = 0
 
     var isEHFrame: Bool { sectionName != ".debug_frame" }
 

@@ -23,8 +23,10 @@ extension CallFrameTable {
     ) throws -> UnwindStep {
         guard let pc = registers[DWARFRegister.returnAddress] else { throw CallFrameError("pc unknown") }
         let lookup = isCallerFrame ? pc &- 1 : pc
-        guard let fde = entry(for: lookup) else { throw CallFrameError("no CFI in \(sectionName) for 0x\(hex(lookup))") }
-        let row = try self.row(at: lookup, in: fde)
+        guard let fde = entry(for: lookup &- slide) else {
+            throw CallFrameError("no CFI in \(sectionName) for 0x\(hex(lookup))")
+        }
+        let row = try self.row(at: lookup &- slide, in: fde)
         guard case .registerOffset(let base, let offset) = row.cfa else {
             throw CallFrameError("the CFA at 0x\(hex(lookup)) is a DWARF expression (unsupported)")
         }

@@ -144,13 +144,26 @@ public enum FrameWalker {
         for (number, index) in DWARFRegister.gdbIndex.enumerated() where index < general.count {
             registers[number] = general[index]
         }
+        var caveat = ""
         func stop(_ reason: String) -> Backtrace {
-            trace.ending = "stopped: " + reason
+            trace.ending = "stopped: " + reason + caveat
             return trace
         }
         while trace.frames.count < maximumDepth {
             let pc = registers[DWARFRegister.returnAddress] ?? 0
             let pcIsExact = trace.frames.count == 1 || previousWasSignalFrame
+            // Frame 0 in code the table does not cover (hand-written assembly, such as Linux's
+            // clear_user_rep_good): a leaf that pushed nothing has its return address at rsp.
+            // Taken only when the word there follows a `call` to frame 0's own function.
+            if trace.frames.count == 1, table.entry(for: pc &- table.slide) == nil,
+                let rsp = registers[DWARFRegister.rsp], let caller = leafCaller(pc: pc, rsp: rsp, access: access)
+            {
+                trace.frames.append(Frame(address: caller, location: access.symbolize(caller - 1), isReturnAddress: true))
+                caveat = "; frame 0 has no CFI: taken as a leaf, its return address at rsp follows a call to it"
+                registers[DWARFRegister.returnAddress] = caller
+                registers[DWARFRegister.rsp] = rsp &+ 8
+                continue
+            }
             let step: UnwindStep
             do {
                 step = try table.unwind(registers, isCallerFrame: !pcIsExact, read: access.readWord)
@@ -159,7 +172,8 @@ public enum FrameWalker {
                 return stop("\(error)\(name)")
             }
             if step.isOutermost {
-                trace.ending = "end of stack (return address undefined\(access.symbolize(pc).map { " in \($0)" } ?? ""))"
+                trace.ending =
+                    "end of stack (return address undefined\(access.symbolize(pc).map { " in \($0)" } ?? ""))" + caveat
                 return trace
             }
             let stackPointer = registers[DWARFRegister.rsp] ?? 0
@@ -179,6 +193,17 @@ public enum FrameWalker {
             previousWasSignalFrame = step.callerPCIsExact
         }
         return stop("depth limit \(maximumDepth)")
+    }
+
+    /// The word at `rsp` when it is a return address just after a `call rel32` (E8) whose target
+    /// is the start of the function holding `pc`; nil otherwise.
+    static func leafCaller(pc: UInt64, rsp: UInt64, access: StackAccess) -> UInt64? {
+        guard let start = access.functionStart(pc), let returnAddress = try? access.readWord(rsp), returnAddress > 5,
+            check(returnAddress: returnAddress, access: access) == nil,
+            let call = try? access.readWord(returnAddress &- 5), call & 0xff == 0xe8
+        else { return nil }
+        let displacement = Int64(Int32(truncatingIfNeeded: call >> 8))
+        return returnAddress &+ UInt64(bitPattern: displacement) == start ? returnAddress : nil
     }
 
     private static func check(returnAddress: UInt64, exact: Bool = false, access: StackAccess) -> String? {

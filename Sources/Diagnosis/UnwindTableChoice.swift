@@ -12,7 +12,8 @@ public enum UnwindTableChoice {
         for name in [".eh_frame", ".debug_frame"] {
             guard let section = symbols.callFrameSections.first(where: { $0.name == name }) else { continue }
             do {
-                let table = try CallFrameTable(sectionName: name, address: section.address, bytes: section.bytes)
+                var table = try CallFrameTable(sectionName: name, address: section.address, bytes: section.bytes)
+                table.slide = symbols.slide
                 if !table.fdes.isEmpty { return (table, nil) }
             } catch {
                 problems.append("\(error)")

@@ -10,8 +10,7 @@ extension SymbolMap {
         return symbol(containing: address)?.isFunction == true
     }
 
-    /// `.eh_frame` and `.debug_frame` of the image, as far as it has them. None for a kernel
-    /// relocated by KASLR: their addresses are the linked ones (a slid kernel is walked by frame
-    /// pointers).
-    public var callFrameSections: [ELFSectionContents] { slide == 0 ? image.callFrameSections : [] }
+    /// `.eh_frame` and `.debug_frame` of the image, as far as it has them, at their linked
+    /// addresses (an unwinder looks pcs up `slide` lower).
+    public var callFrameSections: [ELFSectionContents] { image.callFrameSections }
 }

@@ -1,7 +1,9 @@
 // The frame-pointer walk's checks on a made-up stack: a return address outside the kernel's
 // text ends the walk marked and is never printed as a frame; a vCPU stopped on a function's
 // first instructions is walked from rsp; a frameless function says its caller may be missing;
-// a vCPU in user mode is labelled `user` and not walked.
+// a vCPU in user mode is labelled `user` and not walked; a CFI walk whose frame 0 has no CFI
+// takes it as a leaf only when the word at rsp follows a call to that very function.
+import DWARFUnwind
 import Testing
 
 @testable import Diagnosis
@@ -58,6 +60,27 @@ import Testing
         let trace = FrameWalker.walkByFramePointer(rip: 0x100120, rbp: 0x7000, rsp: 0x6f00, access: access(memory))
         #expect(trace.frames.map(\.location) == ["b+0x20", "a+0xf"])
         #expect(trace.ending == "end of stack (rbp=0); frame 0 has no frame-pointer prologue, so its caller may be missing")
+    }
+
+    @Test func frameZeroWithoutCFIIsALeafOnlyWhenCalledFromRSP() throws {
+        // A table with no entries (a terminator only): no function has CFI.
+        let table = try CallFrameTable(sectionName: ".debug_frame", address: 0, bytes: [0, 0, 0, 0])
+        // b+0x10 (frame 0, hand-written code without CFI); at rsp the return address a+0x25, after
+        // `call b` at a+0x20 (E8, rel32 0xdb: 0x100025 + 0xdb = 0x100100).
+        let called: [UInt64: UInt64] = [0x6f00: 0x100025, 0x100020: 0xdb_e8]
+        var general = [UInt64](repeating: 0, count: 16)
+        general[7] = 0x6f00
+        let leaf = FrameWalker.walkByCFI(rip: 0x100110, general: general, table: table, access: access(called))
+        #expect(leaf.frames.map(\.location) == ["b+0x10", "a+0x24"])
+        #expect(
+            leaf.ending
+                == "stopped: no CFI in .debug_frame for 0x100024 in a+0x24; frame 0 has no CFI: taken as a leaf, its return address at rsp follows a call to it"
+        )
+        // The same word after a call to c instead (rel32 0x1db): not b's caller, so nothing is guessed.
+        let elsewhere: [UInt64: UInt64] = [0x6f00: 0x100025, 0x100020: 0x1db_e8]
+        let stopped = FrameWalker.walkByCFI(rip: 0x100110, general: general, table: table, access: access(elsewhere))
+        #expect(stopped.frames.map(\.location) == ["b+0x10"])
+        #expect(stopped.ending == "stopped: no CFI in .debug_frame for 0x100110 in b+0x10")
     }
 
     @Test func aVCPUInUserModeIsLabelledUserAndNotWalked() {
