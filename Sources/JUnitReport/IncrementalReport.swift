@@ -15,6 +15,8 @@ public final class IncrementalReport: RunObserver {
     private let lock = NSLock()
     private var spill: FileHandle?
     private var totals = JUnitReport.Totals()
+    /// Runs whose suite never reached the spill: the final report would be missing them.
+    private var lostRuns = 0
 
     public init(path: String, forwardingTo display: ProgressDisplay) {
         self.path = path
@@ -43,7 +45,12 @@ public final class IncrementalReport: RunObserver {
         var firstFailure: Error?
         do {
             let suite = JUnitReport(results: []).suite(for: result)
-            try append(suite.xml)
+            do {
+                try append(suite.xml)
+            } catch {
+                lostRuns += 1
+                throw error
+            }
             totals.add(suite)
             try writeReport()
             writeFailure = nil
@@ -56,12 +63,19 @@ public final class IncrementalReport: RunObserver {
         if let firstFailure { display.note("harness: cannot write the JUnit report \(path): \(firstFailure)") }
     }
 
-    /// The final report (also when no run finished); the spill file goes away either way.
+    /// The final report (also when no run finished); the spill file goes away either way. A run
+    /// that could not be recorded makes this throw: a report without it must not pass for whole.
     public func finish() throws {
         lock.lock()
         defer {
             removeSpill()
             lock.unlock()
+        }
+        if lostRuns > 0 {
+            unlink(path)
+            throw ReportWriteError(
+                path: path, cause: writeFailure ?? CocoaError(.fileWriteUnknown),
+                lostRuns: lostRuns)
         }
         try writeReport()
     }
@@ -70,6 +84,13 @@ public final class IncrementalReport: RunObserver {
     /// so the spill always holds whole suites.
     private func append(_ xml: String) throws {
         if spill == nil {
+            // The report's folder may not exist yet (`--junit build/shard-1/junit.xml`).
+            let folder = URL(fileURLWithPath: spillPath).deletingLastPathComponent()
+            do {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            } catch {
+                throw ReportWriteError(path: spillPath, cause: error)
+            }
             guard FileManager.default.createFile(atPath: spillPath, contents: nil) else {
                 throw ReportWriteError(path: spillPath, cause: CocoaError(.fileWriteUnknown))
             }

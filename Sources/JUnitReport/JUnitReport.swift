@@ -228,8 +228,15 @@ public struct JUnitReport {
 public struct ReportWriteError: Error, CustomStringConvertible {
     public let path: String
     public let cause: Error
+    /// Runs the report could not hold (IncrementalReport's spill failed for them).
+    public var lostRuns = 0
+
+    public init(path: String, cause: Error, lostRuns: Int = 0) {
+        (self.path, self.cause, self.lostRuns) = (path, cause, lostRuns)
+    }
 
     public var description: String {
-        "writing \(path) failed: \(fileErrorText(cause))"
+        let lost = lostRuns == 0 ? "" : " (\(lostRuns) run\(lostRuns == 1 ? "" : "s") could not be recorded)"
+        return "writing \(path) failed: \(fileErrorText(cause))\(lost)"
     }
 }

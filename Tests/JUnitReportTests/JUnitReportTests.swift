@@ -163,6 +163,26 @@ import Testing
         #expect(try SchemaValidator.xpath("count(//testsuite)", in: path) == "4")
     }
 
+    /// `--junit build/shard-1/junit.xml` in a folder that does not exist yet: every run reaches
+    /// the report (the runs' spill file once failed there and the final report was empty).
+    @Test func anIncrementalReportMakesItsFolderAndKeepsEveryRun() throws {
+        let path = temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        #expect(!FileManager.default.fileExists(atPath: (path as NSString).deletingLastPathComponent))
+        let report = IncrementalReport(path: path, forwardingTo: ProgressDisplay(verbose: false, interactive: false))
+        for seed in [UInt64(1), 2] {
+            report.runFinished(
+                slot: 0,
+                result: RunResult(
+                    scenario: try scenario("boot"), seed: seed, attempt: 1, verdict: Verdict(.passed, .expected, "ok"),
+                    duration: 1, rerunCommand: "x"))
+        }
+        #expect(report.writeFailure == nil)
+        try report.finish()
+        let document = try JUnitReader.read(path)
+        #expect(document.suites.map(\.name) == ["boot", "boot"])
+    }
+
     @Test func escapingCoversMarkupAndForbiddenCharacters() {
         #expect(XMLText.escaped("a<b>&c\"d'\n\u{0}", attribute: true) == "a&lt;b&gt;&amp;c&quot;d'&#10;\\x00")
         #expect(XMLText.escaped("line\r\n\ttab") == "line&#13;\n\ttab")
