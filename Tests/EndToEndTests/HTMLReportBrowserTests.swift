@@ -25,7 +25,7 @@ import Testing
         expect: {exit: 33}
         """.write(to: scenario, atomically: true, encoding: .utf8)
         let junit = folder.appendingPathComponent("out/junit.xml").path
-        let run = try ReportMergeEndToEndTests.harness([
+        let run = try HarnessProcess.run([
             scenario.path, "--junit", junit, "--artifacts", folder.appendingPathComponent("out/artifacts").path,
             "--allow-dir", folder.path, "--allow-dir", KernelScenario.kernelDirectory,
         ])

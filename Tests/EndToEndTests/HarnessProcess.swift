@@ -2,6 +2,7 @@
 // line appears (an event, never a sleep), and what it may leave behind looked up in /proc and
 // in $TMPDIR.
 import Foundation
+import TestSupport
 import Testing
 
 final class HarnessProcess {
@@ -71,6 +72,14 @@ final class HarnessProcess {
             return fields.count > 1 && fields[1] == "\(pid)" && fields[0] != "Z"
                 && (stat.contains("(qemu-system") || stat.contains("(bwrap)"))
         }
+    }
+
+    /// Runs the binary to its end with exactly `arguments` (no `--allow-dir` added: `merge` takes
+    /// none); `errors` holds its stderr and then its stdout.
+    static func run(_ arguments: [String]) throws -> (status: Int32, errors: String) {
+        guard FileManager.default.isExecutableFile(atPath: binary) else { throw BinaryMissing() }
+        let result = try Tool.run([binary] + arguments)
+        return (result.status, result.errors + result.output)
     }
 
     /// Reads the rest of stderr and waits for the exit; returns the exit status.

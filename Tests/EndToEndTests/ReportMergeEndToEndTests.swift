@@ -7,20 +7,6 @@ import SchemaCheck
 import Testing
 
 @Suite(.serialized, .timeLimit(.minutes(4))) struct ReportMergeEndToEndTests {
-    /// Runs the harness binary with `arguments` (no --allow-dir added); its status and stderr.
-    static func harness(_ arguments: [String]) throws -> (status: Int32, errors: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: HarnessProcess.binary)
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = errors
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
-    }
-
     /// The three shards' reports, written by real runs in `folder`.
     static func shards(in folder: URL) throws -> [String] {
         let text = try FloodGuest.build(.text, records: 3, in: folder)
@@ -50,7 +36,7 @@ import Testing
         var reports: [String] = []
         for (index, plan) in plans.enumerated() {
             let junit = folder.appendingPathComponent("shard\(index + 1)/junit.xml").path
-            let run = try harness(
+            let run = try HarnessProcess.run(
                 plan.map { $0.hasSuffix(".yaml") ? folder.appendingPathComponent($0).path : $0 } + [
                     "--junit", junit, "--artifacts", folder.appendingPathComponent("shard\(index + 1)/artifacts").path,
                     "--allow-dir", folder.path, "--allow-dir", KernelScenario.kernelDirectory, "--jobs", "2",
@@ -91,7 +77,7 @@ import Testing
             "\(hostile.runCase?.systemOut?.prefix(80) ?? "")")
 
         let merged = folder.appendingPathComponent("merged/junit.xml").path
-        let merge = try Self.harness(["merge", "-o", merged] + reports)
+        let merge = try HarnessProcess.run(["merge", "-o", merged] + reports)
         #expect(merge.status == 1, "a failed run fails the merge: \(merge.errors)")
         #expect(merge.errors.contains("harness: 4 passed, 2 failed"), "\(merge.errors)")
         #expect(merge.errors.contains("harness: flake rate fail: 2/2 (100.0 %, 95 % CI 34.2–100.0 %), seeds "), "\(merge.errors)")
@@ -111,7 +97,7 @@ import Testing
         try whole.prefix(whole.count * 2 / 3).write(to: URL(fileURLWithPath: truncated))
         let missing = folder.appendingPathComponent("shard4/junit.xml").path
         let broken = folder.appendingPathComponent("broken/junit.xml").path
-        let partial = try Self.harness(["merge", "-o", broken, reports[0], missing, truncated])
+        let partial = try HarnessProcess.run(["merge", "-o", broken, reports[0], missing, truncated])
         #expect(partial.status == 1)
         #expect(partial.errors.contains("harness: merge: ERROR: \(missing):0: cannot read the report"), "\(partial.errors)")
         #expect(partial.errors.contains("harness: merge: ERROR: \(truncated):"), "\(partial.errors)")

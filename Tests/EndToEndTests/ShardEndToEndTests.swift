@@ -102,7 +102,7 @@ import Testing
         // Merged, the shards are the unsharded run: the same runs with the same seeds, cases and
         // outcomes, and the same counts.
         let shardReports = (1...3).map { report("shard-\($0)") }
-        let merge = try ReportMergeEndToEndTests.harness(["merge", "-o", report("merged")] + shardReports)
+        let merge = try HarnessProcess.run(["merge", "-o", report("merged")] + shardReports)
         #expect(merge.status == 0, "\(merge.errors)")
         #expect(merge.errors.contains("harness: 8 passed, 0 failed"), "\(merge.errors)")
         func cases(_ document: JUnitDocument) -> [String] {
@@ -118,7 +118,7 @@ import Testing
 
         // A shard's report that never arrived: the merge fails and names it.
         let missing = folder.appendingPathComponent("shard-2-never-uploaded.xml").path
-        let partial = try ReportMergeEndToEndTests.harness(
+        let partial = try HarnessProcess.run(
             ["merge", "-o", report("partial"), shardReports[0], missing, shardReports[2]])
         #expect(partial.status == 1, "\(partial.errors)")
         #expect(partial.errors.contains("harness: merge: ERROR: \(missing):"), "\(partial.errors)")
