@@ -1,6 +1,7 @@
 // A JUnit report as data: what `JUnitReader` reads back from a file the harness wrote, what
 // `harness merge` joins and writes again, and what the HTML report shows. Written out in the very
-// layout `JUnitReport` writes, so a report read and written again is the same text.
+// one layout of the harness's reports (`JUnitReport` renders its runs through it too), so a
+// report read and written again is the same text.
 import Foundation
 import HostSystem
 import Runner

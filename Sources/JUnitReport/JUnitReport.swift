@@ -94,88 +94,69 @@ public struct JUnitReport {
     }
 
     public func suite(for result: RunResult) -> Suite {
-        var cases: [String] = [runCase(result)]
-        var counts = (failures: 0, errors: 0, skipped: 0)
-        switch result.verdict.status {
-        case .failed: counts.failures += 1
-        case .error: counts.errors += 1
-        case .skipped: counts.skipped += 1
-        case .passed: break
-        }
-        for (suitePath, test) in result.ktap?.leafCases() ?? [] {
-            let classname = ([result.scenario.name] + suitePath).joined(separator: ".")
-            var body = ""
-            switch test.status {
-            case .passed: break
-            case .failed:
-                counts.failures += 1
-                body =
-                    "<failure type=\"ktap\" message=\"\(attr("not ok \(test.number) \(test.name)"))\">\(text(test.diagnostics.joined(separator: "\n")))</failure>"
-            case .skipped(let reason):
-                counts.skipped += 1
-                body = "<skipped>\(text(reason.isEmpty ? "SKIP" : reason))</skipped>"
-            case .todo(let reason):
-                counts.skipped += 1
-                body = "<skipped>\(text("TODO " + reason))</skipped>"
-            }
-            if !test.diagnostics.isEmpty, case .passed = test.status {
-                body = "<system-out>\(text(test.diagnostics.joined(separator: "\n")))</system-out>"
-            }
-            cases.append(
-                "    <testcase classname=\"\(attr(classname))\" name=\"\(attr(test.name))\" time=\"\((test.duration ?? 0).fixed3)\">\(body)</testcase>\n"
-            )
-        }
-        let tests = cases.count
-        let folder = (result.scenario.file as NSString).deletingLastPathComponent
-        let xml = """
-              <testsuite name="\(attr(result.displayName))" tests="\(tests)" failures="\(counts.failures)" \
-            errors="\(counts.errors)" skipped="\(counts.skipped)" time="\(result.duration.fixed3)" \
-            timestamp="\(isoTimestamp)" hostname="\(attr(hostname))" package="\(attr(folder))">
-            \(properties(result))\(cases.joined())  </testsuite>
+        let suite = document(for: result)
+        return Suite(
+            xml: suite.xml, tests: suite.cases.count, failures: suite.count(\.isFailure), errors: suite.count(\.isError),
+            time: result.duration)
+    }
 
-            """
-        return Suite(xml: xml, tests: tests, failures: counts.failures, errors: counts.errors, time: result.duration)
+    /// The run as report data (`JUnitSuite`, whose `xml` is the one writer of the layout): its
+    /// own case, then one case per KTAP test.
+    func document(for result: RunResult) -> JUnitSuite {
+        var suite = JUnitSuite(name: result.displayName)
+        suite.time = result.duration.fixed3
+        suite.timestamp = isoTimestamp
+        suite.hostname = hostname
+        suite.package = (result.scenario.file as NSString).deletingLastPathComponent
+        suite.properties = result.properties + Self.reportProperties(result)
+        suite.cases = [runCase(result)]
+        for (suitePath, test) in result.ktap?.leafCases() ?? [] {
+            var ktapCase = JUnitCase(
+                classname: ([result.scenario.name] + suitePath).joined(separator: "."), name: test.name,
+                time: (test.duration ?? 0).fixed3)
+            let diagnostics = test.diagnostics.joined(separator: "\n")
+            switch test.status {
+            case .passed: if !test.diagnostics.isEmpty { ktapCase.systemOut = diagnostics }
+            case .failed:
+                ktapCase.outcome = .failure(type: "ktap", message: "not ok \(test.number) \(test.name)", text: diagnostics)
+            case .skipped(let reason): ktapCase.outcome = .skipped(message: nil, text: reason.isEmpty ? "SKIP" : reason)
+            case .todo(let reason): ktapCase.outcome = .skipped(message: nil, text: "TODO " + reason)
+            }
+            suite.cases.append(ktapCase)
+        }
+        return suite
     }
 
     /// The run as one test case: its verdict, and the serial log in <system-out>.
-    private func runCase(_ result: RunResult) -> String {
+    private func runCase(_ result: RunResult) -> JUnitCase {
         let verdict = result.verdict
-        var body = ""
         let detail =
             ([verdict.message] + verdict.details
             + ["rerun: \(result.rerunCommand)"]
             + (result.artifacts.map { ["artifacts: \($0)"] } ?? [])
             + ["last serial lines:"] + result.lastLines.map { "  " + $0 }).joined(separator: "\n")
         let type = verdict.watchdog.map { "\(verdict.kind.rawValue) (\($0.rawValue) watchdog)" } ?? verdict.kind.rawValue
+        // From the scenario root, so the same file has the same class however it was named
+        // (`../scenarios/x.yaml`, `/abs/path/x.yaml`), and never a leading '.'.
+        let classname = (result.scenario.pathInRoot as NSString).deletingPathExtension
+            .split(separator: "/").joined(separator: ".")
+        var runCase = JUnitCase(classname: classname, name: result.displayName, time: result.duration.fixed3)
         switch verdict.status {
         case .passed: break
-        case .skipped: body += "<skipped>\(text(verdict.message))</skipped>"
-        case .failed: body += "<failure type=\"\(attr(type))\" message=\"\(attr(verdict.message))\">\(text(detail))</failure>"
-        case .error: body += "<error type=\"\(attr(type))\" message=\"\(attr(verdict.message))\">\(text(detail))</error>"
+        case .skipped: runCase.outcome = .skipped(message: nil, text: verdict.message)
+        case .failed: runCase.outcome = .failure(type: type, message: verdict.message, text: detail)
+        case .error: runCase.outcome = .error(type: type, message: verdict.message, text: detail)
         }
         // A passing run's details (an expected hang's diagnosis) have no failure to live in: they
         // open its system-out, ahead of the serial log.
         let passedDetails =
             verdict.status == .passed && !verdict.details.isEmpty
             ? ([verdict.message] + verdict.details).joined(separator: "\n") + "\n\n" : ""
-        body += "<system-out>\(text(passedDetails + serialExcerpt(result)))</system-out>"
+        runCase.systemOut = passedDetails + serialExcerpt(result)
         if !result.warnings.isEmpty {
-            body += "<system-err>\(text(result.warnings.map { "warning: " + $0 }.joined(separator: "\n")))</system-err>"
+            runCase.systemErr = result.warnings.map { "warning: " + $0 }.joined(separator: "\n")
         }
-        // From the scenario root, so the same file has the same class however it was named
-        // (`../scenarios/x.yaml`, `/abs/path/x.yaml`), and never a leading '.'.
-        let classname = (result.scenario.pathInRoot as NSString).deletingPathExtension
-            .split(separator: "/").joined(separator: ".")
-        return
-            "    <testcase classname=\"\(attr(classname))\" name=\"\(attr(result.displayName))\" time=\"\(result.duration.fixed3)\">\(body)</testcase>\n"
-    }
-
-    private func properties(_ result: RunResult) -> String {
-        let entries = (result.properties + Self.reportProperties(result)).map {
-            "      <property name=\"\(attr($0.name))\" value=\"\(attr($0.value))\"/>\n"
-        }
-        guard !entries.isEmpty else { return "" }
-        return "    <properties>\n" + entries.joined() + "    </properties>\n"
+        return runCase
     }
 
     /// What the HTML report and `harness merge` read back besides the run's own properties: the
@@ -219,8 +200,6 @@ public struct JUnitReport {
 
     private var hostname: String { ProcessInfo.processInfo.hostName }
 
-    private func attr(_ value: String) -> String { XMLText.escaped(value, attribute: true) }
-    private func text(_ value: String) -> String { XMLText.escaped(value) }
 }
 
 /// The report could not be written (a full disk, a missing permission); the previous report, if
