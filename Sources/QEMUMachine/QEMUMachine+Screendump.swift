@@ -23,26 +23,11 @@ extension QEMUMachine {
         unlink(path)
         defer { unlink(path) }
         _ = try qmp.execute("screendump", arguments: .object(["filename": .string(path)]), timeout: timeout)
-        // QEMU could have been made to leave a symlink or a FIFO there: a regular file only,
-        // opened without following links and without blocking.
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw ScreendumpError(description: "\(SystemError("open", detail: path))") }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-            throw ScreendumpError(description: "\(path) is not a regular file")
+        // QEMU could have been made to leave a symlink or a FIFO there, or a huge file.
+        do {
+            return try RegularFile.read(path, limit: Self.screendumpByteLimit)
+        } catch {
+            throw ScreendumpError(description: "\(path): \(error)")
         }
-        guard info.st_size <= Self.screendumpByteLimit else {
-            throw ScreendumpError(description: "\(path) holds \(info.st_size) bytes, more than a screen")
-        }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        var filled = 0
-        while filled < bytes.count {
-            let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
-            filled += count
-        }
-        return Array(bytes.prefix(filled))
     }
 }

@@ -110,23 +110,11 @@ extension ScenarioRun {
     /// A reference image's bytes: a regular file (not followed through a link put there after
     /// the scenario was checked), at most 64 MiB.
     static func readReference(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw SystemError("open", detail: path) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-            throw ScreenFailure(description: "not a regular file")
+        do {
+            return try RegularFile.read(path, limit: 64 << 20)
+        } catch let refusal as RegularFile.Refusal {
+            throw ScreenFailure(description: refusal.description)
         }
-        guard info.st_size <= 64 << 20 else { throw ScreenFailure(description: "larger than 64 MiB") }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        var filled = 0
-        while filled < bytes.count {
-            let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
-            filled += count
-        }
-        return Array(bytes.prefix(filled))
     }
 
     /// Writes `image` as the artifact `name` (PNG), noting a failure instead of hiding it.
