@@ -19,22 +19,7 @@ enum DrawGuest {
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("e2e-draw-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let source = KernelScenario.repository.appendingPathComponent("Tests/Soaks/draw-guest.S").path
-        let script = KernelScenario.repository.appendingPathComponent("Tests/Soaks/flood.ld").path
-        let object = folder.appendingPathComponent("draw.o").path
-        for arguments in [
-            ["gcc", "-m32", "-c", "-x", "assembler-with-cpp", source, "-o", object],
-            [
-                "ld", "-m", "elf_i386", "-T", script, "--no-warn-rwx-segments", "-o",
-                folder.appendingPathComponent("draw.elf").path, object,
-            ],
-        ] {
-            let build = try Tool.run(arguments)
-            if build.status != 0 {
-                throw FloodGuest.BuildFailed(description: "\(arguments.joined(separator: " ")): \(build.errors)")
-            }
-        }
-        try FileManager.default.removeItem(atPath: object)
+        try SoakGuest.build("draw-guest.S", into: folder.appendingPathComponent("draw.elf").path)
         try "default: {kernel: draw.elf, devices: [VGA], accel: tcg, vcpus: 1, memory: 32M}\n".write(
             to: folder.appendingPathComponent("profiles.yaml"), atomically: true, encoding: .utf8)
         return folder

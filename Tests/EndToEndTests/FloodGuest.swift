@@ -15,26 +15,11 @@ enum FloodGuest {
     /// One text record's line (modes text and goodbye).
     static let textLine = "flood: " + String(repeating: "0123456789", count: 9) + "01"
 
-    struct BuildFailed: Error, CustomStringConvertible {
-        let description: String
-    }
-
     /// The image in `folder`, printing `records` repetitions in `mode`, then exiting with 33.
     static func build(_ mode: Mode, records: Int, in folder: URL) throws -> String {
-        let source = KernelScenario.repository.appendingPathComponent("Tests/Soaks/flood-guest.S").path
-        let script = KernelScenario.repository.appendingPathComponent("Tests/Soaks/flood.ld").path
-        let object = folder.appendingPathComponent("flood.o").path
         let image = folder.appendingPathComponent("flood-\(mode).elf").path
-        try tool([
-            "gcc", "-m32", "-c", "-DFLOOD_LINES=\(records)", "-DFLOOD_MODE=\(mode.rawValue)",
-            "-x", "assembler-with-cpp", source, "-o", object,
-        ])
-        try tool(["ld", "-m", "elf_i386", "-T", script, "--no-warn-rwx-segments", "-o", image, object])
+        try SoakGuest.build("flood-guest.S", into: image, defines: ["FLOOD_LINES=\(records)", "FLOOD_MODE=\(mode.rawValue)"])
         return image
     }
 
-    private static func tool(_ arguments: [String]) throws {
-        let build = try Tool.run(arguments)
-        if build.status != 0 { throw BuildFailed(description: "\(arguments.joined(separator: " ")): \(build.errors)") }
-    }
 }

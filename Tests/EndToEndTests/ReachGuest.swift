@@ -6,20 +6,8 @@ import TestSupport
 enum ReachGuest {
     /// The image in `folder`.
     static func build(in folder: URL) throws -> String {
-        let source = KernelScenario.repository.appendingPathComponent("Tests/Soaks/reach-guest.S").path
-        let script = KernelScenario.repository.appendingPathComponent("Tests/Soaks/flood.ld").path
-        let object = folder.appendingPathComponent("reach.o").path
         let image = folder.appendingPathComponent("reach.elf").path
-        for arguments in [
-            ["gcc", "-m32", "-c", "-x", "assembler-with-cpp", source, "-o", object],
-            ["ld", "-m", "elf_i386", "-T", script, "--no-warn-rwx-segments", "-o", image, object],
-        ] {
-            let build = try Tool.run(arguments)
-            if build.status != 0 {
-                throw FloodGuest.BuildFailed(description: "\(arguments.joined(separator: " ")): \(build.errors)")
-            }
-        }
-        try FileManager.default.removeItem(atPath: object)
+        try SoakGuest.build("reach-guest.S", into: image)
         return image
     }
 
